@@ -1,0 +1,40 @@
+// NATS handlers only: validate, call one service method, return the DTO.
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  CreatePostRequest,
+  DeletePostRequest,
+  GetPostRequest,
+  ListPostsRequest,
+  parseOrThrow,
+  Subjects,
+  type DeletePostReply,
+  type PostPage,
+  type PostRecord,
+} from '#contracts';
+import { PostsService } from './posts.service.js';
+
+@Controller()
+export class PostsController {
+  constructor(private readonly posts: PostsService) {}
+
+  @MessagePattern(Subjects.posts.create)
+  create(@Payload() data: unknown): Promise<PostRecord> {
+    return this.posts.create(parseOrThrow(CreatePostRequest, data));
+  }
+
+  @MessagePattern(Subjects.posts.get)
+  get(@Payload() data: unknown): Promise<PostRecord> {
+    return this.posts.get(parseOrThrow(GetPostRequest, data).id);
+  }
+
+  @MessagePattern(Subjects.posts.list)
+  list(@Payload() data: unknown): Promise<PostPage> {
+    return this.posts.list(parseOrThrow(ListPostsRequest, data));
+  }
+
+  @MessagePattern(Subjects.posts.delete)
+  delete(@Payload() data: unknown): Promise<DeletePostReply> {
+    return this.posts.delete(parseOrThrow(DeletePostRequest, data));
+  }
+}

@@ -1,0 +1,56 @@
+// The rules of posts; no NATS, no SQL.
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import {
+  decodeCursor,
+  encodeCursor,
+  ErrorCodes,
+  MeshError,
+  type CreatePostRequest,
+  type DeletePostReply,
+  type DeletePostRequest,
+  type ListPostsRequest,
+  type PostPage,
+  type PostRecord,
+} from '#contracts';
+import { PostsRepository } from './posts.repository.js';
+import { toPostRecord } from './post.mapper.js';
+
+@Injectable()
+export class PostsService {
+  constructor(private readonly repo: PostsRepository) {}
+
+  async create(r: Required<CreatePostRequest>): Promise<PostRecord> {
+    const post = await this.repo.insert({
+      id: randomUUID(),
+      authorId: r.author.id,
+      authorUsername: r.author.username,
+      authorDisplayName: r.author.displayName,
+      text: r.text,
+      mediaIds: r.mediaIds,
+    });
+    return toPostRecord(post);
+  }
+
+  async get(id: string): Promise<PostRecord> {
+    const post = await this.repo.findById(id);
+    if (!post) throw new MeshError(ErrorCodes.notFound, 'no such post');
+    return toPostRecord(post);
+  }
+
+  async list(r: ListPostsRequest): Promise<PostPage> {
+    const after = r.cursor ? decodeCursor(r.cursor) : undefined;
+    const rows = await this.repo.page({ authorUsername: r.author, after, limit: r.limit + 1 });
+    const items = rows.slice(0, r.limit).map(toPostRecord);
+    const last = items[items.length - 1];
+    const nextCursor = rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    return { items, nextCursor };
+  }
+
+  async delete(r: DeletePostRequest): Promise<DeletePostReply> {
+    const outcome = await this.repo.deleteOwned(r.id, r.requesterId);
+    if (outcome === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such post');
+    if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a post');
+    return { deleted: true };
+  }
+}

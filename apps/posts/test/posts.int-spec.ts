@@ -1,0 +1,127 @@
+// The real posts service, in this process, against a private nats-server and PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ErrorCodes, MeshError, Subjects, type PostRecord } from '#contracts';
+import type { MeshClient, RunningService } from '#mesh';
+import { dropSchemas, freshSchema, sql, startNatsServer, testClient, TEST_DATABASE_URL, type NatsServerHandle } from '#testing';
+import { loadPostsConfig } from '../src/posts.config.js';
+import { startPosts } from '../src/posts.app.js';
+
+const alice = { id: '11111111-1111-4111-8111-111111111111', username: 'alice', displayName: 'Alice' };
+const bob = { id: '22222222-2222-4222-8222-222222222222', username: 'bob', displayName: 'Bob' };
+
+let nats: NatsServerHandle;
+let posts: RunningService;
+let client: { nc: NatsConnection; mesh: MeshClient };
+const schema = freshSchema('posts');
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  posts = await startPosts(
+    loadPostsConfig({ NATS_URL: nats.url, DATABASE_URL: TEST_DATABASE_URL, POSTS_DB_SCHEMA: schema, LOG_LEVEL: 'warn' }),
+    { handleSignals: false },
+  );
+  client = await testClient(nats.url);
+});
+
+afterAll(async () => {
+  await client?.nc.close();
+  await posts?.stop();
+  await nats?.stop();
+  await dropSchemas(schema);
+});
+
+async function failure(p: Promise<unknown>): Promise<MeshError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(MeshError);
+  return err as MeshError;
+}
+
+describe('posts over NATS', () => {
+  it('creates a post and gets it back whole', async () => {
+    const created = await client.mesh.request(Subjects.posts.create, { author: alice, text: 'hello mesh' });
+    expect(created).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      author: alice,
+      text: 'hello mesh',
+      mediaIds: [],
+      createdAt: expect.any(String),
+    });
+    expect(await client.mesh.request(Subjects.posts.get, { id: created.id })).toEqual(created);
+  });
+
+  it('answers not_found for an unknown id and invalid for a malformed one', async () => {
+    const missing = await failure(client.mesh.request(Subjects.posts.get, { id: '33333333-3333-4333-8333-333333333333' }));
+    expect(missing.code).toBe(ErrorCodes.notFound);
+    const bad = await failure(client.mesh.request(Subjects.posts.get, { id: 'nope' }));
+    expect(bad.code).toBe(ErrorCodes.invalid);
+    expect(bad.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
+  });
+
+  it('rejects unknown fields and stores nothing', async () => {
+    const before = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`);
+    const err = await failure(
+      client.mesh.request(Subjects.posts.create, { author: alice, text: 'x', authorId: bob.id } as never),
+    );
+    expect(err.code).toBe(ErrorCodes.invalid);
+    expect(err.errors).toEqual([{ field: 'authorId', message: 'unknown field' }]);
+    const after = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`);
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it('pages newest first with no gaps or repeats, also when posts share a millisecond', async () => {
+    const mine: PostRecord[] = [];
+    for (let i = 0; i < 7; i++) {
+      mine.push(await client.mesh.request(Subjects.posts.create, { author: bob, text: `bob ${i}` }));
+    }
+    // Force ties on created_at: keyset order must fall back to the id.
+    await sql(`UPDATE "${schema}".post SET created_at = '2026-01-01T00:00:00.000Z' WHERE author_username = 'bob'`);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await client.mesh.request(Subjects.posts.list, { author: 'bob', limit: 3, cursor });
+      seen.push(...page.items.map((p) => p.id));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(mine.map((p) => p.id).sort().reverse());
+  });
+
+  it('global timeline lists every author, newest first', async () => {
+    const page = await client.mesh.request(Subjects.posts.list, { limit: 100 });
+    const times = page.items.map((p) => p.createdAt);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(new Set(page.items.map((p) => p.author.username))).toEqual(new Set(['alice', 'bob']));
+  });
+
+  it('rejects a cursor it did not give out', async () => {
+    const err = await failure(client.mesh.request(Subjects.posts.list, { limit: 5, cursor: 'bm90LWEtY3Vyc29y' }));
+    expect(err.code).toBe(ErrorCodes.invalid);
+    expect(err.errors?.[0]?.field).toBe('cursor');
+  });
+
+  it('lets only the author delete', async () => {
+    const post = await client.mesh.request(Subjects.posts.create, { author: alice, text: 'mine' });
+    const forbidden = await failure(client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: bob.id }));
+    expect(forbidden.code).toBe(ErrorCodes.forbidden);
+    expect(await client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id })).toEqual({ deleted: true });
+    const gone = await failure(client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id }));
+    expect(gone.code).toBe(ErrorCodes.notFound);
+  });
+
+  it('registers with the service API, with pid and host in its metadata', async () => {
+    const reply = await client.nc.request('$SRV.INFO.posts', '', { timeout: 1000 });
+    const info = reply.json<{ name: string; metadata: Record<string, string>; endpoints: Array<{ subject: string; queue_group: string }> }>();
+    expect(info.name).toBe('posts');
+    expect(info.metadata.pid).toBe(String(process.pid));
+    expect(info.metadata.host).toEqual(expect.any(String));
+    expect(info.endpoints.map((e) => [e.subject, e.queue_group])).toEqual(
+      Object.values(Subjects.posts).map((s) => [s, 'posts']),
+    );
+  });
+});

@@ -1,0 +1,75 @@
+// Error codes travel in NATS replies and are mapped to HTTP once, in the edge's exception filter.
+export const ErrorCodes = {
+  invalid: 'invalid',
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  notFound: 'not_found',
+  conflict: 'conflict',
+  tooLarge: 'too_large',
+  unsupportedMedia: 'unsupported_media',
+  idempotencyMismatch: 'idempotency_mismatch',
+  rateLimited: 'rate_limited',
+  /** The service answered but cannot do the work now (e.g. its database is down). */
+  unavailable: 'unavailable',
+  /** The caller's deadline passed before any replica answered. */
+  timeout: 'timeout',
+  /** No replica of the service is subscribed: NATS says so at once. */
+  noResponders: 'no_responders',
+  internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The `err` part of a failed reply. */
+export interface MeshErrorPayload {
+  code: ErrorCode;
+  message: string;
+  errors?: FieldError[];
+  service?: string;
+}
+
+/** Thrown by services (domain rules) and by the mesh client (transport failures). */
+export class MeshError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors?: FieldError[],
+    readonly service?: string,
+  ) {
+    super(message);
+    this.name = 'MeshError';
+  }
+
+  toPayload(): MeshErrorPayload {
+    const payload: MeshErrorPayload = { code: this.code, message: this.message };
+    if (this.errors) payload.errors = this.errors;
+    if (this.service) payload.service = this.service;
+    return payload;
+  }
+
+  static fromPayload(p: MeshErrorPayload, service?: string): MeshError {
+    return new MeshError(p.code, p.message, p.errors, p.service ?? service);
+  }
+
+  /** True when the failure says nothing about the request itself: another try may work. */
+  get isUnavailability(): boolean {
+    return (
+      this.code === ErrorCodes.unavailable ||
+      this.code === ErrorCodes.timeout ||
+      this.code === ErrorCodes.noResponders
+    );
+  }
+}
+
+export function isMeshErrorPayload(v: unknown): v is MeshErrorPayload {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as MeshErrorPayload).code === 'string' &&
+    typeof (v as MeshErrorPayload).message === 'string'
+  );
+}

@@ -1,0 +1,29 @@
+// Every NATS subject of the mesh, declared once. Requests are `<service>.<verb>`; events are
+// `events.<service>.<fact>` (past tense). An incompatible payload change gets a new subject.
+export const Subjects = {
+  identity: {
+    signup: 'identity.signup',
+    login: 'identity.login',
+    getUser: 'identity.users.get',
+    lookupUser: 'identity.users.lookup',
+  },
+  posts: {
+    create: 'posts.create',
+    get: 'posts.get',
+    list: 'posts.list',
+    delete: 'posts.delete',
+  },
+} as const;
+
+/** The feature services of the mesh, each a queue group of the same name. */
+export const MeshServices = ['identity', 'posts'] as const;
+export type MeshService = (typeof MeshServices)[number];
+
+type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];
+export type Subject = Leaves<typeof Subjects>;
+
+/** The service that owns a request subject: its first token. */
+export function ownerOf(subject: string): string {
+  const dot = subject.indexOf('.');
+  return dot === -1 ? subject : subject.slice(0, dot);
+}

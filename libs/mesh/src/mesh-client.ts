@@ -1,0 +1,104 @@
+// The one way to call another service: typed by the contracts' RequestMap, always with a
+// deadline, "no responders" failing at once, the request id carried in NATS headers.
+import { randomUUID } from 'node:crypto';
+import {
+  headers as natsHeaders,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+  type Msg,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  ErrorCodes,
+  isMeshErrorPayload,
+  MeshError,
+  MeshHeaders,
+  ownerOf,
+  type ReplyOf,
+  type RequestOf,
+  type RequestSubject,
+} from '#contracts';
+import { requestContext } from './request-context.js';
+import type { ReplyPacket } from './wire.js';
+
+export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
+
+export interface MeshClientOptions {
+  /** Deadline of a request that names none. */
+  defaultTimeoutMs: number;
+  /** Called once per request, for metrics. */
+  onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number) => void;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  requestId?: string;
+}
+
+export class MeshClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: MeshClientOptions,
+  ) {}
+
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
+  async request<K extends RequestSubject>(
+    subject: K,
+    data: RequestOf<K>,
+    opts: RequestOptions = {},
+  ): Promise<ReplyOf<K>> {
+    const timeout = opts.timeoutMs ?? this.options.defaultTimeoutMs;
+    const ctx = requestContext.getStore();
+    const requestId = opts.requestId ?? ctx?.requestId ?? randomUUID();
+    const h = natsHeaders();
+    h.set(MeshHeaders.requestId, requestId);
+    h.set(MeshHeaders.deadline, String(Date.now() + timeout));
+    const body = JSON.stringify({ id: requestId, pattern: subject, data });
+    const started = performance.now();
+    let msg: Msg;
+    try {
+      msg = await this.nc.request(subject, body, { timeout, headers: h });
+    } catch (err) {
+      const mapped = this.mapTransportError(subject, err, timeout);
+      this.options.onOutcome?.(
+        subject,
+        mapped.code === ErrorCodes.noResponders ? 'no-responders' : mapped.code === ErrorCodes.timeout ? 'timeout' : 'error',
+        performance.now() - started,
+      );
+      throw mapped;
+    }
+    let packet: ReplyPacket<ReplyOf<K>>;
+    try {
+      packet = msg.json<ReplyPacket<ReplyOf<K>>>();
+    } catch {
+      this.options.onOutcome?.(subject, 'error', performance.now() - started);
+      throw new MeshError(ErrorCodes.internal, `unreadable reply on ${subject}`, undefined, ownerOf(subject));
+    }
+    if (packet.err !== undefined && packet.err !== null) {
+      this.options.onOutcome?.(subject, 'error', performance.now() - started);
+      if (isMeshErrorPayload(packet.err)) throw MeshError.fromPayload(packet.err, ownerOf(subject));
+      throw new MeshError(ErrorCodes.internal, `${subject} failed`, undefined, ownerOf(subject));
+    }
+    this.options.onOutcome?.(subject, 'ok', performance.now() - started);
+    return packet.response as ReplyOf<K>;
+  }
+
+  private mapTransportError(subject: string, err: unknown, timeout: number): MeshError {
+    const service = ownerOf(subject);
+    if (err instanceof RequestError && err.isNoResponders()) {
+      return new MeshError(ErrorCodes.noResponders, `no replica of ${service} is running`, undefined, service);
+    }
+    if (err instanceof NoRespondersError) {
+      return new MeshError(ErrorCodes.noResponders, `no replica of ${service} is running`, undefined, service);
+    }
+    if (err instanceof TimeoutError) {
+      return new MeshError(ErrorCodes.timeout, `${service} did not answer within ${timeout} ms`, undefined, service);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new MeshError(ErrorCodes.unavailable, `${service} could not be reached: ${message}`, undefined, service);
+  }
+}

@@ -1,0 +1,178 @@
+// Nest's NATS transport, made fit for the mesh: every handler is an endpoint of NATS's service
+// API (so `$SRV.PING/INFO/STATS` and `nats micro ls` see each replica) in the queue group named
+// after the service; replies carry typed error codes; stop() drains instead of sleeping.
+import { hostname } from 'node:os';
+import { ServerNats, NatsContext } from '@nestjs/microservices';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { Svcm, type Service } from '@nats-io/services';
+import { lastValueFrom } from 'rxjs';
+import type { Logger } from 'pino';
+import { ErrorCodes, MeshHeaders } from '#contracts';
+import { natsConnectOptions } from './nats-connection.js';
+import { requestContext } from './request-context.js';
+import { isServerFault, toErrorPayload, type ErrorClassifier } from './error-payload.js';
+import { EndpointStats } from './endpoint-stats.js';
+import type { ReplyPacket, RequestPacket } from './wire.js';
+
+export interface MeshServerOptions {
+  service: string;
+  version: string;
+  natsUrl: string;
+  logger: Logger;
+  /** Longest a stop waits for in-flight handlers before closing anyway. */
+  drainTimeoutMs: number;
+  pingIntervalMs?: number;
+  classifyError?: ErrorClassifier;
+}
+
+export class MeshServer extends ServerNats {
+  private svc: Service | undefined;
+  private readonly stats = new Map<string, EndpointStats>();
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private closing: Promise<void> | undefined;
+  readonly startedAt = new Date();
+
+  constructor(private readonly mesh: MeshServerOptions) {
+    super({
+      ...natsConnectOptions({ url: mesh.natsUrl, name: mesh.service, pingIntervalMs: mesh.pingIntervalMs }),
+      queue: mesh.service,
+    });
+  }
+
+  /** The replica id NATS's service API gave this process (as `nats micro ls` shows it). */
+  get replicaId(): string | undefined {
+    return this.svc?.info().id;
+  }
+
+  get connection(): NatsConnection {
+    return this.unwrap<NatsConnection>();
+  }
+
+  override start(callback: (err?: unknown) => void): void {
+    this.register(this.connection).then(
+      () => callback(),
+      (err: unknown) => callback(err),
+    );
+  }
+
+  private async register(nc: NatsConnection): Promise<void> {
+    const { service, version } = this.mesh;
+    // @nats-io/services pins an older nats-core; the connection object is the same protocol.
+    const svc = await new Svcm(nc as never).add({
+      name: service,
+      version,
+      queue: service,
+      metadata: { pid: String(process.pid), host: hostname(), startedAt: this.startedAt.toISOString() },
+      statsHandler: (endpoint) =>
+        Promise.resolve(this.stats.get(endpoint.subject)?.writeInto((endpoint as unknown as { stats: unknown }).stats) ?? null),
+    });
+    this.svc = svc;
+    this.mesh.logger.setBindings({ replica: svc.info().id });
+    for (const subject of this.messageHandlers.keys()) {
+      this.stats.set(subject, new EndpointStats());
+      svc.addEndpoint(subject.replace(/[^A-Za-z0-9_-]/g, '-'), {
+        subject,
+        queue: service,
+        handler: (err, msg) => {
+          if (err) {
+            this.mesh.logger.error({ err }, 'endpoint subscription failed');
+            return;
+          }
+          void this.track(subject, msg as unknown as Msg);
+        },
+      });
+    }
+    this.mesh.logger.info({ subjects: [...this.messageHandlers.keys()] }, 'joined the mesh');
+  }
+
+  private async track(subject: string, msg: Msg): Promise<void> {
+    this.inFlight++;
+    const started = performance.now();
+    let fault = false;
+    try {
+      fault = await this.answer(subject, msg);
+    } catch (err) {
+      fault = true;
+      this.mesh.logger.error({ err }, 'failed to answer');
+    } finally {
+      this.stats.get(subject)?.record(performance.now() - started, fault);
+      if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  /** Runs the Nest handler for one message and replies; resolves to whether it was our fault. */
+  private async answer(subject: string, msg: Msg): Promise<boolean> {
+    let packet: RequestPacket;
+    try {
+      packet = msg.json<RequestPacket>();
+    } catch {
+      this.reply(msg, { err: { code: ErrorCodes.invalid, message: 'request is not JSON' }, isDisposed: true });
+      return false;
+    }
+    const requestId = msg.headers?.get(MeshHeaders.requestId) || String(packet.id ?? '');
+    const deadline = Number(msg.headers?.get(MeshHeaders.deadline)) || undefined;
+    if (deadline !== undefined && deadline < Date.now()) {
+      // The caller has already given up (and may have retried elsewhere): doing the work now
+      // would only compete with the retry.
+      this.mesh.logger.warn({ requestId, subject }, 'skipped a request whose deadline had passed');
+      return false;
+    }
+    const handler = this.getHandlerByPattern(subject);
+    const ctx = new NatsContext([msg.subject, msg.headers as never]);
+    return requestContext.run({ requestId, deadline }, async () => {
+      if (!handler) {
+        this.reply(msg, { id: packet.id, err: { code: ErrorCodes.internal, message: 'no handler' }, isDisposed: true });
+        return true;
+      }
+      if (packet.id === undefined || !msg.reply) {
+        await this.handleEvent(subject, packet, ctx);
+        return false;
+      }
+      try {
+        const result$ = this.transformToObservable(await handler(packet.data, ctx));
+        const response = await lastValueFrom(result$, { defaultValue: null });
+        this.reply(msg, { id: packet.id, response: response ?? null, isDisposed: true });
+        return false;
+      } catch (err) {
+        const payload = toErrorPayload(err, this.mesh.classifyError);
+        this.reply(msg, { id: packet.id, err: payload, isDisposed: true });
+        return isServerFault(payload);
+      }
+    });
+  }
+
+  private reply(msg: Msg, packet: ReplyPacket): void {
+    if (msg.reply) msg.respond(JSON.stringify(packet));
+  }
+
+  /** Drain: stop taking new messages, finish the ones held, flush the replies, then close. */
+  override close(): Promise<void> {
+    this.closing ??= this.drain();
+    return this.closing;
+  }
+
+  private async drain(): Promise<void> {
+    const nc = this.connectionOrNull();
+    if (!nc) return;
+    const started = Date.now();
+    await this.svc?.stop().catch(() => undefined);
+    if (this.inFlight > 0) {
+      this.mesh.logger.info({ inFlight: this.inFlight }, 'draining in-flight requests');
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, this.mesh.drainTimeoutMs).unref()),
+      ]);
+    }
+    if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+    this.mesh.logger.info({ ms: Date.now() - started, abandoned: this.inFlight }, 'drained');
+  }
+
+  private connectionOrNull(): NatsConnection | null {
+    try {
+      return this.unwrap<NatsConnection>();
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { hostname } from 'node:os';
+
+export interface NatsConnectionOptions {
+  url: string;
+  name: string;
+  /** How often the client pings the server; a dead server is noticed after maxPingOut misses. */
+  pingIntervalMs?: number;
+}
+
+/** Connection settings every mesh member uses: reconnect forever, notice a dead server fast. */
+export function natsConnectOptions(opts: NatsConnectionOptions) {
+  return {
+    servers: opts.url.split(',').map((s) => s.trim()),
+    name: `${opts.name}@${hostname()}:${process.pid}`,
+    // nats.js gives up after 10 tries by default; a mesh member must never give up.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    reconnectJitter: 100,
+    waitOnFirstConnect: true,
+    pingInterval: opts.pingIntervalMs ?? 10_000,
+    maxPingOut: 2,
+    // Async stack traces allocate an Error per request; the mesh client maps errors itself.
+    noAsyncTraces: true,
+  };
+}
+
+export function connectNats(opts: NatsConnectionOptions): Promise<NatsConnection> {
+  return connect(natsConnectOptions(opts));
+}

@@ -1,0 +1,61 @@
+// How a feature service starts: join the mesh as a Nest microservice on MeshServer, and stop
+// by draining on SIGTERM/SIGINT, exiting 0 when done (Nest's own hooks re-raise the signal).
+import { NestFactory } from '@nestjs/core';
+import type { INestMicroservice, DynamicModule, Type } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { MeshServer, type MeshServerOptions } from './mesh-server.js';
+import { MeshExceptionFilter } from './mesh-exception.filter.js';
+import { PinoNestLogger } from './logger.js';
+
+export interface RunServiceOptions extends MeshServerOptions {
+  module: Type | DynamicModule;
+  logger: Logger;
+  /** Runs after the mesh has drained: close pools, flush logs. */
+  onStopped?: () => Promise<void>;
+  /** Install SIGTERM/SIGINT handlers (off in integration tests that own the process). */
+  handleSignals?: boolean;
+}
+
+export interface RunningService {
+  app: INestMicroservice;
+  server: MeshServer;
+  stop: () => Promise<void>;
+}
+
+export async function runService(o: RunServiceOptions): Promise<RunningService> {
+  const server = new MeshServer(o);
+  const app = await NestFactory.createMicroservice(o.module, {
+    strategy: server,
+    logger: new PinoNestLogger(o.logger),
+  });
+  app.useGlobalFilters(new MeshExceptionFilter(o.logger, o.classifyError));
+  await app.listen();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app.close();
+      await o.onStopped?.();
+    })());
+
+  if (o.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        o.logger.info({ signal }, 'stopping: draining');
+        // A drain that cannot finish must not keep a replica around forever.
+        setTimeout(() => {
+          o.logger.error('drain did not finish in time; exiting');
+          process.exit(1);
+        }, o.drainTimeoutMs + 5000).unref();
+        stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            o.logger.error({ err }, 'stop failed');
+            process.exit(1);
+          },
+        );
+      });
+    }
+  }
+  return { app, server, stop };
+}

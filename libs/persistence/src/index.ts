@@ -1,0 +1,5 @@
+export * from './data-source.js';
+export * from './migrate.js';
+export * from './open-database.js';
+export * from './database-errors.js';
+export * from './schema-name.js';
