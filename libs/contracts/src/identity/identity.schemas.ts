@@ -52,3 +52,8 @@ export interface TokenClaims {
   displayName: string;
   createdAt: string;
 }
+
+/** Tokens are EdDSA (Ed25519) JWTs: identity signs with the private key, the edge verifies. */
+export const TokenIssuer = 'failsoft-identity';
+export const TokenAudience = 'failsoft';
+export const TokenAlgorithm = 'EdDSA';
