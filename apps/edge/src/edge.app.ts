@@ -1,0 +1,66 @@
+// Starts one edge replica: NATS first (reconnecting forever), then Fastify under Nest.
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { connectNats, createLogger, MeshClient, PinoNestLogger } from '#mesh';
+import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
+import type { EdgeConfig } from './edge.config.js';
+import { EdgeModule } from './edge.module.js';
+import { installHooks, requestIdFrom } from './http/fastify-hooks.js';
+import { EdgeMetrics } from './metrics/edge-metrics.js';
+import { buildOpenApi, serveOpenApi } from './openapi/openapi.js';
+import { ProblemFilter } from './problem/problem.filter.js';
+
+export const EDGE_VERSION = '0.1.0';
+
+export interface RunningEdge {
+  app: NestFastifyApplication;
+  url: string;
+  stop: () => Promise<void>;
+}
+
+export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = {}): Promise<RunningEdge> {
+  const logger = createLogger({ service: 'edge', level: c.LOG_LEVEL });
+  const tokens = new TokenVerifier(loadPublicKey({ file: c.JWT_PUBLIC_KEY_FILE, pem: c.JWT_PUBLIC_KEY }));
+  const metrics = new EdgeMetrics();
+  const nc = await connectNats({ url: c.NATS_URL, name: 'edge', pingIntervalMs: c.NATS_PING_INTERVAL_MS });
+  const mesh = new MeshClient(nc, {
+    defaultTimeoutMs: c.READ_TIMEOUT_MS,
+    onOutcome: (subject, outcome, ms) => metrics.nats(subject, outcome, ms),
+  });
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: c.JSON_BODY_LIMIT_BYTES,
+    genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register({ config: c, nc, mesh, tokens, metrics }), adapter, {
+    logger: new PinoNestLogger(logger),
+  });
+  installHooks(app.getHttpAdapter().getInstance(), { logger, metrics, accessLog: c.ACCESS_LOG });
+  app.useGlobalFilters(new ProblemFilter(logger, metrics));
+  serveOpenApi(app, buildOpenApi(app, EDGE_VERSION));
+  await app.listen(c.PORT, c.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : c.PORT;
+  logger.info({ port }, 'edge listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app.close();
+      await nc.drain().catch(() => nc.close());
+    })());
+  if (o.handleSignals !== false) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        logger.info({ signal }, 'stopping');
+        setTimeout(() => process.exit(1), c.DRAIN_TIMEOUT_MS + 5000).unref();
+        stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  }
+  return { app, url: `http://127.0.0.1:${port}`, stop };
+}

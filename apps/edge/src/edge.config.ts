@@ -1,0 +1,35 @@
+import { meshEnv, parseEnv, z } from '#mesh';
+
+const int = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+
+const EdgeEnv = z
+  .object({
+    ...meshEnv,
+    PORT: int(3000, 0),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** Verifies tokens without asking identity: a path to the SPKI PEM, or the PEM itself. */
+    JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+    JWT_PUBLIC_KEY: z.string().min(1).optional(),
+    /** Deadline of a read (a query another service answers). */
+    READ_TIMEOUT_MS: int(500),
+    /** Deadline of a write. */
+    WRITE_TIMEOUT_MS: int(2000),
+    /** How long GET /mesh waits for more replicas once none answered for this long. */
+    MESH_DISCOVERY_STALL_MS: int(100),
+    /** Largest JSON body accepted. */
+    JSON_BODY_LIMIT_BYTES: int(256 * 1024),
+    /** One access-log line per request at info level. */
+    ACCESS_LOG: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  })
+  .refine((e) => e.JWT_PUBLIC_KEY_FILE || e.JWT_PUBLIC_KEY, {
+    message: 'set JWT_PUBLIC_KEY_FILE (path to the token public key PEM) or JWT_PUBLIC_KEY',
+    path: ['JWT_PUBLIC_KEY_FILE'],
+  });
+
+export type EdgeConfig = z.output<typeof EdgeEnv>;
+
+export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  return parseEnv(EdgeEnv, env);
+}
+
+export const EDGE_CONFIG = Symbol('EDGE_CONFIG');

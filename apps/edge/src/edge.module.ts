@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { MeshClient } from '#mesh';
+import { AuthController } from './auth/auth.controller.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { TokenVerifier } from './auth/token-verifier.js';
+import { EDGE_CONFIG, type EdgeConfig } from './edge.config.js';
+import { HealthController } from './health/health.controller.js';
+import { NatsStatus } from './health/nats-status.js';
+import { EdgeMesh } from './mesh/edge-mesh.js';
+import { MeshController } from './mesh/mesh.controller.js';
+import { EdgeMetrics } from './metrics/edge-metrics.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { PostsController } from './posts/posts.controller.js';
+import { UsersController } from './users/users.controller.js';
+
+export interface EdgeDeps {
+  config: EdgeConfig;
+  nc: NatsConnection;
+  mesh: MeshClient;
+  tokens: TokenVerifier;
+  metrics: EdgeMetrics;
+}
+
+@Module({})
+export class EdgeModule {
+  static register(d: EdgeDeps): DynamicModule {
+    return {
+      module: EdgeModule,
+      controllers: [AuthController, UsersController, PostsController, HealthController, MeshController, MetricsController],
+      providers: [
+        { provide: EDGE_CONFIG, useValue: d.config },
+        { provide: MeshClient, useValue: d.mesh },
+        { provide: TokenVerifier, useValue: d.tokens },
+        { provide: EdgeMetrics, useValue: d.metrics },
+        { provide: NatsStatus, useValue: new NatsStatus(d.nc) },
+        EdgeMesh,
+        AuthGuard,
+      ],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+// Per-request plumbing on Fastify itself (cheaper than Nest interceptors): the request id, the
+// async context that carries it into NATS headers and log lines, metrics and the access log.
+// (Errors Fastify raises itself — bad JSON, body too large, unknown routes — reach Nest's
+// handlers and so the ProblemFilter.)
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { requestContext } from '#mesh';
+import type { EdgeMetrics } from '../metrics/edge-metrics.js';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdFrom(header: unknown): string {
+  return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+export function installHooks(fastify: FastifyInstance, o: { logger: Logger; metrics: EdgeMetrics; accessLog: boolean }): void {
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header('x-request-id', req.id);
+    requestContext.run({ requestId: req.id }, done);
+  });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    o.metrics.http(req.method, route, reply.statusCode, seconds);
+    if (o.accessLog) {
+      o.logger.info(
+        { requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        'request',
+      );
+    }
+    done();
+  });
+}

@@ -1,0 +1,68 @@
+// Prometheus figures of the edge: HTTP by route and status, NATS requests by subject and
+// outcome, degraded and unavailable answers by service.
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { RequestOutcome } from '#mesh';
+
+export class EdgeMetrics {
+  readonly registry = new Registry();
+  private readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly natsRequests = new Counter({
+    name: 'nats_requests_total',
+    help: 'Requests the edge sent over NATS, by subject and outcome',
+    labelNames: ['subject', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly natsDuration = new Histogram({
+    name: 'nats_request_duration_seconds',
+    help: 'NATS request-reply duration seen by the edge',
+    labelNames: ['subject'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  private readonly degradedAnswers = new Counter({
+    name: 'degraded_answers_total',
+    help: 'Answers served without the part of a service that was unavailable',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+  private readonly unavailableAnswers = new Counter({
+    name: 'unavailable_answers_total',
+    help: '503 answers because a service the request cannot do without was unavailable',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  http(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, seconds);
+  }
+
+  nats(subject: string, outcome: RequestOutcome | 'circuit-open', ms: number): void {
+    this.natsRequests.inc({ subject, outcome });
+    this.natsDuration.observe({ subject }, ms / 1000);
+  }
+
+  degraded(service: string): void {
+    this.degradedAnswers.inc({ service });
+  }
+
+  unavailable(service: string): void {
+    this.unavailableAnswers.inc({ service });
+  }
+}

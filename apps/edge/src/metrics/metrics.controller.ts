@@ -1,0 +1,17 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { EdgeMetrics } from './edge-metrics.js';
+
+@ApiTags('operations')
+@Controller('metrics')
+export class MetricsController {
+  constructor(@Inject(EdgeMetrics) private readonly metrics: EdgeMetrics) {}
+
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics of this edge replica' })
+  @ApiProduces('text/plain')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

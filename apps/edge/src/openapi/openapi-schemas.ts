@@ -1,0 +1,65 @@
+// JSON Schemas of the documented bodies. Requests come from the very zod schemas that validate
+// them (so the document cannot drift from the checks); replies are described here in zod too.
+import { z } from 'zod';
+import { AuthorSummary, CreatePostBody, LoginRequest, SignupRequest } from '#contracts';
+
+const User = z.object({ id: z.uuid(), username: z.string(), displayName: z.string(), createdAt: z.iso.datetime() });
+const Media = z.object({
+  id: z.uuid(),
+  url: z.string().optional(),
+  thumbnailUrl: z.string().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  contentType: z.string().optional(),
+  bytes: z.number().int().optional(),
+});
+const Post = z.object({
+  id: z.uuid(),
+  author: AuthorSummary,
+  text: z.string(),
+  media: z.array(Media),
+  createdAt: z.iso.datetime(),
+  likeCount: z.number().int().nullable(),
+  commentCount: z.number().int().nullable(),
+  likedByMe: z.boolean().nullable(),
+  degraded: z.array(z.string()).describe('services whose part could not be loaded; their fields are null'),
+});
+const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  service: z.string().optional().describe('on a 503: the service this request could not do without'),
+});
+const Replica = z.object({
+  id: z.string(),
+  pid: z.number().int().nullable(),
+  host: z.string().nullable(),
+  version: z.string(),
+  startedAt: z.string(),
+  requests: z.number().int(),
+  errors: z.number().int(),
+  averageLatencyMs: z.number(),
+});
+
+export const openApiSchemas: Record<string, z.ZodType> = {
+  SignupRequest,
+  LoginRequest,
+  CreatePostBody,
+  User,
+  AuthReply: z.object({ user: User, token: z.string() }),
+  Media,
+  Post,
+  PostPage: z.object({ items: z.array(Post), nextCursor: z.string().nullable(), degraded: z.array(z.string()) }),
+  Problem,
+  MeshView: z.object({
+    services: z.array(z.object({ name: z.string(), status: z.enum(['up', 'down']), replicas: z.array(Replica) })),
+  }),
+};
+
+export function jsonSchemas(): Record<string, object> {
+  return Object.fromEntries(
+    Object.entries(openApiSchemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' })]),
+  );
+}
