@@ -1,0 +1,24 @@
+import { databaseEnv, meshEnv, parseEnv, z } from '#mesh';
+
+const IdentityEnv = z
+  .object({
+    ...meshEnv,
+    ...databaseEnv,
+    /** The service's schema; tests use a fresh one per run. */
+    IDENTITY_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('identity'),
+    /** The token signing key: a path to the PKCS#8 PEM of an Ed25519 key, or the PEM itself. */
+    JWT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    JWT_PRIVATE_KEY: z.string().min(1).optional(),
+    /** How long a token stays valid; the edge cannot revoke one earlier. */
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  })
+  .refine((e) => e.JWT_PRIVATE_KEY_FILE || e.JWT_PRIVATE_KEY, {
+    message: 'set JWT_PRIVATE_KEY_FILE (path to the Ed25519 token private key, PKCS#8 PEM) or JWT_PRIVATE_KEY',
+    path: ['JWT_PRIVATE_KEY_FILE'],
+  });
+
+export type IdentityConfig = z.output<typeof IdentityEnv>;
+
+export function loadIdentityConfig(env: NodeJS.ProcessEnv = process.env): IdentityConfig {
+  return parseEnv(IdentityEnv, env);
+}

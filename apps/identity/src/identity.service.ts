@@ -1,0 +1,76 @@
+// The rules of identity; no NATS, no SQL.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import {
+  ErrorCodes,
+  MeshError,
+  type AuthReply,
+  type LoginRequest,
+  type SignupRequest,
+  type UserDto,
+} from '#contracts';
+import type { UserEntity } from './entities/user.entity.js';
+import { IdentityRepository } from './identity.repository.js';
+import { PasswordHasher } from './password-hasher.js';
+import { TokenSigner } from './token-signer.js';
+import { toUserDto } from './user.mapper.js';
+
+/** One answer for "no such user" and "wrong password": the reply must not tell which. */
+const WRONG_PAIR = 'wrong username or password';
+
+@Injectable()
+export class IdentityService implements OnModuleInit {
+  /** Verified against when the user does not exist, so both failures cost one scrypt. */
+  private dummyHash = '';
+
+  constructor(
+    private readonly repo: IdentityRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenSigner,
+  ) {}
+
+  /** Hashed once at start with the current parameters, so its cost matches a real user's. */
+  async onModuleInit(): Promise<void> {
+    this.dummyHash = await this.hasher.hash(randomBytes(32).toString('base64'));
+  }
+
+  async signup(r: SignupRequest): Promise<AuthReply> {
+    const passwordHash = await this.hasher.hash(r.password);
+    const user = await this.repo.insert({
+      id: randomUUID(),
+      username: r.username,
+      displayName: r.displayName ?? r.username,
+      passwordHash,
+    });
+    if (!user) {
+      throw new MeshError(ErrorCodes.conflict, 'username is taken', [
+        { field: 'username', message: 'username is taken' },
+      ]);
+    }
+    return this.authReply(user);
+  }
+
+  async login(r: LoginRequest): Promise<AuthReply> {
+    const found = await this.repo.findCredentials(r.username);
+    const matches = await this.hasher.verify(r.password, found?.passwordHash ?? this.dummyHash);
+    if (!found || !matches) throw new MeshError(ErrorCodes.unauthenticated, WRONG_PAIR);
+    return this.authReply(found.user);
+  }
+
+  async getById(id: string): Promise<UserDto> {
+    const user = await this.repo.findById(id);
+    if (!user) throw new MeshError(ErrorCodes.notFound, 'no such user');
+    return toUserDto(user);
+  }
+
+  async getByUsername(username: string): Promise<UserDto> {
+    const user = await this.repo.findByUsername(username);
+    if (!user) throw new MeshError(ErrorCodes.notFound, 'no such user');
+    return toUserDto(user);
+  }
+
+  private async authReply(u: UserEntity): Promise<AuthReply> {
+    const user = toUserDto(u);
+    return { user, token: await this.tokens.sign(user) };
+  }
+}
