@@ -133,10 +133,12 @@ export class MeshServer extends ServerNats {
         const result$ = this.transformToObservable(await handler(packet.data, ctx));
         const response = await lastValueFrom(result$, { defaultValue: null });
         this.reply(msg, { id: packet.id, response: response ?? null, isDisposed: true });
+        this.mesh.logger.debug({ subject, outcome: 'ok' }, 'handled');
         return false;
       } catch (err) {
         const payload = toErrorPayload(err, this.mesh.classifyError);
         this.reply(msg, { id: packet.id, err: payload, isDisposed: true });
+        this.mesh.logger.debug({ subject, outcome: payload.code }, 'handled');
         return isServerFault(payload);
       }
     });

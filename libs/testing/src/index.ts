@@ -4,3 +4,7 @@ export * from './database.js';
 export * from './expect-eventually.js';
 export * from './keys.js';
 export * from './mesh-request.js';
+export * from './app-process.js';
+export * from './test-mesh.js';
+export * from './http.js';
+export * from './readiness.js';

@@ -1,0 +1,35 @@
+// Closed-loop measurement for the floors that are not HTTP: `concurrency` loops call `op`
+// back to back for `seconds`; latencies are kept in full for exact percentiles.
+export interface Figures {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+}
+
+export async function measureLoop(op: () => Promise<unknown>, o: { concurrency: number; seconds: number }): Promise<Figures> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + o.seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await op();
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0);
+  return { reqPerSec: Math.round(latencies.length / elapsed), p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: pct(1), errors };
+}
+
+export const round = (n: number) => Math.round(n * 100) / 100;

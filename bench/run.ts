@@ -1,0 +1,117 @@
+// `npm run bench`: one JSON line per figure, each beside floors measured in the same run on the
+// same machine (the machine is shared and noisy: ratios mean something, absolute numbers less).
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { dropSchemas, freePort, freshSchema, http, sql, startNatsServer, startTestMesh, TEST_DATABASE_URL } from '#testing';
+import { httpLoad } from './http-load.js';
+import { measureLoop, round, type Figures } from './measure.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = 64;
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function forkReady(script: string, args: string[]): Promise<ChildProcess> {
+  const child = fork(here(script), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return child;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? round(Number(m[1]) / 1024) : NaN;
+}
+
+async function bareHttpFloor(): Promise<Figures> {
+  const port = await freePort();
+  const server = await forkReady('./floors/bare-http-server.js', [String(port)]);
+  try {
+    return await httpLoad({ url: `http://127.0.0.1:${port}`, paths: ['/'], connections: CONCURRENCY, seconds: SECONDS });
+  } finally {
+    server.kill('SIGKILL');
+  }
+}
+
+async function natsFloor(url: string): Promise<Figures> {
+  const responder = await forkReady('./floors/nats-responder.js', [url]);
+  const nc = await connect({ servers: url, noAsyncTraces: true } as never);
+  try {
+    const body = JSON.stringify({ id: 'x', pattern: 'bench.floor', data: { id: 'x' } });
+    return await measureLoop(() => nc.request('bench.floor', body, { timeout: 2000 }), { concurrency: CONCURRENCY, seconds: SECONDS });
+  } finally {
+    await nc.close();
+    responder.kill('SIGKILL');
+  }
+}
+
+async function pgFloor(): Promise<Figures> {
+  const schema = freshSchema('bench');
+  await sql(`CREATE SCHEMA "${schema}"`);
+  await sql(`CREATE TABLE "${schema}".t (id uuid PRIMARY KEY, text text NOT NULL, created_at timestamptz(3) NOT NULL DEFAULT now())`);
+  await sql(`INSERT INTO "${schema}".t (id, text) SELECT gen_random_uuid(), 'row ' || g FROM generate_series(1, 1000) g`);
+  const ids = (await sql<{ id: string }>(`SELECT id FROM "${schema}".t`)).map((r) => r.id);
+  const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 10 });
+  let i = 0;
+  try {
+    return await measureLoop(() => pool.query(`SELECT * FROM "${schema}".t WHERE id = $1`, [ids[i++ % ids.length]]), {
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+    });
+  } finally {
+    await pool.end();
+    await dropSchemas(schema);
+  }
+}
+
+async function main(): Promise<void> {
+  emit({ bench: 'machine', cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, date: new Date().toISOString(), secondsPerFigure: SECONDS, concurrency: CONCURRENCY });
+  const nats = await startNatsServer();
+  try {
+    const http0 = await bareHttpFloor();
+    emit({ bench: 'floor: bare node:http JSON', ...http0 });
+    const nats0 = await natsFloor(nats.url);
+    emit({ bench: 'floor: raw NATS request-reply', ...nats0 });
+    const pg0 = await pgFloor();
+    emit({ bench: 'floor: pg primary-key SELECT (pool of 10)', ...pg0 });
+
+    // One replica of each app, quiet logs (an access-log line per request would measure stdout).
+    const mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, env: { LOG_LEVEL: 'warn' } });
+    try {
+      const url = mesh.edgeUrl;
+      const { token } = (await http(url, 'POST', '/auth/signup', { body: { username: 'bench_user', password: 'bench password' } })).body;
+      const paths: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        paths.push(`/posts/${(await http(url, 'POST', '/posts', { token, body: { text: `bench post ${i}` } })).body.id}`);
+      }
+      await httpLoad({ url, paths, connections: CONCURRENCY, seconds: 2 }); // warm-up (JIT, pools)
+      const edge = await httpLoad({ url, paths, connections: CONCURRENCY, seconds: SECONDS });
+      emit({
+        bench: 'GET /posts/:id through the edge (1 replica each)',
+        ...edge,
+        ratioToBareHttp: round(edge.reqPerSec / http0.reqPerSec),
+        target: { ratioToBareHttp: 0.12, p99Ms: 50 },
+        meetsTarget: edge.reqPerSec / http0.reqPerSec >= 0.12 && edge.p99Ms < 50,
+      });
+      await new Promise((r) => setTimeout(r, 3000));
+      const processes = [...mesh.edges, ...[...mesh.replicas.values()].flat()];
+      const rss = Object.fromEntries(processes.map((p) => [`${p.app}:${p.pid}`, rssMb(p.pid)]));
+      emit({ bench: 'RSS at rest after load (MB)', ...rss, target: 150, meetsTarget: Object.values(rss).every((v) => v < 150) });
+    } finally {
+      await mesh.stop();
+    }
+  } finally {
+    await nats.stop();
+  }
+}
+
+await main();

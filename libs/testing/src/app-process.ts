@@ -1,0 +1,97 @@
+// Built apps as real processes (`node dist/apps/<app>/src/main.js`), for end-to-end tests: real
+// pids to signal, their JSON log lines kept for assertions, and all of them ended by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+
+/** The repository root, found from here whether this runs from source or from dist/. */
+export const REPO_ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'nest-cli.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+export interface AppProcess {
+  app: string;
+  pid: number;
+  child: ChildProcess;
+  /** Parsed JSON log lines written so far (stdout). */
+  logs: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  kill: (signal?: NodeJS.Signals) => void;
+  waitForLog: (match: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
+}
+
+const live = new Set<AppProcess>();
+
+export function spawnApp(app: string, env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, `dist/apps/${app}/src/main.js`)], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    partial += chunk.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+    waiters.splice(0).forEach((w) => w());
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-8000);
+  });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code, signal) => res(code ?? (signal ? -1 : null))));
+  const handle: AppProcess = {
+    app,
+    pid: child.pid!,
+    child,
+    logs,
+    exited,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    waitForLog: (match, timeoutMs = 15_000) =>
+      new Promise((res, rej) => {
+        const deadline = setTimeout(
+          () => rej(new Error(`${app} (pid ${child.pid}) did not log the awaited line in ${timeoutMs} ms; stderr:\n${stderr}`)),
+          timeoutMs,
+        );
+        const check = () => {
+          const found = logs.find(match);
+          if (found) {
+            clearTimeout(deadline);
+            res(found);
+          } else if (child.exitCode !== null) {
+            clearTimeout(deadline);
+            rej(new Error(`${app} exited with ${child.exitCode}; stderr:\n${stderr}`));
+          } else waiters.push(check);
+        };
+        check();
+      }),
+  };
+  live.add(handle);
+  void exited.then(() => live.delete(handle));
+  return handle;
+}
+
+/** Ends every app process a test started: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopAllApps(graceMs = 12_000): Promise<void> {
+  const all = [...live];
+  for (const p of all) {
+    p.kill('SIGCONT');
+    p.kill('SIGTERM');
+  }
+  await Promise.race([Promise.all(all.map((p) => p.exited)), new Promise((r) => setTimeout(r, graceMs))]);
+  for (const p of all) p.kill('SIGKILL');
+  await Promise.all(all.map((p) => p.exited));
+}
