@@ -7,3 +7,5 @@ export * from './common/ids.js';
 export * from './common/pagination.js';
 export * from './identity/identity.schemas.js';
 export * from './posts/posts.schemas.js';
+export * from './comments/comments.schemas.js';
+export * from './likes/likes.schemas.js';

@@ -17,6 +17,25 @@ import type {
   PostPage,
   PostRecord,
 } from './posts/posts.schemas.js';
+import type {
+  CommentCountsReply,
+  CommentPage,
+  CommentRecord,
+  CountCommentsRequest,
+  CreateCommentRequest,
+  DeleteCommentReply,
+  DeleteCommentRequest,
+  ListCommentsRequest,
+} from './comments/comments.schemas.js';
+import type {
+  LikePage,
+  LikeReply,
+  LikeRequest,
+  LikeSummaryReply,
+  LikeSummaryRequest,
+  ListLikesRequest,
+  UnlikeRequest,
+} from './likes/likes.schemas.js';
 
 type S = typeof Subjects;
 
@@ -28,7 +47,15 @@ export type RequestMap =
   Record<S['posts']['create'], { request: CreatePostRequest; reply: PostRecord }> &
   Record<S['posts']['get'], { request: GetPostRequest; reply: PostRecord }> &
   Record<S['posts']['list'], { request: ListPostsRequest; reply: PostPage }> &
-  Record<S['posts']['delete'], { request: DeletePostRequest; reply: DeletePostReply }>;
+  Record<S['posts']['delete'], { request: DeletePostRequest; reply: DeletePostReply }> &
+  Record<S['comments']['create'], { request: CreateCommentRequest; reply: CommentRecord }> &
+  Record<S['comments']['list'], { request: ListCommentsRequest; reply: CommentPage }> &
+  Record<S['comments']['delete'], { request: DeleteCommentRequest; reply: DeleteCommentReply }> &
+  Record<S['comments']['count'], { request: CountCommentsRequest; reply: CommentCountsReply }> &
+  Record<S['likes']['like'], { request: LikeRequest; reply: LikeReply }> &
+  Record<S['likes']['unlike'], { request: UnlikeRequest; reply: LikeReply }> &
+  Record<S['likes']['list'], { request: ListLikesRequest; reply: LikePage }> &
+  Record<S['likes']['summary'], { request: LikeSummaryRequest; reply: LikeSummaryReply }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];

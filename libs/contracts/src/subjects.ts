@@ -13,10 +13,22 @@ export const Subjects = {
     list: 'posts.list',
     delete: 'posts.delete',
   },
+  comments: {
+    create: 'comments.create',
+    list: 'comments.list',
+    delete: 'comments.delete',
+    count: 'comments.count',
+  },
+  likes: {
+    like: 'likes.like',
+    unlike: 'likes.unlike',
+    list: 'likes.list',
+    summary: 'likes.summary',
+  },
 } as const;
 
 /** The feature services of the mesh, each a queue group of the same name. */
-export const MeshServices = ['identity', 'posts'] as const;
+export const MeshServices = ['identity', 'posts', 'comments', 'likes'] as const;
 export type MeshService = (typeof MeshServices)[number];
 
 type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];

@@ -11,3 +11,4 @@ export * from './run-service.js';
 export * from './wire.js';
 export * from './env.js';
 export * from './dev-keys.js';
+export * from './runtime-flags.js';

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { ServerNats, NatsContext } from '@nestjs/microservices';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Svcm, type Service } from '@nats-io/services';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { ErrorCodes, MeshHeaders } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
@@ -28,6 +29,8 @@ export interface MeshServerOptions {
 export class MeshServer extends ServerNats {
   private svc: Service | undefined;
   private readonly stats = new Map<string, EndpointStats>();
+  /** Handlers looked up once at start, not per message (Nest's lookup normalises each time). */
+  private readonly handlers = new Map<string, MessageHandler>();
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
@@ -71,6 +74,8 @@ export class MeshServer extends ServerNats {
     this.mesh.logger.setBindings({ replica: svc.info().id });
     for (const subject of this.messageHandlers.keys()) {
       this.stats.set(subject, new EndpointStats());
+      const handler = this.getHandlerByPattern(subject);
+      if (handler) this.handlers.set(subject, handler);
       svc.addEndpoint(subject.replace(/[^A-Za-z0-9_-]/g, '-'), {
         subject,
         queue: service,
@@ -118,7 +123,7 @@ export class MeshServer extends ServerNats {
       this.mesh.logger.warn({ requestId, subject }, 'skipped a request whose deadline had passed');
       return false;
     }
-    const handler = this.getHandlerByPattern(subject);
+    const handler = this.handlers.get(subject);
     const ctx = new NatsContext([msg.subject, msg.headers as never]);
     return requestContext.run({ requestId, deadline }, async () => {
       if (!handler) {
@@ -130,8 +135,10 @@ export class MeshServer extends ServerNats {
         return false;
       }
       try {
-        const result$ = this.transformToObservable(await handler(packet.data, ctx));
-        const response = await lastValueFrom(result$, { defaultValue: null });
+        // Nest's handler resolves to the value, or to an Observable (an interceptor's, or the
+        // exception filter's throwError); only the latter needs RxJS.
+        let response: unknown = await handler(packet.data, ctx);
+        if (isObservable(response)) response = await lastValueFrom(response, { defaultValue: null });
         this.reply(msg, { id: packet.id, response: response ?? null, isDisposed: true });
         this.mesh.logger.debug({ subject, outcome: 'ok' }, 'handled');
         return false;

@@ -3,3 +3,4 @@ export * from './migrate.js';
 export * from './open-database.js';
 export * from './database-errors.js';
 export * from './schema-name.js';
+export * from './pg-pool.js';

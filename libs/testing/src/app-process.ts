@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import { REPLICA_NODE_FLAGS } from '#mesh';
 
 /** The repository root, found from here whether this runs from source or from dist/. */
 export const REPO_ROOT = (() => {
@@ -26,7 +27,7 @@ export interface AppProcess {
 const live = new Set<AppProcess>();
 
 export function spawnApp(app: string, env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, `dist/apps/${app}/src/main.js`)], {
+  const child = spawn(process.execPath, [...REPLICA_NODE_FLAGS, resolve(REPO_ROOT, `dist/apps/${app}/src/main.js`)], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
