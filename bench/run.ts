@@ -44,7 +44,7 @@ async function bareHttpFloor(): Promise<Figures> {
 
 async function natsFloor(url: string): Promise<Figures> {
   const responder = await forkReady('./floors/nats-responder.js', [url]);
-  const nc = await connect({ servers: url, noAsyncTraces: true } as never);
+  const nc = await connect({ servers: url, noAsyncTraces: true });
   try {
     const body = JSON.stringify({ id: 'x', pattern: 'bench.floor', data: { id: 'x' } });
     return await measureLoop(() => nc.request('bench.floor', body, { timeout: 2000 }), { concurrency: CONCURRENCY, seconds: SECONDS });

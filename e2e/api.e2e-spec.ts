@@ -87,9 +87,9 @@ describe('tokens', () => {
 
   it('401 for a missing, tampered, expired, foreign-key or alg:none token', async () => {
     const [h, p, s] = token.split('.');
-    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, username: 'alice_e2e' })).toString('base64url')}.${s}`;
-    const ownKey = createPrivateKey(readFileSync(mesh.env.JWT_PRIVATE_KEY_FILE!, 'utf8'));
+    const ownKey = createPrivateKey(readFileSync(mesh.env.JWT_PRIVATE_KEY_FILE, 'utf8'));
     const base = () =>
       new SignJWT({ username: claims.username, displayName: claims.displayName, createdAt: claims.createdAt })
         .setProtectedHeader({ alg: 'EdDSA' })
@@ -231,7 +231,7 @@ describe('operations', () => {
       replicas: [
         {
           id: expect.any(String),
-          pid: mesh.replicas.get('posts')![0]!.pid,
+          pid: mesh.replicas.get('posts')![0].pid,
           host: expect.any(String),
           version: expect.any(String),
           startedAt: expect.any(String),
@@ -264,9 +264,9 @@ describe('operations', () => {
     const res = await http(url, 'GET', '/posts/11111111-1111-4111-8111-111111111111', { headers: { 'x-request-id': 'trace-me-e2e-42' } });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe('trace-me-e2e-42');
-    const edgeLog = await mesh.edges[0]!.waitForLog((l) => l.requestId === 'trace-me-e2e-42' && l.msg === 'request');
+    const edgeLog = await mesh.edges[0].waitForLog((l) => l.requestId === 'trace-me-e2e-42' && l.msg === 'request');
     expect(edgeLog).toMatchObject({ service: 'edge', route: '/posts/:id', status: 404 });
-    const serviceLog = await mesh.replicas.get('posts')![0]!.waitForLog((l) => l.requestId === 'trace-me-e2e-42');
+    const serviceLog = await mesh.replicas.get('posts')![0].waitForLog((l) => l.requestId === 'trace-me-e2e-42');
     expect(serviceLog).toMatchObject({ service: 'posts', subject: 'posts.get', outcome: 'not_found', msg: 'handled' });
   });
 });

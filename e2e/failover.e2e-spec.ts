@@ -32,14 +32,14 @@ describe('replica failures', () => {
     expect(await postsPids()).toHaveLength(2);
     const load = runLoad(url, { concurrency: 8, path: pick });
     await sleep(800);
-    first!.kill('SIGTERM');
-    expect(await first!.exited).toBe(0);
+    first.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
     await sleep(800);
     const samples = await load.stop();
     expect(samples.length).toBeGreaterThan(50);
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
-    expect(await postsPids()).toEqual([second!.pid]);
-    mesh.replicas.set('posts', [second!, await mesh.addReplica('posts')]);
+    expect(await postsPids()).toEqual([second.pid]);
+    mesh.replicas.set('posts', [second, await mesh.addReplica('posts')]);
   });
 
   it('SIGKILL: the surviving replica takes over at once', async () => {
@@ -47,8 +47,8 @@ describe('replica failures', () => {
     const load = runLoad(url, { concurrency: 8, path: pick });
     await sleep(800);
     const killedAt = Date.now();
-    victim!.kill('SIGKILL');
-    await victim!.exited;
+    victim.kill('SIGKILL');
+    await victim.exited;
     await sleep(1500);
     const samples = await load.stop();
     const after = samples.filter((s) => s.startedAt > killedAt + 100);
@@ -58,14 +58,14 @@ describe('replica failures', () => {
     expect(after.filter((s) => s.status !== 200)).toEqual([]);
     expect(samples.filter((s) => s.status !== 200 && s.status !== 503)).toEqual([]);
     expect(samples.filter((s) => s.status === 503).length).toBeLessThanOrEqual(8);
-    expect(await postsPids()).toEqual([survivor!.pid]);
-    mesh.replicas.set('posts', [survivor!]);
+    expect(await postsPids()).toEqual([survivor.pid]);
+    mesh.replicas.set('posts', [survivor]);
   });
 
   it('posts at 0 replicas: posts routes 503 fast, identity and signed-in users keep working', async () => {
     const [last] = mesh.replicas.get('posts')!;
-    last!.kill('SIGTERM');
-    expect(await last!.exited).toBe(0);
+    last.kill('SIGTERM');
+    expect(await last.exited).toBe(0);
     await expectEventually(async () => expect(await postsPids()).toEqual([]));
 
     for (const [method, path] of [
@@ -100,8 +100,8 @@ describe('replica failures', () => {
 
   it('identity at 0 replicas: tokens still work, /users/me from the token, signup 503', async () => {
     const [identity] = mesh.replicas.get('identity')!;
-    identity!.kill('SIGTERM');
-    expect(await identity!.exited).toBe(0);
+    identity.kill('SIGTERM');
+    expect(await identity.exited).toBe(0);
     const me = await http(url, 'GET', '/users/me', { token });
     expect(me.status).toBe(200);
     expect(me.body).toEqual({ id: expect.any(String), username: 'drill_user', displayName: 'drill_user', createdAt: expect.any(String) });

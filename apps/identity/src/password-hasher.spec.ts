@@ -11,8 +11,8 @@ describe('PasswordHasher', () => {
     const [prefix, n, r, p, salt, key, ...rest] = stored.split('$');
     expect([prefix, Number(n), Number(r), Number(p)]).toEqual(['scrypt', 2 ** 15, 8, 3]);
     expect(DefaultScryptParams).toEqual({ N: 32768, r: 8, p: 3 });
-    expect(Buffer.from(salt!, 'base64')).toHaveLength(16);
-    expect(Buffer.from(key!, 'base64')).toHaveLength(32);
+    expect(Buffer.from(salt, 'base64')).toHaveLength(16);
+    expect(Buffer.from(key, 'base64')).toHaveLength(32);
     expect(rest).toEqual([]);
     expect(stored).not.toContain('correct horse battery');
   });

@@ -59,7 +59,7 @@ async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPay
 }
 
 const countUsers = async (username: string) =>
-  Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."user" WHERE username = $1`, [username]))[0]!.n);
+  Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."user" WHERE username = $1`, [username]))[0].n);
 
 describe('identity over NATS', () => {
   let alice: UserDto;
@@ -95,8 +95,8 @@ describe('identity over NATS', () => {
   it('stores a scrypt hash, never the password', async () => {
     const rows = await sql<{ password_hash: string }>(`SELECT password_hash FROM "${schema}"."user" WHERE username = 'alice'`);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.password_hash).toMatch(/^scrypt\$32768\$8\$3\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
-    expect(rows[0]!.password_hash).not.toContain('correct horse battery');
+    expect(rows[0].password_hash).toMatch(/^scrypt\$32768\$8\$3\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
+    expect(rows[0].password_hash).not.toContain('correct horse battery');
   });
 
   it('defaults displayName to the username', async () => {
@@ -123,8 +123,8 @@ describe('identity over NATS', () => {
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect([won.length, lost.length]).toEqual([1, 1]);
-    expect(lost[0]!.reason).toBeInstanceOf(MeshError);
-    expect((lost[0]!.reason as MeshError).code).toBe(ErrorCodes.conflict);
+    expect(lost[0].reason).toBeInstanceOf(MeshError);
+    expect((lost[0].reason as MeshError).code).toBe(ErrorCodes.conflict);
     expect(await countUsers('racer')).toBe(1);
   });
 
@@ -149,7 +149,7 @@ describe('identity over NATS', () => {
       await failure(client.mesh.request(Subjects.identity.login, { username, password: 'not the password' }));
       return performance.now() - started;
     };
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
     const wrong: number[] = [];
     const unknown: number[] = [];
     for (let i = 0; i < 3; i++) {

@@ -22,7 +22,7 @@ export function classifyDatabaseError(err: unknown): MeshError | undefined {
   if (!e || typeof e !== 'object') return undefined;
   const inner = (e.driverError ?? e) as { code?: unknown; message?: unknown };
   const code = typeof inner.code === 'string' ? inner.code : typeof e.code === 'string' ? e.code : '';
-  const message = String(inner.message ?? e.message ?? '');
+  const message = typeof inner.message === 'string' ? inner.message : typeof e.message === 'string' ? e.message : '';
   if (
     UNAVAILABLE_SQLSTATES.has(code) ||
     UNAVAILABLE_NODE_CODES.has(code) ||

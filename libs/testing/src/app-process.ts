@@ -34,7 +34,7 @@ export function spawnApp(app: string, env: Record<string, string>): AppProcess {
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     partial += chunk.toString();
     const lines = partial.split('\n');
     partial = lines.pop() ?? '';
@@ -48,7 +48,7 @@ export function spawnApp(app: string, env: Record<string, string>): AppProcess {
     waiters.splice(0).forEach((w) => w());
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);
   });
   const exited = new Promise<number | null>((res) => child.once('exit', (code, signal) => res(code ?? (signal ? -1 : null))));

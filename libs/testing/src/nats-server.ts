@@ -32,7 +32,7 @@ export async function startNatsServer(o: { jetstream?: boolean; args?: string[] 
     } catch (err) {
       if (child.exitCode !== null || Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`nats-server did not start on ${port}: ${String(err)}\n${stderr}`);
+        throw new Error(`nats-server did not start on ${port}\n${stderr}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 50));
     }
