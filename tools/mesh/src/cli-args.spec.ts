@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from './cli-args.js';
+
+describe('parseArgs', () => {
+  it('parses every verb', () => {
+    expect(parseArgs(['up'])).toEqual({ verb: 'up', replicas: undefined });
+    expect(parseArgs(['up', '--replicas', 'posts=2'])).toEqual({ verb: 'up', replicas: 'posts=2' });
+    expect(parseArgs(['up', '--replicas=posts=2,edge=3'])).toEqual({ verb: 'up', replicas: 'posts=2,edge=3' });
+    expect(parseArgs(['status'])).toEqual({ verb: 'status', json: false });
+    expect(parseArgs(['status', '--json'])).toEqual({ verb: 'status', json: true });
+    expect(parseArgs(['scale', 'posts=0', 'edge=2'])).toEqual({
+      verb: 'scale',
+      targets: [
+        { app: 'posts', replicas: 0 },
+        { app: 'edge', replicas: 2 },
+      ],
+    });
+    expect(parseArgs(['kill', 'posts'])).toEqual({ verb: 'kill', app: 'posts', signal: 'TERM', pid: undefined });
+    expect(parseArgs(['kill', 'posts', '--signal', 'sigkill', '--pid=123'])).toEqual({
+      verb: 'kill',
+      app: 'posts',
+      signal: 'KILL',
+      pid: 123,
+    });
+    expect(parseArgs(['--help'])).toEqual({ verb: 'help' });
+  });
+
+  it.each([
+    [[], 'name a verb'],
+    [['launch'], 'unknown verb "launch"'],
+    [['status', '--yaml'], 'unknown option --yaml'],
+    [['status', 'posts'], 'status: unexpected argument "posts"'],
+    [['scale'], 'scale: give at least one <app>=<n>'],
+    [['scale', 'posts'], 'scale: "posts" is not <app>=<count>'],
+    [['scale', 'likez=1'], 'scale: unknown app "likez" (known: identity, posts, edge)'],
+    [['scale', 'posts=-1'], 'scale: posts=-1: the count must be a whole number'],
+    [['scale', 'posts=1', 'posts=2'], 'scale: posts is given twice'],
+    [['kill'], 'kill: name the app'],
+    [['kill', 'likez'], 'kill: unknown app "likez"'],
+    [['kill', 'posts', '--signal', 'HUP'], '--signal must be one of KILL, TERM, STOP, CONT, not "HUP"'],
+    [['kill', 'posts', '--signal'], '--signal needs a value'],
+    [['kill', 'posts', '--pid', '0'], '--pid must be a process id, not "0"'],
+    [['kill', 'posts', 'edge'], 'kill: unexpected argument "edge"'],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,153 @@
+// `mesh up`: NATS (found or started), token keys, the replicas under supervision, the control
+// API; on SIGINT/SIGTERM everything stops in order (replicas drain, then NATS) and nothing is
+// left behind. Resolves with the process exit code.
+import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { connectNats, createLogger, ensureDevKeys } from '#mesh';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { appMainFile, replicaEnv, type AppName } from './app-catalogue.js';
+import { startControlApi } from './control-api.js';
+import type { LauncherConfig } from './mesh.config.js';
+import {
+  findExecutable,
+  loopbackPort,
+  natsAnswers,
+  NatsUnavailableError,
+  startOwnNats,
+  type OwnedNats,
+} from './nats-bootstrap.js';
+import { servingPids } from './readiness-probe.js';
+import { ReplicaSupervisor } from './replica-supervisor.js';
+
+/** A startup failure the operator can fix: printed as one line, exit 1. */
+class StartupError extends Error {}
+
+export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<number> {
+  const logger = createLogger({ service: 'launcher', level: c.LOG_LEVEL });
+  // Signals are caught from the first moment: one that arrives while NATS or the replicas
+  // are still starting is acted on as soon as the launcher can stop them in order.
+  let pendingSignal: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => void (pendingSignal ??= signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => onSignal(signal));
+
+  let owned: OwnedNats | null = null;
+  let nc: NatsConnection | undefined;
+  let control: Server | undefined;
+  const scriptOf = (app: AppName) => c.overrides.get(app) ?? appMainFile(repoRoot, app);
+  const env: NodeJS.ProcessEnv = { ...c.childEnv, NATS_URL: c.NATS_URL };
+  const supervisor = new ReplicaSupervisor({
+    logger,
+    drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
+    cwd: repoRoot,
+    spawnSpec: (app: AppName, index: number) => ({ script: scriptOf(app), env: replicaEnv(app, index, env, c.PORT) }),
+  });
+  try {
+    // Every app that should run must be built before anything starts.
+    const missing = [...c.replicas].filter(([app, n]) => n > 0 && !existsSync(scriptOf(app))).map(([app]) => app);
+    if (missing.length > 0) {
+      const files = missing.map((a) => relative(repoRoot, scriptOf(a))).join(', ');
+      throw new StartupError(
+        `${files} missing: run \`npm run build\` (or leave ${missing.join(', ')} out of MESH_APPS)`,
+      );
+    }
+    owned = await ensureNats(c, repoRoot, logger);
+    if (!c.hasTokenKeys) {
+      const keys = ensureDevKeys(join(repoRoot, '.mesh', 'keys'));
+      Object.assign(env, { JWT_PRIVATE_KEY_FILE: keys.privateKeyFile, JWT_PUBLIC_KEY_FILE: keys.publicKeyFile });
+    }
+    for (const [app, script] of c.overrides)
+      logger.warn({ app, script }, 'TEST ONLY: MESH_APP_OVERRIDE runs a script instead of the app');
+    nc = await connectNats({ url: c.NATS_URL, name: 'launcher' });
+    const nats = { url: c.NATS_URL, startedHere: owned !== null, pid: owned?.pid ?? null };
+    control = await startControlApi({
+      port: c.MESH_CONTROL_PORT,
+      supervisor,
+      logger,
+      launcherStatus: () => ({ pid: process.pid, nats }),
+    }).catch((err: Error) => {
+      throw new StartupError(
+        `the control API cannot listen on 127.0.0.1:${c.MESH_CONTROL_PORT} (${err.message}): is another launcher running? (MESH_CONTROL_PORT)`,
+      );
+    });
+    for (const [app, n] of c.replicas) if (!pendingSignal) await supervisor.scale(app, n);
+  } catch (err) {
+    const known = err instanceof StartupError || err instanceof NatsUnavailableError;
+    if (known) process.stderr.write(`mesh: ${err.message}\n`);
+    else logger.fatal({ err }, 'launcher failed to start');
+    supervisor.killAllNow();
+    control?.close();
+    await nc?.close();
+    await owned?.stop();
+    return 1;
+  }
+  logger.info(
+    { replicas: Object.fromEntries(c.replicas), nats: c.NATS_URL, control: c.MESH_CONTROL_PORT },
+    'mesh is up',
+  );
+
+  // `starting` → `running` once a replica serves; probed only while some replica is starting.
+  let probing = false;
+  const probe = setInterval(() => {
+    const starting = supervisor.starting();
+    if (probing || starting.length === 0) return;
+    probing = true;
+    servingPids(nc, starting, c.PORT)
+      .then((pids) => supervisor.markRunning(pids))
+      .catch((err: unknown) => logger.debug({ err }, 'readiness probe failed'))
+      .finally(() => (probing = false));
+  }, 250);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: killing every replica now');
+        supervisor.killAllNow();
+        return;
+      }
+      stopping = true;
+      logger.info({ signal }, 'stopping: draining every replica');
+      clearInterval(probe);
+      control.close();
+      control.closeAllConnections();
+      const started = Date.now();
+      void supervisor
+        .stopAll()
+        .then(async (drained) => {
+          await nc.close().catch(() => undefined);
+          await owned?.stop();
+          logger.info({ ms: Date.now() - started, replicas: drained.length }, 'mesh stopped');
+          resolve(0);
+        })
+        .catch((err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          supervisor.killAllNow();
+          resolve(1);
+        });
+    };
+    onSignal = shutdown;
+    if (pendingSignal) shutdown(pendingSignal);
+    // A launcher bug must not leave replicas running with nobody to stop them.
+    process.on('uncaughtException', (err) => {
+      logger.fatal({ err }, 'launcher failed: killing every replica');
+      supervisor.killAllNow();
+      void (owned?.stop() ?? Promise.resolve()).finally(() => resolve(1));
+    });
+  });
+}
+
+async function ensureNats(c: LauncherConfig, repoRoot: string, logger: Logger): Promise<OwnedNats | null> {
+  if (await natsAnswers(c.NATS_URL)) return null;
+  const port = loopbackPort(c.NATS_URL);
+  const bin = findExecutable(c.NATS_SERVER_BIN, c.PATH);
+  if (port === null || bin === null) {
+    const why = port === null ? `${c.NATS_URL} is not on this machine` : `${c.NATS_SERVER_BIN} is not on the PATH`;
+    throw new NatsUnavailableError(
+      `no NATS answers at ${c.NATS_URL} and ${why}: start one (e.g. \`docker run -p 4222:4222 nats -js\`, or install nats-server: https://docs.nats.io/running-a-nats-service/introduction/installation) or set NATS_URL`,
+    );
+  }
+  logger.info({ url: c.NATS_URL }, 'no NATS answers: starting nats-server');
+  return startOwnNats({ bin, port, storeDir: c.MESH_NATS_STORE_DIR ?? join(repoRoot, '.mesh', 'nats'), logger });
+}

@@ -1,0 +1,39 @@
+// `mesh <verb>`: `up` runs the mesh in the foreground; status, scale and kill operate on it.
+import { type Command, parseArgs, Usage, UsageError } from './cli-args.js';
+import { findRepoRoot } from './app-catalogue.js';
+import { runLauncher } from './launcher.js';
+import { loadLauncherConfig, loadOperatorConfig, MeshConfigError } from './mesh.config.js';
+import { killCommand, scaleCommand, statusCommand } from './operator-commands.js';
+
+async function run(cmd: Command): Promise<number> {
+  switch (cmd.verb) {
+    case 'help':
+      process.stdout.write(Usage + '\n');
+      return 0;
+    case 'up':
+      return runLauncher(loadLauncherConfig(process.env, cmd.replicas), findRepoRoot());
+    case 'status':
+      return statusCommand(loadOperatorConfig(), cmd.json);
+    case 'scale':
+      return scaleCommand(loadOperatorConfig(), cmd.targets);
+    case 'kill':
+      return killCommand(loadOperatorConfig(), cmd.app, cmd.signal, cmd.pid);
+  }
+}
+
+let code: number;
+try {
+  code = await run(parseArgs(process.argv.slice(2)));
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`mesh: ${err.message}\n${Usage}\n`);
+    code = 2;
+  } else if (err instanceof MeshConfigError) {
+    process.stderr.write(`mesh: invalid configuration: ${err.message}\n`);
+    code = 2;
+  } else {
+    process.stderr.write(`mesh: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    code = 1;
+  }
+}
+process.exit(code);

@@ -1,0 +1,91 @@
+// The launcher's and operator CLI's settings: the only reader of process.env in tools/mesh.
+// Every error is one line naming the variable, so a typo in REPLICAS fails before anything runs.
+import { meshEnv, z } from '#mesh';
+import { AppNames, isAppName, type AppName } from './app-catalogue.js';
+import { CountsError, parseAppList, parseReplicaCounts } from './replica-counts.js';
+
+export class MeshConfigError extends Error {}
+
+const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
+
+const OperatorEnv = z.object({
+  NATS_URL: meshEnv.NATS_URL,
+  MESH_CONTROL_PORT: port(3099),
+  DRAIN_TIMEOUT_MS: meshEnv.DRAIN_TIMEOUT_MS,
+});
+
+const LauncherEnv = OperatorEnv.extend({
+  LOG_LEVEL: meshEnv.LOG_LEVEL,
+  /** The first edge replica's HTTP port; replica i listens on PORT + i. */
+  PORT: port(3000),
+  MESH_APPS: z.string().optional(),
+  REPLICAS: z.string().optional(),
+  NATS_SERVER_BIN: z.string().min(1).default('nats-server'),
+  /** Where a nats-server the launcher starts keeps JetStream data (default <repo>/.mesh/nats). */
+  MESH_NATS_STORE_DIR: z.string().min(1).optional(),
+  PATH: z.string().default(''),
+  JWT_PRIVATE_KEY: z.string().optional(),
+  JWT_PRIVATE_KEY_FILE: z.string().optional(),
+  JWT_PUBLIC_KEY: z.string().optional(),
+  JWT_PUBLIC_KEY_FILE: z.string().optional(),
+});
+
+export type OperatorConfig = z.output<typeof OperatorEnv>;
+
+export interface LauncherConfig extends OperatorConfig {
+  LOG_LEVEL: z.output<typeof LauncherEnv>['LOG_LEVEL'];
+  PORT: number;
+  NATS_SERVER_BIN: string;
+  MESH_NATS_STORE_DIR?: string;
+  PATH: string;
+  replicas: Map<AppName, number>;
+  /** Whether token keys come from outside; if not, the launcher makes local dev keys. */
+  hasTokenKeys: boolean;
+  /** TEST ONLY: `MESH_APP_OVERRIDE_<app>=<script>` runs that script instead of the app. */
+  overrides: Map<AppName, string>;
+  /** The launcher's env, which every replica inherits. */
+  childEnv: NodeJS.ProcessEnv;
+}
+
+function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const r = schema.safeParse(env);
+  if (r.success) return r.data;
+  throw new MeshConfigError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+}
+
+export function loadOperatorConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  return parse(OperatorEnv, env);
+}
+
+/** `replicasFlag`: the `--replicas` value, which wins over REPLICAS. */
+export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env, replicasFlag?: string): LauncherConfig {
+  const e = parse(LauncherEnv, env);
+  try {
+    const selected = parseAppList(e.MESH_APPS);
+    const replicas =
+      replicasFlag !== undefined
+        ? parseReplicaCounts(replicasFlag, selected, '--replicas')
+        : parseReplicaCounts(e.REPLICAS, selected);
+    return {
+      ...e,
+      replicas,
+      hasTokenKeys: [e.JWT_PRIVATE_KEY, e.JWT_PRIVATE_KEY_FILE, e.JWT_PUBLIC_KEY, e.JWT_PUBLIC_KEY_FILE].some(Boolean),
+      overrides: readOverrides(env),
+      childEnv: { ...env },
+    };
+  } catch (err) {
+    if (err instanceof CountsError) throw new MeshConfigError(err.message);
+    throw err;
+  }
+}
+
+function readOverrides(env: NodeJS.ProcessEnv): Map<AppName, string> {
+  const out = new Map<AppName, string>();
+  for (const [key, value] of Object.entries(env)) {
+    const app = /^MESH_APP_OVERRIDE_(.+)$/.exec(key)?.[1];
+    if (app === undefined || !value) continue;
+    if (!isAppName(app)) throw new MeshConfigError(`${key}: unknown app "${app}" (known: ${AppNames.join(', ')})`);
+    out.set(app, value);
+  }
+  return out;
+}

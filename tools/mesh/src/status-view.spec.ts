@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { MeshView } from '#mesh';
+import type { LauncherStatus } from './control-types.js';
+import { formatDuration, formatStatus, joinStatus } from './status-view.js';
+
+const now = Date.parse('2026-01-01T01:00:00.000Z');
+const mesh: MeshView = {
+  services: [
+    {
+      name: 'posts',
+      status: 'up',
+      replicas: [
+        {
+          id: 'AAA',
+          pid: 101,
+          host: 'h1',
+          version: '0.1.0',
+          startedAt: '2026-01-01T00:58:55.000Z',
+          requests: 120,
+          errors: 2,
+          averageLatencyMs: 0.842,
+        },
+      ],
+    },
+    { name: 'identity', status: 'down', replicas: [] },
+  ],
+};
+const launcher: LauncherStatus = {
+  pid: 1,
+  nats: { url: 'nats://127.0.0.1:4222', startedHere: false, pid: null },
+  apps: [
+    {
+      app: 'posts',
+      desired: 3,
+      replicas: [
+        { index: 0, pid: 101, startedAt: '2026-01-01T00:58:50.000Z', restarts: 1, state: 'running', frozen: false },
+        { index: 1, pid: 102, startedAt: '2026-01-01T00:59:00.000Z', restarts: 0, state: 'running', frozen: true },
+        { index: 2, pid: null, startedAt: null, restarts: 4, state: 'crashed', frozen: false },
+      ],
+    },
+  ],
+};
+
+describe('joinStatus', () => {
+  it('joins NATS replicas with the launcher view by pid, and adds the ones NATS cannot see', () => {
+    const report = joinStatus(mesh, launcher, now);
+    expect(report.launcher).toBe('running');
+    expect(report.services.map((s) => [s.name, s.status, s.live, s.desired, s.crashed])).toEqual([
+      ['posts', 'up', 1, 3, 1],
+      ['identity', 'down', 0, null, 0],
+    ]);
+    expect(report.services[0].replicas).toEqual([
+      {
+        id: 'AAA',
+        pid: 101,
+        host: 'h1',
+        startedAt: '2026-01-01T00:58:55.000Z',
+        uptimeMs: 65_000,
+        requests: 120,
+        errors: 2,
+        averageLatencyMs: 0.842,
+        index: 0,
+        state: 'running',
+        restarts: 1,
+      },
+      {
+        id: null,
+        pid: 102,
+        host: null,
+        startedAt: '2026-01-01T00:59:00.000Z',
+        uptimeMs: 60_000,
+        requests: null,
+        errors: null,
+        averageLatencyMs: null,
+        index: 1,
+        state: 'frozen',
+        restarts: 0,
+      },
+      {
+        id: null,
+        pid: null,
+        host: null,
+        startedAt: null,
+        uptimeMs: null,
+        requests: null,
+        errors: null,
+        averageLatencyMs: null,
+        index: 2,
+        state: 'crashed',
+        restarts: 4,
+      },
+    ]);
+  });
+
+  it('shows the NATS part alone when no launcher answers', () => {
+    const report = joinStatus(mesh, null, now);
+    expect(report.launcher).toBe('not running');
+    expect(report.services[0].replicas).toHaveLength(1);
+    expect(report.services[0].replicas[0].state).toBeNull();
+  });
+
+  it('takes an HTTP app (not in $SRV) as up while the launcher runs a replica of it that is not frozen', () => {
+    const edge = (frozen: boolean): LauncherStatus => ({
+      ...launcher,
+      apps: [
+        {
+          app: 'edge',
+          desired: 1,
+          replicas: [
+            { index: 0, pid: 300, startedAt: '2026-01-01T00:59:00.000Z', restarts: 0, state: 'running', frozen },
+          ],
+        },
+      ],
+    });
+    expect(joinStatus(mesh, edge(false), now).services.find((s) => s.name === 'edge')).toMatchObject({
+      status: 'up',
+      live: 1,
+    });
+    expect(joinStatus(mesh, edge(true), now).services.find((s) => s.name === 'edge')).toMatchObject({
+      status: 'down',
+      live: 0,
+    });
+  });
+});
+
+describe('formatStatus', () => {
+  it('prints one aligned block per service', () => {
+    expect(formatStatus(joinStatus(mesh, launcher, now))).toBe(
+      [
+        'posts  UP  (1 live, desired 3, 1 crashed)',
+        '  ID   PID  HOST  UPTIME  REQUESTS  ERRORS  MEAN MS  STATE    RESTARTS',
+        '  AAA  101  h1     1m05s       120       2     0.84  running         1',
+        '  -    102  -      1m00s         -       -        -  frozen          0',
+        '  -      -  -          -         -       -        -  crashed         4',
+        'identity  DOWN  (0 live)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says when the launcher part is missing', () => {
+    expect(formatStatus(joinStatus(mesh, null, now))).toContain('(launcher not running');
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [59_999, '59s'],
+    [61_000, '1m01s'],
+    [3_660_000, '1h01m'],
+    [90_000_000, '1d01h'],
+  ])('%d ms → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});

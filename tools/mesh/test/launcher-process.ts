@@ -1,0 +1,105 @@
+// The launcher and the operator CLI as real processes, for the integration tests. Everything
+// here ends only processes it started, by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { LauncherStatus } from '../src/control-types.js';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const mainJs = `${repoRoot}dist/tools/mesh/src/main.js`;
+
+export function assertBuilt(): void {
+  if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
+}
+
+/** Only what the launcher needs, so a developer's own MESH_APPS or REPLICAS cannot leak in. */
+export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...extra };
+}
+
+export interface LauncherProcess {
+  pid: number;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  output: () => string;
+}
+
+export function startLauncher(env: NodeJS.ProcessEnv): LauncherProcess {
+  const child = spawn(process.execPath, [mainJs, 'up'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { pid: child.pid!, child, exited, output: () => output };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node dist/tools/mesh/src/main.js <args>`, bounded: SIGKILLed if it outlives timeoutMs. */
+export function cli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<CliResult> {
+  const child = spawn(process.execPath, [mainJs, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The parent pid of a live process, from /proc (Linux). */
+export function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Every live process whose parent is `pid`. */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (parentOf(Number(entry)) === pid) out.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+export async function controlStatus(port: number): Promise<LauncherStatus> {
+  const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
+  if (res.status !== 200) throw new Error(`GET /status → ${res.status}`);
+  return (await res.json()) as LauncherStatus;
+}
+
+/** Stops a launcher a failed test left behind, and the processes it is running. */
+export async function cleanUp(l: LauncherProcess | undefined): Promise<void> {
+  if (!l) return;
+  if (l.child.exitCode === null && l.child.signalCode === null) {
+    const pids = childrenOf(l.pid);
+    l.child.kill('SIGKILL');
+    await l.exited;
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+}
