@@ -1,7 +1,7 @@
 // Starts one edge replica: NATS first (reconnecting forever), then Fastify under Nest.
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { connectNats, createLogger, MeshClient, PinoNestLogger } from '#mesh';
+import { connectNats, createLogger, MeshClient, PinoNestLogger, watchParent } from '#mesh';
 import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
 import type { EdgeConfig } from './edge.config.js';
 import { EdgeModule } from './edge.module.js';
@@ -33,9 +33,13 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register({ config: c, nc, mesh, tokens, metrics }), adapter, {
-    logger: new PinoNestLogger(logger),
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    EdgeModule.register({ config: c, nc, mesh, tokens, metrics }),
+    adapter,
+    {
+      logger: new PinoNestLogger(logger),
+    },
+  );
   installHooks(app.getHttpAdapter().getInstance(), { logger, metrics, accessLog: c.ACCESS_LOG });
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
   serveOpenApi(app, buildOpenApi(app, EDGE_VERSION));
@@ -51,16 +55,17 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
       await nc.drain().catch(() => nc.close());
     })());
   if (o.handleSignals !== false) {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        logger.info({ signal }, 'stopping');
-        setTimeout(() => process.exit(1), c.DRAIN_TIMEOUT_MS + 5000).unref();
-        stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
-    }
+    const onStop = (reason: string) => {
+      logger.info({ reason }, 'stopping');
+      setTimeout(() => process.exit(1), c.DRAIN_TIMEOUT_MS + 5000).unref();
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', () => onStop('SIGTERM'));
+    process.once('SIGINT', () => onStop('SIGINT'));
+    watchParent(() => onStop('parent process gone'));
   }
   return { app, url: `http://127.0.0.1:${port}`, stop };
 }

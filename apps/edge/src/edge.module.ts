@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MeshClient } from '#mesh';
 import { AuthController } from './auth/auth.controller.js';
-import { AuthGuard } from './auth/auth.guard.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { EDGE_CONFIG, type EdgeConfig } from './edge.config.js';
 import { HealthController } from './health/health.controller.js';
@@ -13,6 +12,10 @@ import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { PostsController } from './posts/posts.controller.js';
 import { UsersController } from './users/users.controller.js';
+import { CommentsController } from './comments/comments.controller.js';
+import { LikesController } from './likes/likes.controller.js';
+import { PostStitcher } from './posts/post-stitcher.js';
+import { AuthGuard, OptionalAuthGuard } from './auth/auth.guard.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -27,7 +30,16 @@ export class EdgeModule {
   static register(d: EdgeDeps): DynamicModule {
     return {
       module: EdgeModule,
-      controllers: [AuthController, UsersController, PostsController, HealthController, MeshController, MetricsController],
+      controllers: [
+        AuthController,
+        UsersController,
+        PostsController,
+        CommentsController,
+        LikesController,
+        HealthController,
+        MeshController,
+        MetricsController,
+      ],
       providers: [
         { provide: EDGE_CONFIG, useValue: d.config },
         { provide: MeshClient, useValue: d.mesh },
@@ -35,7 +47,9 @@ export class EdgeModule {
         { provide: EdgeMetrics, useValue: d.metrics },
         { provide: NatsStatus, useValue: new NatsStatus(d.nc) },
         EdgeMesh,
+        PostStitcher,
         AuthGuard,
+        OptionalAuthGuard,
       ],
     };
   }

@@ -12,3 +12,4 @@ export * from './wire.js';
 export * from './env.js';
 export * from './dev-keys.js';
 export * from './runtime-flags.js';
+export * from './parent-watch.js';

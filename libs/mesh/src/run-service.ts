@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { MeshServer, type MeshServerOptions } from './mesh-server.js';
 import { MeshExceptionFilter } from './mesh-exception.filter.js';
 import { PinoNestLogger } from './logger.js';
+import { watchParent } from './parent-watch.js';
 
 export interface RunServiceOptions extends MeshServerOptions {
   module: Type | DynamicModule;
@@ -39,23 +40,24 @@ export async function runService(o: RunServiceOptions): Promise<RunningService> 
     })());
 
   if (o.handleSignals !== false) {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        o.logger.info({ signal }, 'stopping: draining');
-        // A drain that cannot finish must not keep a replica around forever.
-        setTimeout(() => {
-          o.logger.error('drain did not finish in time; exiting');
+    const onStop = (reason: string) => {
+      o.logger.info({ reason }, 'stopping: draining');
+      // A drain that cannot finish must not keep a replica around forever.
+      setTimeout(() => {
+        o.logger.error('drain did not finish in time; exiting');
+        process.exit(1);
+      }, o.drainTimeoutMs + 5000).unref();
+      stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          o.logger.error({ err }, 'stop failed');
           process.exit(1);
-        }, o.drainTimeoutMs + 5000).unref();
-        stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            o.logger.error({ err }, 'stop failed');
-            process.exit(1);
-          },
-        );
-      });
-    }
+        },
+      );
+    };
+    process.once('SIGTERM', () => onStop('SIGTERM'));
+    process.once('SIGINT', () => onStop('SIGINT'));
+    watchParent(() => onStop('parent process gone'));
   }
   return { app, server, stop };
 }

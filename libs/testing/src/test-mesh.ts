@@ -23,7 +23,7 @@ export interface TestMesh {
 export async function startTestMesh(o: { replicas: Record<string, number>; env?: Record<string, string> }): Promise<TestMesh> {
   const nats = await startNatsServer();
   const keys = tempKeys();
-  const schemas = ['identity', 'posts'].map((s) => [s, freshSchema(s)] as const);
+  const schemas = ['identity', 'posts', 'comments', 'likes'].map((s) => [s, freshSchema(s)] as const);
   const env: Record<string, string> = {
     NATS_URL: nats.url,
     DATABASE_URL: TEST_DATABASE_URL,

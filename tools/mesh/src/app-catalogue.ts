@@ -13,6 +13,8 @@ export interface AppEntry {
 export const AppCatalogue = [
   { name: 'identity' },
   { name: 'posts' },
+  { name: 'comments' },
+  { name: 'likes' },
   { name: 'edge', http: { livePath: '/health/live' } },
 ] as const satisfies readonly AppEntry[];
 

@@ -3,8 +3,8 @@ import { parseAppList, parseReplicaCounts, parseReplicaPair } from './replica-co
 
 describe('parseAppList (MESH_APPS)', () => {
   it('runs every app when unset or empty', () => {
-    expect(parseAppList(undefined)).toEqual(['identity', 'posts', 'edge']);
-    expect(parseAppList(' , ')).toEqual(['identity', 'posts', 'edge']);
+    expect(parseAppList(undefined)).toEqual(['identity', 'posts', 'comments', 'likes', 'edge']);
+    expect(parseAppList(' , ')).toEqual(['identity', 'posts', 'comments', 'likes', 'edge']);
   });
 
   it('keeps catalogue order and drops repeats', () => {
@@ -12,7 +12,7 @@ describe('parseAppList (MESH_APPS)', () => {
   });
 
   it('rejects an unknown app in one line naming the variable', () => {
-    expect(() => parseAppList('posts,likez')).toThrow('MESH_APPS: unknown app "likez" (known: identity, posts, edge)');
+    expect(() => parseAppList('posts,likez')).toThrow('MESH_APPS: unknown app "likez" (known: identity, posts, comments, likes, edge)');
   });
 });
 
@@ -29,7 +29,7 @@ describe('parseReplicaCounts (REPLICAS)', () => {
   });
 
   it.each([
-    ['likes=3', 'REPLICAS: unknown app "likes" (known: identity, posts, edge)'],
+    ['likez=3', 'REPLICAS: unknown app "likez" (known: identity, posts, comments, likes, edge)'],
     ['posts=-1', 'REPLICAS: posts=-1: the count must be a whole number'],
     ['posts=two', 'REPLICAS: posts=two: the count must be a whole number'],
     ['posts=1.5', 'REPLICAS: posts=1.5: the count must be a whole number'],

@@ -39,3 +39,21 @@ export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionConte
   if (!user) throw new MeshError(ErrorCodes.unauthenticated, 'This route needs a bearer token.');
   return user;
 });
+
+/** Reads a token when one is sent (a bad one is still a 401); lets anonymous requests through. */
+@Injectable()
+export class OptionalAuthGuard implements CanActivate {
+  constructor(@Inject(TokenVerifier) private readonly tokens: TokenVerifier) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const token = bearerToken(req);
+    if (token !== undefined) req.user = await this.tokens.verify(token);
+    return true;
+  }
+}
+
+/** The signed-in user if there is one (routes behind OptionalAuthGuard). */
+export const Viewer = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): AuthUser | undefined => ctx.switchToHttp().getRequest<AuthedRequest>().user,
+);

@@ -1,7 +1,7 @@
 // JSON Schemas of the documented bodies. Requests come from the very zod schemas that validate
 // them (so the document cannot drift from the checks); replies are described here in zod too.
 import { z } from 'zod';
-import { AuthorSummary, CreatePostBody, LoginRequest, SignupRequest } from '#contracts';
+import { AuthorSummary, CreateCommentBody, CreatePostBody, LoginRequest, SignupRequest } from '#contracts';
 
 const User = z.object({ id: z.uuid(), username: z.string(), displayName: z.string(), createdAt: z.iso.datetime() });
 const Media = z.object({
@@ -24,6 +24,7 @@ const Post = z.object({
   likedByMe: z.boolean().nullable(),
   degraded: z.array(z.string()).describe('services whose part could not be loaded; their fields are null'),
 });
+const Comment = z.object({ id: z.uuid(), postId: z.uuid(), author: AuthorSummary, text: z.string(), createdAt: z.iso.datetime() });
 const Problem = z.object({
   type: z.string(),
   title: z.string(),
@@ -52,6 +53,14 @@ export const openApiSchemas: Record<string, z.ZodType> = {
   Media,
   Post,
   PostPage: z.object({ items: z.array(Post), nextCursor: z.string().nullable(), degraded: z.array(z.string()) }),
+  CreateCommentBody,
+  Comment,
+  CommentPage: z.object({ items: z.array(Comment), nextCursor: z.string().nullable() }),
+  LikePage: z.object({
+    count: z.number().int(),
+    items: z.array(z.object({ user: AuthorSummary, createdAt: z.iso.datetime() })),
+    nextCursor: z.string().nullable(),
+  }),
   Problem,
   MeshView: z.object({
     services: z.array(z.object({ name: z.string(), status: z.enum(['up', 'down']), replicas: z.array(Replica) })),

@@ -1,23 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import { CreatePostBody, ErrorCodes, ListPostsQuery, MeshError, Subjects, Uuid } from '#contracts';
-import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
+import { CreatePostBody, ErrorCodes, ListPostsQuery, MeshError, Subjects } from '#contracts';
+import { AuthGuard, CurrentUser, OptionalAuthGuard, Viewer } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
+import { IdParam } from '../http/params.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
-import { EdgeMetrics } from '../metrics/edge-metrics.js';
-import { toPostPageView, toPostView, type PostPageView, type PostView } from './post-view.js';
-
-const IdParam = z.strictObject({ id: Uuid });
+import { PostStitcher } from './post-stitcher.js';
+import type { PostPageView, PostView } from './post-view.js';
 
 @ApiTags('posts')
 @Controller('posts')
 export class PostsController {
   constructor(
     @Inject(EdgeMesh) private readonly mesh: EdgeMesh,
-    @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
+    @Inject(PostStitcher) private readonly stitcher: PostStitcher,
   ) {}
 
   @Post()
@@ -34,28 +32,42 @@ export class PostsController {
       throw new MeshError(ErrorCodes.noResponders, 'media is not available, so media cannot be attached', undefined, 'media');
     }
     const author = { id: user.id, username: user.username, displayName: user.displayName };
-    return this.view(await this.mesh.write(Subjects.posts.create, { author, text: body.text, mediaIds: [] }));
+    const post = await this.mesh.write(Subjects.posts.create, { author, text: body.text, mediaIds: [] });
+    // A post written a moment ago has no likes or comments: nothing to ask.
+    return this.stitcher.view(post, [{ [post.id]: { count: 0, likedByMe: false } }, { [post.id]: 0 }]);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One post' })
+  @UseGuards(OptionalAuthGuard)
+  @ApiOperation({ summary: 'One post, with its like and comment counts' })
   @ApiResponse({ status: 200, schema: ref('Post') })
-  @Problems(400, 404, 503)
-  async get(@Param(new ZodPipe(IdParam)) p: z.infer<typeof IdParam>): Promise<PostView> {
-    return this.view(await this.mesh.read(Subjects.posts.get, { id: p.id }));
+  @Problems(400, 401, 404, 503)
+  async get(@Param(new ZodPipe(IdParam)) p: IdParam, @Viewer() viewer?: AuthUser): Promise<PostView> {
+    // The optional parts are asked in parallel with the post itself: one round trip of latency.
+    const [post, parts] = await Promise.all([this.mesh.read(Subjects.posts.get, { id: p.id }), this.stitcher.parts([p.id], viewer?.id)]);
+    const view = this.stitcher.view(post, parts);
+    this.stitcher.count(view.degraded);
+    return view;
   }
 
   @Get()
+  @UseGuards(OptionalAuthGuard)
   @ApiOperation({ summary: 'A page of posts, newest first: one author or the global timeline' })
   @ApiQuery({ name: 'author', required: false, type: String })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-100, default 20' })
   @ApiQuery({ name: 'cursor', required: false, type: String, description: "the previous page's nextCursor" })
   @ApiResponse({ status: 200, schema: ref('PostPage') })
-  @Problems(400, 503)
-  async list(@Query(new ZodPipe(ListPostsQuery)) q: ListPostsQuery): Promise<PostPageView> {
-    const page = toPostPageView(await this.mesh.read(Subjects.posts.list, q));
-    for (const s of page.degraded) this.metrics.degraded(s);
-    return page;
+  @Problems(400, 401, 503)
+  async list(@Query(new ZodPipe(ListPostsQuery)) q: ListPostsQuery, @Viewer() viewer?: AuthUser): Promise<PostPageView> {
+    const page = await this.mesh.read(Subjects.posts.list, q);
+    const parts = await this.stitcher.parts(
+      page.items.map((post) => post.id),
+      viewer?.id,
+    );
+    const items = page.items.map((post) => this.stitcher.view(post, parts));
+    const degraded = [...new Set(items.flatMap((post) => post.degraded))].sort();
+    this.stitcher.count(degraded);
+    return { items, nextCursor: page.nextCursor, degraded };
   }
 
   @Delete(':id')
@@ -65,13 +77,7 @@ export class PostsController {
   @ApiOperation({ summary: 'Delete a post (its author only)' })
   @ApiResponse({ status: 204 })
   @Problems(400, 401, 403, 404, 503)
-  async remove(@CurrentUser() user: AuthUser, @Param(new ZodPipe(IdParam)) p: z.infer<typeof IdParam>): Promise<void> {
+  async remove(@CurrentUser() user: AuthUser, @Param(new ZodPipe(IdParam)) p: IdParam): Promise<void> {
     await this.mesh.write(Subjects.posts.delete, { id: p.id, requesterId: user.id });
-  }
-
-  private view(record: Parameters<typeof toPostView>[0]): PostView {
-    const view = toPostView(record);
-    for (const s of view.degraded) this.metrics.degraded(s);
-    return view;
   }
 }

@@ -1,0 +1,17 @@
+import { createDataSource } from '#persistence';
+import { LikeEntity } from './entities/like.entity.js';
+import { CreateLikes1764374400000 } from './migrations/1764374400000-create-likes.js';
+import type { LikesConfig } from './likes.config.js';
+
+export function createLikesDataSource(c: LikesConfig) {
+  return createDataSource({
+    url: c.DATABASE_URL,
+    schema: c.LIKES_DB_SCHEMA,
+    entities: [LikeEntity],
+    migrations: [CreateLikes1764374400000],
+    poolSize: c.DB_POOL_SIZE,
+    connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS,
+    applicationName: 'likes',
+  });
+}

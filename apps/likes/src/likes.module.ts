@@ -1,0 +1,23 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { LikesController } from './likes.controller.js';
+import { LikesRepository } from './likes.repository.js';
+import { LikesService } from './likes.service.js';
+import { PostsClient } from './posts.client.js';
+
+@Module({})
+export class LikesModule {
+  /** The data source is opened (and migrated) and the posts client connected before the module exists. */
+  static register(dataSource: DataSource, posts: PostsClient): DynamicModule {
+    return {
+      module: LikesModule,
+      controllers: [LikesController],
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        { provide: PostsClient, useValue: posts },
+        LikesRepository,
+        LikesService,
+      ],
+    };
+  }
+}
