@@ -37,7 +37,10 @@ export default tseslint.config(
               regex: `^(\\.\\./)+(apps/)?(${apps.filter((a) => a !== app).join('|')})/`,
               message: 'No app imports another app: share types through #contracts and talk over NATS.',
             },
-            { regex: '^(\\.\\./)+libs/', message: 'Import libraries through #contracts, #mesh, #persistence or #testing.' },
+            {
+              regex: '^(\\.\\./)+libs/',
+              message: 'Import libraries through #contracts, #mesh, #persistence or #testing.',
+            },
           ],
         },
       ],
@@ -59,7 +62,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [{ regex: '^#(mesh|persistence|testing)$', message: 'contracts depends on nothing of ours.' }],
-          paths: [{ name: 'typeorm', message: 'No TypeORM in contracts.' }, { name: '@nestjs/common', message: 'No Nest in contracts.' }],
+          paths: [
+            { name: 'typeorm', message: 'No TypeORM in contracts.' },
+            { name: '@nestjs/common', message: 'No Nest in contracts.' },
+          ],
         },
       ],
     },

@@ -21,6 +21,15 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    include: ['test/**/*.spec.ts', 'apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'tools/**/*.spec.ts', 'apps/*/test/**/*.int-spec.ts', 'libs/*/test/**/*.int-spec.ts', 'tools/*/test/**/*.int-spec.ts', 'e2e/**/*.e2e-spec.ts'],
+    include: [
+      'test/**/*.spec.ts',
+      'apps/**/*.spec.ts',
+      'libs/**/*.spec.ts',
+      'tools/**/*.spec.ts',
+      'apps/*/test/**/*.int-spec.ts',
+      'libs/*/test/**/*.int-spec.ts',
+      'tools/*/test/**/*.int-spec.ts',
+      'e2e/**/*.e2e-spec.ts',
+    ],
   },
 });

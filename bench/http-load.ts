@@ -3,7 +3,12 @@
 import autocannon from 'autocannon';
 import type { Figures } from './measure.js';
 
-export async function httpLoad(o: { url: string; paths: string[]; connections: number; seconds: number }): Promise<Figures & { non2xx: number }> {
+export async function httpLoad(o: {
+  url: string;
+  paths: string[];
+  connections: number;
+  seconds: number;
+}): Promise<Figures & { non2xx: number }> {
   let i = 0;
   const result = await autocannon({
     url: o.url,

@@ -8,7 +8,10 @@ export interface Figures {
   errors: number;
 }
 
-export async function measureLoop(op: () => Promise<unknown>, o: { concurrency: number; seconds: number }): Promise<Figures> {
+export async function measureLoop(
+  op: () => Promise<unknown>,
+  o: { concurrency: number; seconds: number },
+): Promise<Figures> {
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + o.seconds * 1000;
@@ -29,7 +32,13 @@ export async function measureLoop(op: () => Promise<unknown>, o: { concurrency: 
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0);
-  return { reqPerSec: Math.round(latencies.length / elapsed), p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: pct(1), errors };
+  return {
+    reqPerSec: Math.round(latencies.length / elapsed),
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    maxMs: pct(1),
+    errors,
+  };
 }
 
 export const round = (n: number) => Math.round(n * 100) / 100;

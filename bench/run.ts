@@ -6,7 +6,16 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
-import { dropSchemas, freePort, freshSchema, http, sql, startNatsServer, startTestMesh, TEST_DATABASE_URL } from '#testing';
+import {
+  dropSchemas,
+  freePort,
+  freshSchema,
+  http,
+  sql,
+  startNatsServer,
+  startTestMesh,
+  TEST_DATABASE_URL,
+} from '#testing';
 import { httpLoad } from './http-load.js';
 import { measureLoop, round, type Figures } from './measure.js';
 
@@ -36,7 +45,12 @@ async function bareHttpFloor(): Promise<Figures> {
   const port = await freePort();
   const server = await forkReady('./floors/bare-http-server.js', [String(port)]);
   try {
-    return await httpLoad({ url: `http://127.0.0.1:${port}`, paths: ['/'], connections: CONCURRENCY, seconds: SECONDS });
+    return await httpLoad({
+      url: `http://127.0.0.1:${port}`,
+      paths: ['/'],
+      connections: CONCURRENCY,
+      seconds: SECONDS,
+    });
   } finally {
     server.kill('SIGKILL');
   }
@@ -47,7 +61,10 @@ async function natsFloor(url: string): Promise<Figures> {
   const nc = await connect({ servers: url, noAsyncTraces: true });
   try {
     const body = JSON.stringify({ id: 'x', pattern: 'bench.floor', data: { id: 'x' } });
-    return await measureLoop(() => nc.request('bench.floor', body, { timeout: 2000 }), { concurrency: CONCURRENCY, seconds: SECONDS });
+    return await measureLoop(() => nc.request('bench.floor', body, { timeout: 2000 }), {
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+    });
   } finally {
     await nc.close();
     responder.kill('SIGKILL');
@@ -57,8 +74,12 @@ async function natsFloor(url: string): Promise<Figures> {
 async function pgFloor(): Promise<Figures> {
   const schema = freshSchema('bench');
   await sql(`CREATE SCHEMA "${schema}"`);
-  await sql(`CREATE TABLE "${schema}".t (id uuid PRIMARY KEY, text text NOT NULL, created_at timestamptz(3) NOT NULL DEFAULT now())`);
-  await sql(`INSERT INTO "${schema}".t (id, text) SELECT gen_random_uuid(), 'row ' || g FROM generate_series(1, 1000) g`);
+  await sql(
+    `CREATE TABLE "${schema}".t (id uuid PRIMARY KEY, text text NOT NULL, created_at timestamptz(3) NOT NULL DEFAULT now())`,
+  );
+  await sql(
+    `INSERT INTO "${schema}".t (id, text) SELECT gen_random_uuid(), 'row ' || g FROM generate_series(1, 1000) g`,
+  );
   const ids = (await sql<{ id: string }>(`SELECT id FROM "${schema}".t`)).map((r) => r.id);
   const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 10 });
   let i = 0;
@@ -74,7 +95,15 @@ async function pgFloor(): Promise<Figures> {
 }
 
 async function main(): Promise<void> {
-  emit({ bench: 'machine', cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, date: new Date().toISOString(), secondsPerFigure: SECONDS, concurrency: CONCURRENCY });
+  emit({
+    bench: 'machine',
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    node: process.version,
+    date: new Date().toISOString(),
+    secondsPerFigure: SECONDS,
+    concurrency: CONCURRENCY,
+  });
   const nats = await startNatsServer();
   try {
     const http0 = await bareHttpFloor();
@@ -88,10 +117,14 @@ async function main(): Promise<void> {
     const mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, env: { LOG_LEVEL: 'warn' } });
     try {
       const url = mesh.edgeUrl;
-      const { token } = (await http(url, 'POST', '/auth/signup', { body: { username: 'bench_user', password: 'bench password' } })).body;
+      const { token } = (
+        await http(url, 'POST', '/auth/signup', { body: { username: 'bench_user', password: 'bench password' } })
+      ).body;
       const paths: string[] = [];
       for (let i = 0; i < 200; i++) {
-        paths.push(`/posts/${(await http(url, 'POST', '/posts', { token, body: { text: `bench post ${i}` } })).body.id}`);
+        paths.push(
+          `/posts/${(await http(url, 'POST', '/posts', { token, body: { text: `bench post ${i}` } })).body.id}`,
+        );
       }
       await httpLoad({ url, paths, connections: CONCURRENCY, seconds: 2 }); // warm-up (JIT, pools)
       const edge = await httpLoad({ url, paths, connections: CONCURRENCY, seconds: SECONDS });
@@ -105,7 +138,12 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 3000));
       const processes = [...mesh.edges, ...[...mesh.replicas.values()].flat()];
       const rss = Object.fromEntries(processes.map((p) => [`${p.app}:${p.pid}`, rssMb(p.pid)]));
-      emit({ bench: 'RSS at rest after load (MB)', ...rss, target: 150, meetsTarget: Object.values(rss).every((v) => v < 150) });
+      emit({
+        bench: 'RSS at rest after load (MB)',
+        ...rss,
+        target: 150,
+        meetsTarget: Object.values(rss).every((v) => v < 150),
+      });
     } finally {
       await mesh.stop();
     }

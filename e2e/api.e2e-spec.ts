@@ -24,7 +24,9 @@ const userShape = (username: string, displayName = username) => ({
 });
 
 async function signup(username: string, displayName?: string) {
-  const res = await http(url, 'POST', '/auth/signup', { body: { username, password: 'correct horse', ...(displayName ? { displayName } : {}) } });
+  const res = await http(url, 'POST', '/auth/signup', {
+    body: { username, password: 'correct horse', ...(displayName ? { displayName } : {}) },
+  });
   expect(res.status).toBe(201);
   return res.body as { user: { id: string; username: string; displayName: string; createdAt: string }; token: string };
 }
@@ -40,7 +42,9 @@ describe('auth and users', () => {
   it('signs up, logs in and knows who I am', async () => {
     const a = await signup('alice_e2e', 'Alice');
     expect(a).toEqual({ user: userShape('alice_e2e', 'Alice'), token: expect.any(String) });
-    const login = await http(url, 'POST', '/auth/login', { body: { username: 'alice_e2e', password: 'correct horse' } });
+    const login = await http(url, 'POST', '/auth/login', {
+      body: { username: 'alice_e2e', password: 'correct horse' },
+    });
     expect(login.status).toBe(200);
     expect(login.body).toEqual({ user: a.user, token: expect.any(String) });
     const me = await http(url, 'GET', '/users/me', { token: login.body.token });
@@ -50,8 +54,12 @@ describe('auth and users', () => {
 
   it('answers a wrong password and an unknown user the same way', async () => {
     await signup('bob_e2e');
-    const wrong = await http(url, 'POST', '/auth/login', { body: { username: 'bob_e2e', password: 'not his password' } });
-    const unknown = await http(url, 'POST', '/auth/login', { body: { username: 'nobody_e2e', password: 'not his password' } });
+    const wrong = await http(url, 'POST', '/auth/login', {
+      body: { username: 'bob_e2e', password: 'not his password' },
+    });
+    const unknown = await http(url, 'POST', '/auth/login', {
+      body: { username: 'nobody_e2e', password: 'not his password' },
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(problem(401));
@@ -198,7 +206,10 @@ describe('posts', () => {
   });
 
   it('401 for writes without a token', async () => {
-    expect(await http(url, 'POST', '/posts', { body: { text: 'anon' } })).toMatchObject({ status: 401, body: problem(401) });
+    expect(await http(url, 'POST', '/posts', { body: { text: 'anon' } })).toMatchObject({
+      status: 401,
+      body: problem(401),
+    });
     expect(await http(url, 'DELETE', '/posts/11111111-1111-4111-8111-111111111111')).toMatchObject({ status: 401 });
   });
 
@@ -220,7 +231,10 @@ describe('posts', () => {
 describe('operations', () => {
   it('health, mesh, metrics and OpenAPI', async () => {
     expect(await http(url, 'GET', '/health/live')).toMatchObject({ status: 200, body: { status: 'live' } });
-    expect(await http(url, 'GET', '/health/ready')).toMatchObject({ status: 200, body: { status: 'ready', nats: 'connected' } });
+    expect(await http(url, 'GET', '/health/ready')).toMatchObject({
+      status: 200,
+      body: { status: 'ready', nats: 'connected' },
+    });
 
     const view = await http(url, 'GET', '/mesh');
     expect(view.status).toBe(200);
@@ -252,7 +266,15 @@ describe('operations', () => {
     const doc = await http(url, 'GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(['/auth/signup', '/auth/login', '/users/me', '/users/{username}', '/posts', '/posts/{id}', '/mesh']),
+      expect.arrayContaining([
+        '/auth/signup',
+        '/auth/login',
+        '/users/me',
+        '/users/{username}',
+        '/posts',
+        '/posts/{id}',
+        '/mesh',
+      ]),
     );
     expect(doc.body.components.schemas.Post.properties.degraded).toBeDefined();
     const ui = await http(url, 'GET', '/docs');
@@ -261,7 +283,9 @@ describe('operations', () => {
   });
 
   it('carries the request id from HTTP through NATS into the service log', async () => {
-    const res = await http(url, 'GET', '/posts/11111111-1111-4111-8111-111111111111', { headers: { 'x-request-id': 'trace-me-e2e-42' } });
+    const res = await http(url, 'GET', '/posts/11111111-1111-4111-8111-111111111111', {
+      headers: { 'x-request-id': 'trace-me-e2e-42' },
+    });
     expect(res.status).toBe(404);
     expect(res.headers.get('x-request-id')).toBe('trace-me-e2e-42');
     const edgeLog = await mesh.edges[0].waitForLog((l) => l.requestId === 'trace-me-e2e-42' && l.msg === 'request');

@@ -12,7 +12,9 @@ const pick = () => `/posts/${postIds[Math.floor(Math.random() * postIds.length)]
 
 async function postsPids(): Promise<number[]> {
   const view = await http(url, 'GET', '/mesh');
-  return view.body.services.find((s: { name: string }) => s.name === 'posts').replicas.map((r: { pid: number }) => r.pid);
+  return view.body.services
+    .find((s: { name: string }) => s.name === 'posts')
+    .replicas.map((r: { pid: number }) => r.pid);
 }
 
 beforeAll(async () => {
@@ -74,7 +76,10 @@ describe('replica failures', () => {
       ['POST', '/posts'],
       ['DELETE', pick()],
     ] as const) {
-      const res = await http(url, method, path, { token, body: method === 'POST' ? { text: 'while down' } : undefined });
+      const res = await http(url, method, path, {
+        token,
+        body: method === 'POST' ? { text: 'while down' } : undefined,
+      });
       expect(res.status, `${method} ${path}`).toBe(503);
       expect(res.body).toEqual({
         type: expect.any(String),
@@ -86,12 +91,18 @@ describe('replica failures', () => {
       expect(res.headers.get('retry-after')).toBe('1');
       expect(res.ms).toBeLessThan(100);
     }
-    const signup = await http(url, 'POST', '/auth/signup', { body: { username: 'while_posts_down', password: 'still works' } });
+    const signup = await http(url, 'POST', '/auth/signup', {
+      body: { username: 'while_posts_down', password: 'still works' },
+    });
     expect(signup.status).toBe(201);
     expect((await http(url, 'GET', '/users/me', { token: signup.body.token })).status).toBe(200);
     expect((await http(url, 'GET', '/users/drill_user')).status).toBe(200);
     const view = await http(url, 'GET', '/mesh');
-    expect(view.body.services.find((s: { name: string }) => s.name === 'posts')).toEqual({ name: 'posts', status: 'down', replicas: [] });
+    expect(view.body.services.find((s: { name: string }) => s.name === 'posts')).toEqual({
+      name: 'posts',
+      status: 'down',
+      replicas: [],
+    });
 
     const back = await mesh.addReplica('posts');
     await expectEventually(async () => expect((await http(url, 'GET', pick())).status).toBe(200));
@@ -104,7 +115,12 @@ describe('replica failures', () => {
     expect(await identity.exited).toBe(0);
     const me = await http(url, 'GET', '/users/me', { token });
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ id: expect.any(String), username: 'drill_user', displayName: 'drill_user', createdAt: expect.any(String) });
+    expect(me.body).toEqual({
+      id: expect.any(String),
+      username: 'drill_user',
+      displayName: 'drill_user',
+      createdAt: expect.any(String),
+    });
     expect((await http(url, 'POST', '/posts', { token, body: { text: 'identity is down' } })).status).toBe(201);
     const signup = await http(url, 'POST', '/auth/signup', { body: { username: 'nope_down', password: 'whatever1' } });
     expect(signup).toMatchObject({ status: 503, body: { service: 'identity' } });

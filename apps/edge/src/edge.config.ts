@@ -19,7 +19,10 @@ const EdgeEnv = z
     /** Largest JSON body accepted. */
     JSON_BODY_LIMIT_BYTES: int(256 * 1024),
     /** One access-log line per request at info level. */
-    ACCESS_LOG: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    ACCESS_LOG: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
   })
   .refine((e) => e.JWT_PUBLIC_KEY_FILE || e.JWT_PUBLIC_KEY, {
     message: 'set JWT_PUBLIC_KEY_FILE (path to the token public key PEM) or JWT_PUBLIC_KEY',

@@ -5,7 +5,10 @@ const IdentityEnv = z
     ...meshEnv,
     ...databaseEnv,
     /** The service's schema; tests use a fresh one per run. */
-    IDENTITY_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('identity'),
+    IDENTITY_DB_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+      .default('identity'),
     /** The token signing key: a path to the PKCS#8 PEM of an Ed25519 key, or the PEM itself. */
     JWT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
     JWT_PRIVATE_KEY: z.string().min(1).optional(),

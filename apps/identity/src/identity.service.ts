@@ -1,14 +1,7 @@
 // The rules of identity; no NATS, no SQL.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import {
-  ErrorCodes,
-  MeshError,
-  type AuthReply,
-  type LoginRequest,
-  type SignupRequest,
-  type UserDto,
-} from '#contracts';
+import { ErrorCodes, MeshError, type AuthReply, type LoginRequest, type SignupRequest, type UserDto } from '#contracts';
 import type { UserEntity } from './entities/user.entity.js';
 import { IdentityRepository } from './identity.repository.js';
 import { PasswordHasher } from './password-hasher.js';

@@ -20,7 +20,9 @@ export function loadPrivateKey(o: { pem?: string; file?: string }): KeyObject {
     try {
       pem = readFileSync(o.file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`${variable}: cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new ConfigError(
+        `${variable}: cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
   } else {
     throw new ConfigError('JWT_PRIVATE_KEY_FILE: set JWT_PRIVATE_KEY_FILE or JWT_PRIVATE_KEY');

@@ -6,7 +6,16 @@ import { jwtVerify } from 'jose';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCodes, MeshError, Subjects, TokenAlgorithm, TokenAudience, TokenIssuer, type UserDto } from '#contracts';
 import type { MeshClient, RunningService } from '#mesh';
-import { dropSchemas, freshSchema, sql, startNatsServer, tempKeys, testClient, TEST_DATABASE_URL, type NatsServerHandle } from '#testing';
+import {
+  dropSchemas,
+  freshSchema,
+  sql,
+  startNatsServer,
+  tempKeys,
+  testClient,
+  TEST_DATABASE_URL,
+  type NatsServerHandle,
+} from '#testing';
 import { loadIdentityConfig } from '../src/identity.config.js';
 import { startIdentity } from '../src/identity.app.js';
 
@@ -59,7 +68,9 @@ async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPay
 }
 
 const countUsers = async (username: string) =>
-  Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."user" WHERE username = $1`, [username]))[0].n);
+  Number(
+    (await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."user" WHERE username = $1`, [username]))[0].n,
+  );
 
 describe('identity over NATS', () => {
   let alice: UserDto;
@@ -93,7 +104,9 @@ describe('identity over NATS', () => {
   });
 
   it('stores a scrypt hash, never the password', async () => {
-    const rows = await sql<{ password_hash: string }>(`SELECT password_hash FROM "${schema}"."user" WHERE username = 'alice'`);
+    const rows = await sql<{ password_hash: string }>(
+      `SELECT password_hash FROM "${schema}"."user" WHERE username = 'alice'`,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].password_hash).toMatch(/^scrypt\$32768\$8\$3\$[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=$/);
     expect(rows[0].password_hash).not.toContain('correct horse battery');
@@ -105,7 +118,9 @@ describe('identity over NATS', () => {
   });
 
   it('answers conflict for a taken username and keeps one row', async () => {
-    const err = await failure(client.mesh.request(Subjects.identity.signup, { username: 'alice', password: 'another password' }));
+    const err = await failure(
+      client.mesh.request(Subjects.identity.signup, { username: 'alice', password: 'another password' }),
+    );
     expect(err).toEqual({
       code: ErrorCodes.conflict,
       message: 'username is taken',
@@ -129,7 +144,10 @@ describe('identity over NATS', () => {
   });
 
   it('logs in with the right pair: the same user, a fresh valid token', async () => {
-    const reply = await client.mesh.request(Subjects.identity.login, { username: 'alice', password: 'correct horse battery' });
+    const reply = await client.mesh.request(Subjects.identity.login, {
+      username: 'alice',
+      password: 'correct horse battery',
+    });
     expect(reply).toEqual({ user: alice, token: expect.any(String) });
     const { payload } = await jwtVerify(reply.token, publicKey, pinned);
     expect(payload.sub).toBe(alice.id);
@@ -137,8 +155,12 @@ describe('identity over NATS', () => {
 
   it('gives a wrong password and an unknown user the same answer', async () => {
     const expected = { code: ErrorCodes.unauthenticated, message: 'wrong username or password', service: 'identity' };
-    const wrong = await failure(client.mesh.request(Subjects.identity.login, { username: 'alice', password: 'correct horse batterz' }));
-    const unknown = await failure(client.mesh.request(Subjects.identity.login, { username: 'nobody', password: 'correct horse battery' }));
+    const wrong = await failure(
+      client.mesh.request(Subjects.identity.login, { username: 'alice', password: 'correct horse batterz' }),
+    );
+    const unknown = await failure(
+      client.mesh.request(Subjects.identity.login, { username: 'nobody', password: 'correct horse battery' }),
+    );
     expect(wrong).toEqual(expected);
     expect(unknown).toEqual(expected);
   });
@@ -165,13 +187,19 @@ describe('identity over NATS', () => {
     expect(await client.mesh.request(Subjects.identity.getUser, { id: alice.id })).toEqual(alice);
     expect(await client.mesh.request(Subjects.identity.lookupUser, { username: 'alice' })).toEqual(alice);
     const notFound = { code: ErrorCodes.notFound, message: 'no such user', service: 'identity' };
-    expect(await failure(client.mesh.request(Subjects.identity.getUser, { id: '33333333-3333-4333-8333-333333333333' }))).toEqual(notFound);
+    expect(
+      await failure(client.mesh.request(Subjects.identity.getUser, { id: '33333333-3333-4333-8333-333333333333' })),
+    ).toEqual(notFound);
     expect(await failure(client.mesh.request(Subjects.identity.lookupUser, { username: 'nobody' }))).toEqual(notFound);
   });
 
   it('rejects unknown fields and writes nothing', async () => {
     const err = await failure(
-      client.mesh.request(Subjects.identity.signup, { username: 'mallory', password: 'mallory password', isAdmin: true } as never),
+      client.mesh.request(Subjects.identity.signup, {
+        username: 'mallory',
+        password: 'mallory password',
+        isAdmin: true,
+      } as never),
     );
     expect(err).toEqual({
       code: ErrorCodes.invalid,
@@ -183,7 +211,9 @@ describe('identity over NATS', () => {
   });
 
   it('rejects a bad username and a short password, field by field', async () => {
-    const err = await failure(client.mesh.request(Subjects.identity.signup, { username: 'No Spaces!', password: 'short' }));
+    const err = await failure(
+      client.mesh.request(Subjects.identity.signup, { username: 'No Spaces!', password: 'short' }),
+    );
     expect(err).toEqual({
       code: ErrorCodes.invalid,
       message: 'The request is not valid.',
@@ -207,13 +237,11 @@ describe('identity over NATS', () => {
     const reply = await client.nc.request('$SRV.INFO.identity', '', { timeout: 1000 });
     const info = reply.json<{ name: string; endpoints: Array<{ subject: string; queue_group: string }> }>();
     expect(info.name).toBe('identity');
-    expect(info.endpoints.map((e) => [e.subject, e.queue_group]).sort()).toEqual(
-      [
-        ['identity.login', 'identity'],
-        ['identity.signup', 'identity'],
-        ['identity.users.get', 'identity'],
-        ['identity.users.lookup', 'identity'],
-      ],
-    );
+    expect(info.endpoints.map((e) => [e.subject, e.queue_group]).sort()).toEqual([
+      ['identity.login', 'identity'],
+      ['identity.signup', 'identity'],
+      ['identity.users.get', 'identity'],
+      ['identity.users.lookup', 'identity'],
+    ]);
   });
 });

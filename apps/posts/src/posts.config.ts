@@ -4,7 +4,10 @@ const PostsEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
   /** The service's schema; tests use a fresh one per run. */
-  POSTS_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('posts'),
+  POSTS_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('posts'),
 });
 
 export type PostsConfig = z.output<typeof PostsEnv>;

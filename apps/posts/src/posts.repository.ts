@@ -31,12 +31,7 @@ export class PostsRepository {
   }
 
   async insert(p: NewPost): Promise<PostEntity> {
-    const rows = await this.posts
-      .createQueryBuilder()
-      .insert()
-      .values(p)
-      .returning('*')
-      .execute();
+    const rows = await this.posts.createQueryBuilder().insert().values(p).returning('*').execute();
     return this.posts.create(rows.generatedMaps[0] as PostEntity);
   }
 

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCodes, MeshError, Subjects, type PostRecord } from '#contracts';
 import type { MeshClient, RunningService } from '#mesh';
-import { dropSchemas, freshSchema, sql, startNatsServer, testClient, TEST_DATABASE_URL, type NatsServerHandle } from '#testing';
+import {
+  dropSchemas,
+  freshSchema,
+  sql,
+  startNatsServer,
+  testClient,
+  TEST_DATABASE_URL,
+  type NatsServerHandle,
+} from '#testing';
 import { loadPostsConfig } from '../src/posts.config.js';
 import { startPosts } from '../src/posts.app.js';
 
@@ -18,7 +26,12 @@ const schema = freshSchema('posts');
 beforeAll(async () => {
   nats = await startNatsServer();
   posts = await startPosts(
-    loadPostsConfig({ NATS_URL: nats.url, DATABASE_URL: TEST_DATABASE_URL, POSTS_DB_SCHEMA: schema, LOG_LEVEL: 'warn' }),
+    loadPostsConfig({
+      NATS_URL: nats.url,
+      DATABASE_URL: TEST_DATABASE_URL,
+      POSTS_DB_SCHEMA: schema,
+      LOG_LEVEL: 'warn',
+    }),
     { handleSignals: false },
   );
   client = await testClient(nats.url);
@@ -54,7 +67,9 @@ describe('posts over NATS', () => {
   });
 
   it('answers not_found for an unknown id and invalid for a malformed one', async () => {
-    const missing = await failure(client.mesh.request(Subjects.posts.get, { id: '33333333-3333-4333-8333-333333333333' }));
+    const missing = await failure(
+      client.mesh.request(Subjects.posts.get, { id: '33333333-3333-4333-8333-333333333333' }),
+    );
     expect(missing.code).toBe(ErrorCodes.notFound);
     const bad = await failure(client.mesh.request(Subjects.posts.get, { id: 'nope' }));
     expect(bad.code).toBe(ErrorCodes.invalid);
@@ -89,7 +104,12 @@ describe('posts over NATS', () => {
       pages++;
     } while (cursor);
     expect(pages).toBe(3);
-    expect(seen).toEqual(mine.map((p) => p.id).sort().reverse());
+    expect(seen).toEqual(
+      mine
+        .map((p) => p.id)
+        .sort()
+        .reverse(),
+    );
   });
 
   it('global timeline lists every author, newest first', async () => {
@@ -109,14 +129,20 @@ describe('posts over NATS', () => {
     const post = await client.mesh.request(Subjects.posts.create, { author: alice, text: 'mine' });
     const forbidden = await failure(client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: bob.id }));
     expect(forbidden.code).toBe(ErrorCodes.forbidden);
-    expect(await client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id })).toEqual({ deleted: true });
+    expect(await client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id })).toEqual({
+      deleted: true,
+    });
     const gone = await failure(client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id }));
     expect(gone.code).toBe(ErrorCodes.notFound);
   });
 
   it('registers with the service API, with pid and host in its metadata', async () => {
     const reply = await client.nc.request('$SRV.INFO.posts', '', { timeout: 1000 });
-    const info = reply.json<{ name: string; metadata: Record<string, string>; endpoints: Array<{ subject: string; queue_group: string }> }>();
+    const info = reply.json<{
+      name: string;
+      metadata: Record<string, string>;
+      endpoints: Array<{ subject: string; queue_group: string }>;
+    }>();
     expect(info.name).toBe('posts');
     expect(info.metadata.pid).toBe(String(process.pid));
     expect(info.metadata.host).toEqual(expect.any(String));

@@ -58,9 +58,7 @@ export class MeshError extends Error {
   /** True when the failure says nothing about the request itself: another try may work. */
   get isUnavailability(): boolean {
     return (
-      this.code === ErrorCodes.unavailable ||
-      this.code === ErrorCodes.timeout ||
-      this.code === ErrorCodes.noResponders
+      this.code === ErrorCodes.unavailable || this.code === ErrorCodes.timeout || this.code === ErrorCodes.noResponders
     );
   }
 }

@@ -39,8 +39,7 @@ import type {
 
 type S = typeof Subjects;
 
-export type RequestMap =
-  Record<S['identity']['signup'], { request: SignupRequest; reply: AuthReply }> &
+export type RequestMap = Record<S['identity']['signup'], { request: SignupRequest; reply: AuthReply }> &
   Record<S['identity']['login'], { request: LoginRequest; reply: AuthReply }> &
   Record<S['identity']['getUser'], { request: GetUserRequest; reply: UserDto }> &
   Record<S['identity']['lookupUser'], { request: LookupUserRequest; reply: UserDto }> &

@@ -66,7 +66,11 @@ export class MeshClient {
       const mapped = this.mapTransportError(subject, err, timeout);
       this.options.onOutcome?.(
         subject,
-        mapped.code === ErrorCodes.noResponders ? 'no-responders' : mapped.code === ErrorCodes.timeout ? 'timeout' : 'error',
+        mapped.code === ErrorCodes.noResponders
+          ? 'no-responders'
+          : mapped.code === ErrorCodes.timeout
+            ? 'timeout'
+            : 'error',
         performance.now() - started,
       );
       throw mapped;

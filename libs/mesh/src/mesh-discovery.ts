@@ -44,7 +44,11 @@ export interface DiscoveryOptions {
 export async function discoverMesh(nc: NatsConnection, o: DiscoveryOptions): Promise<MeshView> {
   const replies: StatsReply[] = [];
   try {
-    const client = new Svcm(nc as never).client({ strategy: 'stall', stall: o.stallMs ?? 100, maxWait: o.maxWaitMs ?? 1000 } as never);
+    const client = new Svcm(nc as never).client({
+      strategy: 'stall',
+      stall: o.stallMs ?? 100,
+      maxWait: o.maxWaitMs ?? 1000,
+    } as never);
     for await (const s of await client.stats()) replies.push(s);
   } catch {
     // No service at all answers $SRV.STATS with "no responders": every service is down.

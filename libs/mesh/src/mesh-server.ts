@@ -68,7 +68,9 @@ export class MeshServer extends ServerNats {
       queue: service,
       metadata: { pid: String(process.pid), host: hostname(), startedAt: this.startedAt.toISOString() },
       statsHandler: (endpoint) =>
-        Promise.resolve(this.stats.get(endpoint.subject)?.writeInto((endpoint as unknown as { stats: unknown }).stats) ?? null),
+        Promise.resolve(
+          this.stats.get(endpoint.subject)?.writeInto((endpoint as unknown as { stats: unknown }).stats) ?? null,
+        ),
     });
     this.svc = svc;
     this.mesh.logger.setBindings({ replica: svc.info().id });

@@ -2,8 +2,14 @@ import { ErrorCodes, MeshError } from '#contracts';
 
 // SQLSTATE classes and driver errors that mean "the database is not there right now".
 const UNAVAILABLE_SQLSTATES = new Set([
-  '08000', '08001', '08003', '08004', '08006', // connection exceptions
-  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006', // connection exceptions
+  '57P01',
+  '57P02',
+  '57P03', // admin shutdown, crash shutdown, cannot connect now
   '57014', // query cancelled (statement_timeout)
   '53300', // too many connections
 ]);

@@ -21,7 +21,10 @@ export interface AppProcess {
   logs: Array<Record<string, unknown>>;
   exited: Promise<number | null>;
   kill: (signal?: NodeJS.Signals) => void;
-  waitForLog: (match: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
+  waitForLog: (
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ) => Promise<Record<string, unknown>>;
 }
 
 const live = new Set<AppProcess>();
@@ -51,7 +54,9 @@ export function spawnApp(app: string, env: Record<string, string>): AppProcess {
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);
   });
-  const exited = new Promise<number | null>((res) => child.once('exit', (code, signal) => res(code ?? (signal ? -1 : null))));
+  const exited = new Promise<number | null>((res) =>
+    child.once('exit', (code, signal) => res(code ?? (signal ? -1 : null))),
+  );
   const handle: AppProcess = {
     app,
     pid: child.pid!,
@@ -64,7 +69,12 @@ export function spawnApp(app: string, env: Record<string, string>): AppProcess {
     waitForLog: (match, timeoutMs = 15_000) =>
       new Promise((res, rej) => {
         const deadline = setTimeout(
-          () => rej(new Error(`${app} (pid ${child.pid}) did not log the awaited line in ${timeoutMs} ms; stderr:\n${stderr}`)),
+          () =>
+            rej(
+              new Error(
+                `${app} (pid ${child.pid}) did not log the awaited line in ${timeoutMs} ms; stderr:\n${stderr}`,
+              ),
+            ),
           timeoutMs,
         );
         const check = () => {

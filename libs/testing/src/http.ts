@@ -20,7 +20,12 @@ export async function http<T = any>(
     headers['content-type'] = 'application/json';
   }
   const started = performance.now();
-  const res = await fetch(baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+  });
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text.length > 0) parsed = JSON.parse(text);

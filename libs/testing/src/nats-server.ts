@@ -17,7 +17,14 @@ export interface NatsServerHandle {
 export async function startNatsServer(o: { jetstream?: boolean; args?: string[] } = {}): Promise<NatsServerHandle> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'failsoft-nats-'));
-  const args = ['-a', '127.0.0.1', '-p', String(port), ...(o.jetstream !== false ? ['-js', '-sd', storeDir] : []), ...(o.args ?? [])];
+  const args = [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...(o.jetstream !== false ? ['-js', '-sd', storeDir] : []),
+    ...(o.args ?? []),
+  ];
   const child = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).slice(-4000));

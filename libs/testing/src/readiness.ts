@@ -5,7 +5,8 @@ import type { AppProcess } from './app-process.js';
 async function check(p: AppProcess, timeoutMs: number, ready: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (p.child.exitCode !== null) throw new Error(`${p.app} (pid ${p.pid}) exited with ${p.child.exitCode} before ${what}`);
+    if (p.child.exitCode !== null)
+      throw new Error(`${p.app} (pid ${p.pid}) exited with ${p.child.exitCode} before ${what}`);
     if (await ready().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`${p.app} (pid ${p.pid}) not ${what} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));

@@ -20,7 +20,10 @@ export interface TestMesh {
   stop: () => Promise<void>;
 }
 
-export async function startTestMesh(o: { replicas: Record<string, number>; env?: Record<string, string> }): Promise<TestMesh> {
+export async function startTestMesh(o: {
+  replicas: Record<string, number>;
+  env?: Record<string, string>;
+}): Promise<TestMesh> {
   const nats = await startNatsServer();
   const keys = tempKeys();
   const schemas = ['identity', 'posts', 'comments', 'likes'].map((s) => [s, freshSchema(s)] as const);

@@ -12,7 +12,9 @@ describe('parseAppList (MESH_APPS)', () => {
   });
 
   it('rejects an unknown app in one line naming the variable', () => {
-    expect(() => parseAppList('posts,likez')).toThrow('MESH_APPS: unknown app "likez" (known: identity, posts, comments, likes, edge)');
+    expect(() => parseAppList('posts,likez')).toThrow(
+      'MESH_APPS: unknown app "likez" (known: identity, posts, comments, likes, edge)',
+    );
   });
 });
 

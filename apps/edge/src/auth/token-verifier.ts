@@ -34,7 +34,12 @@ export class TokenVerifier {
         requiredClaims: ['sub', 'exp'],
       });
       const { sub, username, displayName, createdAt } = payload as Record<string, unknown>;
-      if (typeof sub !== 'string' || typeof username !== 'string' || typeof displayName !== 'string' || typeof createdAt !== 'string') {
+      if (
+        typeof sub !== 'string' ||
+        typeof username !== 'string' ||
+        typeof displayName !== 'string' ||
+        typeof createdAt !== 'string'
+      ) {
         throw new Error('missing claims');
       }
       return { id: sub, username, displayName, createdAt };

@@ -1,12 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import {
-  CreateCommentBody,
-  ListCommentsQuery,
-  Subjects,
-  type CommentPage,
-  type CommentRecord,
-} from '#contracts';
+import { CreateCommentBody, ListCommentsQuery, Subjects, type CommentPage, type CommentRecord } from '#contracts';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
 import { ZodPipe } from '../http/zod.pipe.js';
@@ -42,7 +36,10 @@ export class CommentsController {
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiResponse({ status: 200, schema: ref('CommentPage') })
   @Problems(400, 503)
-  list(@Param(new ZodPipe(IdParam)) p: IdParam, @Query(new ZodPipe(ListCommentsQuery)) q: ListCommentsQuery): Promise<CommentPage> {
+  list(
+    @Param(new ZodPipe(IdParam)) p: IdParam,
+    @Query(new ZodPipe(ListCommentsQuery)) q: ListCommentsQuery,
+  ): Promise<CommentPage> {
     return this.mesh.read(Subjects.comments.list, { postId: p.id, limit: q.limit, cursor: q.cursor });
   }
 

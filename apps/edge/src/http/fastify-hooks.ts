@@ -14,7 +14,10 @@ export function requestIdFrom(header: unknown): string {
   return typeof header === 'string' && SAFE_REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-export function installHooks(fastify: FastifyInstance, o: { logger: Logger; metrics: EdgeMetrics; accessLog: boolean }): void {
+export function installHooks(
+  fastify: FastifyInstance,
+  o: { logger: Logger; metrics: EdgeMetrics; accessLog: boolean },
+): void {
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
     requestContext.run({ requestId: req.id }, done);
@@ -25,7 +28,13 @@ export function installHooks(fastify: FastifyInstance, o: { logger: Logger; metr
     o.metrics.http(req.method, route, reply.statusCode, seconds);
     if (o.accessLog) {
       o.logger.info(
-        { requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        {
+          requestId: req.id,
+          method: req.method,
+          route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+        },
         'request',
       );
     }

@@ -37,12 +37,15 @@ export class LikesController {
   }
 
   @Get('likes')
-  @ApiOperation({ summary: "Who liked a post, newest first, with the total count" })
+  @ApiOperation({ summary: 'Who liked a post, newest first, with the total count' })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-100, default 20' })
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiResponse({ status: 200, schema: ref('LikePage') })
   @Problems(400, 503)
-  list(@Param(new ZodPipe(IdParam)) p: IdParam, @Query(new ZodPipe(ListLikesQuery)) q: ListLikesQuery): Promise<LikePage> {
+  list(
+    @Param(new ZodPipe(IdParam)) p: IdParam,
+    @Query(new ZodPipe(ListLikesQuery)) q: ListLikesQuery,
+  ): Promise<LikePage> {
     return this.mesh.read(Subjects.likes.list, { postId: p.id, limit: q.limit, cursor: q.cursor });
   }
 }

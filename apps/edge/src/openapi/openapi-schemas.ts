@@ -24,7 +24,13 @@ const Post = z.object({
   likedByMe: z.boolean().nullable(),
   degraded: z.array(z.string()).describe('services whose part could not be loaded; their fields are null'),
 });
-const Comment = z.object({ id: z.uuid(), postId: z.uuid(), author: AuthorSummary, text: z.string(), createdAt: z.iso.datetime() });
+const Comment = z.object({
+  id: z.uuid(),
+  postId: z.uuid(),
+  author: AuthorSummary,
+  text: z.string(),
+  createdAt: z.iso.datetime(),
+});
 const Problem = z.object({
   type: z.string(),
   title: z.string(),
@@ -69,6 +75,9 @@ export const openApiSchemas: Record<string, z.ZodType> = {
 
 export function jsonSchemas(): Record<string, object> {
   return Object.fromEntries(
-    Object.entries(openApiSchemas).map(([name, schema]) => [name, z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' })]),
+    Object.entries(openApiSchemas).map(([name, schema]) => [
+      name,
+      z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }),
+    ]),
   );
 }

@@ -14,7 +14,7 @@ export function buildOpenApi(app: INestApplication, version: string): OpenAPIObj
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT (EdDSA)' })
     .build();
   const doc = SwaggerModule.createDocument(app, config);
-  doc.components = { ...doc.components, schemas: { ...(doc.components?.schemas ?? {}), ...(jsonSchemas()) } };
+  doc.components = { ...doc.components, schemas: { ...(doc.components?.schemas ?? {}), ...jsonSchemas() } };
   return doc;
 }
 

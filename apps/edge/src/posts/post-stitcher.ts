@@ -17,7 +17,10 @@ export class PostStitcher {
   ) {}
 
   /** Asks likes and comments for all posts at once, alongside whatever else the caller awaits. */
-  parts(postIds: string[], viewerId: string | undefined): Promise<[LikeSummaries | null, Record<string, number> | null]> {
+  parts(
+    postIds: string[],
+    viewerId: string | undefined,
+  ): Promise<[LikeSummaries | null, Record<string, number> | null]> {
     if (postIds.length === 0) return Promise.resolve([{}, {}]);
     return Promise.all([
       this.optional(this.mesh.read(Subjects.likes.summary, { postIds, viewerId }).then((r) => r.summaries)),

@@ -26,10 +26,18 @@ export class PostsController {
   @ApiBody({ schema: ref('CreatePostBody') })
   @ApiResponse({ status: 201, schema: ref('Post') })
   @Problems(400, 401, 503)
-  async create(@CurrentUser() user: AuthUser, @Body(new ZodPipe(CreatePostBody)) body: CreatePostBody): Promise<PostView> {
+  async create(
+    @CurrentUser() user: AuthUser,
+    @Body(new ZodPipe(CreatePostBody)) body: CreatePostBody,
+  ): Promise<PostView> {
     if (body.mediaIds && body.mediaIds.length > 0) {
       // Attaching media needs the media service to vouch for the uploads; it is not in the mesh yet.
-      throw new MeshError(ErrorCodes.noResponders, 'media is not available, so media cannot be attached', undefined, 'media');
+      throw new MeshError(
+        ErrorCodes.noResponders,
+        'media is not available, so media cannot be attached',
+        undefined,
+        'media',
+      );
     }
     const author = { id: user.id, username: user.username, displayName: user.displayName };
     const post = await this.mesh.write(Subjects.posts.create, { author, text: body.text, mediaIds: [] });
@@ -44,7 +52,10 @@ export class PostsController {
   @Problems(400, 401, 404, 503)
   async get(@Param(new ZodPipe(IdParam)) p: IdParam, @Viewer() viewer?: AuthUser): Promise<PostView> {
     // The optional parts are asked in parallel with the post itself: one round trip of latency.
-    const [post, parts] = await Promise.all([this.mesh.read(Subjects.posts.get, { id: p.id }), this.stitcher.parts([p.id], viewer?.id)]);
+    const [post, parts] = await Promise.all([
+      this.mesh.read(Subjects.posts.get, { id: p.id }),
+      this.stitcher.parts([p.id], viewer?.id),
+    ]);
     const view = this.stitcher.view(post, parts);
     this.stitcher.count(view.degraded);
     return view;
@@ -58,7 +69,10 @@ export class PostsController {
   @ApiQuery({ name: 'cursor', required: false, type: String, description: "the previous page's nextCursor" })
   @ApiResponse({ status: 200, schema: ref('PostPage') })
   @Problems(400, 401, 503)
-  async list(@Query(new ZodPipe(ListPostsQuery)) q: ListPostsQuery, @Viewer() viewer?: AuthUser): Promise<PostPageView> {
+  async list(
+    @Query(new ZodPipe(ListPostsQuery)) q: ListPostsQuery,
+    @Viewer() viewer?: AuthUser,
+  ): Promise<PostPageView> {
     const page = await this.mesh.read(Subjects.posts.list, q);
     const parts = await this.stitcher.parts(
       page.items.map((post) => post.id),

@@ -34,7 +34,11 @@ export function problemType(code: ErrorCode): string {
   return `urn:failsoft:problem:${code.replace(/_/g, '-')}`;
 }
 
-export function problemFor(code: ErrorCode, detail: string, extra: { errors?: FieldError[]; service?: string } = {}): Problem {
+export function problemFor(
+  code: ErrorCode,
+  detail: string,
+  extra: { errors?: FieldError[]; service?: string } = {},
+): Problem {
   const { status, title } = byCode[code] ?? byCode[ErrorCodes.internal];
   const p: Problem = { type: problemType(code), title, status, detail };
   if (extra.errors && extra.errors.length > 0) p.errors = extra.errors;

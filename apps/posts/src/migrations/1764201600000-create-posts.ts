@@ -18,9 +18,7 @@ export class CreatePosts1764201600000 implements MigrationInterface {
         CONSTRAINT "PK_post" PRIMARY KEY (id)
       )`);
     await q.query(`CREATE INDEX "IDX_post_created" ON ${s}.post (created_at DESC, id DESC)`);
-    await q.query(
-      `CREATE INDEX "IDX_post_author_created" ON ${s}.post (author_username, created_at DESC, id DESC)`,
-    );
+    await q.query(`CREATE INDEX "IDX_post_author_created" ON ${s}.post (author_username, created_at DESC, id DESC)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
