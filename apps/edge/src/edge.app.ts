@@ -1,4 +1,6 @@
 // Starts one edge replica: NATS first (reconnecting forever), then Fastify under Nest.
+import { hostname } from 'node:os';
+import { Svcm } from '@nats-io/services';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectNats, createLogger, MeshClient, PinoNestLogger, watchParent } from '#mesh';
@@ -46,11 +48,19 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   await app.listen(c.PORT, c.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : c.PORT;
+  // Registered with NATS's service API like every replica, so `nats micro ls`, `mesh status` and
+  // GET /mesh list the edges too (it serves HTTP, so it has no NATS endpoints of its own).
+  const registration = await new Svcm(nc as never).add({
+    name: 'edge',
+    version: EDGE_VERSION,
+    metadata: { pid: String(process.pid), host: hostname(), startedAt: new Date().toISOString(), port: String(port) },
+  });
   logger.info({ port }, 'edge listening');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await registration.stop().catch(() => undefined);
       await app.close();
       await nc.drain().catch(() => nc.close());
     })());
