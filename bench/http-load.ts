@@ -3,12 +3,20 @@
 import autocannon from 'autocannon';
 import type { Figures } from './measure.js';
 
+export interface LoadTarget {
+  path: string;
+  headers?: Record<string, string>;
+}
+
 export async function httpLoad(o: {
   url: string;
-  paths: string[];
+  /** Paths (or path + headers) used in turn, one per request. */
+  targets: Array<string | LoadTarget>;
+  method?: string;
   connections: number;
   seconds: number;
 }): Promise<Figures & { non2xx: number }> {
+  const targets = o.targets.map((t) => (typeof t === 'string' ? { path: t } : t));
   let i = 0;
   const result = await autocannon({
     url: o.url,
@@ -16,8 +24,11 @@ export async function httpLoad(o: {
     duration: o.seconds,
     requests: [
       {
-        method: 'GET',
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, path: o.paths[i++ % o.paths.length] }),
+        method: o.method ?? 'GET',
+        setupRequest: (req: Record<string, unknown>) => {
+          const t = targets[i++ % targets.length];
+          return { ...req, path: t.path, headers: { ...(req.headers as object), ...t.headers } };
+        },
       },
     ],
   });

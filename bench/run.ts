@@ -15,6 +15,7 @@ import {
   startNatsServer,
   startTestMesh,
   TEST_DATABASE_URL,
+  type TestMesh,
 } from '#testing';
 import { httpLoad } from './http-load.js';
 import { measureLoop, round, type Figures } from './measure.js';
@@ -47,7 +48,7 @@ async function bareHttpFloor(): Promise<Figures> {
   try {
     return await httpLoad({
       url: `http://127.0.0.1:${port}`,
-      paths: ['/'],
+      targets: ['/'],
       connections: CONCURRENCY,
       seconds: SECONDS,
     });
@@ -94,6 +95,108 @@ async function pgFloor(): Promise<Figures> {
   }
 }
 
+async function seedPosts(url: string, token: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++)
+    ids.push((await http(url, 'POST', '/posts', { token, body: { text: `bench post ${i}` } })).body.id);
+  return ids;
+}
+
+function restingRss(mesh: TestMesh, label: string): void {
+  const processes = [...mesh.edges, ...[...mesh.replicas.values()].flat()];
+  const rss = Object.fromEntries(processes.map((p) => [p.app, rssMb(p.pid)]));
+  emit({
+    bench: `RSS at rest after load, MB (${label})`,
+    ...rss,
+    target: 150,
+    meetsTarget: Object.values(rss).every((v) => Number(v) < 150),
+  });
+}
+
+/** The foundation's figure: one NATS hop and one query (identity and posts only). */
+async function postsOnly(bareHttp: number): Promise<void> {
+  // Quiet logs: an access-log line per request would measure stdout, not the mesh.
+  const mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, env: { LOG_LEVEL: 'warn' } });
+  try {
+    const url = mesh.edgeUrl;
+    const { token } = (
+      await http(url, 'POST', '/auth/signup', { body: { username: 'bench_user', password: 'bench password' } })
+    ).body;
+    const targets = (await seedPosts(url, token, 200)).map((id) => `/posts/${id}`);
+    await httpLoad({ url, targets, connections: CONCURRENCY, seconds: 2 }); // warm-up (JIT, pools)
+    const edge = await httpLoad({ url, targets, connections: CONCURRENCY, seconds: SECONDS });
+    emit({
+      bench: 'GET /posts/:id, posts only (1 NATS hop, 1 query; likes and comments not running)',
+      ...edge,
+      ratioToBareHttp: round(edge.reqPerSec / bareHttp),
+      target: { ratioToBareHttp: 0.12, p99Ms: 50 },
+      meetsTarget: edge.reqPerSec / bareHttp >= 0.12 && edge.p99Ms < 50,
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    restingRss(mesh, 'posts only');
+  } finally {
+    await mesh.stop();
+  }
+}
+
+/** Posts stitched from posts, likes and comments; a page of 20; likes written. */
+async function stitched(bareHttp: number): Promise<void> {
+  const mesh = await startTestMesh({
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1 },
+    env: { LOG_LEVEL: 'warn' },
+  });
+  try {
+    const url = mesh.edgeUrl;
+    const users: string[] = [];
+    for (let u = 0; u < 8; u++) {
+      users.push(
+        (await http(url, 'POST', '/auth/signup', { body: { username: `bench_${u}`, password: 'bench password' } })).body
+          .token,
+      );
+    }
+    const ids = await seedPosts(url, users[0], 200);
+    for (const id of ids.slice(0, 50)) {
+      await http(url, 'PUT', `/posts/${id}/like`, { token: users[1] });
+      await http(url, 'POST', `/posts/${id}/comments`, { token: users[2], body: { text: 'a comment' } });
+    }
+    const one = ids.map((id, i) => ({
+      path: `/posts/${id}`,
+      headers: { authorization: `Bearer ${users[i % users.length]}` },
+    }));
+    await httpLoad({ url, targets: one, connections: CONCURRENCY, seconds: 2 });
+    const single = await httpLoad({ url, targets: one, connections: CONCURRENCY, seconds: SECONDS });
+    emit({
+      bench: 'GET /posts/:id stitched (posts + likes + comments: 3 NATS hops, 3 queries; signed in)',
+      ...single,
+      ratioToBareHttp: round(single.reqPerSec / bareHttp),
+      target: { ratioToBareHttp: 0.06 },
+      meetsTarget: single.reqPerSec / bareHttp >= 0.06,
+    });
+    const pages = users.map((t) => ({ path: '/posts?limit=20', headers: { authorization: `Bearer ${t}` } }));
+    const page = await httpLoad({ url, targets: pages, connections: CONCURRENCY, seconds: SECONDS });
+    emit({
+      bench: 'GET /posts?limit=20 with counts (1 page = 3 NATS requests)',
+      ...page,
+      ratioToSinglePost: round(page.reqPerSec / single.reqPerSec),
+      target: { ratioToSinglePost: 0.5 },
+      meetsTarget: page.reqPerSec / single.reqPerSec >= 0.5,
+    });
+    const likes = ids.flatMap((id) =>
+      users.map((t) => ({ path: `/posts/${id}/like`, headers: { authorization: `Bearer ${t}` } })),
+    );
+    const like = await httpLoad({ url, targets: likes, method: 'PUT', connections: CONCURRENCY, seconds: SECONDS });
+    emit({
+      bench: `PUT /posts/:id/like (${likes.length} distinct user×post pairs in turn: first likes, then idempotent repeats)`,
+      ...like,
+      ratioToBareHttp: round(like.reqPerSec / bareHttp),
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    restingRss(mesh, 'posts + likes + comments');
+  } finally {
+    await mesh.stop();
+  }
+}
+
 async function main(): Promise<void> {
   emit({
     bench: 'machine',
@@ -113,40 +216,8 @@ async function main(): Promise<void> {
     const pg0 = await pgFloor();
     emit({ bench: 'floor: pg primary-key SELECT (pool of 10)', ...pg0 });
 
-    // One replica of each app, quiet logs (an access-log line per request would measure stdout).
-    const mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, env: { LOG_LEVEL: 'warn' } });
-    try {
-      const url = mesh.edgeUrl;
-      const { token } = (
-        await http(url, 'POST', '/auth/signup', { body: { username: 'bench_user', password: 'bench password' } })
-      ).body;
-      const paths: string[] = [];
-      for (let i = 0; i < 200; i++) {
-        paths.push(
-          `/posts/${(await http(url, 'POST', '/posts', { token, body: { text: `bench post ${i}` } })).body.id}`,
-        );
-      }
-      await httpLoad({ url, paths, connections: CONCURRENCY, seconds: 2 }); // warm-up (JIT, pools)
-      const edge = await httpLoad({ url, paths, connections: CONCURRENCY, seconds: SECONDS });
-      emit({
-        bench: 'GET /posts/:id through the edge (1 replica each)',
-        ...edge,
-        ratioToBareHttp: round(edge.reqPerSec / http0.reqPerSec),
-        target: { ratioToBareHttp: 0.12, p99Ms: 50 },
-        meetsTarget: edge.reqPerSec / http0.reqPerSec >= 0.12 && edge.p99Ms < 50,
-      });
-      await new Promise((r) => setTimeout(r, 3000));
-      const processes = [...mesh.edges, ...[...mesh.replicas.values()].flat()];
-      const rss = Object.fromEntries(processes.map((p) => [`${p.app}:${p.pid}`, rssMb(p.pid)]));
-      emit({
-        bench: 'RSS at rest after load (MB)',
-        ...rss,
-        target: 150,
-        meetsTarget: Object.values(rss).every((v) => v < 150),
-      });
-    } finally {
-      await mesh.stop();
-    }
+    await postsOnly(http0.reqPerSec);
+    await stitched(http0.reqPerSec);
   } finally {
     await nats.stop();
   }
