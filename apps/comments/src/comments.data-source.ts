@@ -1,0 +1,17 @@
+import { createDataSource } from '#persistence';
+import { CommentEntity } from './entities/comment.entity.js';
+import { CreateComments1764374400000 } from './migrations/1764374400000-create-comments.js';
+import type { CommentsConfig } from './comments.config.js';
+
+export function createCommentsDataSource(c: CommentsConfig) {
+  return createDataSource({
+    url: c.DATABASE_URL,
+    schema: c.COMMENTS_DB_SCHEMA,
+    entities: [CommentEntity],
+    migrations: [CreateComments1764374400000],
+    poolSize: c.DB_POOL_SIZE,
+    connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS,
+    applicationName: 'comments',
+  });
+}
