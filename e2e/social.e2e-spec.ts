@@ -30,7 +30,7 @@ async function natsRequests(): Promise<Record<string, number>> {
   const text: string = (await http(url, 'GET', '/metrics')).body;
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^nats_requests_total\{subject="([^"]+)",outcome="[^"]+"\} (\d+)/gm)) {
-    out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+    out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
   }
   return out;
 }
@@ -154,7 +154,7 @@ describe('likes', () => {
     const after = await natsRequests();
     const delta = Object.fromEntries(
       Object.keys(after)
-        .map((k) => [k, after[k]! - (before[k] ?? 0)])
+        .map((k) => [k, after[k] - (before[k] ?? 0)])
         .filter(([, n]) => n !== 0),
     );
     expect(delta).toEqual({ 'posts.list': 1, 'likes.summary': 1, 'comments.count': 1 });
