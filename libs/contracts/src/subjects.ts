@@ -25,6 +25,25 @@ export const Subjects = {
     list: 'likes.list',
     summary: 'likes.summary',
   },
+  media: {
+    register: 'media.register',
+    get: 'media.get',
+    resolve: 'media.resolve',
+  },
+  messaging: {
+    send: 'messaging.send',
+    conversation: 'messaging.conversation',
+    conversations: 'messaging.conversations',
+  },
+} as const;
+
+/**
+ * Live deliveries: core NATS publish (no queue group), so every edge replica gets them and
+ * forwards to the open streams it holds. One subject per recipient user id.
+ */
+export const LiveSubjects = {
+  message: (userId: string) => `live.messages.${userId}`,
+  messageWildcard: 'live.messages.*',
 } as const;
 
 /** The feature services of the mesh, each a queue group of the same name. */
