@@ -11,6 +11,8 @@ import { installHooks, requestIdFrom } from './http/fastify-hooks.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { buildOpenApi, serveOpenApi } from './openapi/openapi.js';
 import { ProblemFilter } from './problem/problem.filter.js';
+import { installMediaHttp } from './media/media-http.js';
+import { installMessagingHttp } from './messaging/messaging-http.js';
 
 export const EDGE_VERSION = '0.1.0';
 
@@ -35,15 +37,14 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    EdgeModule.register({ config: c, nc, mesh, tokens, metrics }),
-    adapter,
-    {
-      logger: new PinoNestLogger(logger),
-    },
-  );
+  const deps = { config: c, nc, mesh, tokens, metrics };
+  const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), adapter, {
+    logger: new PinoNestLogger(logger),
+  });
   installHooks(app.getHttpAdapter().getInstance(), { logger, metrics, accessLog: c.ACCESS_LOG });
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
+  await installMediaHttp(app, deps);
+  await installMessagingHttp(app, deps);
   serveOpenApi(app, buildOpenApi(app, EDGE_VERSION));
   await app.listen(c.PORT, c.HOST);
   const address = app.getHttpServer().address();

@@ -12,6 +12,8 @@ import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { PostsController } from './posts/posts.controller.js';
 import { UsersController } from './users/users.controller.js';
+import { mediaControllers, mediaProviders } from './media/media-http.js';
+import { messagingControllers, messagingProviders } from './messaging/messaging-http.js';
 import { CommentsController } from './comments/comments.controller.js';
 import { LikesController } from './likes/likes.controller.js';
 import { PostStitcher } from './posts/post-stitcher.js';
@@ -39,6 +41,8 @@ export class EdgeModule {
         HealthController,
         MeshController,
         MetricsController,
+        ...mediaControllers,
+        ...messagingControllers,
       ],
       providers: [
         { provide: EDGE_CONFIG, useValue: d.config },
@@ -50,6 +54,8 @@ export class EdgeModule {
         PostStitcher,
         AuthGuard,
         OptionalAuthGuard,
+        ...mediaProviders(d),
+        ...messagingProviders(d),
       ],
     };
   }
