@@ -5,17 +5,11 @@ import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, startTestMesh, type TestMesh } from '#testing';
+import { problem } from './problem.js';
 
 let mesh: TestMesh;
 let url: string;
 
-const problem = (status: number, extra: Record<string, unknown> = {}) => ({
-  type: expect.stringMatching(/^urn:failsoft:problem:/),
-  title: expect.any(String),
-  status,
-  detail: expect.any(String),
-  ...extra,
-});
 const userShape = (username: string, displayName = username) => ({
   id: expect.stringMatching(/^[0-9a-f-]{36}$/),
   username,

@@ -2,6 +2,7 @@
 // requests; and the fail-soft rows for likes and comments at 0 replicas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually, http, startTestMesh, type AppProcess, type TestMesh } from '#testing';
+import { problem } from './problem.js';
 
 let mesh: TestMesh;
 let url: string;
@@ -10,13 +11,6 @@ let alice: Account;
 let bob: Account;
 let postId: string;
 
-const problem = (status: number, extra: Record<string, unknown> = {}) => ({
-  type: expect.stringMatching(/^urn:failsoft:problem:/),
-  title: expect.any(String),
-  status,
-  detail: expect.any(String),
-  ...extra,
-});
 const summary = (a: Account) => ({ id: a.user.id, username: a.user.username, displayName: a.user.displayName });
 
 async function signup(username: string): Promise<Account> {

@@ -51,8 +51,11 @@ export class MeshClient {
     data: RequestOf<K>,
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
-    const timeout = opts.timeoutMs ?? this.options.defaultTimeoutMs;
     const ctx = requestContext.getStore();
+    // A service asking another on behalf of its own caller never waits past that caller's
+    // deadline: once the caller has given up, the answer is useless.
+    const wanted = opts.timeoutMs ?? this.options.defaultTimeoutMs;
+    const timeout = ctx?.deadline === undefined ? wanted : Math.max(1, Math.min(wanted, ctx.deadline - Date.now()));
     const requestId = opts.requestId ?? ctx?.requestId ?? randomUUID();
     const h = natsHeaders();
     h.set(MeshHeaders.requestId, requestId);
@@ -105,4 +108,16 @@ export class MeshClient {
     const message = err instanceof Error ? err.message : String(err);
     return new MeshError(ErrorCodes.unavailable, `${service} could not be reached: ${message}`, undefined, service);
   }
+}
+
+/**
+ * What a service rethrows when another service it depends on failed: an unavailability becomes
+ * `unavailable` still naming the service that is really down (so the edge's 503 blames the
+ * right part of the mesh); anything else passes through unchanged.
+ */
+export function asDependencyFailure(err: unknown, message: string): unknown {
+  if (err instanceof MeshError && err.isUnavailability) {
+    return new MeshError(ErrorCodes.unavailable, message, undefined, err.service);
+  }
+  return err;
 }
