@@ -13,3 +13,4 @@ export * from './env.js';
 export * from './dev-keys.js';
 export * from './runtime-flags.js';
 export * from './parent-watch.js';
+export * from './reply-inbox.js';

@@ -1,14 +1,7 @@
 // The one way to call another service: typed by the contracts' RequestMap, always with a
 // deadline, "no responders" failing at once, the request id carried in NATS headers.
 import { randomUUID } from 'node:crypto';
-import {
-  headers as natsHeaders,
-  NoRespondersError,
-  RequestError,
-  TimeoutError,
-  type Msg,
-  type NatsConnection,
-} from '@nats-io/transport-node';
+import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import {
   ErrorCodes,
   isMeshErrorPayload,
@@ -20,6 +13,7 @@ import {
   type RequestSubject,
 } from '#contracts';
 import { requestContext } from './request-context.js';
+import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import type { ReplyPacket } from './wire.js';
 
 export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
@@ -37,10 +31,14 @@ export interface RequestOptions {
 }
 
 export class MeshClient {
+  private readonly inbox: ReplyInbox;
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: MeshClientOptions,
-  ) {}
+  ) {
+    this.inbox = new ReplyInbox(nc);
+  }
 
   get connection(): NatsConnection {
     return this.nc;
@@ -64,7 +62,7 @@ export class MeshClient {
     const started = performance.now();
     let msg: Msg;
     try {
-      msg = await this.nc.request(subject, body, { timeout, headers: h });
+      msg = await this.inbox.request(subject, body, timeout, h);
     } catch (err) {
       const mapped = this.mapTransportError(subject, err, timeout);
       this.options.onOutcome?.(
@@ -96,13 +94,10 @@ export class MeshClient {
 
   private mapTransportError(subject: string, err: unknown, timeout: number): MeshError {
     const service = ownerOf(subject);
-    if (err instanceof RequestError && err.isNoResponders()) {
+    if (err instanceof NoReplicas) {
       return new MeshError(ErrorCodes.noResponders, `no replica of ${service} is running`, undefined, service);
     }
-    if (err instanceof NoRespondersError) {
-      return new MeshError(ErrorCodes.noResponders, `no replica of ${service} is running`, undefined, service);
-    }
-    if (err instanceof TimeoutError) {
+    if (err instanceof ReplyTimeout) {
       return new MeshError(ErrorCodes.timeout, `${service} did not answer within ${timeout} ms`, undefined, service);
     }
     const message = err instanceof Error ? err.message : String(err);
