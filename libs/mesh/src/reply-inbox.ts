@@ -39,7 +39,7 @@ export class ReplyInbox {
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(token);
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
   }
