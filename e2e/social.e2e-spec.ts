@@ -19,12 +19,12 @@ async function signup(username: string): Promise<Account> {
   return res.body;
 }
 
-/** nats_requests_total per subject, read from the edge's /metrics. */
-async function natsRequests(): Promise<Record<string, number>> {
+/** nats_requests_total per subject (of one outcome, or all), read from the edge's /metrics. */
+async function natsRequests(outcome?: string): Promise<Record<string, number>> {
   const text: string = (await http(url, 'GET', '/metrics')).body;
   const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^nats_requests_total\{subject="([^"]+)",outcome="[^"]+"\} (\d+)/gm)) {
-    out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+  for (const m of text.matchAll(/^nats_requests_total\{subject="([^"]+)",outcome="([^"]+)"\} (\d+)/gm)) {
+    if (outcome === undefined || m[2] === outcome) out[m[1]] = (out[m[1]] ?? 0) + Number(m[3]);
   }
   return out;
 }
@@ -174,6 +174,13 @@ describe('fail soft', () => {
       expect(res.body).toEqual(problem(503, { service: 'likes' }));
       expect(res.headers.get('retry-after')).toBe('1');
     }
+    // After three "no responders" in a row likes' breaker is open: it is not even asked.
+    const openBefore = (await natsRequests('circuit-open'))['likes.summary'] ?? 0;
+    for (let i = 0; i < 5; i++) expect((await http(url, 'GET', `/posts/${postId}`)).body.degraded).toEqual(['likes']);
+    const openAfter = (await natsRequests('circuit-open'))['likes.summary'] ?? 0;
+    // At most one of the five was the breaker's probe; the others never left the edge.
+    expect(openAfter - openBefore).toBeGreaterThanOrEqual(4);
+
     mesh.replicas.set('likes', [await mesh.addReplica('likes')]);
     await expectEventually(async () =>
       expect((await http(url, 'GET', `/posts/${postId}`)).body).toMatchObject({ likeCount: 0, degraded: [] }),
@@ -195,6 +202,8 @@ describe('fail soft', () => {
       body: { service: 'comments' },
     });
     mesh.replicas.set('comments', [await mesh.addReplica('comments')]);
+    // The edge's breaker lets a probe through about a second after the service returns.
+    await expectEventually(async () => expect((await http(url, 'GET', `/posts/${postId}/comments`)).status).toBe(200));
   });
 
   it('posts down: comment and like on a post 503 naming posts (its existence cannot be checked)', async () => {

@@ -14,6 +14,8 @@ const EdgeEnv = z
     READ_TIMEOUT_MS: int(500),
     /** Deadline of a write. */
     WRITE_TIMEOUT_MS: int(2000),
+    /** How long a service's open circuit breaker waits before letting one probe through. */
+    CIRCUIT_HALF_OPEN_AFTER_MS: int(1000),
     /** How long GET /mesh waits for more replicas once none answered for this long. */
     MESH_DISCOVERY_STALL_MS: int(100),
     /** Largest JSON body accepted. */

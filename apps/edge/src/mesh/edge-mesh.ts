@@ -1,24 +1,66 @@
-// How the edge calls services: reads and writes each with their own deadline. Retries, circuit
-// breakers and idempotent write replays are layered here, in one place, not in controllers.
+// How the edge calls services: reads and writes each with their own deadline, behind one circuit
+// breaker per service. A breaker opens when a service answers "no responders" (no replica at all)
+// three times in a row; while open, calls fail at once without a NATS request (503, or a degraded
+// part), and after a pause one probe is let through to close it again. Timeouts do not open it:
+// one slow or killed replica among several must not take its healthy siblings out of service.
 import { Inject, Injectable } from '@nestjs/common';
-import type { RequestOf, ReplyOf, RequestSubject } from '#contracts';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { ErrorCodes, MeshError, ownerOf, type ReplyOf, type RequestOf, type RequestSubject } from '#contracts';
 import { MeshClient } from '#mesh';
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
+import { EdgeMetrics } from '../metrics/edge-metrics.js';
+
+/** Consecutive "no responders" that open a service's breaker. */
+const OPEN_AFTER = 3;
 
 @Injectable()
 export class EdgeMesh {
+  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+
   constructor(
     @Inject(MeshClient) private readonly client: MeshClient,
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
+    @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
   ) {}
 
   /** A query: short deadline. */
   read<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    return this.client.request(subject, data, { timeoutMs: this.config.READ_TIMEOUT_MS });
+    return this.call(subject, data, this.config.READ_TIMEOUT_MS);
   }
 
   /** A command: a longer deadline (it may hash a password or write rows). */
   write<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    return this.client.request(subject, data, { timeoutMs: this.config.WRITE_TIMEOUT_MS });
+    return this.call(subject, data, this.config.WRITE_TIMEOUT_MS);
+  }
+
+  private async call<K extends RequestSubject>(subject: K, data: RequestOf<K>, timeoutMs: number): Promise<ReplyOf<K>> {
+    const service = ownerOf(subject);
+    try {
+      return await this.breaker(service).execute(() => this.client.request(subject, data, { timeoutMs }));
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) {
+        this.metrics.nats(subject, 'circuit-open', 0);
+        throw new MeshError(ErrorCodes.unavailable, `no replica of ${service} is running`, undefined, service);
+      }
+      throw err;
+    }
+  }
+
+  private breaker(service: string): CircuitBreakerPolicy {
+    let b = this.breakers.get(service);
+    if (!b) {
+      b = circuitBreaker(
+        handleWhen((e) => e instanceof MeshError && e.code === ErrorCodes.noResponders),
+        { halfOpenAfter: this.config.CIRCUIT_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(OPEN_AFTER) },
+      );
+      this.breakers.set(service, b);
+    }
+    return b;
   }
 }
