@@ -9,3 +9,4 @@ export * from './identity/identity.schemas.js';
 export * from './posts/posts.schemas.js';
 export * from './comments/comments.schemas.js';
 export * from './likes/likes.schemas.js';
+export * from './media/media.schemas.js';

@@ -36,6 +36,14 @@ import type {
   ListLikesRequest,
   UnlikeRequest,
 } from './likes/likes.schemas.js';
+import type {
+  GetMediaRequest,
+  Media,
+  RegisterMediaRequest,
+  ResolveMediaReply,
+  ResolveMediaRequest,
+  StoredMedia,
+} from './media/media.schemas.js';
 
 type S = typeof Subjects;
 
@@ -54,7 +62,10 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['likes']['like'], { request: LikeRequest; reply: LikeReply }> &
   Record<S['likes']['unlike'], { request: UnlikeRequest; reply: LikeReply }> &
   Record<S['likes']['list'], { request: ListLikesRequest; reply: LikePage }> &
-  Record<S['likes']['summary'], { request: LikeSummaryRequest; reply: LikeSummaryReply }>;
+  Record<S['likes']['summary'], { request: LikeSummaryRequest; reply: LikeSummaryReply }> &
+  Record<S['media']['register'], { request: RegisterMediaRequest; reply: Media }> &
+  Record<S['media']['get'], { request: GetMediaRequest; reply: StoredMedia }> &
+  Record<S['media']['resolve'], { request: ResolveMediaRequest; reply: ResolveMediaReply }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];
