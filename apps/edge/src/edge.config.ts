@@ -14,6 +14,11 @@ const EdgeEnv = z
     READ_TIMEOUT_MS: int(500),
     /** Deadline of a write. */
     WRITE_TIMEOUT_MS: int(2000),
+    /** The JetStream object store bucket the media service keeps images in. */
+    MEDIA_BUCKET: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .default('media'),
     /** How long a service's open circuit breaker waits before letting one probe through. */
     CIRCUIT_HALF_OPEN_AFTER_MS: int(1000),
     /** How long GET /mesh waits for more replicas once none answered for this long. */

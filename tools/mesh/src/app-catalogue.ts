@@ -15,6 +15,7 @@ export const AppCatalogue = [
   { name: 'posts' },
   { name: 'comments' },
   { name: 'likes' },
+  { name: 'media' },
   { name: 'edge', http: { livePath: '/health/live' } },
 ] as const satisfies readonly AppEntry[];
 

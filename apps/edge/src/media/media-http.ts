@@ -13,7 +13,11 @@ import { MediaUploader } from './media-uploader.js';
 export const mediaControllers: Type[] = [MediaController];
 
 export function mediaProviders(deps: EdgeDeps): Provider[] {
-  return [{ provide: MediaBucket, useValue: new MediaBucket(deps.nc) }, MediaUploader, MediaDelivery];
+  return [
+    { provide: MediaBucket, useValue: new MediaBucket(deps.nc, deps.config.MEDIA_BUCKET) },
+    MediaUploader,
+    MediaDelivery,
+  ];
 }
 
 export async function installMediaHttp(app: NestFastifyApplication, _deps: EdgeDeps): Promise<void> {

@@ -1,0 +1,71 @@
+// The media bucket in JetStream's object store, as the media service uses it: created at start
+// (idempotently), uploads read back with their header first, originals and thumbnails written.
+import { Objm, StorageType, type ObjectStore } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+/** An object being read: the header first, the rest only if the header passed. */
+export class ObjectReader {
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+  private done = false;
+
+  constructor(
+    readonly size: number,
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+  ) {}
+
+  /** At least `n` bytes (fewer if the object is shorter), without reading much further. */
+  async head(n: number): Promise<Buffer> {
+    while (this.length < n && !this.done) await this.readOne();
+    return Buffer.concat(this.chunks).subarray(0, n);
+  }
+
+  /** Every byte; the store has checked the object's digest once the last chunk is in. */
+  async all(): Promise<Buffer> {
+    while (!this.done) await this.readOne();
+    return Buffer.concat(this.chunks, this.length);
+  }
+
+  /** Stops the store's consumer if the rest is not wanted. */
+  cancel(): void {
+    if (!this.done) void this.reader.cancel().catch(() => undefined);
+    this.done = true;
+  }
+
+  private async readOne(): Promise<void> {
+    const { done, value } = await this.reader.read();
+    if (done) this.done = true;
+    else if (value.length > 0) {
+      this.chunks.push(Buffer.from(value.buffer, value.byteOffset, value.length));
+      this.length += value.length;
+    }
+  }
+}
+
+export class MediaStore {
+  private constructor(private readonly os: ObjectStore) {}
+
+  /** Creates the bucket if it is not there yet, else opens it. */
+  static async open(nc: NatsConnection, o: { bucket: string; replicas: number }): Promise<MediaStore> {
+    const os = await new Objm(nc).create(o.bucket, { storage: StorageType.File, replicas: o.replicas });
+    return new MediaStore(os);
+  }
+
+  /** Null when there is no such object. */
+  async read(name: string): Promise<ObjectReader | null> {
+    const r = await this.os.get(name);
+    if (!r) return null;
+    // Errors reach the reader too; the promise only needs a handler.
+    r.error.catch(() => undefined);
+    return new ObjectReader(r.info.size, r.data.getReader());
+  }
+
+  async put(name: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    await this.os.putBlob({ name, metadata: { 'content-type': contentType } }, bytes);
+  }
+
+  /** Removing what is already gone is not an error (the store answers success: false). */
+  async remove(name: string): Promise<void> {
+    await this.os.delete(name);
+  }
+}

@@ -1,0 +1,240 @@
+// The real media service, in this process, against a private nats-server with JetStream (the
+// object store) and PostgreSQL. Uploads are put into the bucket as the edge would put them.
+import { createHash, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { MeshError, Subjects, type Media } from '#contracts';
+import type { MeshClient, RunningService } from '#mesh';
+import {
+  dropSchemas,
+  freshSchema,
+  sql,
+  startNatsServer,
+  testClient,
+  TEST_DATABASE_URL,
+  type NatsServerHandle,
+} from '#testing';
+import { loadMediaConfig } from '../src/media.config.js';
+import { startMedia } from '../src/media.app.js';
+import { contentTypeOf, htmlBytes, image, pixelBombPng, truncatedJpeg, type Format } from './test-images.js';
+
+const alice = '11111111-1111-4111-8111-111111111111';
+const bob = '22222222-2222-4222-8222-222222222222';
+const unknownId = '99999999-9999-4999-8999-999999999999';
+
+let nats: NatsServerHandle;
+let media: RunningService;
+let client: { nc: NatsConnection; mesh: MeshClient };
+let bucket: ObjectStore;
+const schema = freshSchema('media');
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  client = await testClient(nats.url, 10_000);
+  media = await startMedia(
+    loadMediaConfig({
+      NATS_URL: nats.url,
+      DATABASE_URL: TEST_DATABASE_URL,
+      LOG_LEVEL: 'warn',
+      MEDIA_DB_SCHEMA: schema,
+    }),
+    { handleSignals: false },
+  );
+  // The service created the bucket at start; a client only opens it.
+  bucket = await new Objm(client.nc).open('media');
+});
+
+afterAll(async () => {
+  await client?.nc.close();
+  await media?.stop();
+  await nats?.stop();
+  await dropSchemas(schema);
+});
+
+async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPayload']>> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(MeshError);
+  return (err as MeshError).toPayload();
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Puts bytes where the edge would, under a fresh `uploads/<uuid>`, and returns the name. */
+async function putUpload(bytes: Uint8Array): Promise<string> {
+  const objectName = `uploads/${randomUUID()}`;
+  await bucket.putBlob({ name: objectName }, bytes);
+  return objectName;
+}
+
+async function register(bytes: Uint8Array, ownerId = alice): Promise<{ objectName: string; reply: Promise<Media> }> {
+  const objectName = await putUpload(bytes);
+  return { objectName, reply: client.mesh.request(Subjects.media.register, { objectName, ownerId }) };
+}
+
+const rows = () => sql<{ id: string }>(`SELECT id FROM "${schema}".media ORDER BY created_at`);
+const blob = async (name: string) => Buffer.from((await bucket.getBlob(name)) ?? new Uint8Array(0));
+
+describe('media.register', () => {
+  const cases: Array<[Format, string]> = [
+    ['jpeg', 'image/jpeg'],
+    ['png', 'image/webp'],
+    ['webp', 'image/webp'],
+    ['gif', 'image/webp'],
+  ];
+  it.each(cases)(
+    'stores a %s original and a thumbnail (%s) at most 320 px, and removes the upload',
+    async (format, thumbType) => {
+      const bytes = await image(format, 800, 600);
+      const { objectName, reply } = await register(bytes);
+      const m = await reply;
+      expect(m).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        url: `/media/${m.id}`,
+        thumbnailUrl: `/media/${m.id}/thumbnail`,
+        width: 800,
+        height: 600,
+        contentType: contentTypeOf(format),
+        bytes: bytes.length,
+      });
+
+      expect((await blob(`originals/${m.id}`)).equals(bytes)).toBe(true);
+      const thumb = await blob(`thumbnails/${m.id}`);
+      const tm = await sharp(thumb).metadata();
+      expect({ format: tm.format, width: tm.width, height: tm.height }).toEqual({
+        format: thumbType.slice('image/'.length),
+        width: 320,
+        height: 240,
+      });
+      expect(await bucket.info(objectName)).toMatchObject({ deleted: true });
+
+      const stored = await client.mesh.request(Subjects.media.get, { id: m.id });
+      expect(stored).toEqual({
+        media: m,
+        ownerId: alice,
+        original: {
+          object: `originals/${m.id}`,
+          contentType: contentTypeOf(format),
+          etag: sha256(bytes),
+          bytes: bytes.length,
+        },
+        thumbnail: { object: `thumbnails/${m.id}`, contentType: thumbType, etag: sha256(thumb), bytes: thumb.length },
+      });
+    },
+  );
+
+  it('never enlarges a small image, and keeps a tall one within 320 px', async () => {
+    const small = await (await register(await image('png', 200, 100))).reply;
+    expect((await sharp(await blob(`thumbnails/${small.id}`)).metadata()).width).toBe(200);
+    const tall = await (await register(await image('jpeg', 300, 1200))).reply;
+    const tm = await sharp(await blob(`thumbnails/${tall.id}`)).metadata();
+    expect([tm.width, tm.height]).toEqual([80, 320]);
+  });
+
+  it('judges by the bytes: HTML (whatever its name) is unsupported_media, and nothing is kept', async () => {
+    const before = await rows();
+    const { objectName, reply } = await register(htmlBytes);
+    expect(await failure(reply)).toEqual({
+      code: 'unsupported_media',
+      message: 'Only JPEG, PNG, WebP and GIF images are accepted.',
+      service: 'media',
+    });
+    expect(await rows()).toEqual(before);
+    expect(await bucket.info(objectName)).toMatchObject({ deleted: true });
+  });
+
+  it('answers invalid for a truncated JPEG', async () => {
+    const before = await rows();
+    const { objectName, reply } = await register(await truncatedJpeg());
+    expect(await failure(reply)).toEqual({
+      code: 'invalid',
+      message: 'The image is damaged or truncated and cannot be decoded.',
+      service: 'media',
+    });
+    expect(await rows()).toEqual(before);
+    expect(await bucket.info(objectName)).toMatchObject({ deleted: true });
+  });
+
+  it('refuses a PNG header claiming 20000×20000 as too_large, fast and without decoding it', async () => {
+    const bomb = pixelBombPng();
+    expect(bomb.length).toBeLessThan(200);
+    const objectName = await putUpload(bomb);
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    const err = await failure(client.mesh.request(Subjects.media.register, { objectName, ownerId: alice }));
+    const elapsed = performance.now() - started;
+    const growth = process.memoryUsage().rss - rssBefore;
+    expect(err).toEqual({
+      code: 'too_large',
+      message: 'The image has 20000×20000 pixels; at most 40000000 are accepted.',
+      service: 'media',
+    });
+    expect(elapsed).toBeLessThan(200);
+    // Decoding would need 1.2 GB; a few MB is the noise of a request.
+    expect(growth).toBeLessThan(32 * 1024 * 1024);
+    process.stdout.write(
+      `pixel bomb refused in ${elapsed.toFixed(1)} ms, RSS growth ${(growth / 1048576).toFixed(1)} MiB` + '\n',
+    );
+  });
+
+  it('answers not_found for an upload that is not there, and invalid for a bad object name', async () => {
+    expect(
+      await failure(
+        client.mesh.request(Subjects.media.register, { objectName: `uploads/${randomUUID()}`, ownerId: alice }),
+      ),
+    ).toEqual({ code: 'not_found', message: 'no such upload', service: 'media' });
+    expect(
+      await failure(client.mesh.request(Subjects.media.register, { objectName: 'originals/x', ownerId: 'nope' })),
+    ).toEqual({
+      code: 'invalid',
+      message: 'The request is not valid.',
+      errors: [
+        { field: 'objectName', message: 'must be uploads/<uuid>' },
+        { field: 'ownerId', message: 'must be a UUID' },
+      ],
+      service: 'media',
+    });
+  });
+});
+
+describe('media.get and media.resolve', () => {
+  it('media.get answers not_found for an unknown id', async () => {
+    expect(await failure(client.mesh.request(Subjects.media.get, { id: unknownId }))).toEqual({
+      code: 'not_found',
+      message: 'no such media',
+      service: 'media',
+    });
+  });
+
+  it('resolves a batch in the asked order; with ownerId, lists what is not that owner’s', async () => {
+    const a = await (await register(await image('jpeg', 64, 48), alice)).reply;
+    const b = await (await register(await image('png', 64, 48), bob)).reply;
+    const ids = [b.id, unknownId, a.id];
+    expect(await client.mesh.request(Subjects.media.resolve, { ids })).toEqual({ items: [b, a], notOwned: [] });
+    expect(await client.mesh.request(Subjects.media.resolve, { ids, ownerId: alice })).toEqual({
+      items: [b, a],
+      notOwned: [b.id, unknownId],
+    });
+    expect(await client.mesh.request(Subjects.media.resolve, { ids: [a.id.toUpperCase()], ownerId: alice })).toEqual({
+      items: [a],
+      notOwned: [],
+    });
+    expect(await client.mesh.request(Subjects.media.resolve, { ids: [] })).toEqual({ items: [], notOwned: [] });
+  });
+
+  it('registers its three endpoints with the service API in queue group media', async () => {
+    const reply = await client.nc.request('$SRV.INFO.media', '', { timeout: 1000 });
+    const info = reply.json<{ name: string; endpoints: Array<{ subject: string; queue_group: string }> }>();
+    expect(info.name).toBe('media');
+    expect(info.endpoints.map((e) => [e.subject, e.queue_group]).sort()).toEqual([
+      ['media.get', 'media'],
+      ['media.register', 'media'],
+      ['media.resolve', 'media'],
+    ]);
+  });
+});
