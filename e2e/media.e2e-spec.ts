@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
-import { http, startTestMesh, type TestMesh } from '#testing';
+import { expectEventually, http, startTestMesh, type TestMesh } from '#testing';
 import { problem } from './problem.js';
 import {
   contentTypeOf,
@@ -233,7 +233,57 @@ describe('refusals', () => {
 });
 
 // Last: it stops media for good.
+describe('media in posts', () => {
+  it('attaches only your own uploads and shows them as Media objects', async () => {
+    const mine = (await upload(await image('jpeg', 300, 200))).body;
+    const post = await http(url, 'POST', '/posts', { token, body: { text: 'with a photo', mediaIds: [mine.id] } });
+    expect(post.status).toBe(201);
+    expect(post.body).toMatchObject({ media: [mine], degraded: [] });
+    expect((await http(url, 'GET', `/posts/${post.body.id}`)).body.media).toEqual([mine]);
+    const page = await http(url, 'GET', '/posts?author=media_e2e');
+    expect(page.body.items.find((p: { id: string }) => p.id === post.body.id).media).toEqual([mine]);
+
+    const other = await http(url, 'POST', '/auth/signup', {
+      body: { username: 'media_other', password: 'media password' },
+    });
+    const theirs = await http(url, 'POST', '/posts', {
+      token: other.body.token,
+      body: { text: 'not mine', mediaIds: [mine.id] },
+    });
+    expect(theirs.status).toBe(400);
+    expect(theirs.body).toEqual(
+      problem(400, { errors: [{ field: 'mediaIds', message: expect.stringContaining(mine.id) }] }),
+    );
+    const unknown = '11111111-1111-4111-8111-111111111111';
+    expect((await http(url, 'POST', '/posts', { token, body: { text: 'x', mediaIds: [unknown] } })).status).toBe(400);
+    expect(
+      (await http(url, 'POST', '/posts', { token, body: { text: 'x', mediaIds: Array(5).fill(mine.id) } })).status,
+    ).toBe(400);
+  });
+});
+
 describe('with media down', () => {
+  it('posts still load with media as ids and degraded; posting with media 503, without 201', async () => {
+    const mine = (await upload(await image('png', 120, 80))).body;
+    const post = (
+      await http(url, 'POST', '/posts', { token, body: { text: 'before the outage', mediaIds: [mine.id] } })
+    ).body;
+    for (const p of mesh.replicas.get('media') ?? []) p.kill('SIGTERM');
+    await Promise.all((mesh.replicas.get('media') ?? []).map((p) => p.exited));
+
+    const read = await http(url, 'GET', `/posts/${post.id}`);
+    expect(read.status).toBe(200);
+    // This mesh runs no likes or comments, so they are degraded throughout.
+    expect(read.body).toMatchObject({ media: [{ id: mine.id }], degraded: ['comments', 'likes', 'media'] });
+    const withMedia = await http(url, 'POST', '/posts', { token, body: { text: 'x', mediaIds: [mine.id] } });
+    expect(withMedia).toMatchObject({ status: 503, body: problem(503, { service: 'media' }) });
+    expect((await http(url, 'POST', '/posts', { token, body: { text: 'no photo' } })).status).toBe(201);
+    mesh.replicas.set('media', [await mesh.addReplica('media')]);
+    await expectEventually(async () =>
+      expect((await http(url, 'GET', `/posts/${post.id}`)).body.degraded).toEqual(['comments', 'likes']),
+    );
+  });
+
   it('answers 503 naming media for uploads and for serving, and leaves no upload behind', async () => {
     const kept = await upload(await image('jpeg', 100, 100));
     expect(kept.status).toBe(201);

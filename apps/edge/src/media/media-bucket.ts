@@ -7,7 +7,6 @@ import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCodes, MediaObjects, MeshError } from '#contracts';
 
-
 /** The storage is media's: failing to reach it is media being unavailable. */
 const unavailable = (what: string, err: unknown) =>
   new MeshError(

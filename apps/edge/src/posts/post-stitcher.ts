@@ -1,13 +1,20 @@
-// A post as frontends see it is stitched from posts (required) and likes and comments
-// (optional: when one is unavailable its fields are null and it is named in `degraded`).
-// A page of N posts costs one batch request to each optional service, never N.
+// A post as frontends see it is stitched from posts (required) and likes, comments and media
+// (optional: when one is unavailable its fields are null — media: the ids only — and it is named
+// in `degraded`). A page of N posts costs one batch request to each optional service, never N.
 import { Inject, Injectable } from '@nestjs/common';
-import { MeshError, Subjects, type PostRecord } from '#contracts';
+import { MeshError, Subjects, type Media, type PostRecord } from '#contracts';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import type { PostView } from './post-view.js';
 
 type LikeSummaries = Record<string, { count: number; likedByMe: boolean | null }>;
+
+/** The optional parts of some posts; null where that service could not be asked. */
+export interface PostParts {
+  likes: LikeSummaries | null;
+  comments: Record<string, number> | null;
+  media: Map<string, Media> | null;
+}
 
 @Injectable()
 export class PostStitcher {
@@ -16,33 +23,41 @@ export class PostStitcher {
     @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
   ) {}
 
-  /** Asks likes and comments for all posts at once, alongside whatever else the caller awaits. */
-  parts(
-    postIds: string[],
-    viewerId: string | undefined,
-  ): Promise<[LikeSummaries | null, Record<string, number> | null]> {
-    if (postIds.length === 0) return Promise.resolve([{}, {}]);
+  /** Likes and comments for all posts at once; needs only the ids, so it can run beside posts. */
+  counts(postIds: string[], viewerId: string | undefined): Promise<Pick<PostParts, 'likes' | 'comments'>> {
+    if (postIds.length === 0) return Promise.resolve({ likes: {}, comments: {} });
     return Promise.all([
       this.optional(this.mesh.read(Subjects.likes.summary, { postIds, viewerId }).then((r) => r.summaries)),
       this.optional(this.mesh.read(Subjects.comments.count, { postIds }).then((r) => r.counts)),
-    ]);
+    ]).then(([likes, comments]) => ({ likes, comments }));
   }
 
-  view(post: PostRecord, [likes, comments]: [LikeSummaries | null, Record<string, number> | null]): PostView {
+  /** The Media of every attached id, in one request; no request when nothing is attached. */
+  async media(posts: PostRecord[]): Promise<Map<string, Media> | null> {
+    const ids = [...new Set(posts.flatMap((p) => p.mediaIds))];
+    if (ids.length === 0) return new Map();
+    const reply = await this.optional(this.mesh.read(Subjects.media.resolve, { ids }));
+    return reply && new Map(reply.items.map((m) => [m.id, m]));
+  }
+
+  view(post: PostRecord, parts: PostParts): PostView {
     const degraded: string[] = [];
-    if (comments === null) degraded.push('comments');
-    if (likes === null) degraded.push('likes');
-    if (post.mediaIds.length > 0) degraded.push('media');
-    const like = likes?.[post.id];
+    if (parts.comments === null) degraded.push('comments');
+    if (parts.likes === null) degraded.push('likes');
+    if (parts.media === null && post.mediaIds.length > 0) degraded.push('media');
+    const like = parts.likes?.[post.id];
     return {
       id: post.id,
       author: post.author,
       text: post.text,
-      media: post.mediaIds.map((id) => ({ id })),
+      // An attached upload media no longer knows (e.g. removed) is left out rather than invented.
+      media: parts.media
+        ? post.mediaIds.flatMap((id) => parts.media!.get(id) ?? [])
+        : post.mediaIds.map((id) => ({ id })),
       createdAt: post.createdAt,
-      likeCount: likes ? (like?.count ?? 0) : null,
-      commentCount: comments ? (comments[post.id] ?? 0) : null,
-      likedByMe: likes ? (like?.likedByMe ?? null) : null,
+      likeCount: parts.likes ? (like?.count ?? 0) : null,
+      commentCount: parts.comments ? (parts.comments[post.id] ?? 0) : null,
+      likedByMe: parts.likes ? (like?.likedByMe ?? null) : null,
       degraded,
     };
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CreatePostBody, ErrorCodes, ListPostsQuery, MeshError, Subjects } from '#contracts';
+import { CreatePostBody, ErrorCodes, ListPostsQuery, MeshError, Subjects, type Media } from '#contracts';
 import { AuthGuard, CurrentUser, OptionalAuthGuard, Viewer } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
 import { IdParam } from '../http/params.js';
@@ -30,19 +30,16 @@ export class PostsController {
     @CurrentUser() user: AuthUser,
     @Body(new ZodPipe(CreatePostBody)) body: CreatePostBody,
   ): Promise<PostView> {
-    if (body.mediaIds && body.mediaIds.length > 0) {
-      // Attaching media needs the media service to vouch for the uploads; it is not in the mesh yet.
-      throw new MeshError(
-        ErrorCodes.noResponders,
-        'media is not available, so media cannot be attached',
-        undefined,
-        'media',
-      );
-    }
+    const mediaIds = body.mediaIds ?? [];
+    const media = await this.ownUploads(user, mediaIds);
     const author = { id: user.id, username: user.username, displayName: user.displayName };
-    const post = await this.mesh.write(Subjects.posts.create, { author, text: body.text, mediaIds: [] });
+    const post = await this.mesh.write(Subjects.posts.create, { author, text: body.text, mediaIds });
     // A post written a moment ago has no likes or comments: nothing to ask.
-    return this.stitcher.view(post, [{ [post.id]: { count: 0, likedByMe: false } }, { [post.id]: 0 }]);
+    return this.stitcher.view(post, {
+      likes: { [post.id]: { count: 0, likedByMe: false } },
+      comments: { [post.id]: 0 },
+      media: new Map(media.map((m) => [m.id, m])),
+    });
   }
 
   @Get(':id')
@@ -51,12 +48,13 @@ export class PostsController {
   @ApiResponse({ status: 200, schema: ref('Post') })
   @Problems(400, 401, 404, 503)
   async get(@Param(new ZodPipe(IdParam)) p: IdParam, @Viewer() viewer?: AuthUser): Promise<PostView> {
-    // The optional parts are asked in parallel with the post itself: one round trip of latency.
-    const [post, parts] = await Promise.all([
+    // Likes and comments are asked in parallel with the post itself: one round trip of latency;
+    // media only once the post says what is attached.
+    const [post, counts] = await Promise.all([
       this.mesh.read(Subjects.posts.get, { id: p.id }),
-      this.stitcher.parts([p.id], viewer?.id),
+      this.stitcher.counts([p.id], viewer?.id),
     ]);
-    const view = this.stitcher.view(post, parts);
+    const view = this.stitcher.view(post, { ...counts, media: await this.stitcher.media([post]) });
     this.stitcher.count(view.degraded);
     return view;
   }
@@ -74,10 +72,14 @@ export class PostsController {
     @Viewer() viewer?: AuthUser,
   ): Promise<PostPageView> {
     const page = await this.mesh.read(Subjects.posts.list, q);
-    const parts = await this.stitcher.parts(
-      page.items.map((post) => post.id),
-      viewer?.id,
-    );
+    const [counts, media] = await Promise.all([
+      this.stitcher.counts(
+        page.items.map((post) => post.id),
+        viewer?.id,
+      ),
+      this.stitcher.media(page.items),
+    ]);
+    const parts = { ...counts, media };
     const items = page.items.map((post) => this.stitcher.view(post, parts));
     const degraded = [...new Set(items.flatMap((post) => post.degraded))].sort();
     this.stitcher.count(degraded);
@@ -93,5 +95,17 @@ export class PostsController {
   @Problems(400, 401, 403, 404, 503)
   async remove(@CurrentUser() user: AuthUser, @Param(new ZodPipe(IdParam)) p: IdParam): Promise<void> {
     await this.mesh.write(Subjects.posts.delete, { id: p.id, requesterId: user.id });
+  }
+
+  /** Attached media must be the caller's own uploads: media vouches for them (503 if it cannot). */
+  private async ownUploads(user: AuthUser, ids: string[]): Promise<Media[]> {
+    if (ids.length === 0) return [];
+    const { items, notOwned } = await this.mesh.read(Subjects.media.resolve, { ids, ownerId: user.id });
+    if (notOwned.length > 0) {
+      throw new MeshError(ErrorCodes.invalid, 'The request is not valid.', [
+        { field: 'mediaIds', message: `not uploads of yours: ${notOwned.join(', ')}` },
+      ]);
+    }
+    return items;
   }
 }

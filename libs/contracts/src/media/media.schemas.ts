@@ -24,7 +24,8 @@ export const GetMediaRequest = z.strictObject({ id: Uuid });
 export type GetMediaRequest = z.infer<typeof GetMediaRequest>;
 
 /** A batch of ids (a post's media, a page of posts' media). */
-export const ResolveMediaRequest = z.strictObject({ ids: z.array(Uuid).max(100), ownerId: Uuid.optional() });
+/** Up to a full page of posts' media: 100 posts × 4. */
+export const ResolveMediaRequest = z.strictObject({ ids: z.array(Uuid).max(400), ownerId: Uuid.optional() });
 export type ResolveMediaRequest = z.infer<typeof ResolveMediaRequest>;
 
 /** What clients see. */
