@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
+import sharp from 'sharp';
 import {
   dropSchemas,
   freePort,
@@ -197,6 +198,58 @@ async function stitched(bareHttp: number): Promise<void> {
   }
 }
 
+/** A noisy JPEG of about 1 MB (noise compresses badly, like a photo). */
+async function oneMegabyteJpeg(): Promise<Buffer> {
+  const width = 1500;
+  const height = 1150;
+  const raw = Buffer.alloc(width * height * 3);
+  let x = 7;
+  for (let i = 0; i < raw.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    raw[i] = x & 0xff;
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 75 })
+    .toBuffer();
+}
+
+/** Uploads of a 1 MB image through the edge, with the edge's peak RSS sampled meanwhile. */
+async function uploads(): Promise<void> {
+  const mesh = await startTestMesh({ replicas: { identity: 1, media: 1 }, env: { LOG_LEVEL: 'warn' } });
+  try {
+    const url = mesh.edgeUrl;
+    const { token } = (
+      await http(url, 'POST', '/auth/signup', { body: { username: 'bench_up', password: 'bench password' } })
+    ).body;
+    const jpeg = await oneMegabyteJpeg();
+    const edgePid = mesh.edges[0].pid;
+    let peak = rssMb(edgePid);
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(edgePid))), 50);
+    const send = async () => {
+      const form = new FormData();
+      form.append('file', new Blob([jpeg]), 'photo.jpg');
+      const res = await fetch(`${url}/media`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await res.arrayBuffer();
+      if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
+    };
+    const figures = await measureLoop(send, { concurrency: 8, seconds: SECONDS });
+    clearInterval(sampler);
+    emit({
+      bench: `POST /media, a ${round(jpeg.length / 1e6)} MB JPEG (8 uploads in flight; media decodes and thumbnails each)`,
+      ...figures,
+      edgePeakRssMb: peak,
+    });
+  } finally {
+    await mesh.stop();
+  }
+}
+
 async function main(): Promise<void> {
   emit({
     bench: 'machine',
@@ -218,6 +271,7 @@ async function main(): Promise<void> {
 
     await postsOnly(http0.reqPerSec);
     await stitched(http0.reqPerSec);
+    await uploads();
   } finally {
     await nats.stop();
   }
