@@ -22,6 +22,8 @@ const OPEN_AFTER = 3;
 @Injectable()
 export class EdgeMesh {
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  /** When each open breaker (last) opened: optional reads skip the service until a probe is due. */
+  private readonly openedAt = new Map<string, number>();
 
   constructor(
     @Inject(MeshClient) private readonly client: MeshClient,
@@ -37,6 +39,25 @@ export class EdgeMesh {
   /** A command: a longer deadline (it may hash a password or write rows). */
   write<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
     return this.call(subject, data, this.config.WRITE_TIMEOUT_MS);
+  }
+
+  /**
+   * An optional read that is skipped (null) while its service's breaker is open: a degraded part
+   * then costs no request and no thrown error at all.
+   */
+  async readOptional<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K> | null> {
+    const service = ownerOf(subject);
+    const openedAt = this.openedAt.get(service);
+    if (openedAt !== undefined && Date.now() - openedAt < this.config.CIRCUIT_HALF_OPEN_AFTER_MS) {
+      this.metrics.nats(subject, 'circuit-open', 0);
+      return null;
+    }
+    try {
+      return await this.read(subject, data);
+    } catch (err) {
+      if (err instanceof MeshError && err.isUnavailability) return null;
+      throw err;
+    }
   }
 
   private async call<K extends RequestSubject>(subject: K, data: RequestOf<K>, timeoutMs: number): Promise<ReplyOf<K>> {
@@ -59,6 +80,8 @@ export class EdgeMesh {
         handleWhen((e) => e instanceof MeshError && e.code === ErrorCodes.noResponders),
         { halfOpenAfter: this.config.CIRCUIT_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(OPEN_AFTER) },
       );
+      b.onBreak(() => this.openedAt.set(service, Date.now()));
+      b.onReset(() => this.openedAt.delete(service));
       this.breakers.set(service, b);
     }
     return b;

@@ -2,7 +2,7 @@
 // (optional: when one is unavailable its fields are null — media: the ids only — and it is named
 // in `degraded`). A page of N posts costs one batch request to each optional service, never N.
 import { Inject, Injectable } from '@nestjs/common';
-import { MeshError, Subjects, type Media, type PostRecord } from '#contracts';
+import { Subjects, type Media, type PostRecord } from '#contracts';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import type { PostView } from './post-view.js';
@@ -27,16 +27,16 @@ export class PostStitcher {
   counts(postIds: string[], viewerId: string | undefined): Promise<Pick<PostParts, 'likes' | 'comments'>> {
     if (postIds.length === 0) return Promise.resolve({ likes: {}, comments: {} });
     return Promise.all([
-      this.optional(this.mesh.read(Subjects.likes.summary, { postIds, viewerId }).then((r) => r.summaries)),
-      this.optional(this.mesh.read(Subjects.comments.count, { postIds }).then((r) => r.counts)),
-    ]).then(([likes, comments]) => ({ likes, comments }));
+      this.mesh.readOptional(Subjects.likes.summary, { postIds, viewerId }),
+      this.mesh.readOptional(Subjects.comments.count, { postIds }),
+    ]).then(([likes, comments]) => ({ likes: likes?.summaries ?? null, comments: comments?.counts ?? null }));
   }
 
   /** The Media of every attached id, in one request; no request when nothing is attached. */
   async media(posts: PostRecord[]): Promise<Map<string, Media> | null> {
     const ids = [...new Set(posts.flatMap((p) => p.mediaIds))];
     if (ids.length === 0) return new Map();
-    const reply = await this.optional(this.mesh.read(Subjects.media.resolve, { ids }));
+    const reply = await this.mesh.readOptional(Subjects.media.resolve, { ids });
     return reply && new Map(reply.items.map((m) => [m.id, m]));
   }
 
@@ -65,14 +65,5 @@ export class PostStitcher {
   /** Records each degraded service once per answer. */
   count(degraded: Iterable<string>): void {
     for (const s of degraded) this.metrics.degraded(s);
-  }
-
-  private async optional<T>(p: Promise<T>): Promise<T | null> {
-    try {
-      return await p;
-    } catch (err) {
-      if (err instanceof MeshError && err.isUnavailability) return null;
-      throw err;
-    }
   }
 }
