@@ -55,7 +55,8 @@ export class EdgeMetrics {
 
   nats(subject: string, outcome: RequestOutcome | 'circuit-open', ms: number): void {
     this.natsRequests.inc({ subject, outcome });
-    this.natsDuration.observe({ subject }, ms / 1000);
+    // A call the breaker spared never reached NATS: it has no duration to record.
+    if (outcome !== 'circuit-open') this.natsDuration.observe({ subject }, ms / 1000);
   }
 
   degraded(service: string): void {
