@@ -10,3 +10,4 @@ export * from './posts/posts.schemas.js';
 export * from './comments/comments.schemas.js';
 export * from './likes/likes.schemas.js';
 export * from './media/media.schemas.js';
+export * from './messaging/messaging.schemas.js';

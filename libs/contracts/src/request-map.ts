@@ -44,6 +44,14 @@ import type {
   ResolveMediaRequest,
   StoredMedia,
 } from './media/media.schemas.js';
+import type {
+  ConversationList,
+  ConversationRequest,
+  ConversationsRequest,
+  Message,
+  MessagePage,
+  SendMessageRequest,
+} from './messaging/messaging.schemas.js';
 
 type S = typeof Subjects;
 
@@ -65,7 +73,10 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['likes']['summary'], { request: LikeSummaryRequest; reply: LikeSummaryReply }> &
   Record<S['media']['register'], { request: RegisterMediaRequest; reply: Media }> &
   Record<S['media']['get'], { request: GetMediaRequest; reply: StoredMedia }> &
-  Record<S['media']['resolve'], { request: ResolveMediaRequest; reply: ResolveMediaReply }>;
+  Record<S['media']['resolve'], { request: ResolveMediaRequest; reply: ResolveMediaReply }> &
+  Record<S['messaging']['send'], { request: SendMessageRequest; reply: Message }> &
+  Record<S['messaging']['conversation'], { request: ConversationRequest; reply: MessagePage }> &
+  Record<S['messaging']['conversations'], { request: ConversationsRequest; reply: ConversationList }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];
