@@ -1,7 +1,7 @@
 // Starts one identity replica: the signing key first (a bad key stops it at once), then the
 // database (retrying while PostgreSQL is down), then the mesh.
-import { classifyDatabaseError, openDatabase } from '#persistence';
-import { createLogger, runService, type RunningService } from '#mesh';
+import { openDatabase, runDatabaseService } from '#persistence';
+import { createLogger, type RunningService } from '#mesh';
 import type { IdentityConfig } from './identity.config.js';
 import { createIdentityDataSource } from './identity.data-source.js';
 import { IdentityModule } from './identity.module.js';
@@ -14,16 +14,13 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
   const privateKey = loadPrivateKey({ pem: c.JWT_PRIVATE_KEY, file: c.JWT_PRIVATE_KEY_FILE });
   const tokens = new TokenSigner(privateKey, c.JWT_TTL_SECONDS);
   const dataSource = await openDatabase(createIdentityDataSource(c), { schema: c.IDENTITY_DB_SCHEMA, logger });
-  return runService({
-    module: IdentityModule.register(dataSource, tokens),
+  return runDatabaseService({
     service: 'identity',
     version: IDENTITY_VERSION,
-    natsUrl: c.NATS_URL,
-    pingIntervalMs: c.NATS_PING_INTERVAL_MS,
-    drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
+    env: c,
     logger,
-    classifyError: classifyDatabaseError,
+    dataSource,
+    module: () => IdentityModule.register(dataSource, tokens),
     handleSignals: o.handleSignals,
-    onStopped: () => dataSource.destroy(),
   });
 }

@@ -4,3 +4,4 @@ export * from './open-database.js';
 export * from './database-errors.js';
 export * from './schema-name.js';
 export * from './pg-pool.js';
+export * from './run-database-service.js';
