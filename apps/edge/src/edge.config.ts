@@ -19,6 +19,8 @@ const EdgeEnv = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/)
       .default('media'),
+    /** How often GET /events sends a keep-alive comment (at most 15 s per edge-api.md). */
+    SSE_KEEPALIVE_MS: int(15_000, 100),
     /** How long a service's open circuit breaker waits before letting one probe through. */
     CIRCUIT_HALF_OPEN_AFTER_MS: int(1000),
     /** How long GET /mesh waits for more replicas once none answered for this long. */

@@ -47,7 +47,7 @@ export const LiveSubjects = {
 } as const;
 
 /** The feature services of the mesh, each a queue group of the same name. */
-export const MeshServices = ['identity', 'posts', 'comments', 'likes', 'media'] as const;
+export const MeshServices = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'] as const;
 export type MeshService = (typeof MeshServices)[number];
 
 type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];

@@ -26,7 +26,9 @@ export async function startTestMesh(o: {
 }): Promise<TestMesh> {
   const nats = await startNatsServer();
   const keys = tempKeys();
-  const schemas = ['identity', 'posts', 'comments', 'likes', 'media'].map((s) => [s, freshSchema(s)] as const);
+  const schemas = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'].map(
+    (s) => [s, freshSchema(s)] as const,
+  );
   const env: Record<string, string> = {
     NATS_URL: nats.url,
     DATABASE_URL: TEST_DATABASE_URL,

@@ -16,6 +16,7 @@ export const AppCatalogue = [
   { name: 'comments' },
   { name: 'likes' },
   { name: 'media' },
+  { name: 'messaging' },
   { name: 'edge', http: { livePath: '/health/live' } },
 ] as const satisfies readonly AppEntry[];
 

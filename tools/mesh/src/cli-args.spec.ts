@@ -32,7 +32,10 @@ describe('parseArgs', () => {
     [['status', 'posts'], 'status: unexpected argument "posts"'],
     [['scale'], 'scale: give at least one <app>=<n>'],
     [['scale', 'posts'], 'scale: "posts" is not <app>=<count>'],
-    [['scale', 'likez=1'], 'scale: unknown app "likez" (known: identity, posts, comments, likes, media, edge)'],
+    [
+      ['scale', 'likez=1'],
+      'scale: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, edge)',
+    ],
     [['scale', 'posts=-1'], 'scale: posts=-1: the count must be a whole number'],
     [['scale', 'posts=1', 'posts=2'], 'scale: posts is given twice'],
     [['kill'], 'kill: name the app'],

@@ -4,7 +4,15 @@ import { loadLauncherConfig, loadOperatorConfig } from './mesh.config.js';
 describe('loadLauncherConfig', () => {
   it('defaults: every app once, NATS on loopback, control on 3099, local dev keys', () => {
     const c = loadLauncherConfig({ PATH: '/usr/bin' });
-    expect(Object.fromEntries(c.replicas)).toEqual({ identity: 1, posts: 1, comments: 1, likes: 1, media: 1, edge: 1 });
+    expect(Object.fromEntries(c.replicas)).toEqual({
+      identity: 1,
+      posts: 1,
+      comments: 1,
+      likes: 1,
+      media: 1,
+      messaging: 1,
+      edge: 1,
+    });
     expect([c.NATS_URL, c.MESH_CONTROL_PORT, c.PORT, c.DRAIN_TIMEOUT_MS, c.hasTokenKeys]).toEqual([
       'nats://127.0.0.1:4222',
       3099,

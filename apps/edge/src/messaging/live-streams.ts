@@ -1,0 +1,124 @@
+// This replica's open `GET /events` streams, by user: one core-NATS subscription to
+// `live.messages.<userId>` (no queue group, so every replica holding a stream of that user gets
+// the message) while the user has at least one stream here, gone with the last one. One shared
+// keep-alive timer while any stream is open. On shutdown every stream is ended, so Fastify's
+// close (which waits for open connections) does not hang on them.
+import type { ServerResponse } from 'node:http';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Gauge, type Registry } from 'prom-client';
+import { LiveSubjects } from '#contracts';
+
+/** What an EventSource waits before reconnecting after the stream drops. */
+export const SSE_RETRY_MS = 3000;
+/** A client this far behind (bytes queued in the socket) is cut off; it reconnects and reads the conversation. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface LiveStreamsOptions {
+  nc: NatsConnection;
+  /** A comment line at least this often keeps proxies and clients from timing out (SSE_KEEPALIVE_MS). */
+  keepAliveMs: number;
+  /** Where `edge_live_streams` and `edge_live_subscriptions` are exposed (GET /metrics). */
+  registry: Registry;
+}
+export const LIVE_STREAMS_OPTIONS = Symbol('LIVE_STREAMS_OPTIONS');
+
+interface UserStreams {
+  sub: Subscription;
+  streams: Set<ServerResponse>;
+}
+
+@Injectable()
+export class LiveStreams implements BeforeApplicationShutdown {
+  private readonly byUser = new Map<string, UserStreams>();
+  private streamCount = 0;
+  private keepAlive: NodeJS.Timeout | undefined;
+
+  constructor(@Inject(LIVE_STREAMS_OPTIONS) private readonly o: LiveStreamsOptions) {
+    const counts = () => this.counts;
+    new Gauge({
+      name: 'edge_live_streams',
+      help: 'Open GET /events streams on this edge replica',
+      registers: [o.registry],
+      collect() {
+        this.set(counts().streams);
+      },
+    });
+    new Gauge({
+      name: 'edge_live_subscriptions',
+      help: 'NATS subscriptions this edge replica holds for live delivery (one per user with a stream here)',
+      registers: [o.registry],
+      collect() {
+        this.set(counts().subscriptions);
+      },
+    });
+  }
+
+  /** Open streams and NATS subscriptions on this replica. */
+  get counts(): { streams: number; subscriptions: number } {
+    return { streams: this.streamCount, subscriptions: this.byUser.size };
+  }
+
+  /** Starts an event stream on a response whose headers are not sent yet; it ends when the client goes. */
+  open(userId: string, res: ServerResponse, headers: Record<string, string>): void {
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx and friends must pass events through at once, not buffer them.
+      'x-accel-buffering': 'no',
+    });
+    res.write(`retry: ${SSE_RETRY_MS}\n: connected\n\n`);
+    let user = this.byUser.get(userId);
+    if (!user) {
+      const streams = new Set<ServerResponse>();
+      const sub = this.o.nc.subscribe(LiveSubjects.message(userId), {
+        callback: (err, msg) => {
+          if (err) return;
+          // A Message is one line of JSON (JSON.stringify escapes newlines), so one data line.
+          this.broadcast(streams, `event: message\ndata: ${msg.string()}\n\n`);
+        },
+      });
+      user = { sub, streams };
+      this.byUser.set(userId, user);
+    }
+    user.streams.add(res);
+    this.streamCount++;
+    this.keepAlive ??= setInterval(() => this.sendKeepAlive(), this.o.keepAliveMs);
+    res.once('close', () => this.remove(userId, res));
+    res.on('error', () => res.destroy());
+  }
+
+  /** Ends every stream (the edge is stopping): clients see the stream end and reconnect elsewhere. */
+  beforeApplicationShutdown(): void {
+    for (const { streams } of [...this.byUser.values()]) {
+      for (const res of [...streams]) res.end();
+    }
+  }
+
+  private remove(userId: string, res: ServerResponse): void {
+    const user = this.byUser.get(userId);
+    if (!user?.streams.delete(res)) return;
+    this.streamCount--;
+    if (user.streams.size === 0) {
+      user.sub.unsubscribe();
+      this.byUser.delete(userId);
+    }
+    if (this.streamCount === 0 && this.keepAlive) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    }
+  }
+
+  private broadcast(streams: Set<ServerResponse>, chunk: string): void {
+    for (const res of streams) {
+      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+      else res.write(chunk);
+    }
+  }
+
+  private sendKeepAlive(): void {
+    for (const { streams } of this.byUser.values()) this.broadcast(streams, ': keep-alive\n\n');
+  }
+}

@@ -1,0 +1,77 @@
+// The rules of direct messages; no NATS, no SQL.
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import {
+  decodeCursor,
+  encodeCursor,
+  ErrorCodes,
+  MAX_CONVERSATIONS,
+  MeshError,
+  type ConversationList,
+  type ConversationRequest,
+  type ConversationsRequest,
+  type Message,
+  type MessagePage,
+  type SendMessageRequest,
+} from '#contracts';
+import { IdentityClient } from './identity.client.js';
+import { LivePublisher } from './live-publisher.js';
+import { toMessage } from './message.mapper.js';
+import { MessagingRepository } from './messaging.repository.js';
+
+const toYourself = () =>
+  new MeshError(ErrorCodes.invalid, 'The request is not valid.', [
+    { field: 'to', message: 'you cannot send a message to yourself' },
+  ]);
+
+@Injectable()
+export class MessagingService {
+  constructor(
+    private readonly repo: MessagingRepository,
+    private readonly identity: IdentityClient,
+    private readonly live: LivePublisher,
+  ) {}
+
+  /** Stores the message, then pushes it live to both sides (best-effort, after the insert). */
+  async send(r: SendMessageRequest): Promise<Message> {
+    // Usernames are unique and never change: no need to ask identity to refuse this one.
+    if (r.toUsername === r.from.username) throw toYourself();
+    const to = await this.identity.lookup(r.toUsername);
+    if (to.id === r.from.id) throw toYourself();
+    const stored = await this.repo.insert({
+      id: randomUUID(),
+      fromId: r.from.id,
+      fromUsername: r.from.username,
+      fromDisplayName: r.from.displayName,
+      toId: to.id,
+      toUsername: to.username,
+      toDisplayName: to.displayName,
+      text: r.text,
+    });
+    const message = toMessage(stored);
+    this.live.publishMessage(message);
+    return message;
+  }
+
+  /** Newest first. No identity call: an unknown username simply has no messages with the caller. */
+  async conversation(r: ConversationRequest): Promise<MessagePage> {
+    const after = r.cursor ? decodeCursor(r.cursor) : undefined;
+    const otherId = await this.repo.counterpartId(r.userId, r.withUsername);
+    if (!otherId) return { items: [], nextCursor: null };
+    const rows = await this.repo.page({ a: r.userId, b: otherId, after, limit: r.limit + 1 });
+    const items = rows.slice(0, r.limit).map(toMessage);
+    const last = items[items.length - 1];
+    const nextCursor = rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    return { items, nextCursor };
+  }
+
+  async conversations(r: ConversationsRequest): Promise<ConversationList> {
+    const latest = await this.repo.latestPerConversation(r.userId, MAX_CONVERSATIONS);
+    return {
+      items: latest.map((m) => {
+        const message = toMessage(m);
+        return { with: message.from.id === r.userId ? message.to : message.from, lastMessage: message };
+      }),
+    };
+  }
+}
