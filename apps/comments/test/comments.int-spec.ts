@@ -1,7 +1,7 @@
 // The real comments service over NATS, asking the real posts service whether posts exist.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCodes, MeshError, Subjects, type CommentRecord } from '#contracts';
-import { sql } from '#testing';
+import { ErrorCodes, Subjects, type CommentRecord } from '#contracts';
+import { sql, meshFailure } from '#testing';
 import { startCommentsTestMesh, type CommentsTestMesh } from './comments-test-mesh.js';
 
 const alice = { id: '11111111-1111-4111-8111-111111111111', username: 'alice', displayName: 'Alice' };
@@ -20,15 +20,6 @@ beforeAll(async () => {
   ({ client, schema } = t);
 });
 afterAll(async () => t?.stop());
-
-async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPayload']>> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MeshError);
-  return (err as MeshError).toPayload();
-}
 
 const newPost = async (text = 'a post') =>
   (await client.mesh.request(Subjects.posts.create, { author: alice, text })).id;
@@ -78,7 +69,7 @@ describe('comments over NATS', () => {
   });
 
   it('answers not_found for a post that does not exist, and stores nothing', async () => {
-    expect(await failure(comment(unknownPost, 'hello?'))).toEqual({
+    expect(await meshFailure(comment(unknownPost, 'hello?'))).toEqual({
       code: ErrorCodes.notFound,
       message: 'no such post',
       service: 'comments',
@@ -116,7 +107,7 @@ describe('comments over NATS', () => {
       items: [],
       nextCursor: null,
     });
-    const err = await failure(
+    const err = await meshFailure(
       client.mesh.request(Subjects.comments.list, { postId: unknownPost, limit: 5, cursor: 'bm90LWEtY3Vyc29y' }),
     );
     expect(err).toEqual({
@@ -130,7 +121,7 @@ describe('comments over NATS', () => {
   it('lets only the author delete, once', async () => {
     const c = await comment(await newPost(), 'mine');
     const del = (requesterId: string) => client.mesh.request(Subjects.comments.delete, { id: c.id, requesterId });
-    expect(await failure(del(alice.id))).toEqual({
+    expect(await meshFailure(del(alice.id))).toEqual({
       code: ErrorCodes.forbidden,
       message: 'only the author may delete a comment',
       service: 'comments',
@@ -138,7 +129,7 @@ describe('comments over NATS', () => {
     expect(await rowCount(c.postId)).toBe(1);
     expect(await del(bob.id)).toEqual({ deleted: true });
     expect(await rowCount(c.postId)).toBe(0);
-    expect(await failure(del(bob.id))).toEqual({
+    expect(await meshFailure(del(bob.id))).toEqual({
       code: ErrorCodes.notFound,
       message: 'no such comment',
       service: 'comments',
@@ -163,31 +154,31 @@ describe('comments over NATS', () => {
       service: 'comments',
     });
     expect(
-      await failure(
+      await meshFailure(
         client.mesh.request(Subjects.comments.create, { postId, author: bob, text: 'x', authorId: alice.id } as never),
       ),
     ).toEqual(invalid([{ field: 'authorId', message: 'unknown field' }]));
     // The contract's blank check runs after its length check too, so '' is named twice.
-    expect(await failure(comment(postId, ''))).toEqual(
+    expect(await meshFailure(comment(postId, ''))).toEqual(
       invalid([
         { field: 'text', message: 'text must not be empty' },
         { field: 'text', message: 'text must not be blank' },
       ]),
     );
-    expect(await failure(comment(postId, '   '))).toEqual(
+    expect(await meshFailure(comment(postId, '   '))).toEqual(
       invalid([{ field: 'text', message: 'text must not be blank' }]),
     );
-    expect(await failure(comment(postId, 'x'.repeat(2001)))).toEqual(
+    expect(await meshFailure(comment(postId, 'x'.repeat(2001)))).toEqual(
       invalid([{ field: 'text', message: 'text must be at most 2000 characters' }]),
     );
-    expect(await failure(comment('not-a-uuid', 'hi'))).toEqual(
+    expect(await meshFailure(comment('not-a-uuid', 'hi'))).toEqual(
       invalid([{ field: 'postId', message: 'must be a UUID' }]),
     );
-    expect(await failure(client.mesh.request(Subjects.comments.delete, { id: 'nope', requesterId: bob.id }))).toEqual(
-      invalid([{ field: 'id', message: 'must be a UUID' }]),
-    );
+    expect(
+      await meshFailure(client.mesh.request(Subjects.comments.delete, { id: 'nope', requesterId: bob.id })),
+    ).toEqual(invalid([{ field: 'id', message: 'must be a UUID' }]));
     const tooMany = Array.from({ length: 101 }, () => unknownPost);
-    expect((await failure(client.mesh.request(Subjects.comments.count, { postIds: tooMany }))).errors).toEqual([
+    expect((await meshFailure(client.mesh.request(Subjects.comments.count, { postIds: tooMany }))).errors).toEqual([
       { field: 'postIds', message: expect.any(String) },
     ]);
     expect(await rowCount()).toBe(before);
@@ -214,7 +205,7 @@ describe('comments over NATS', () => {
     t.posts.kill('SIGSTOP');
     try {
       const started = performance.now();
-      const err = await failure(comment(postId, 'anyone?'));
+      const err = await meshFailure(comment(postId, 'anyone?'));
       const ms = performance.now() - started;
       expect(err).toEqual({
         code: ErrorCodes.unavailable,
@@ -237,7 +228,7 @@ describe('comments over NATS', () => {
     expect(await t.posts.exited).toBe(0);
 
     const started = performance.now();
-    const err = await failure(comment(postId, 'during the outage'));
+    const err = await meshFailure(comment(postId, 'during the outage'));
     const ms = performance.now() - started;
     expect(err).toEqual({
       code: ErrorCodes.unavailable,

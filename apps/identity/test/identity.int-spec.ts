@@ -15,6 +15,7 @@ import {
   testClient,
   TEST_DATABASE_URL,
   type NatsServerHandle,
+  meshFailure,
 } from '#testing';
 import { loadIdentityConfig } from '../src/identity.config.js';
 import { startIdentity } from '../src/identity.app.js';
@@ -57,15 +58,6 @@ afterAll(async () => {
   await nats?.stop();
   await dropSchemas(schema);
 });
-
-async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPayload']>> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MeshError);
-  return (err as MeshError).toPayload();
-}
 
 const countUsers = async (username: string) =>
   Number(
@@ -118,7 +110,7 @@ describe('identity over NATS', () => {
   });
 
   it('answers conflict for a taken username and keeps one row', async () => {
-    const err = await failure(
+    const err = await meshFailure(
       client.mesh.request(Subjects.identity.signup, { username: 'alice', password: 'another password' }),
     );
     expect(err).toEqual({
@@ -155,10 +147,10 @@ describe('identity over NATS', () => {
 
   it('gives a wrong password and an unknown user the same answer', async () => {
     const expected = { code: ErrorCodes.unauthenticated, message: 'wrong username or password', service: 'identity' };
-    const wrong = await failure(
+    const wrong = await meshFailure(
       client.mesh.request(Subjects.identity.login, { username: 'alice', password: 'correct horse batterz' }),
     );
-    const unknown = await failure(
+    const unknown = await meshFailure(
       client.mesh.request(Subjects.identity.login, { username: 'nobody', password: 'correct horse battery' }),
     );
     expect(wrong).toEqual(expected);
@@ -168,7 +160,7 @@ describe('identity over NATS', () => {
   it('takes about as long for an unknown user as for a wrong password (one scrypt either way)', async () => {
     const timed = async (username: string) => {
       const started = performance.now();
-      await failure(client.mesh.request(Subjects.identity.login, { username, password: 'not the password' }));
+      await meshFailure(client.mesh.request(Subjects.identity.login, { username, password: 'not the password' }));
       return performance.now() - started;
     };
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
@@ -188,13 +180,15 @@ describe('identity over NATS', () => {
     expect(await client.mesh.request(Subjects.identity.lookupUser, { username: 'alice' })).toEqual(alice);
     const notFound = { code: ErrorCodes.notFound, message: 'no such user', service: 'identity' };
     expect(
-      await failure(client.mesh.request(Subjects.identity.getUser, { id: '33333333-3333-4333-8333-333333333333' })),
+      await meshFailure(client.mesh.request(Subjects.identity.getUser, { id: '33333333-3333-4333-8333-333333333333' })),
     ).toEqual(notFound);
-    expect(await failure(client.mesh.request(Subjects.identity.lookupUser, { username: 'nobody' }))).toEqual(notFound);
+    expect(await meshFailure(client.mesh.request(Subjects.identity.lookupUser, { username: 'nobody' }))).toEqual(
+      notFound,
+    );
   });
 
   it('rejects unknown fields and writes nothing', async () => {
-    const err = await failure(
+    const err = await meshFailure(
       client.mesh.request(Subjects.identity.signup, {
         username: 'mallory',
         password: 'mallory password',
@@ -211,7 +205,7 @@ describe('identity over NATS', () => {
   });
 
   it('rejects a bad username and a short password, field by field', async () => {
-    const err = await failure(
+    const err = await meshFailure(
       client.mesh.request(Subjects.identity.signup, { username: 'No Spaces!', password: 'short' }),
     );
     expect(err).toEqual({
@@ -223,7 +217,7 @@ describe('identity over NATS', () => {
       ],
       service: 'identity',
     });
-    const bad = await failure(client.mesh.request(Subjects.identity.getUser, { id: 'nope' }));
+    const bad = await meshFailure(client.mesh.request(Subjects.identity.getUser, { id: 'nope' }));
     expect(bad).toEqual({
       code: ErrorCodes.invalid,
       message: 'The request is not valid.',

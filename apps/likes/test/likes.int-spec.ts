@@ -2,7 +2,7 @@
 // nats-server, both against PostgreSQL. Posts runs as a built app: no app imports another.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { MeshError, Subjects } from '#contracts';
+import { Subjects } from '#contracts';
 import type { MeshClient, RunningService } from '#mesh';
 import {
   dropSchemas,
@@ -16,6 +16,7 @@ import {
   waitUntilJoined,
   type AppProcess,
   type NatsServerHandle,
+  meshFailure,
 } from '#testing';
 import { loadLikesConfig } from '../src/likes.config.js';
 import { startLikes } from '../src/likes.app.js';
@@ -52,15 +53,6 @@ afterAll(async () => {
   await dropSchemas(likesSchema, postsSchema);
 });
 
-async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPayload']>> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MeshError);
-  return (err as MeshError).toPayload();
-}
-
 const newPost = async (text: string) => (await client.mesh.request(Subjects.posts.create, { author: alice, text })).id;
 const like = (postId: string, user: typeof alice) => client.mesh.request(Subjects.likes.like, { postId, user });
 const unlike = (postId: string, userId: string) => client.mesh.request(Subjects.likes.unlike, { postId, userId });
@@ -96,7 +88,7 @@ describe('likes over NATS', () => {
   });
 
   it('answers not_found for a post that does not exist, and stores nothing', async () => {
-    expect(await failure(like(unknownPost, bob))).toEqual({
+    expect(await meshFailure(like(unknownPost, bob))).toEqual({
       code: 'not_found',
       message: 'no such post',
       service: 'likes',
@@ -194,10 +186,10 @@ describe('likes over NATS', () => {
   it('rejects invalid input field by field, and stores nothing', async () => {
     const post = await newPost('guarded');
     expect(
-      await failure(client.mesh.request(Subjects.likes.like, { postId: post, user: bob, weight: 10 } as never)),
+      await meshFailure(client.mesh.request(Subjects.likes.like, { postId: post, user: bob, weight: 10 } as never)),
     ).toEqual(invalid([{ field: 'weight', message: 'unknown field' }]));
     expect(
-      await failure(client.mesh.request(Subjects.likes.like, { postId: 'nope', user: { ...bob, id: 'nope' } })),
+      await meshFailure(client.mesh.request(Subjects.likes.like, { postId: 'nope', user: { ...bob, id: 'nope' } })),
     ).toEqual(
       invalid([
         { field: 'postId', message: 'must be a UUID' },
@@ -205,13 +197,15 @@ describe('likes over NATS', () => {
       ]),
     );
     expect(await rows(post)).toEqual([]);
-    expect(await failure(unlike(post, 'nope'))).toEqual(invalid([{ field: 'userId', message: 'must be a UUID' }]));
+    expect(await meshFailure(unlike(post, 'nope'))).toEqual(invalid([{ field: 'userId', message: 'must be a UUID' }]));
     const tooMany = Array.from({ length: 101 }, () => post);
-    expect(await failure(client.mesh.request(Subjects.likes.summary, { postIds: tooMany }))).toEqual(
+    expect(await meshFailure(client.mesh.request(Subjects.likes.summary, { postIds: tooMany }))).toEqual(
       invalid([{ field: 'postIds', message: 'Too big: expected array to have <=100 items' }]),
     );
     expect(
-      await failure(client.mesh.request(Subjects.likes.list, { postId: post, limit: 5, cursor: 'bm90LWEtY3Vyc29y' })),
+      await meshFailure(
+        client.mesh.request(Subjects.likes.list, { postId: post, limit: 5, cursor: 'bm90LWEtY3Vyc29y' }),
+      ),
     ).toEqual(invalid([{ field: 'cursor', message: 'cursor is not one this API gave out' }]));
   });
 
@@ -235,7 +229,7 @@ describe('likes over NATS', () => {
     expect(await posts.exited).toBe(0);
 
     const started = performance.now();
-    const err = await failure(like(post, bob));
+    const err = await meshFailure(like(post, bob));
     const elapsed = performance.now() - started;
     expect(err).toEqual({
       code: 'unavailable',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { MeshError, Subjects, type Media } from '#contracts';
+import { Subjects, type Media } from '#contracts';
 import type { MeshClient, RunningService } from '#mesh';
 import {
   dropSchemas,
@@ -15,6 +15,7 @@ import {
   testClient,
   TEST_DATABASE_URL,
   type NatsServerHandle,
+  meshFailure,
 } from '#testing';
 import { loadMediaConfig } from '../src/media.config.js';
 import { startMedia } from '../src/media.app.js';
@@ -52,15 +53,6 @@ afterAll(async () => {
   await nats?.stop();
   await dropSchemas(schema);
 });
-
-async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPayload']>> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MeshError);
-  return (err as MeshError).toPayload();
-}
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -138,7 +130,7 @@ describe('media.register', () => {
   it('judges by the bytes: HTML (whatever its name) is unsupported_media, and nothing is kept', async () => {
     const before = await rows();
     const { objectName, reply } = await register(htmlBytes);
-    expect(await failure(reply)).toEqual({
+    expect(await meshFailure(reply)).toEqual({
       code: 'unsupported_media',
       message: 'Only JPEG, PNG, WebP and GIF images are accepted.',
       service: 'media',
@@ -150,7 +142,7 @@ describe('media.register', () => {
   it('answers invalid for a truncated JPEG', async () => {
     const before = await rows();
     const { objectName, reply } = await register(await truncatedJpeg());
-    expect(await failure(reply)).toEqual({
+    expect(await meshFailure(reply)).toEqual({
       code: 'invalid',
       message: 'The image is damaged or truncated and cannot be decoded.',
       service: 'media',
@@ -166,7 +158,7 @@ describe('media.register', () => {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
-    const err = await failure(client.mesh.request(Subjects.media.register, { objectName, ownerId: alice }));
+    const err = await meshFailure(client.mesh.request(Subjects.media.register, { objectName, ownerId: alice }));
     const elapsed = performance.now() - started;
     const growth = process.memoryUsage().rss - rssBefore;
     expect(err).toEqual({
@@ -184,12 +176,12 @@ describe('media.register', () => {
 
   it('answers not_found for an upload that is not there, and invalid for a bad object name', async () => {
     expect(
-      await failure(
+      await meshFailure(
         client.mesh.request(Subjects.media.register, { objectName: `uploads/${randomUUID()}`, ownerId: alice }),
       ),
     ).toEqual({ code: 'not_found', message: 'no such upload', service: 'media' });
     expect(
-      await failure(client.mesh.request(Subjects.media.register, { objectName: 'originals/x', ownerId: 'nope' })),
+      await meshFailure(client.mesh.request(Subjects.media.register, { objectName: 'originals/x', ownerId: 'nope' })),
     ).toEqual({
       code: 'invalid',
       message: 'The request is not valid.',
@@ -204,7 +196,7 @@ describe('media.register', () => {
 
 describe('media.get and media.resolve', () => {
   it('media.get answers not_found for an unknown id', async () => {
-    expect(await failure(client.mesh.request(Subjects.media.get, { id: unknownId }))).toEqual({
+    expect(await meshFailure(client.mesh.request(Subjects.media.get, { id: unknownId }))).toEqual({
       code: 'not_found',
       message: 'no such media',
       service: 'media',

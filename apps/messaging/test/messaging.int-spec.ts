@@ -3,7 +3,7 @@
 // imports another (`npx tsc -p tsconfig.build.json` first).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { LiveSubjects, MeshError, Subjects, type Message } from '#contracts';
+import { LiveSubjects, Subjects, type Message } from '#contracts';
 import type { MeshClient, RunningService } from '#mesh';
 import {
   dropSchemas,
@@ -18,6 +18,7 @@ import {
   waitUntilJoined,
   type AppProcess,
   type NatsServerHandle,
+  meshFailure,
 } from '#testing';
 import { loadMessagingConfig } from '../src/messaging.config.js';
 import { startMessaging } from '../src/messaging.app.js';
@@ -69,15 +70,6 @@ afterAll(async () => {
   await nats?.stop();
   await dropSchemas(messagingSchema, identitySchema);
 });
-
-async function failure(p: Promise<unknown>): Promise<ReturnType<MeshError['toPayload']>> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MeshError);
-  return (err as MeshError).toPayload();
-}
 
 const send = (from: User, toUsername: string, text: string) =>
   client.mesh.request(Subjects.messaging.send, { from, toUsername, text });
@@ -158,7 +150,7 @@ describe('messaging over NATS', () => {
 
   it('answers not_found for an unknown recipient, and stores nothing', async () => {
     const before = await count();
-    expect(await failure(send(alice, 'nobody_here', 'hello?'))).toEqual({
+    expect(await meshFailure(send(alice, 'nobody_here', 'hello?'))).toEqual({
       code: 'not_found',
       message: 'no such user',
       service: 'messaging',
@@ -168,7 +160,7 @@ describe('messaging over NATS', () => {
 
   it('refuses a message to yourself with a field error on `to`', async () => {
     const before = await count();
-    expect(await failure(send(alice, 'alice_dm', 'note to self'))).toEqual(
+    expect(await meshFailure(send(alice, 'alice_dm', 'note to self'))).toEqual(
       invalid([{ field: 'to', message: 'you cannot send a message to yourself' }]),
     );
     expect(await count()).toBe(before);
@@ -176,17 +168,17 @@ describe('messaging over NATS', () => {
 
   it('keeps text within 1-2000 characters, not blank, and the request strict', async () => {
     const before = await count();
-    expect(await failure(send(alice, 'bob_dm', ''))).toEqual(
+    expect(await meshFailure(send(alice, 'bob_dm', ''))).toEqual(
       invalid([{ field: 'text', message: 'text must not be empty' }]),
     );
-    expect(await failure(send(alice, 'bob_dm', '   \n '))).toEqual(
+    expect(await meshFailure(send(alice, 'bob_dm', '   \n '))).toEqual(
       invalid([{ field: 'text', message: 'text must not be blank' }]),
     );
-    expect(await failure(send(alice, 'bob_dm', 'x'.repeat(2001)))).toEqual(
+    expect(await meshFailure(send(alice, 'bob_dm', 'x'.repeat(2001)))).toEqual(
       invalid([{ field: 'text', message: 'text must be at most 2000 characters' }]),
     );
     expect(
-      await failure(
+      await meshFailure(
         client.mesh.request(Subjects.messaging.send, { from: alice, toUsername: 'Bob!', text: 'hi', cc: 'x' } as never),
       ),
     ).toEqual(
@@ -229,7 +221,7 @@ describe('messaging over NATS', () => {
     // The other side sees the same conversation; nobody else's messages are in it.
     expect(await conversation(carol.id, 'bob_dm', 10)).toEqual({ items: newestFirst, nextCursor: null });
     expect(await conversation(bob.id, 'nobody_here', 10)).toEqual({ items: [], nextCursor: null });
-    expect(await failure(conversation(bob.id, 'carol_dm', 2, 'bm90LWEtY3Vyc29y'))).toEqual(
+    expect(await meshFailure(conversation(bob.id, 'carol_dm', 2, 'bm90LWEtY3Vyc29y'))).toEqual(
       invalid([{ field: 'cursor', message: 'cursor is not one this API gave out' }]),
     );
   });
@@ -281,7 +273,7 @@ describe('messaging over NATS', () => {
     expect(await identity.exited).toBe(0);
 
     const started = performance.now();
-    const err = await failure(send(alice, 'bob_dm', 'anyone there?'));
+    const err = await meshFailure(send(alice, 'bob_dm', 'anyone there?'));
     const elapsed = performance.now() - started;
     expect(err).toEqual({
       code: 'unavailable',
@@ -290,7 +282,7 @@ describe('messaging over NATS', () => {
     });
     expect(elapsed).toBeLessThan(100);
     // Sending to yourself needs no identity to be refused.
-    expect(await failure(send(alice, 'alice_dm', 'me'))).toEqual(
+    expect(await meshFailure(send(alice, 'alice_dm', 'me'))).toEqual(
       invalid([{ field: 'to', message: 'you cannot send a message to yourself' }]),
     );
     expect(await conversation(alice.id, 'bob_dm', 100)).toEqual(before);

@@ -1,7 +1,7 @@
 // The real posts service, in this process, against a private nats-server and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ErrorCodes, MeshError, Subjects, type PostRecord } from '#contracts';
+import { ErrorCodes, Subjects, type PostRecord } from '#contracts';
 import type { MeshClient, RunningService } from '#mesh';
 import {
   dropSchemas,
@@ -11,6 +11,7 @@ import {
   testClient,
   TEST_DATABASE_URL,
   type NatsServerHandle,
+  meshFailure,
 } from '#testing';
 import { loadPostsConfig } from '../src/posts.config.js';
 import { startPosts } from '../src/posts.app.js';
@@ -44,15 +45,6 @@ afterAll(async () => {
   await dropSchemas(schema);
 });
 
-async function failure(p: Promise<unknown>): Promise<MeshError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(MeshError);
-  return err as MeshError;
-}
-
 describe('posts over NATS', () => {
   it('creates a post and gets it back whole', async () => {
     const created = await client.mesh.request(Subjects.posts.create, { author: alice, text: 'hello mesh' });
@@ -67,18 +59,18 @@ describe('posts over NATS', () => {
   });
 
   it('answers not_found for an unknown id and invalid for a malformed one', async () => {
-    const missing = await failure(
+    const missing = await meshFailure(
       client.mesh.request(Subjects.posts.get, { id: '33333333-3333-4333-8333-333333333333' }),
     );
     expect(missing.code).toBe(ErrorCodes.notFound);
-    const bad = await failure(client.mesh.request(Subjects.posts.get, { id: 'nope' }));
+    const bad = await meshFailure(client.mesh.request(Subjects.posts.get, { id: 'nope' }));
     expect(bad.code).toBe(ErrorCodes.invalid);
     expect(bad.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
   });
 
   it('rejects unknown fields and stores nothing', async () => {
     const before = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`);
-    const err = await failure(
+    const err = await meshFailure(
       client.mesh.request(Subjects.posts.create, { author: alice, text: 'x', authorId: bob.id } as never),
     );
     expect(err.code).toBe(ErrorCodes.invalid);
@@ -120,19 +112,21 @@ describe('posts over NATS', () => {
   });
 
   it('rejects a cursor it did not give out', async () => {
-    const err = await failure(client.mesh.request(Subjects.posts.list, { limit: 5, cursor: 'bm90LWEtY3Vyc29y' }));
+    const err = await meshFailure(client.mesh.request(Subjects.posts.list, { limit: 5, cursor: 'bm90LWEtY3Vyc29y' }));
     expect(err.code).toBe(ErrorCodes.invalid);
     expect(err.errors?.[0]?.field).toBe('cursor');
   });
 
   it('lets only the author delete', async () => {
     const post = await client.mesh.request(Subjects.posts.create, { author: alice, text: 'mine' });
-    const forbidden = await failure(client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: bob.id }));
+    const forbidden = await meshFailure(
+      client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: bob.id }),
+    );
     expect(forbidden.code).toBe(ErrorCodes.forbidden);
     expect(await client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id })).toEqual({
       deleted: true,
     });
-    const gone = await failure(client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id }));
+    const gone = await meshFailure(client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: alice.id }));
     expect(gone.code).toBe(ErrorCodes.notFound);
   });
 

@@ -8,3 +8,4 @@ export * from './app-process.js';
 export * from './test-mesh.js';
 export * from './http.js';
 export * from './readiness.js';
+export * from './mesh-failure.js';
