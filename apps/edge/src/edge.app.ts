@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Svcm } from '@nats-io/services';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { connectNats, createLogger, MeshClient, PinoNestLogger, watchParent } from '#mesh';
+import { connectNats, createLogger, MeshClient, PinoNestLogger, stopOnSignals } from '#mesh';
 import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
 import type { EdgeConfig } from './edge.config.js';
 import { EdgeModule } from './edge.module.js';
@@ -65,18 +65,6 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
       await app.close();
       await nc.drain().catch(() => nc.close());
     })());
-  if (o.handleSignals !== false) {
-    const onStop = (reason: string) => {
-      logger.info({ reason }, 'stopping');
-      setTimeout(() => process.exit(1), c.DRAIN_TIMEOUT_MS + 5000).unref();
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', () => onStop('SIGTERM'));
-    process.once('SIGINT', () => onStop('SIGINT'));
-    watchParent(() => onStop('parent process gone'));
-  }
+  if (o.handleSignals !== false) stopOnSignals(stop, { logger, boundMs: c.DRAIN_TIMEOUT_MS + 5000 });
   return { app, url: `http://127.0.0.1:${port}`, stop };
 }

@@ -14,3 +14,4 @@ export * from './dev-keys.js';
 export * from './runtime-flags.js';
 export * from './parent-watch.js';
 export * from './reply-inbox.js';
+export * from './stop-on-signals.js';

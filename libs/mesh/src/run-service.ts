@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { MeshServer, type MeshServerOptions } from './mesh-server.js';
 import { MeshExceptionFilter } from './mesh-exception.filter.js';
 import { PinoNestLogger } from './logger.js';
-import { watchParent } from './parent-watch.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 export interface RunServiceOptions extends MeshServerOptions {
   module: Type | DynamicModule;
@@ -39,25 +39,6 @@ export async function runService(o: RunServiceOptions): Promise<RunningService> 
       await o.onStopped?.();
     })());
 
-  if (o.handleSignals !== false) {
-    const onStop = (reason: string) => {
-      o.logger.info({ reason }, 'stopping: draining');
-      // A drain that cannot finish must not keep a replica around forever.
-      setTimeout(() => {
-        o.logger.error('drain did not finish in time; exiting');
-        process.exit(1);
-      }, o.drainTimeoutMs + 5000).unref();
-      stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          o.logger.error({ err }, 'stop failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => onStop('SIGTERM'));
-    process.once('SIGINT', () => onStop('SIGINT'));
-    watchParent(() => onStop('parent process gone'));
-  }
+  if (o.handleSignals !== false) stopOnSignals(stop, { logger: o.logger, boundMs: o.drainTimeoutMs + 5000 });
   return { app, server, stop };
 }
