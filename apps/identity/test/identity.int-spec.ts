@@ -16,6 +16,7 @@ import {
   TEST_DATABASE_URL,
   type NatsServerHandle,
   meshFailure,
+  serviceInfo,
 } from '#testing';
 import { loadIdentityConfig } from '../src/identity.config.js';
 import { startIdentity } from '../src/identity.app.js';
@@ -228,10 +229,9 @@ describe('identity over NATS', () => {
   });
 
   it('registers its four endpoints with the service API in queue group identity', async () => {
-    const reply = await client.nc.request('$SRV.INFO.identity', '', { timeout: 1000 });
-    const info = reply.json<{ name: string; endpoints: Array<{ subject: string; queue_group: string }> }>();
+    const info = await serviceInfo(client.nc, 'identity');
     expect(info.name).toBe('identity');
-    expect(info.endpoints.map((e) => [e.subject, e.queue_group]).sort()).toEqual([
+    expect(info.endpoints).toEqual([
       ['identity.login', 'identity'],
       ['identity.signup', 'identity'],
       ['identity.users.get', 'identity'],

@@ -17,6 +17,7 @@ import {
   type AppProcess,
   type NatsServerHandle,
   meshFailure,
+  serviceInfo,
 } from '#testing';
 import { loadLikesConfig } from '../src/likes.config.js';
 import { startLikes } from '../src/likes.app.js';
@@ -210,10 +211,9 @@ describe('likes over NATS', () => {
   });
 
   it('registers its four endpoints with the service API in queue group likes', async () => {
-    const reply = await client.nc.request('$SRV.INFO.likes', '', { timeout: 1000 });
-    const info = reply.json<{ name: string; endpoints: Array<{ subject: string; queue_group: string }> }>();
+    const info = await serviceInfo(client.nc, 'likes');
     expect(info.name).toBe('likes');
-    expect(info.endpoints.map((e) => [e.subject, e.queue_group]).sort()).toEqual([
+    expect(info.endpoints).toEqual([
       ['likes.like', 'likes'],
       ['likes.list', 'likes'],
       ['likes.summary', 'likes'],

@@ -16,6 +16,7 @@ import {
   TEST_DATABASE_URL,
   type NatsServerHandle,
   meshFailure,
+  serviceInfo,
 } from '#testing';
 import { loadMediaConfig } from '../src/media.config.js';
 import { startMedia } from '../src/media.app.js';
@@ -220,10 +221,9 @@ describe('media.get and media.resolve', () => {
   });
 
   it('registers its three endpoints with the service API in queue group media', async () => {
-    const reply = await client.nc.request('$SRV.INFO.media', '', { timeout: 1000 });
-    const info = reply.json<{ name: string; endpoints: Array<{ subject: string; queue_group: string }> }>();
+    const info = await serviceInfo(client.nc, 'media');
     expect(info.name).toBe('media');
-    expect(info.endpoints.map((e) => [e.subject, e.queue_group]).sort()).toEqual([
+    expect(info.endpoints).toEqual([
       ['media.get', 'media'],
       ['media.register', 'media'],
       ['media.resolve', 'media'],

@@ -19,6 +19,7 @@ import {
   type AppProcess,
   type NatsServerHandle,
   meshFailure,
+  serviceInfo,
 } from '#testing';
 import { loadMessagingConfig } from '../src/messaging.config.js';
 import { startMessaging } from '../src/messaging.app.js';
@@ -244,10 +245,9 @@ describe('messaging over NATS', () => {
   });
 
   it('registers its three endpoints with the service API in queue group messaging', async () => {
-    const reply = await client.nc.request('$SRV.INFO.messaging', '', { timeout: 1000 });
-    const info = reply.json<{ name: string; endpoints: Array<{ subject: string; queue_group: string }> }>();
+    const info = await serviceInfo(client.nc, 'messaging');
     expect(info.name).toBe('messaging');
-    expect(info.endpoints.map((e) => [e.subject, e.queue_group]).sort()).toEqual([
+    expect(info.endpoints).toEqual([
       ['messaging.conversation', 'messaging'],
       ['messaging.conversations', 'messaging'],
       ['messaging.send', 'messaging'],

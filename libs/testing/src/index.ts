@@ -9,3 +9,4 @@ export * from './test-mesh.js';
 export * from './http.js';
 export * from './readiness.js';
 export * from './mesh-failure.js';
+export * from './service-info.js';
