@@ -63,11 +63,18 @@ export class MeshError extends Error {
   }
 }
 
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
+
+/**
+ * A reply's `err` as the mesh writes it: a plain object with one of our codes. Driver and system
+ * errors also carry string `code`s ('55000', 'ECONNREFUSED'), so the code must be one of ours.
+ */
 export function isMeshErrorPayload(v: unknown): v is MeshErrorPayload {
   return (
     typeof v === 'object' &&
     v !== null &&
-    typeof (v as MeshErrorPayload).code === 'string' &&
+    !(v instanceof Error) &&
+    KNOWN_CODES.has((v as MeshErrorPayload).code) &&
     typeof (v as MeshErrorPayload).message === 'string'
   );
 }

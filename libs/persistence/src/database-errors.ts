@@ -20,6 +20,7 @@ const UNAVAILABLE_MESSAGES = [
   'Client has encountered a connection error',
   'Connection is not established',
   'the database system is',
+  'is not currently accepting connections',
 ];
 
 /** Maps a database failure to `unavailable` (503 at the edge) instead of an internal error. */

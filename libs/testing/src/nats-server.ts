@@ -14,8 +14,10 @@ export interface NatsServerHandle {
   stop: () => Promise<void>;
 }
 
-export async function startNatsServer(o: { jetstream?: boolean; args?: string[] } = {}): Promise<NatsServerHandle> {
-  const port = await freePort();
+export async function startNatsServer(
+  o: { jetstream?: boolean; args?: string[]; /** Reuse a port (a restart); default a free one. */ port?: number } = {},
+): Promise<NatsServerHandle> {
+  const port = o.port ?? (await freePort());
   const storeDir = mkdtempSync(join(tmpdir(), 'failsoft-nats-'));
   const args = [
     '-a',

@@ -1,0 +1,95 @@
+// What a user sees when the mesh's own infrastructure goes away, and that it comes back by
+// itself: PostgreSQL refusing connections, then the NATS server gone and restarted.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  expectEventually,
+  http,
+  sql,
+  startNatsServer,
+  startTestMesh,
+  type NatsServerHandle,
+  type TestMesh,
+} from '#testing';
+import { problem } from './problem.js';
+
+const database = `failsoft_outage_${randomBytes(4).toString('hex')}`;
+// The database gets taken away, so this suite has one of its own, not the shared one.
+const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
+let mesh: TestMesh;
+let url: string;
+let postId: string;
+let restarted: NatsServerHandle | undefined;
+
+const refuseConnections = async (refuse: boolean) => {
+  await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${refuse ? 'false' : 'true'}`);
+  if (refuse) {
+    await sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      database,
+    ]);
+  }
+};
+
+beforeAll(async () => {
+  await sql(`CREATE DATABASE "${database}"`);
+  mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, env: { DATABASE_URL: databaseUrl } });
+  url = mesh.edgeUrl;
+  const { token } = (
+    await http(url, 'POST', '/auth/signup', { body: { username: 'outage_user', password: 'outage pass' } })
+  ).body;
+  postId = (await http(url, 'POST', '/posts', { token, body: { text: 'before the outages' } })).body.id;
+});
+
+afterAll(async () => {
+  await mesh?.stop();
+  await restarted?.stop();
+  await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+  await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+});
+
+describe('outages', () => {
+  it('PostgreSQL refusing connections: 503 naming the service, fast; no process dies; back by itself', async () => {
+    await refuseConnections(true);
+    try {
+      const res = await http(url, 'GET', `/posts/${postId}`);
+      if (res.status !== 503) process.stderr.write(JSON.stringify([...mesh.replicas.get('posts')![0]!.logs, ...mesh.edges[0]!.logs].filter((l) => l.level === 'error' || l.level === 'warn')) + '\n');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual(problem(503, { service: 'posts' }));
+      expect(res.headers.get('retry-after')).toBe('1');
+      // Within the pool's connect timeout (1 s), never a hang until the edge's deadline.
+      expect(res.ms).toBeLessThan(1500);
+      const login = await http(url, 'POST', '/auth/login', {
+        body: { username: 'outage_user', password: 'outage pass' },
+      });
+      expect(login).toMatchObject({ status: 503, body: { service: 'identity' } });
+    } finally {
+      await refuseConnections(false);
+    }
+    for (const p of [...mesh.replicas.values()].flat()) expect(p.child.exitCode).toBeNull();
+    await expectEventually(async () => expect((await http(url, 'GET', `/posts/${postId}`)).status).toBe(200));
+  });
+
+  it('NATS gone: the edge stays live, says it is not ready, answers 503; all recover when NATS is back', async () => {
+    await mesh.nats.stop();
+    await expectEventually(async () =>
+      expect(await http(url, 'GET', '/health/ready')).toMatchObject({
+        status: 503,
+        body: problem(503, { service: 'nats' }),
+      }),
+    );
+    expect((await http(url, 'GET', '/health/live')).status).toBe(200);
+    const read = await http(url, 'GET', `/posts/${postId}`);
+    expect(read).toMatchObject({ status: 503, body: problem(503, { service: 'posts' }) });
+    // One read deadline (500 ms), not a hang.
+    expect(read.ms).toBeLessThan(1500);
+
+    restarted = await startNatsServer({ port: mesh.nats.port });
+    await expectEventually(async () => expect((await http(url, 'GET', '/health/ready')).status).toBe(200), {
+      timeoutMs: 10_000,
+    });
+    await expectEventually(async () => expect((await http(url, 'GET', `/posts/${postId}`)).status).toBe(200), {
+      timeoutMs: 10_000,
+    });
+    for (const p of [...mesh.replicas.values(), mesh.edges].flat()) expect(p.child.exitCode).toBeNull();
+  });
+});
