@@ -28,6 +28,8 @@ export interface MeshClientOptions {
 export interface RequestOptions {
   timeoutMs?: number;
   requestId?: string;
+  /** Sent as MeshHeaders.idempotencyKey: the same key on a retry makes the write apply once. */
+  idempotencyKey?: string;
 }
 
 export class MeshClient {
@@ -58,6 +60,7 @@ export class MeshClient {
     const h = natsHeaders();
     h.set(MeshHeaders.requestId, requestId);
     h.set(MeshHeaders.deadline, String(Date.now() + timeout));
+    if (opts.idempotencyKey !== undefined) h.set(MeshHeaders.idempotencyKey, opts.idempotencyKey);
     const body = JSON.stringify({ id: requestId, pattern: subject, data });
     const started = performance.now();
     let msg: Msg;

@@ -119,6 +119,7 @@ export class MeshServer extends ServerNats {
     }
     const requestId = msg.headers?.get(MeshHeaders.requestId) || String(packet.id ?? '');
     const deadline = Number(msg.headers?.get(MeshHeaders.deadline)) || undefined;
+    const idempotencyKey = msg.headers?.get(MeshHeaders.idempotencyKey) || undefined;
     if (deadline !== undefined && deadline < Date.now()) {
       // The caller has already given up (and may have retried elsewhere): doing the work now
       // would only compete with the retry.
@@ -127,7 +128,7 @@ export class MeshServer extends ServerNats {
     }
     const handler = this.handlers.get(subject);
     const ctx = new NatsContext([msg.subject, msg.headers as never]);
-    return requestContext.run({ requestId, deadline }, async () => {
+    return requestContext.run({ requestId, deadline, idempotencyKey }, async () => {
       if (!handler) {
         this.reply(msg, { id: packet.id, err: { code: ErrorCodes.internal, message: 'no handler' }, isDisposed: true });
         return true;

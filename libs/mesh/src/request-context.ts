@@ -5,10 +5,17 @@ export interface RequestContext {
   requestId: string;
   /** Absolute deadline (epoch ms) set by the caller, if any. */
   deadline?: number;
+  /** The write's idempotency key, when the caller sent one (see MeshHeaders.idempotencyKey). */
+  idempotencyKey?: string;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();
 
 export function currentRequestId(): string | undefined {
   return requestContext.getStore()?.requestId;
+}
+
+/** The idempotency key the current request arrived with, if any. */
+export function currentIdempotencyKey(): string | undefined {
+  return requestContext.getStore()?.idempotencyKey;
 }

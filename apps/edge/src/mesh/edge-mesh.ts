@@ -36,9 +36,16 @@ export class EdgeMesh {
     return this.call(subject, data, this.config.READ_TIMEOUT_MS);
   }
 
-  /** A command: a longer deadline (it may hash a password or write rows). */
-  write<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    return this.call(subject, data, this.config.WRITE_TIMEOUT_MS);
+  /**
+   * A command: a longer deadline (it may hash a password or write rows). `idempotencyKey` travels
+   * to the service that writes, which stores it with the write (see MeshHeaders.idempotencyKey).
+   */
+  write<K extends RequestSubject>(
+    subject: K,
+    data: RequestOf<K>,
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<ReplyOf<K>> {
+    return this.call(subject, data, this.config.WRITE_TIMEOUT_MS, opts.idempotencyKey);
   }
 
   /**
@@ -60,10 +67,17 @@ export class EdgeMesh {
     }
   }
 
-  private async call<K extends RequestSubject>(subject: K, data: RequestOf<K>, timeoutMs: number): Promise<ReplyOf<K>> {
+  private async call<K extends RequestSubject>(
+    subject: K,
+    data: RequestOf<K>,
+    timeoutMs: number,
+    idempotencyKey?: string,
+  ): Promise<ReplyOf<K>> {
     const service = ownerOf(subject);
     try {
-      return await this.breaker(service).execute(() => this.client.request(subject, data, { timeoutMs }));
+      return await this.breaker(service).execute(() =>
+        this.client.request(subject, data, { timeoutMs, idempotencyKey }),
+      );
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         this.metrics.nats(subject, 'circuit-open', 0);
