@@ -1,5 +1,5 @@
-// Replicas come and go under load: SIGKILL one of two posts replicas, SIGTERM (drain) one, and
-// take posts down entirely — identity keeps working and posts answers 503 fast.
+// Replicas come and go under load: SIGTERM (drain), SIGSTOP (freeze) and SIGKILL one of two posts
+// replicas, and take posts down entirely — identity keeps working and posts answers 503 fast.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually, http, startTestMesh, type TestMesh } from '#testing';
 import { runLoad, sleep } from './load.js';
@@ -44,22 +44,38 @@ describe('replica failures', () => {
     mesh.replicas.set('posts', [second, await mesh.addReplica('posts')]);
   });
 
-  it('SIGKILL: the surviving replica takes over at once', async () => {
+  it('SIGSTOP: a frozen replica costs one read deadline, then the read is answered elsewhere', async () => {
+    const [frozen] = mesh.replicas.get('posts')!;
+    const load = runLoad(url, { concurrency: 8, path: pick });
+    await sleep(800);
+    const stoppedAt = Date.now();
+    frozen.kill('SIGSTOP');
+    await sleep(3000);
+    frozen.kill('SIGCONT');
+    await sleep(500);
+    const samples = await load.stop();
+    const during = samples.filter((s) => s.startedAt >= stoppedAt && s.startedAt < stoppedAt + 3000);
+    expect(during.length).toBeGreaterThan(30);
+    expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+    // The queue group keeps handing the frozen replica about half the requests (NATS notices a
+    // frozen client only by its missed pings): each of those waits one deadline (250 ms), then
+    // is answered by the live replica.
+    const worst = Math.max(...during.map((s) => s.ms));
+    expect(worst).toBeGreaterThanOrEqual(250);
+    expect(worst).toBeLessThan(2 * 250 + 150);
+  });
+
+  it('SIGKILL: no read fails; the ones in flight cost at most one deadline', async () => {
     const [victim, survivor] = mesh.replicas.get('posts')!;
     const load = runLoad(url, { concurrency: 8, path: pick });
     await sleep(800);
-    const killedAt = Date.now();
     victim.kill('SIGKILL');
     await victim.exited;
     await sleep(1500);
     const samples = await load.stop();
-    const after = samples.filter((s) => s.startedAt > killedAt + 100);
-    expect(after.length).toBeGreaterThan(30);
-    // Requests sent after the kill reach the survivor; only the ones in flight at the instant
-    // of the kill may fail, and then only as a 503 (retries on another replica are issue 4).
-    expect(after.filter((s) => s.status !== 200)).toEqual([]);
-    expect(samples.filter((s) => s.status !== 200 && s.status !== 503)).toEqual([]);
-    expect(samples.filter((s) => s.status === 503).length).toBeLessThanOrEqual(8);
+    expect(samples.length).toBeGreaterThan(50);
+    expect(samples.filter((s) => s.status !== 200)).toEqual([]);
+    expect(Math.max(...samples.map((s) => s.ms))).toBeLessThan(400);
     expect(await postsPids()).toEqual([survivor.pid]);
     mesh.replicas.set('posts', [survivor]);
   });

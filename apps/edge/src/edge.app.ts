@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Svcm } from '@nats-io/services';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { connectNats, createLogger, MeshClient, PinoNestLogger, stopOnSignals } from '#mesh';
+import { connectNats, createLogger, MeshClient, PinoNestLogger, ReplicaDirectory, stopOnSignals } from '#mesh';
 import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
 import type { EdgeConfig } from './edge.config.js';
 import { EdgeModule } from './edge.module.js';
@@ -32,12 +32,17 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     onOutcome: (subject, outcome, ms) => metrics.nats(subject, outcome, ms),
   });
 
+  const replicas = new ReplicaDirectory(nc, {
+    intervalMs: c.REPLICA_PING_INTERVAL_MS,
+    freshMs: c.REPLICA_FRESH_MS,
+  }).start();
+
   const adapter = new FastifyAdapter({
     bodyLimit: c.JSON_BODY_LIMIT_BYTES,
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
   });
-  const deps = { config: c, nc, mesh, tokens, metrics };
+  const deps = { config: c, nc, mesh, replicas, tokens, metrics };
   const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), adapter, {
     logger: new PinoNestLogger(logger),
   });
@@ -61,6 +66,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      replicas.stop();
       await registration.stop().catch(() => undefined);
       await app.close();
       await nc.drain().catch(() => nc.close());

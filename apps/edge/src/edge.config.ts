@@ -10,8 +10,11 @@ const EdgeEnv = z
     /** Verifies tokens without asking identity: a path to the SPKI PEM, or the PEM itself. */
     JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
     JWT_PUBLIC_KEY: z.string().min(1).optional(),
-    /** Deadline of a read (a query another service answers). */
-    READ_TIMEOUT_MS: int(500),
+    /**
+     * Deadline of a read (a query another service answers); one that misses it is asked once more
+     * of the live replicas, so a read takes at most twice this.
+     */
+    READ_TIMEOUT_MS: int(250),
     /** Deadline of a write. */
     WRITE_TIMEOUT_MS: int(2000),
     /** The JetStream object store bucket the media service keeps images in. */
@@ -21,6 +24,10 @@ const EdgeEnv = z
       .default('media'),
     /** How often GET /events sends a keep-alive comment (at most 15 s per edge-api.md). */
     SSE_KEEPALIVE_MS: int(15_000, 100),
+    /** How often the edge pings the mesh ($SRV.PING) to know which replicas are alive. */
+    REPLICA_PING_INTERVAL_MS: int(1000, 50),
+    /** A replica not heard from for this long is not offered to retries. */
+    REPLICA_FRESH_MS: int(2500, 100),
     /** How long a service's open circuit breaker waits before letting one probe through. */
     CIRCUIT_HALF_OPEN_AFTER_MS: int(1000),
     /** How long GET /mesh waits for more replicas once none answered for this long. */

@@ -15,3 +15,4 @@ export * from './runtime-flags.js';
 export * from './parent-watch.js';
 export * from './reply-inbox.js';
 export * from './stop-on-signals.js';
+export * from './replica-directory.js';

@@ -14,7 +14,7 @@ import {
 } from '#contracts';
 import { requestContext } from './request-context.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
-import type { ReplyPacket } from './wire.js';
+import { directSubject, type ReplyPacket } from './wire.js';
 
 export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
 
@@ -46,10 +46,25 @@ export class MeshClient {
     return this.nc;
   }
 
-  async request<K extends RequestSubject>(
+  request<K extends RequestSubject>(subject: K, data: RequestOf<K>, opts: RequestOptions = {}): Promise<ReplyOf<K>> {
+    return this.send(subject, subject, data, opts);
+  }
+
+  /** The same request, to one replica by its id (see directSubject), bypassing the queue group. */
+  requestReplica<K extends RequestSubject>(
     subject: K,
+    replicaId: string,
     data: RequestOf<K>,
     opts: RequestOptions = {},
+  ): Promise<ReplyOf<K>> {
+    return this.send(subject, directSubject(subject, replicaId), data, opts);
+  }
+
+  private async send<K extends RequestSubject>(
+    subject: K,
+    target: string,
+    data: RequestOf<K>,
+    opts: RequestOptions,
   ): Promise<ReplyOf<K>> {
     const ctx = requestContext.getStore();
     // A service asking another on behalf of its own caller never waits past that caller's
@@ -65,7 +80,7 @@ export class MeshClient {
     const started = performance.now();
     let msg: Msg;
     try {
-      msg = await this.inbox.request(subject, body, timeout, h);
+      msg = await this.inbox.request(target, body, timeout, h);
     } catch (err) {
       const mapped = this.mapTransportError(subject, err, timeout);
       this.options.onOutcome?.(

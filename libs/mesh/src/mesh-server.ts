@@ -3,7 +3,7 @@
 // after the service; replies carry typed error codes; stop() drains instead of sleeping.
 import { hostname } from 'node:os';
 import { ServerNats, NatsContext } from '@nestjs/microservices';
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Svcm, type Service } from '@nats-io/services';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageHandler } from '@nestjs/microservices';
@@ -13,7 +13,7 @@ import { natsConnectOptions } from './nats-connection.js';
 import { requestContext } from './request-context.js';
 import { isServerFault, toErrorPayload, type ErrorClassifier } from './error-payload.js';
 import { EndpointStats } from './endpoint-stats.js';
-import type { ReplyPacket, RequestPacket } from './wire.js';
+import { directSubject, type ReplyPacket, type RequestPacket } from './wire.js';
 
 export interface MeshServerOptions {
   service: string;
@@ -31,6 +31,8 @@ export class MeshServer extends ServerNats {
   private readonly stats = new Map<string, EndpointStats>();
   /** Handlers looked up once at start, not per message (Nest's lookup normalises each time). */
   private readonly handlers = new Map<string, MessageHandler>();
+  /** This replica's own subjects (no queue group): where a caller retries past a slow sibling. */
+  private readonly direct: Subscription[] = [];
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
@@ -89,6 +91,13 @@ export class MeshServer extends ServerNats {
           void this.track(subject, msg as unknown as Msg);
         },
       });
+      this.direct.push(
+        nc.subscribe(directSubject(subject, svc.info().id), {
+          callback: (err, msg) => {
+            if (err === null) void this.track(subject, msg);
+          },
+        }),
+      );
     }
     this.mesh.logger.info({ subjects: [...this.messageHandlers.keys()] }, 'joined the mesh');
   }
@@ -168,6 +177,7 @@ export class MeshServer extends ServerNats {
     const nc = this.connectionOrNull();
     if (!nc) return;
     const started = Date.now();
+    for (const sub of this.direct.splice(0)) sub.unsubscribe();
     await this.svc?.stop().catch(() => undefined);
     if (this.inFlight > 0) {
       this.mesh.logger.info({ inFlight: this.inFlight }, 'draining in-flight requests');

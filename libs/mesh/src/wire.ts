@@ -14,3 +14,12 @@ export interface ReplyPacket<T = unknown> {
   err?: MeshErrorPayload | string | null;
   isDisposed?: boolean;
 }
+
+/**
+ * The subject one replica answers on by itself, beside its queue group: `<subject>.<replica id>`
+ * (the id NATS's service API gave it). A caller whose request timed out retries here, on a
+ * replica it knows to be alive, instead of letting the queue group pick the frozen one again.
+ */
+export function directSubject(subject: string, replicaId: string): string {
+  return `${subject}.${replicaId}`;
+}

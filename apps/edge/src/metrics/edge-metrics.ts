@@ -31,6 +31,12 @@ export class EdgeMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  private readonly retries = new Counter({
+    name: 'nats_retries_total',
+    help: 'Requests the edge asked again (on live replicas, or after no responder), by subject and cause',
+    labelNames: ['subject', 'cause'] as const,
+    registers: [this.registry],
+  });
   private readonly degradedAnswers = new Counter({
     name: 'degraded_answers_total',
     help: 'Answers served without the part of a service that was unavailable',
@@ -57,6 +63,10 @@ export class EdgeMetrics {
     this.natsRequests.inc({ subject, outcome });
     // A call the breaker spared never reached NATS: it has no duration to record.
     if (outcome !== 'circuit-open') this.natsDuration.observe({ subject }, ms / 1000);
+  }
+
+  retry(subject: string, cause: 'timeout' | 'no-responders'): void {
+    this.retries.inc({ subject, cause });
   }
 
   degraded(service: string): void {

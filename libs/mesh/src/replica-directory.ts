@@ -1,0 +1,88 @@
+// Which replicas of each service answered lately. One `$SRV.PING` to the whole mesh every
+// interval (a few hundred bytes a second); a replica that stops answering — killed, frozen by
+// SIGSTOP, cut off — drops out after `freshMs`. Callers use it to retry a timed-out request on
+// replicas known to be alive (their direct subjects), not on whichever the queue group picks.
+import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+
+interface PingReply {
+  name?: unknown;
+  id?: unknown;
+}
+
+export interface ReplicaDirectoryOptions {
+  /** How often the mesh is pinged. */
+  intervalMs: number;
+  /** A replica not heard from for this long is no longer offered. */
+  freshMs: number;
+}
+
+export class ReplicaDirectory {
+  private readonly seen = new Map<string, Map<string, number>>();
+  private readonly inbox = createInbox();
+  private sub: Subscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly o: ReplicaDirectoryOptions,
+  ) {}
+
+  start(): this {
+    this.sub = this.nc.subscribe(this.inbox, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        try {
+          const r = msg.json<PingReply>();
+          if (typeof r.name === 'string' && typeof r.id === 'string') this.heard(r.name, r.id);
+        } catch {
+          // not a ping reply
+        }
+      },
+    });
+    this.ping();
+    this.timer = setInterval(() => this.ping(), this.o.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sub?.unsubscribe();
+  }
+
+  /** Up to `max` replicas of `service` heard from within `freshMs`, the most recently heard first. */
+  alive(service: string, max: number): string[] {
+    const replicas = this.seen.get(service);
+    if (!replicas) return [];
+    const since = Date.now() - this.o.freshMs;
+    const fresh: Array<[string, number]> = [];
+    for (const entry of replicas) {
+      if (entry[1] >= since) fresh.push(entry);
+      else replicas.delete(entry[0]);
+    }
+    return fresh
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, max)
+      .map(([id]) => id);
+  }
+
+  /** A replica found gone (its direct subject has no subscriber): no longer offered. */
+  forget(service: string, id: string): void {
+    this.seen.get(service)?.delete(id);
+  }
+
+  private heard(service: string, id: string): void {
+    let replicas = this.seen.get(service);
+    if (!replicas) this.seen.set(service, (replicas = new Map<string, number>()));
+    replicas.set(id, Date.now());
+  }
+
+  private ping(): void {
+    if (this.nc.isClosed()) return;
+    try {
+      this.nc.publish('$SRV.PING', '', { reply: this.inbox });
+    } catch {
+      // disconnected: the next round will do
+    }
+  }
+}
