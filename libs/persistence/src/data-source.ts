@@ -32,7 +32,10 @@ export function createDataSource(o: DatabaseOptions): DataSource {
       max: o.poolSize ?? 10,
       connectionTimeoutMillis: o.connectTimeoutMs ?? 1000,
       statement_timeout: o.statementTimeoutMs ?? 5000,
-      idle_in_transaction_session_timeout: 10_000,
+      // Our transactions last milliseconds; one idle for seconds belongs to a replica frozen (SIGSTOP)
+      // or stalled mid-write. PostgreSQL then ends it, releasing its row locks (an idempotency
+      // key's, say) so the retry on a live replica can proceed instead of waiting for the thaw.
+      idle_in_transaction_session_timeout: 3000,
       application_name: o.applicationName ?? o.schema,
     },
   });
