@@ -280,6 +280,12 @@ describe('operations', () => {
       ]),
     );
     expect(doc.body.components.schemas.Post.properties.degraded).toBeDefined();
+    // Every operation says what it needs and what it degrades (route-dependencies.ts).
+    expect(doc.body.paths['/posts/{id}'].get['x-fail-soft']).toEqual({
+      needs: ['posts'],
+      degrades: ['likes', 'comments', 'media'],
+    });
+    expect(doc.body.paths['/posts/{id}/like'].put['x-fail-soft']).toEqual({ needs: ['likes', 'posts'] });
     const ui = await http(url, 'GET', '/docs');
     expect(ui.status).toBe(200);
     expect(ui.body).toContain('swagger');

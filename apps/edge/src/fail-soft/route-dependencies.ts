@@ -1,0 +1,59 @@
+// The fail-soft matrix of the edge, route by route, in one place (fail-soft.md made concrete):
+// - `needs`: services the route cannot answer without — when one is down the answer is 503 with
+//   `service` naming it and `Retry-After`;
+// - `degrades`: services whose part is left out when they are down — the answer is still 200,
+//   with their fields null (media: the ids only) and the service listed in `degraded`;
+// - `needsWhen`: services needed only for some requests, and which.
+// Not named = not asked: the route answers as if that service did not exist.
+// The OpenAPI document carries each route's entry as `x-fail-soft`; a test checks that every
+// route the edge serves is declared here, and the chaos suite takes each service away in turn.
+import type { MeshService } from '#contracts';
+
+export interface RouteDependencies {
+  needs: readonly MeshService[];
+  degrades?: readonly MeshService[];
+  needsWhen?: Partial<Record<MeshService, string>>;
+}
+
+export const FailSoftMatrix = {
+  'POST /auth/signup': { needs: ['identity'] },
+  'POST /auth/login': { needs: ['identity'] },
+  // The token carries the user: identity is not asked.
+  'GET /users/me': { needs: [] },
+  'GET /users/:username': { needs: ['identity'] },
+
+  'POST /posts': { needs: ['posts'], needsWhen: { media: 'the body has mediaIds (media vouches for them)' } },
+  'GET /posts/:id': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
+  'GET /posts': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
+  'DELETE /posts/:id': { needs: ['posts'] },
+
+  // comments and likes ask posts whether the post exists before writing.
+  'POST /posts/:id/comments': { needs: ['comments', 'posts'] },
+  'GET /posts/:id/comments': { needs: ['comments'] },
+  'DELETE /comments/:id': { needs: ['comments'] },
+  'PUT /posts/:id/like': { needs: ['likes', 'posts'] },
+  'DELETE /posts/:id/like': { needs: ['likes'] },
+  'GET /posts/:id/likes': { needs: ['likes'] },
+
+  'POST /media': { needs: ['media'] },
+  'GET /media/:id': { needs: ['media'] },
+  'GET /media/:id/thumbnail': { needs: ['media'] },
+
+  // messaging asks identity for the recipient.
+  'POST /messages': { needs: ['messaging', 'identity'] },
+  'GET /messages/:username': { needs: ['messaging'] },
+  'GET /conversations': { needs: ['messaging'] },
+  // The stream stays open while messaging is down; messages arrive again once it is back.
+  'GET /events': { needs: [], degrades: ['messaging'] },
+
+  'GET /health/live': { needs: [] },
+  'GET /health/ready': { needs: [] },
+  'GET /mesh': { needs: [] },
+  'GET /metrics': { needs: [] },
+} as const satisfies Record<string, RouteDependencies>;
+
+export type DeclaredRoute = keyof typeof FailSoftMatrix;
+
+export function dependenciesOf(method: string, path: string): RouteDependencies | undefined {
+  return (FailSoftMatrix as Record<string, RouteDependencies>)[`${method.toUpperCase()} ${path}`];
+}
