@@ -5,3 +5,6 @@ export * from './database-errors.js';
 export * from './schema-name.js';
 export * from './pg-pool.js';
 export * from './run-database-service.js';
+export * from './write-transaction.js';
+export * from './idempotent-writes.js';
+export * from './idempotency-keys.migration.js';
