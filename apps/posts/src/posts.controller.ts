@@ -12,6 +12,7 @@ import {
   type PostPage,
   type PostRecord,
 } from '#contracts';
+import { currentIdempotencyKey } from '#mesh';
 import { PostsService } from './posts.service.js';
 
 @Controller()
@@ -20,7 +21,7 @@ export class PostsController {
 
   @MessagePattern(Subjects.posts.create)
   create(@Payload() data: unknown): Promise<PostRecord> {
-    return this.posts.create(parseOrThrow(CreatePostRequest, data));
+    return this.posts.create(parseOrThrow(CreatePostRequest, data), currentIdempotencyKey());
   }
 
   @MessagePattern(Subjects.posts.get)
@@ -35,6 +36,6 @@ export class PostsController {
 
   @MessagePattern(Subjects.posts.delete)
   delete(@Payload() data: unknown): Promise<DeletePostReply> {
-    return this.posts.delete(parseOrThrow(DeletePostRequest, data));
+    return this.posts.delete(parseOrThrow(DeletePostRequest, data), currentIdempotencyKey());
   }
 }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { IdempotentWrites } from '#persistence';
 import { PostsController } from './posts.controller.js';
 import { PostsRepository } from './posts.repository.js';
 import { PostsService } from './posts.service.js';
@@ -11,7 +12,12 @@ export class PostsModule {
     return {
       module: PostsModule,
       controllers: [PostsController],
-      providers: [{ provide: DataSource, useValue: dataSource }, PostsRepository, PostsService],
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        IdempotentWrites.provider(),
+        PostsRepository,
+        PostsService,
+      ],
     };
   }
 }

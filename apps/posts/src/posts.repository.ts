@@ -1,10 +1,11 @@
-// The only file that queries the posts table.
+// The only file that queries the posts table. Writes run on the transaction they are given
+// (IdempotentWrites), reads on the pool.
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
-import { pgPool, qualifiedTable } from '#persistence';
-import { PostEntity } from './entities/post.entity.js';
+import { pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
+import type { PostEntity } from './entities/post.entity.js';
 
 const COLUMNS = `id, author_id AS "authorId", author_username AS "authorUsername",
   author_display_name AS "authorDisplayName", text, media_ids AS "mediaIds", created_at AS "createdAt"`;
@@ -20,19 +21,22 @@ export interface NewPost {
 
 @Injectable()
 export class PostsRepository {
-  private readonly posts: Repository<PostEntity>;
   private readonly pool: pg.Pool;
   private readonly table: string;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
-    this.posts = dataSource.getRepository(PostEntity);
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'post');
   }
 
-  async insert(p: NewPost): Promise<PostEntity> {
-    const rows = await this.posts.createQueryBuilder().insert().values(p).returning('*').execute();
-    return this.posts.create(rows.generatedMaps[0] as PostEntity);
+  async insert(tx: WriteTransaction, p: NewPost): Promise<PostEntity> {
+    const r = await tx.db.query<PostEntity>({
+      name: 'posts.insert',
+      text: `INSERT INTO ${this.table} (id, author_id, author_username, author_display_name, text, media_ids)
+        VALUES ($1, $2, $3, $4, $5, $6::uuid[]) RETURNING ${COLUMNS}`,
+      values: [p.id, p.authorId, p.authorUsername, p.authorDisplayName, p.text, p.mediaIds],
+    });
+    return r.rows[0];
   }
 
   // The two reads every page view makes go straight to the pool as prepared statements.
@@ -69,9 +73,22 @@ export class PostsRepository {
   }
 
   /** Deletes only if the requester wrote it; tells which case it was. */
-  async deleteOwned(id: string, requesterId: string): Promise<'deleted' | 'not_found' | 'forbidden'> {
-    const result = await this.posts.delete({ id, authorId: requesterId });
-    if ((result.affected ?? 0) > 0) return 'deleted';
-    return (await this.posts.existsBy({ id })) ? 'forbidden' : 'not_found';
+  async deleteOwned(
+    tx: WriteTransaction,
+    id: string,
+    requesterId: string,
+  ): Promise<'deleted' | 'not_found' | 'forbidden'> {
+    const deleted = await tx.db.query({
+      name: 'posts.delete-owned',
+      text: `DELETE FROM ${this.table} WHERE id = $1 AND author_id = $2`,
+      values: [id, requesterId],
+    });
+    if ((deleted.rowCount ?? 0) > 0) return 'deleted';
+    const found = await tx.db.query({
+      name: 'posts.exists',
+      text: `SELECT 1 FROM ${this.table} WHERE id = $1`,
+      values: [id],
+    });
+    return found.rowCount === 1 ? 'forbidden' : 'not_found';
   }
 }

@@ -6,6 +6,7 @@ import {
   encodeCursor,
   ErrorCodes,
   MeshError,
+  Subjects,
   type CreatePostRequest,
   type DeletePostReply,
   type DeletePostRequest,
@@ -13,23 +14,31 @@ import {
   type PostPage,
   type PostRecord,
 } from '#contracts';
+import { IdempotentWrites } from '#persistence';
 import { PostsRepository } from './posts.repository.js';
 import { toPostRecord } from './post.mapper.js';
 
 @Injectable()
 export class PostsService {
-  constructor(private readonly repo: PostsRepository) {}
+  constructor(
+    private readonly repo: PostsRepository,
+    private readonly idempotency: IdempotentWrites,
+  ) {}
 
-  async create(r: Required<CreatePostRequest>): Promise<PostRecord> {
-    const post = await this.repo.insert({
-      id: randomUUID(),
-      authorId: r.author.id,
-      authorUsername: r.author.username,
-      authorDisplayName: r.author.displayName,
-      text: r.text,
-      mediaIds: r.mediaIds,
+  /** Once per idempotency key: a repeat answers the same post. */
+  create(r: Required<CreatePostRequest>, key?: string): Promise<PostRecord> {
+    const request = { scope: r.author.id, key, operation: Subjects.posts.create, request: r };
+    return this.idempotency.run(request, async (tx) => {
+      const post = await this.repo.insert(tx, {
+        id: randomUUID(),
+        authorId: r.author.id,
+        authorUsername: r.author.username,
+        authorDisplayName: r.author.displayName,
+        text: r.text,
+        mediaIds: r.mediaIds,
+      });
+      return toPostRecord(post);
     });
-    return toPostRecord(post);
   }
 
   async get(id: string): Promise<PostRecord> {
@@ -47,10 +56,14 @@ export class PostsService {
     return { items, nextCursor };
   }
 
-  async delete(r: DeletePostRequest): Promise<DeletePostReply> {
-    const outcome = await this.repo.deleteOwned(r.id, r.requesterId);
-    if (outcome === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such post');
-    if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a post');
-    return { deleted: true };
+  /** Once per idempotency key: a repeat of a delete that succeeded succeeds again (not 404). */
+  delete(r: DeletePostRequest, key?: string): Promise<DeletePostReply> {
+    const request = { scope: r.requesterId, key, operation: Subjects.posts.delete, request: r };
+    return this.idempotency.run(request, async (tx) => {
+      const outcome = await this.repo.deleteOwned(tx, r.id, r.requesterId);
+      if (outcome === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such post');
+      if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a post');
+      return { deleted: true } as const;
+    });
   }
 }

@@ -131,6 +131,43 @@ describe('posts over NATS', () => {
     expect(gone.code).toBe(ErrorCodes.notFound);
   });
 
+  it('applies a keyed create once: the replay answers the same post and writes nothing', async () => {
+    const count = async () => (await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`))[0].n;
+    const before = await count();
+    const idempotencyKey = 'posts-create-key-1';
+    const request = { author: alice, text: 'exactly once' };
+    const first = await client.mesh.request(Subjects.posts.create, request, { idempotencyKey });
+    const replay = await client.mesh.request(Subjects.posts.create, request, { idempotencyKey });
+    expect(replay).toEqual(first);
+    expect(Number(await count())).toBe(Number(before) + 1);
+    const other = await meshFailure(
+      client.mesh.request(Subjects.posts.create, { author: alice, text: 'something else' }, { idempotencyKey }),
+    );
+    expect(other.code).toBe(ErrorCodes.idempotencyMismatch);
+    // The same key of another user is another request.
+    const bobs = await client.mesh.request(
+      Subjects.posts.create,
+      { author: bob, text: 'exactly once' },
+      { idempotencyKey },
+    );
+    expect(bobs.id).not.toBe(first.id);
+    expect(Number(await count())).toBe(Number(before) + 2);
+  });
+
+  it('replays a keyed delete as deleted (not not_found), and stores no key for a refused one', async () => {
+    const post = await client.mesh.request(Subjects.posts.create, { author: alice, text: 'to delete' });
+    const idempotencyKey = 'posts-delete-key-1';
+    const forbidden = await meshFailure(
+      client.mesh.request(Subjects.posts.delete, { id: post.id, requesterId: bob.id }, { idempotencyKey }),
+    );
+    expect(forbidden.code).toBe(ErrorCodes.forbidden);
+    expect(await sql(`SELECT 1 FROM "${schema}".idempotency_key WHERE key = $1`, [idempotencyKey])).toEqual([]);
+    const request = { id: post.id, requesterId: alice.id };
+    expect(await client.mesh.request(Subjects.posts.delete, request, { idempotencyKey })).toEqual({ deleted: true });
+    expect(await client.mesh.request(Subjects.posts.delete, request, { idempotencyKey })).toEqual({ deleted: true });
+    expect(await sql(`SELECT 1 FROM "${schema}".post WHERE id = $1`, [post.id])).toEqual([]);
+  });
+
   it('registers with the service API, with pid and host in its metadata', async () => {
     const info = await serviceInfo(client.nc, 'posts');
     expect(info.name).toBe('posts');
