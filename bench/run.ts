@@ -103,6 +103,25 @@ async function seedPosts(url: string, token: string, n: number): Promise<string[
   return ids;
 }
 
+/** Sums of the edge's degraded-answer and retry counters (from /metrics), to diff around a run. */
+async function edgeCounters(url: string): Promise<{ degraded: number; retries: number }> {
+  const text = (await http(url, 'GET', '/metrics')).body as string;
+  const sum = (name: string) =>
+    [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  return { degraded: sum('degraded_answers_total'), retries: sum('nats_retries_total') };
+}
+
+/** A load run with the degraded answers and retries it caused, so overload cannot hide. */
+async function loadCounted(
+  url: string,
+  o: Parameters<typeof httpLoad>[0],
+): Promise<Awaited<ReturnType<typeof httpLoad>> & { degradedAnswers: number; retries: number }> {
+  const before = await edgeCounters(url);
+  const figures = await httpLoad(o);
+  const after = await edgeCounters(url);
+  return { ...figures, degradedAnswers: after.degraded - before.degraded, retries: after.retries - before.retries };
+}
+
 function restingRss(mesh: TestMesh, label: string): void {
   const processes = [...mesh.edges, ...[...mesh.replicas.values()].flat()];
   const rss = Object.fromEntries(processes.map((p) => [p.app, rssMb(p.pid)]));
@@ -165,7 +184,7 @@ async function stitched(bareHttp: number): Promise<void> {
       headers: { authorization: `Bearer ${users[i % users.length]}` },
     }));
     await httpLoad({ url, targets: one, connections: CONCURRENCY, seconds: 2 });
-    const single = await httpLoad({ url, targets: one, connections: CONCURRENCY, seconds: SECONDS });
+    const single = await loadCounted(url, { url, targets: one, connections: CONCURRENCY, seconds: SECONDS });
     emit({
       bench: 'GET /posts/:id stitched (posts + likes + comments: 3 NATS hops, 3 queries; signed in)',
       ...single,
@@ -174,7 +193,7 @@ async function stitched(bareHttp: number): Promise<void> {
       meetsTarget: single.reqPerSec / bareHttp >= 0.06,
     });
     const pages = users.map((t) => ({ path: '/posts?limit=20', headers: { authorization: `Bearer ${t}` } }));
-    const page = await httpLoad({ url, targets: pages, connections: CONCURRENCY, seconds: SECONDS });
+    const page = await loadCounted(url, { url, targets: pages, connections: CONCURRENCY, seconds: SECONDS });
     emit({
       bench: 'GET /posts?limit=20 with counts (1 page = 3 NATS requests)',
       ...page,
@@ -193,6 +212,26 @@ async function stitched(bareHttp: number): Promise<void> {
     });
     await new Promise((r) => setTimeout(r, 3000));
     restingRss(mesh, 'posts + likes + comments');
+
+    // The same reads with likes gone (its replica drained away): a degraded answer should cost
+    // about what a healthy one costs. Measured right after the healthy figure, same targets.
+    const [likesReplica] = mesh.replicas.get('likes')!;
+    likesReplica.kill('SIGTERM');
+    await likesReplica.exited;
+    await httpLoad({ url, targets: one, connections: CONCURRENCY, seconds: 2 });
+    const probe = await http(url, 'GET', one[0].path, { headers: one[0].headers });
+    if (probe.status !== 200 || !probe.body.degraded.includes('likes')) {
+      throw new Error(`expected a degraded answer, got ${probe.status} ${JSON.stringify(probe.body)}`);
+    }
+    const degraded = await loadCounted(url, { url, targets: one, connections: CONCURRENCY, seconds: SECONDS });
+    emit({
+      bench: 'GET /posts/:id degraded (likes down: likeCount null, degraded [likes]) against healthy',
+      ...degraded,
+      healthyP99Ms: single.p99Ms,
+      p99RatioToHealthy: round(degraded.p99Ms / single.p99Ms),
+      target: { p99RatioToHealthy: 1.5 },
+      meetsTarget: degraded.non2xx === 0 && degraded.p99Ms / single.p99Ms <= 1.5,
+    });
   } finally {
     await mesh.stop();
   }
