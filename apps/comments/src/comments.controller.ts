@@ -13,6 +13,7 @@ import {
   type CommentRecord,
   type DeleteCommentReply,
 } from '#contracts';
+import { currentIdempotencyKey } from '#mesh';
 import { CommentsService } from './comments.service.js';
 
 @Controller()
@@ -21,7 +22,7 @@ export class CommentsController {
 
   @MessagePattern(Subjects.comments.create)
   create(@Payload() data: unknown): Promise<CommentRecord> {
-    return this.comments.create(parseOrThrow(CreateCommentRequest, data));
+    return this.comments.create(parseOrThrow(CreateCommentRequest, data), currentIdempotencyKey());
   }
 
   @MessagePattern(Subjects.comments.list)
@@ -31,7 +32,7 @@ export class CommentsController {
 
   @MessagePattern(Subjects.comments.delete)
   delete(@Payload() data: unknown): Promise<DeleteCommentReply> {
-    return this.comments.delete(parseOrThrow(DeleteCommentRequest, data));
+    return this.comments.delete(parseOrThrow(DeleteCommentRequest, data), currentIdempotencyKey());
   }
 
   @MessagePattern(Subjects.comments.count)

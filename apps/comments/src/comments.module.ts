@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { MeshClient } from '#mesh';
+import { IdempotentWrites } from '#persistence';
 import { CommentsController } from './comments.controller.js';
 import { CommentsRepository } from './comments.repository.js';
 import { CommentsService } from './comments.service.js';
@@ -23,6 +24,7 @@ export class CommentsModule {
       providers: [
         { provide: DataSource, useValue: d.dataSource },
         { provide: PostsClient, useValue: new PostsClient(d.mesh, d.postsTimeoutMs) },
+        IdempotentWrites.provider(),
         CommentsRepository,
         CommentsService,
       ],

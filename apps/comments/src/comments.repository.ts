@@ -1,10 +1,11 @@
-// The only file that queries the comment table.
+// The only file that queries the comment table. Writes run on the transaction they are given
+// (IdempotentWrites), reads on the pool.
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { DataSource, type Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
-import { pgPool, qualifiedTable } from '#persistence';
-import { CommentEntity } from './entities/comment.entity.js';
+import { pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
+import type { CommentEntity } from './entities/comment.entity.js';
 
 const COLUMNS = `id, post_id AS "postId", author_id AS "authorId", author_username AS "authorUsername",
   author_display_name AS "authorDisplayName", text, created_at AS "createdAt"`;
@@ -20,19 +21,22 @@ export interface NewComment {
 
 @Injectable()
 export class CommentsRepository {
-  private readonly comments: Repository<CommentEntity>;
   private readonly pool: pg.Pool;
   private readonly table: string;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
-    this.comments = dataSource.getRepository(CommentEntity);
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'comment');
   }
 
-  async insert(c: NewComment): Promise<CommentEntity> {
-    const rows = await this.comments.createQueryBuilder().insert().values(c).returning('*').execute();
-    return this.comments.create(rows.generatedMaps[0] as CommentEntity);
+  async insert(tx: WriteTransaction, c: NewComment): Promise<CommentEntity> {
+    const r = await tx.db.query<CommentEntity>({
+      name: 'comments.insert',
+      text: `INSERT INTO ${this.table} (id, post_id, author_id, author_username, author_display_name, text)
+        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+      values: [c.id, c.postId, c.authorId, c.authorUsername, c.authorDisplayName, c.text],
+    });
+    return r.rows[0];
   }
 
   /**
@@ -68,9 +72,22 @@ export class CommentsRepository {
   }
 
   /** Deletes only if the requester wrote it; tells which case it was. */
-  async deleteOwned(id: string, requesterId: string): Promise<'deleted' | 'not_found' | 'forbidden'> {
-    const result = await this.comments.delete({ id, authorId: requesterId });
-    if ((result.affected ?? 0) > 0) return 'deleted';
-    return (await this.comments.existsBy({ id })) ? 'forbidden' : 'not_found';
+  async deleteOwned(
+    tx: WriteTransaction,
+    id: string,
+    requesterId: string,
+  ): Promise<'deleted' | 'not_found' | 'forbidden'> {
+    const deleted = await tx.db.query({
+      name: 'comments.delete-owned',
+      text: `DELETE FROM ${this.table} WHERE id = $1 AND author_id = $2`,
+      values: [id, requesterId],
+    });
+    if ((deleted.rowCount ?? 0) > 0) return 'deleted';
+    const found = await tx.db.query({
+      name: 'comments.exists',
+      text: `SELECT 1 FROM ${this.table} WHERE id = $1`,
+      values: [id],
+    });
+    return found.rowCount === 1 ? 'forbidden' : 'not_found';
   }
 }

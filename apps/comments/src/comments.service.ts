@@ -6,6 +6,7 @@ import {
   encodeCursor,
   ErrorCodes,
   MeshError,
+  Subjects,
   type CommentCountsReply,
   type CommentPage,
   type CommentRecord,
@@ -15,6 +16,7 @@ import {
   type DeleteCommentRequest,
   type ListCommentsRequest,
 } from '#contracts';
+import { IdempotentWrites } from '#persistence';
 import { CommentsRepository } from './comments.repository.js';
 import { toCommentRecord } from './comment.mapper.js';
 import { PostsClient } from './posts.client.js';
@@ -24,19 +26,28 @@ export class CommentsService {
   constructor(
     private readonly repo: CommentsRepository,
     private readonly posts: PostsClient,
+    private readonly idempotency: IdempotentWrites,
   ) {}
 
-  async create(r: CreateCommentRequest): Promise<CommentRecord> {
-    if (!(await this.posts.exists(r.postId))) throw new MeshError(ErrorCodes.notFound, 'no such post');
-    const comment = await this.repo.insert({
-      id: randomUUID(),
-      postId: r.postId,
-      authorId: r.author.id,
-      authorUsername: r.author.username,
-      authorDisplayName: r.author.displayName,
-      text: r.text,
+  /**
+   * Once per idempotency key. A replay answers the stored comment without asking posts, so it
+   * works while posts is down; a new comment asks (inside the transaction that holds the key,
+   * so concurrent repeats wait for it instead of asking too).
+   */
+  create(r: CreateCommentRequest, key?: string): Promise<CommentRecord> {
+    const request = { scope: r.author.id, key, operation: Subjects.comments.create, request: r };
+    return this.idempotency.run(request, async (tx) => {
+      if (!(await this.posts.exists(r.postId))) throw new MeshError(ErrorCodes.notFound, 'no such post');
+      const comment = await this.repo.insert(tx, {
+        id: randomUUID(),
+        postId: r.postId,
+        authorId: r.author.id,
+        authorUsername: r.author.username,
+        authorDisplayName: r.author.displayName,
+        text: r.text,
+      });
+      return toCommentRecord(comment);
     });
-    return toCommentRecord(comment);
   }
 
   /** No check that the post exists: an unknown post simply has no comments. */
@@ -49,11 +60,15 @@ export class CommentsService {
     return { items, nextCursor };
   }
 
-  async delete(r: DeleteCommentRequest): Promise<DeleteCommentReply> {
-    const outcome = await this.repo.deleteOwned(r.id, r.requesterId);
-    if (outcome === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such comment');
-    if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a comment');
-    return { deleted: true };
+  /** Once per idempotency key: a repeat of a delete that succeeded succeeds again (not 404). */
+  delete(r: DeleteCommentRequest, key?: string): Promise<DeleteCommentReply> {
+    const request = { scope: r.requesterId, key, operation: Subjects.comments.delete, request: r };
+    return this.idempotency.run(request, async (tx) => {
+      const outcome = await this.repo.deleteOwned(tx, r.id, r.requesterId);
+      if (outcome === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such comment');
+      if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a comment');
+      return { deleted: true } as const;
+    });
   }
 
   /** Every asked id is in the answer, 0 when it has no comments (or is no post at all). */

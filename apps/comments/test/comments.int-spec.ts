@@ -136,6 +136,29 @@ describe('comments over NATS', () => {
     });
   });
 
+  it('applies a keyed create and delete once: replays answer the first reply and write nothing', async () => {
+    const postId = await newPost();
+    const idempotencyKey = 'comments-key-1';
+    const request = { postId, author: bob, text: 'said once' };
+    const first = await client.mesh.request(Subjects.comments.create, request, { idempotencyKey });
+    expect(await client.mesh.request(Subjects.comments.create, request, { idempotencyKey })).toEqual(first);
+    expect(await rowCount(postId)).toBe(1);
+    const other = await meshFailure(
+      client.mesh.request(Subjects.comments.create, { ...request, text: 'said twice' }, { idempotencyKey }),
+    );
+    expect(other.code).toBe(ErrorCodes.idempotencyMismatch);
+
+    const del = { id: first.id, requesterId: bob.id };
+    const delKey = 'comments-delete-key-1';
+    expect(await client.mesh.request(Subjects.comments.delete, del, { idempotencyKey: delKey })).toEqual({
+      deleted: true,
+    });
+    expect(await client.mesh.request(Subjects.comments.delete, del, { idempotencyKey: delKey })).toEqual({
+      deleted: true,
+    });
+    expect(await rowCount(postId)).toBe(0);
+  });
+
   it('counts a whole page of posts in one request, 0 for posts without comments and unknown ids', async () => {
     const [busy, quiet] = [await newPost(), await newPost()];
     for (let i = 0; i < 3; i++) await comment(busy, `c${i}`, i % 2 ? alice : bob);
@@ -221,6 +244,9 @@ describe('comments over NATS', () => {
   it('with posts down: create fails fast as unavailable naming posts, while list and count still work', async () => {
     const postId = await newPost();
     const existing = await comment(postId, 'before the outage');
+    const keyed = { postId, author: alice, text: 'keyed before the outage' };
+    const idempotencyKey = 'comments-outage-key';
+    const stored = await client.mesh.request(Subjects.comments.create, keyed, { idempotencyKey });
     t.posts.kill('SIGTERM');
     expect(await t.posts.exited).toBe(0);
 
@@ -233,14 +259,16 @@ describe('comments over NATS', () => {
       service: 'posts',
     });
     expect(ms).toBeLessThan(100);
-    expect(await rowCount(postId)).toBe(1);
+    expect(await rowCount(postId)).toBe(2);
+    // A replay needs no posts: it answers from the stored key.
+    expect(await client.mesh.request(Subjects.comments.create, keyed, { idempotencyKey })).toEqual(stored);
 
     expect(await client.mesh.request(Subjects.comments.list, { postId, limit: 10 })).toEqual({
-      items: [existing],
+      items: [existing, stored],
       nextCursor: null,
     });
     expect(await client.mesh.request(Subjects.comments.count, { postIds: [postId, unknownPost] })).toEqual({
-      counts: { [postId]: 1, [unknownPost]: 0 },
+      counts: { [postId]: 2, [unknownPost]: 0 },
     });
   });
 });
