@@ -12,6 +12,7 @@ import {
   type LikeReply,
   type LikeSummaryReply,
 } from '#contracts';
+import { currentIdempotencyKey } from '#mesh';
 import { LikesService } from './likes.service.js';
 
 @Controller()
@@ -20,12 +21,12 @@ export class LikesController {
 
   @MessagePattern(Subjects.likes.like)
   like(@Payload() data: unknown): Promise<LikeReply> {
-    return this.likes.like(parseOrThrow(LikeRequest, data));
+    return this.likes.like(parseOrThrow(LikeRequest, data), currentIdempotencyKey());
   }
 
   @MessagePattern(Subjects.likes.unlike)
   unlike(@Payload() data: unknown): Promise<LikeReply> {
-    return this.likes.unlike(parseOrThrow(UnlikeRequest, data));
+    return this.likes.unlike(parseOrThrow(UnlikeRequest, data), currentIdempotencyKey());
   }
 
   @MessagePattern(Subjects.likes.list)

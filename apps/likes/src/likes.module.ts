@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { IdempotentWrites } from '#persistence';
 import { LikesController } from './likes.controller.js';
 import { LikesRepository } from './likes.repository.js';
 import { LikesService } from './likes.service.js';
@@ -15,6 +16,7 @@ export class LikesModule {
       providers: [
         { provide: DataSource, useValue: dataSource },
         { provide: PostsClient, useValue: posts },
+        IdempotentWrites.provider(),
         LikesRepository,
         LikesService,
       ],

@@ -1,10 +1,11 @@
-// The only file that queries the like table. Every query is a named (prepared) statement on
-// the pool: a like, a page of likes and a page's summary are all hot paths.
+// The only file that queries the like table. Every query is a named (prepared) statement: writes
+// on the transaction they are given (IdempotentWrites), reads on the pool; a like, a page of
+// likes and a page's summary are all hot paths.
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
-import { pgPool, qualifiedTable } from '#persistence';
+import { pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
 import type { LikeEntity } from './entities/like.entity.js';
 
 const COLUMNS = `post_id AS "postId", user_id AS "userId", username, display_name AS "displayName",
@@ -34,8 +35,8 @@ export class LikesRepository {
     this.table = qualifiedTable(dataSource, 'like');
   }
 
-  async exists(postId: string, userId: string): Promise<boolean> {
-    const r = await this.pool.query({
+  async exists(tx: WriteTransaction, postId: string, userId: string): Promise<boolean> {
+    const r = await tx.db.query({
       name: 'likes.exists',
       text: `SELECT 1 FROM ${this.table} WHERE post_id = $1 AND user_id = $2`,
       values: [postId, userId],
@@ -44,8 +45,8 @@ export class LikesRepository {
   }
 
   /** A like already there is left as it was: the primary key, not a prior read, decides. */
-  async insertIfAbsent(l: NewLike): Promise<void> {
-    await this.pool.query({
+  async insertIfAbsent(tx: WriteTransaction, l: NewLike): Promise<void> {
+    await tx.db.query({
       name: 'likes.insert',
       text: `INSERT INTO ${this.table} (post_id, user_id, username, display_name) VALUES ($1, $2, $3, $4)
         ON CONFLICT (post_id, user_id) DO NOTHING`,
@@ -53,8 +54,8 @@ export class LikesRepository {
     });
   }
 
-  async delete(postId: string, userId: string): Promise<void> {
-    await this.pool.query({
+  async delete(tx: WriteTransaction, postId: string, userId: string): Promise<void> {
+    await tx.db.query({
       name: 'likes.delete',
       text: `DELETE FROM ${this.table} WHERE post_id = $1 AND user_id = $2`,
       values: [postId, userId],

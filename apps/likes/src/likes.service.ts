@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
   encodeCursor,
+  Subjects,
   type LikePage,
   type LikeReply,
   type LikeRequest,
@@ -11,6 +12,7 @@ import {
   type ListLikesRequest,
   type UnlikeRequest,
 } from '#contracts';
+import { IdempotentWrites } from '#persistence';
 import { LikesRepository } from './likes.repository.js';
 import { toLikeRecord } from './like.mapper.js';
 import { PostsClient } from './posts.client.js';
@@ -20,28 +22,36 @@ export class LikesService {
   constructor(
     private readonly repo: LikesRepository,
     private readonly posts: PostsClient,
+    private readonly idempotency: IdempotentWrites,
   ) {}
 
   /**
-   * Idempotent. A like already there answers at once: a retried like costs no call to posts,
-   * and keeps working while posts is down. A new one needs the post to exist.
+   * Idempotent by nature, and once per idempotency key too (a replay answers from the key). A
+   * like already there answers at once: a retried like costs no call to posts, and keeps working
+   * while posts is down. A new one needs the post to exist.
    */
-  async like(r: LikeRequest): Promise<LikeReply> {
-    if (await this.repo.exists(r.postId, r.user.id)) return { liked: true };
-    await this.posts.assertPostExists(r.postId);
-    await this.repo.insertIfAbsent({
-      postId: r.postId,
-      userId: r.user.id,
-      username: r.user.username,
-      displayName: r.user.displayName,
+  like(r: LikeRequest, key?: string): Promise<LikeReply> {
+    const request = { scope: r.user.id, key, operation: Subjects.likes.like, request: r };
+    return this.idempotency.run(request, async (tx) => {
+      if (await this.repo.exists(tx, r.postId, r.user.id)) return { liked: true };
+      await this.posts.assertPostExists(r.postId);
+      await this.repo.insertIfAbsent(tx, {
+        postId: r.postId,
+        userId: r.user.id,
+        username: r.user.username,
+        displayName: r.user.displayName,
+      });
+      return { liked: true };
     });
-    return { liked: true };
   }
 
   /** Idempotent, and no post check: removing a like that is not there changes nothing. */
-  async unlike(r: UnlikeRequest): Promise<LikeReply> {
-    await this.repo.delete(r.postId, r.userId);
-    return { liked: false };
+  unlike(r: UnlikeRequest, key?: string): Promise<LikeReply> {
+    const request = { scope: r.userId, key, operation: Subjects.likes.unlike, request: r };
+    return this.idempotency.run(request, async (tx) => {
+      await this.repo.delete(tx, r.postId, r.userId);
+      return { liked: false };
+    });
   }
 
   async list(r: ListLikesRequest): Promise<LikePage> {

@@ -107,6 +107,44 @@ describe('likes over NATS', () => {
     expect((await rows(post)).map((r) => r.user_id)).toEqual([carol.id]);
   });
 
+  it('replays a keyed like or unlike from its key: the replay writes nothing', async () => {
+    const post = await newPost('keyed');
+    const likeKey = 'likes-like-key-1';
+    const unlikeKey = 'likes-unlike-key-1';
+    expect(
+      await client.mesh.request(Subjects.likes.like, { postId: post, user: bob }, { idempotencyKey: likeKey }),
+    ).toEqual({ liked: true });
+    await unlike(post, bob.id);
+    // Had the replay run again, bob's like would be back.
+    expect(
+      await client.mesh.request(Subjects.likes.like, { postId: post, user: bob }, { idempotencyKey: likeKey }),
+    ).toEqual({ liked: true });
+    expect(await rows(post)).toEqual([]);
+
+    await like(post, carol);
+    expect(
+      await client.mesh.request(
+        Subjects.likes.unlike,
+        { postId: post, userId: carol.id },
+        { idempotencyKey: unlikeKey },
+      ),
+    ).toEqual({ liked: false });
+    await like(post, carol);
+    expect(
+      await client.mesh.request(
+        Subjects.likes.unlike,
+        { postId: post, userId: carol.id },
+        { idempotencyKey: unlikeKey },
+      ),
+    ).toEqual({ liked: false });
+    expect((await rows(post)).map((r) => r.user_id)).toEqual([carol.id]);
+
+    const other = await meshFailure(
+      client.mesh.request(Subjects.likes.like, { postId: unknownPost, user: bob }, { idempotencyKey: likeKey }),
+    );
+    expect(other.code).toBe('idempotency_mismatch');
+  });
+
   it('lists likes newest first with the total count, paged with no gaps or repeats', async () => {
     const post = await newPost('popular');
     const tieLow = { id: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', username: 'tie_low', displayName: 'Tie Low' };
