@@ -11,6 +11,7 @@ import {
   type Message,
   type MessagePage,
 } from '#contracts';
+import { currentIdempotencyKey } from '#mesh';
 import { MessagingService } from './messaging.service.js';
 
 @Controller()
@@ -19,7 +20,7 @@ export class MessagingController {
 
   @MessagePattern(Subjects.messaging.send)
   send(@Payload() data: unknown): Promise<Message> {
-    return this.messaging.send(parseOrThrow(SendMessageRequest, data));
+    return this.messaging.send(parseOrThrow(SendMessageRequest, data), currentIdempotencyKey());
   }
 
   @MessagePattern(Subjects.messaging.conversation)

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { IdempotentWrites } from '#persistence';
 import { IdentityClient } from './identity.client.js';
 import { LivePublisher } from './live-publisher.js';
 import { MessagingController } from './messaging.controller.js';
@@ -17,6 +18,7 @@ export class MessagingModule {
         { provide: DataSource, useValue: dataSource },
         { provide: IdentityClient, useValue: identity },
         { provide: LivePublisher, useValue: live },
+        IdempotentWrites.provider(),
         MessagingRepository,
         MessagingService,
       ],

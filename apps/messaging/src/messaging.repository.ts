@@ -1,10 +1,11 @@
-// The only file that queries the message table. Every query is a named (prepared) statement on
-// the pool: sending, a conversation page and the conversation list are all hot paths.
+// The only file that queries the message table. Every query is a named (prepared) statement: the
+// insert on the transaction it is given (IdempotentWrites), reads on the pool; sending, a
+// conversation page and the conversation list are all hot paths.
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
-import { pgPool, qualifiedTable } from '#persistence';
+import { pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
 import type { MessageEntity } from './entities/message.entity.js';
 
 const COLUMNS = `id, from_id AS "fromId", from_username AS "fromUsername", from_display_name AS "fromDisplayName",
@@ -26,8 +27,8 @@ export class MessagingRepository {
     this.table = qualifiedTable(dataSource, 'message');
   }
 
-  async insert(m: NewMessage): Promise<MessageEntity> {
-    const r = await this.pool.query<MessageEntity>({
+  async insert(tx: WriteTransaction, m: NewMessage): Promise<MessageEntity> {
+    const r = await tx.db.query<MessageEntity>({
       name: 'messaging.insert',
       text: `INSERT INTO ${this.table}
         (id, from_id, from_username, from_display_name, to_id, to_username, to_display_name, text)

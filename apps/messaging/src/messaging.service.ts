@@ -7,6 +7,7 @@ import {
   ErrorCodes,
   MAX_CONVERSATIONS,
   MeshError,
+  Subjects,
   type ConversationList,
   type ConversationRequest,
   type ConversationsRequest,
@@ -14,6 +15,7 @@ import {
   type MessagePage,
   type SendMessageRequest,
 } from '#contracts';
+import { IdempotentWrites } from '#persistence';
 import { IdentityClient } from './identity.client.js';
 import { LivePublisher } from './live-publisher.js';
 import { toMessage } from './message.mapper.js';
@@ -30,27 +32,35 @@ export class MessagingService {
     private readonly repo: MessagingRepository,
     private readonly identity: IdentityClient,
     private readonly live: LivePublisher,
+    private readonly idempotency: IdempotentWrites,
   ) {}
 
-  /** Stores the message, then pushes it live to both sides (best-effort, after the insert). */
-  async send(r: SendMessageRequest): Promise<Message> {
+  /**
+   * Stores the message once per idempotency key, then pushes it live to both sides (best-effort,
+   * once committed). A replay answers the stored message without asking identity and without
+   * pushing it a second time.
+   */
+  async send(r: SendMessageRequest, key?: string): Promise<Message> {
     // Usernames are unique and never change: no need to ask identity to refuse this one.
     if (r.toUsername === r.from.username) throw toYourself();
-    const to = await this.identity.lookup(r.toUsername);
-    if (to.id === r.from.id) throw toYourself();
-    const stored = await this.repo.insert({
-      id: randomUUID(),
-      fromId: r.from.id,
-      fromUsername: r.from.username,
-      fromDisplayName: r.from.displayName,
-      toId: to.id,
-      toUsername: to.username,
-      toDisplayName: to.displayName,
-      text: r.text,
+    const request = { scope: r.from.id, key, operation: Subjects.messaging.send, request: r };
+    return this.idempotency.run(request, async (tx) => {
+      const to = await this.identity.lookup(r.toUsername);
+      if (to.id === r.from.id) throw toYourself();
+      const stored = await this.repo.insert(tx, {
+        id: randomUUID(),
+        fromId: r.from.id,
+        fromUsername: r.from.username,
+        fromDisplayName: r.from.displayName,
+        toId: to.id,
+        toUsername: to.username,
+        toDisplayName: to.displayName,
+        text: r.text,
+      });
+      const message = toMessage(stored);
+      tx.afterCommit(() => this.live.publishMessage(message));
+      return message;
     });
-    const message = toMessage(stored);
-    this.live.publishMessage(message);
-    return message;
   }
 
   /** Newest first. No identity call: an unknown username simply has no messages with the caller. */

@@ -244,6 +244,25 @@ describe('messaging over NATS', () => {
     expect(bobs.items[0].lastMessage).toEqual(toBob);
   });
 
+  it('sends once per idempotency key: a replay answers the same message, stores and pushes nothing', async () => {
+    const toCarol = listen(carol.id);
+    await client.nc.flush();
+    const before = await count();
+    const idempotencyKey = 'messaging-send-key-1';
+    const request = { from: bob, toUsername: 'carol_dm', text: 'only once' };
+    const first = await client.mesh.request(Subjects.messaging.send, request, { idempotencyKey });
+    expect(await toCarol.next()).toEqual(first);
+    expect(await client.mesh.request(Subjects.messaging.send, request, { idempotencyKey })).toEqual(first);
+    expect(await count()).toBe(before + 1);
+    const other = await meshFailure(
+      client.mesh.request(Subjects.messaging.send, { ...request, text: 'twice' }, { idempotencyKey }),
+    );
+    expect(other.code).toBe('idempotency_mismatch');
+    await client.nc.flush();
+    toCarol.sub.unsubscribe();
+    expect(toCarol.got).toEqual([first]);
+  });
+
   it('registers its three endpoints with the service API in queue group messaging', async () => {
     const info = await serviceInfo(client.nc, 'messaging');
     expect(info.name).toBe('messaging');
@@ -268,6 +287,8 @@ describe('messaging over NATS', () => {
 
   // Last: it stops identity for good.
   it('with identity down: a send fails fast naming identity; reading conversations still works', async () => {
+    const keyed = { from: alice, toUsername: 'bob_dm', text: 'sent before the outage' };
+    const stored = await client.mesh.request(Subjects.messaging.send, keyed, { idempotencyKey: 'outage-key' });
     const before = await conversation(alice.id, 'bob_dm', 100);
     identity.kill('SIGTERM');
     expect(await identity.exited).toBe(0);
@@ -281,6 +302,8 @@ describe('messaging over NATS', () => {
       service: 'identity',
     });
     expect(elapsed).toBeLessThan(100);
+    // A replay needs no identity: it answers from the stored key.
+    expect(await client.mesh.request(Subjects.messaging.send, keyed, { idempotencyKey: 'outage-key' })).toEqual(stored);
     // Sending to yourself needs no identity to be refused.
     expect(await meshFailure(send(alice, 'alice_dm', 'me'))).toEqual(
       invalid([{ field: 'to', message: 'you cannot send a message to yourself' }]),
