@@ -1,7 +1,7 @@
 // Starts one comments replica: database first (retrying while PostgreSQL is down), then its
 // own NATS connection for asking posts, then the mesh.
 import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, MeshClient, type RunningService } from '#mesh';
+import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
 import type { CommentsConfig } from './comments.config.js';
 import { createCommentsDataSource } from './comments.data-source.js';
 import { CommentsModule } from './comments.module.js';
@@ -19,7 +19,7 @@ export async function startComments(c: CommentsConfig, o: { handleSignals?: bool
     dataSource,
     clientConnection: 'comments-client',
     module: (nc) => {
-      const mesh = new MeshClient(nc!, { defaultTimeoutMs: c.POSTS_TIMEOUT_MS });
+      const mesh = serviceMeshClient(nc!, c.POSTS_TIMEOUT_MS);
       return CommentsModule.register({ dataSource, mesh, postsTimeoutMs: c.POSTS_TIMEOUT_MS });
     },
     handleSignals: o.handleSignals,

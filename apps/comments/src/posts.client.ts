@@ -12,7 +12,7 @@ export class PostsClient {
   /** False for an unknown post; throws `unavailable` naming posts when posts cannot answer. */
   async exists(postId: string): Promise<boolean> {
     try {
-      await this.mesh.request(Subjects.posts.get, { id: postId }, { timeoutMs: this.timeoutMs });
+      await this.mesh.request(Subjects.posts.get, { id: postId }, { timeoutMs: this.timeoutMs, retryOnTimeout: true });
       return true;
     } catch (err) {
       if (err instanceof MeshError && err.code === ErrorCodes.notFound) return false;

@@ -27,22 +27,23 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   const tokens = new TokenVerifier(loadPublicKey({ file: c.JWT_PUBLIC_KEY_FILE, pem: c.JWT_PUBLIC_KEY }));
   const metrics = new EdgeMetrics();
   const nc = await connectNats({ url: c.NATS_URL, name: 'edge', pingIntervalMs: c.NATS_PING_INTERVAL_MS });
-  const mesh = new MeshClient(nc, {
-    defaultTimeoutMs: c.READ_TIMEOUT_MS,
-    onOutcome: (subject, outcome, ms) => metrics.nats(subject, outcome, ms),
-  });
-
   const replicas = new ReplicaDirectory(nc, {
     intervalMs: c.REPLICA_PING_INTERVAL_MS,
     freshMs: c.REPLICA_FRESH_MS,
   }).start();
+  const mesh = new MeshClient(nc, {
+    defaultTimeoutMs: c.READ_TIMEOUT_MS,
+    onOutcome: (subject, outcome, ms) => metrics.nats(subject, outcome, ms),
+    replicas,
+    onRetry: (subject) => metrics.retry(subject, 'timeout'),
+  });
 
   const adapter = new FastifyAdapter({
     bodyLimit: c.JSON_BODY_LIMIT_BYTES,
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
   });
-  const deps = { config: c, nc, mesh, replicas, tokens, metrics };
+  const deps = { config: c, nc, mesh, tokens, metrics };
   const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), adapter, {
     logger: new PinoNestLogger(logger),
   });

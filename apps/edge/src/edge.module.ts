@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { MeshClient, ReplicaDirectory } from '#mesh';
+import { MeshClient } from '#mesh';
 import { AuthController } from './auth/auth.controller.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { EDGE_CONFIG, type EdgeConfig } from './edge.config.js';
@@ -23,7 +23,6 @@ export interface EdgeDeps {
   config: EdgeConfig;
   nc: NatsConnection;
   mesh: MeshClient;
-  replicas: ReplicaDirectory;
   tokens: TokenVerifier;
   metrics: EdgeMetrics;
 }
@@ -48,7 +47,6 @@ export class EdgeModule {
       providers: [
         { provide: EDGE_CONFIG, useValue: d.config },
         { provide: MeshClient, useValue: d.mesh },
-        { provide: ReplicaDirectory, useValue: d.replicas },
         { provide: TokenVerifier, useValue: d.tokens },
         { provide: EdgeMetrics, useValue: d.metrics },
         { provide: NatsStatus, useValue: new NatsStatus(d.nc) },

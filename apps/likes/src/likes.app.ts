@@ -1,7 +1,7 @@
 // Starts one likes replica: database first (retrying while PostgreSQL is down), then its own
 // NATS connection for asking posts, then the mesh.
 import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, MeshClient, type RunningService } from '#mesh';
+import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
 import type { LikesConfig } from './likes.config.js';
 import { createLikesDataSource } from './likes.data-source.js';
 import { LikesModule } from './likes.module.js';
@@ -20,7 +20,7 @@ export async function startLikes(c: LikesConfig, o: { handleSignals?: boolean } 
     dataSource,
     clientConnection: 'likes-client',
     module: (nc) => {
-      const posts = new PostsClient(new MeshClient(nc!, { defaultTimeoutMs: c.POSTS_TIMEOUT_MS }), c.POSTS_TIMEOUT_MS);
+      const posts = new PostsClient(serviceMeshClient(nc!, c.POSTS_TIMEOUT_MS), c.POSTS_TIMEOUT_MS);
       return LikesModule.register(dataSource, posts);
     },
     handleSignals: o.handleSignals,

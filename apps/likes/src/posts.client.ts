@@ -13,7 +13,7 @@ export class PostsClient {
   /** Throws not_found for a missing post, and unavailable naming posts when it cannot tell. */
   async assertPostExists(postId: string): Promise<void> {
     try {
-      await this.mesh.request(Subjects.posts.get, { id: postId }, { timeoutMs: this.timeoutMs });
+      await this.mesh.request(Subjects.posts.get, { id: postId }, { timeoutMs: this.timeoutMs, retryOnTimeout: true });
     } catch (err) {
       if (err instanceof MeshError && err.code === ErrorCodes.notFound)
         throw new MeshError(ErrorCodes.notFound, 'no such post');

@@ -13,7 +13,11 @@ export class IdentityClient {
   /** Throws not_found for an unknown username, and unavailable naming identity when it cannot tell. */
   async lookup(username: string): Promise<UserDto> {
     try {
-      return await this.mesh.request(Subjects.identity.lookupUser, { username }, { timeoutMs: this.timeoutMs });
+      return await this.mesh.request(
+        Subjects.identity.lookupUser,
+        { username },
+        { timeoutMs: this.timeoutMs, retryOnTimeout: true },
+      );
     } catch (err) {
       if (err instanceof MeshError && err.code === ErrorCodes.notFound)
         throw new MeshError(ErrorCodes.notFound, 'no such user');

@@ -1,7 +1,7 @@
 // Starts one messaging replica: database first (retrying while PostgreSQL is down), then its own
 // NATS connection for asking identity and publishing live deliveries, then the mesh.
 import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, MeshClient, type RunningService } from '#mesh';
+import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
 import { IdentityClient } from './identity.client.js';
 import { LivePublisher } from './live-publisher.js';
 import type { MessagingConfig } from './messaging.config.js';
@@ -21,10 +21,7 @@ export async function startMessaging(c: MessagingConfig, o: { handleSignals?: bo
     dataSource,
     clientConnection: 'messaging-client',
     module: (nc) => {
-      const identity = new IdentityClient(
-        new MeshClient(nc!, { defaultTimeoutMs: c.IDENTITY_TIMEOUT_MS }),
-        c.IDENTITY_TIMEOUT_MS,
-      );
+      const identity = new IdentityClient(serviceMeshClient(nc!, c.IDENTITY_TIMEOUT_MS), c.IDENTITY_TIMEOUT_MS);
       return MessagingModule.register(dataSource, identity, new LivePublisher(nc!, logger));
     },
     handleSignals: o.handleSignals,

@@ -13,6 +13,7 @@ import {
   type RequestSubject,
 } from '#contracts';
 import { requestContext } from './request-context.js';
+import { ReplicaDirectory } from './replica-directory.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { directSubject, type ReplyPacket } from './wire.js';
 
@@ -23,13 +24,33 @@ export interface MeshClientOptions {
   defaultTimeoutMs: number;
   /** Called once per request, for metrics. */
   onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number) => void;
+  /** Which replicas answered lately, for `retryOnTimeout` (without it, the queue group is asked again). */
+  replicas?: ReplicaDirectory;
+  /** Called when a timed-out request is asked again of the live replicas. */
+  onRetry?: (subject: string) => void;
 }
+
+/** At most this many live replicas are asked at once by a retry. */
+const RETRY_FAN_OUT = 3;
+
+const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
+const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
+
+/** A direct try's outcome: an answer (even a domain error) settles the retry; a transport failure does not. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface RequestOptions {
   timeoutMs?: number;
   requestId?: string;
   /** Sent as MeshHeaders.idempotencyKey: the same key on a retry makes the write apply once. */
   idempotencyKey?: string;
+  /**
+   * When the deadline passes, ask once more, at once, every replica heard from lately (up to
+   * three), each on its own direct subject; the first answer wins. The queue group alone could
+   * hand the retry to the same frozen replica. Only for requests that are safe to repeat: reads,
+   * and writes with an idempotency key.
+   */
+  retryOnTimeout?: boolean;
 }
 
 export class MeshClient {
@@ -46,8 +67,19 @@ export class MeshClient {
     return this.nc;
   }
 
-  request<K extends RequestSubject>(subject: K, data: RequestOf<K>, opts: RequestOptions = {}): Promise<ReplyOf<K>> {
-    return this.send(subject, subject, data, opts);
+  async request<K extends RequestSubject>(
+    subject: K,
+    data: RequestOf<K>,
+    opts: RequestOptions = {},
+  ): Promise<ReplyOf<K>> {
+    if (!opts.retryOnTimeout) return this.send(subject, subject, data, opts);
+    try {
+      return await this.send(subject, subject, data, opts);
+    } catch (err) {
+      if (!isTimeout(err)) throw err;
+      this.options.onRetry?.(subject);
+      return this.onLiveReplicas(subject, data, opts, err);
+    }
   }
 
   /** The same request, to one replica by its id (see directSubject), bypassing the queue group. */
@@ -58,6 +90,40 @@ export class MeshClient {
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
     return this.send(subject, directSubject(subject, replicaId), data, opts);
+  }
+
+  private async onLiveReplicas<K extends RequestSubject>(
+    subject: K,
+    data: RequestOf<K>,
+    opts: RequestOptions,
+    firstError: unknown,
+  ): Promise<ReplyOf<K>> {
+    const service = ownerOf(subject);
+    const replicas = this.options.replicas;
+    // Without a directory (or with no replica heard from lately) the queue group is asked again.
+    const ids = replicas?.alive(service, RETRY_FAN_OUT) ?? [];
+    if (!replicas || ids.length === 0) return this.send(subject, subject, data, opts);
+    const tries = ids.map((id) =>
+      this.requestReplica(subject, id, data, opts).then(
+        (value): Settled<ReplyOf<K>> => ({ ok: true, value }),
+        (error: unknown): Settled<ReplyOf<K>> => {
+          if (error instanceof MeshError && error.code === ErrorCodes.noResponders) replicas.forget(service, id);
+          // Transport failures leave the others to answer; a domain error is the answer.
+          if (isTransport(error)) throw error;
+          return { ok: false, error };
+        },
+      ),
+    );
+    let settled: Settled<ReplyOf<K>>;
+    try {
+      settled = await Promise.any(tries);
+    } catch (err) {
+      // No replica answered: the deadline (rather than a vanished replica) explains it.
+      const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [];
+      throw errors.find(isTimeout) ?? firstError;
+    }
+    if (settled.ok) return settled.value;
+    throw settled.error;
   }
 
   private async send<K extends RequestSubject>(
@@ -133,4 +199,15 @@ export function asDependencyFailure(err: unknown, message: string): unknown {
     return new MeshError(ErrorCodes.unavailable, message, undefined, err.service);
   }
   return err;
+}
+
+/**
+ * The client a service asks other services with: its reads, marked `retryOnTimeout`, are asked
+ * again of the live replicas when one replica does not answer in time, as the edge's are.
+ */
+export function serviceMeshClient(nc: NatsConnection, defaultTimeoutMs: number): MeshClient {
+  return new MeshClient(nc, {
+    defaultTimeoutMs,
+    replicas: new ReplicaDirectory(nc, { intervalMs: 1000, freshMs: 2500 }).start(),
+  });
 }

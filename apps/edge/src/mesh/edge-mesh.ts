@@ -1,9 +1,9 @@
 // How the edge calls services. Every call has a deadline (reads short, writes longer) and runs
 // behind one circuit breaker per service (cockatiel):
 // - A read that times out is asked once more, at once, of the replicas heard from lately, each
-//   on its own direct subject and all at the same time; the first answer wins. A replica that
-//   was killed or frozen mid-request so costs one read deadline, not an error: the queue group
-//   alone could hand the retry to the same frozen replica.
+//   on its own direct subject and all at the same time; the first answer wins (MeshClient's
+//   retryOnTimeout). A replica killed or frozen mid-request so costs one read deadline, not an
+//   error: the queue group alone could hand the retry to the same frozen replica.
 // - A write is retried the same way when it timed out, but only with an idempotency key (the
 //   service stores the key with the write, so two tries apply once); a write that found no
 //   responder never reached anyone and is tried once more after a short pause.
@@ -21,22 +21,17 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { ErrorCodes, MeshError, ownerOf, type ReplyOf, type RequestOf, type RequestSubject } from '#contracts';
-import { MeshClient, ReplicaDirectory } from '#mesh';
+import { MeshClient } from '#mesh';
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 
 /** Consecutive calls failed for want of a replica that open a service's breaker. */
 const OPEN_AFTER = 3;
-/** At most this many replicas are asked at once by a retry. */
-const RETRY_FAN_OUT = 3;
 /** Pause before a write that found no responder is tried again (a replica may be restarting). */
 const NO_RESPONDERS_PAUSE_MS = 50;
 
 const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
 const isNoResponders = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.noResponders;
-
-/** A direct try's outcome: an answer (even a domain error) settles the retry; a transport failure does not. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 @Injectable()
 export class EdgeMesh {
@@ -46,7 +41,6 @@ export class EdgeMesh {
 
   constructor(
     @Inject(MeshClient) private readonly client: MeshClient,
-    @Inject(ReplicaDirectory) private readonly replicas: ReplicaDirectory,
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
     @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
   ) {}
@@ -87,15 +81,8 @@ export class EdgeMesh {
     }
   }
 
-  private async readOnce<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    const timeoutMs = this.config.READ_TIMEOUT_MS;
-    try {
-      return await this.client.request(subject, data, { timeoutMs });
-    } catch (err) {
-      if (!isTimeout(err)) throw err;
-      this.metrics.retry(subject, 'timeout');
-      return this.onLiveReplicas(subject, data, { timeoutMs }, err);
-    }
+  private readOnce<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
+    return this.client.request(subject, data, { timeoutMs: this.config.READ_TIMEOUT_MS, retryOnTimeout: true });
   }
 
   private async writeOnce<K extends RequestSubject>(
@@ -103,58 +90,17 @@ export class EdgeMesh {
     data: RequestOf<K>,
     idempotencyKey: string | undefined,
   ): Promise<ReplyOf<K>> {
-    const opts = { timeoutMs: this.config.WRITE_TIMEOUT_MS, idempotencyKey };
+    // A write that timed out may have been applied: only its key makes another try safe.
+    const opts = { timeoutMs: this.config.WRITE_TIMEOUT_MS, idempotencyKey, retryOnTimeout: !!idempotencyKey };
     try {
       return await this.client.request(subject, data, opts);
     } catch (err) {
-      if (isNoResponders(err)) {
-        // Nobody received it: trying again cannot apply it twice, key or not.
-        this.metrics.retry(subject, 'no-responders');
-        await new Promise((r) => setTimeout(r, NO_RESPONDERS_PAUSE_MS));
-        return this.client.request(subject, data, opts);
-      }
-      // A write that timed out may have been applied: only its key makes another try safe.
-      if (!isTimeout(err) || idempotencyKey === undefined) throw err;
-      this.metrics.retry(subject, 'timeout');
-      return this.onLiveReplicas(subject, data, opts, err);
+      if (!isNoResponders(err)) throw err;
+      // Nobody received it: trying again cannot apply it twice, key or not.
+      this.metrics.retry(subject, 'no-responders');
+      await new Promise((r) => setTimeout(r, NO_RESPONDERS_PAUSE_MS));
+      return this.client.request(subject, data, opts);
     }
-  }
-
-  /**
-   * The retry: the same request to each replica heard from lately, on its own subject, at once;
-   * the first answer wins (a domain error is an answer too). With no replica known, the queue
-   * group is asked again.
-   */
-  private async onLiveReplicas<K extends RequestSubject>(
-    subject: K,
-    data: RequestOf<K>,
-    opts: { timeoutMs: number; idempotencyKey?: string },
-    firstError: unknown,
-  ): Promise<ReplyOf<K>> {
-    const service = ownerOf(subject);
-    const ids = this.replicas.alive(service, RETRY_FAN_OUT);
-    if (ids.length === 0) return this.client.request(subject, data, opts);
-    const tries = ids.map((id) =>
-      this.client.requestReplica(subject, id, data, opts).then(
-        (value): Settled<ReplyOf<K>> => ({ ok: true, value }),
-        (error: unknown): Settled<ReplyOf<K>> | Promise<never> => {
-          if (isNoResponders(error)) this.replicas.forget(service, id);
-          // Transport failures leave the others to answer; a domain error is the answer.
-          if (error instanceof MeshError && error.isUnavailability) return Promise.reject(error);
-          return { ok: false, error };
-        },
-      ),
-    );
-    let settled: Settled<ReplyOf<K>>;
-    try {
-      settled = await Promise.any(tries);
-    } catch (err) {
-      // Every replica failed to answer: the timeout (rather than a vanished replica) explains it.
-      const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [];
-      throw errors.find(isTimeout) ?? firstError;
-    }
-    if (settled.ok) return settled.value;
-    throw settled.error;
   }
 
   private async guarded<T>(subject: string, fn: () => Promise<T>): Promise<T> {
