@@ -1,7 +1,7 @@
 // A private nats-server per test file: real NATS, but nobody else's replicas on its subjects
 // (a developer's running mesh, or another test file's), so tests cannot steal each other's work.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -11,15 +11,47 @@ export interface NatsServerHandle {
   url: string;
   port: number;
   pid: number;
+  /** The HTTP monitoring endpoint (`/connz`, `/varz`), when started with `monitor: true`. */
+  monitorUrl?: string;
   stop: () => Promise<void>;
 }
 
+/**
+ * The server's pings to its clients, as the repository's nats-server.conf sets them: a client
+ * that leaves `max` pings in a row unanswered is dropped after about interval × (max + 1)
+ * instead of nats-server's default 2 min × 2 — if the server pings it at all, which it does
+ * not while it is delivering messages to it (a frozen replica still sent requests). Only a
+ * config file sets them; nats-server has no flag for either.
+ */
+export const NATS_SERVER_PING = { interval: '5s', max: 2 };
+
 export async function startNatsServer(
-  o: { jetstream?: boolean; args?: string[]; /** Reuse a port (a restart); default a free one. */ port?: number } = {},
+  o: {
+    jetstream?: boolean;
+    args?: string[];
+    /** Reuse a port (a restart); default a free one. */
+    port?: number;
+    ping?: { interval: string; max: number };
+    /** Also serve the HTTP monitoring endpoint (/connz, /varz) on a free port. */
+    monitor?: boolean;
+  } = {},
 ): Promise<NatsServerHandle> {
   const port = o.port ?? (await freePort());
   const storeDir = mkdtempSync(join(tmpdir(), 'failsoft-nats-'));
+  const ping = o.ping ?? NATS_SERVER_PING;
+  const monitorPort = o.monitor ? await freePort() : undefined;
+  const configFile = join(storeDir, 'nats-server.conf');
+  writeFileSync(
+    configFile,
+    [
+      `ping_interval: "${ping.interval}"`,
+      `ping_max: ${ping.max}`,
+      ...(monitorPort !== undefined ? [`http: "127.0.0.1:${monitorPort}"`] : []),
+    ].join('\n') + '\n',
+  );
   const args = [
+    '-c',
+    configFile,
     '-a',
     '127.0.0.1',
     '-p',
@@ -50,6 +82,7 @@ export async function startNatsServer(
     url,
     port,
     pid: child.pid!,
+    monitorUrl: monitorPort !== undefined ? `http://127.0.0.1:${monitorPort}` : undefined,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);

@@ -23,8 +23,10 @@ export interface TestMesh {
 export async function startTestMesh(o: {
   replicas: Record<string, number>;
   env?: Record<string, string>;
+  /** Options of the private nats-server (e.g. `monitor: true` for its /connz). */
+  nats?: Parameters<typeof startNatsServer>[0];
 }): Promise<TestMesh> {
-  const nats = await startNatsServer();
+  const nats = await startNatsServer(o.nats);
   const keys = tempKeys();
   const schemas = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'].map(
     (s) => [s, freshSchema(s)] as const,

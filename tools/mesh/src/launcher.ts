@@ -149,5 +149,11 @@ async function ensureNats(c: LauncherConfig, repoRoot: string, logger: Logger): 
     );
   }
   logger.info({ url: c.NATS_URL }, 'no NATS answers: starting nats-server');
-  return startOwnNats({ bin, port, storeDir: c.MESH_NATS_STORE_DIR ?? join(repoRoot, '.mesh', 'nats'), logger });
+  return startOwnNats({
+    bin,
+    port,
+    storeDir: c.MESH_NATS_STORE_DIR ?? join(repoRoot, '.mesh', 'nats'),
+    configFile: join(repoRoot, 'nats-server.conf'),
+    logger,
+  });
 }

@@ -1,7 +1,7 @@
 // NATS for `mesh up`: use the one at NATS_URL; if none answers and the URL is on this machine,
 // start nats-server as a child (JetStream on, data in a local folder) and stop it on exit.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -61,12 +61,17 @@ export async function startOwnNats(o: {
   bin: string;
   port: number;
   storeDir: string;
+  /** The repository's nats-server.conf (server ping settings no flag can set), if present. */
+  configFile?: string;
   logger: Logger;
 }): Promise<OwnedNats> {
   mkdirSync(o.storeDir, { recursive: true });
+  const config = o.configFile !== undefined && existsSync(o.configFile) ? ['-c', o.configFile] : [];
+  if (config.length === 0) o.logger.warn({ configFile: o.configFile }, 'no nats-server.conf: server ping defaults');
+  const args = [...config, '-a', '127.0.0.1', '-p', String(o.port), '-js', '-sd', o.storeDir];
   // detached: its own process group, so a Ctrl-C in the terminal does not stop NATS under
   // replicas that are still draining; the launcher stops it last.
-  const child = spawn(o.bin, ['-a', '127.0.0.1', '-p', String(o.port), '-js', '-sd', o.storeDir], {
+  const child = spawn(o.bin, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
@@ -88,7 +93,7 @@ export async function startOwnNats(o: {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  o.logger.info({ natsPid: child.pid, url, storeDir: o.storeDir }, 'started nats-server');
+  o.logger.info({ natsPid: child.pid, url, storeDir: o.storeDir, configFile: config[1] }, 'started nats-server');
   return {
     pid: child.pid!,
     stop: async () => {
