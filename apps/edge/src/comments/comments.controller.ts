@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/token-verifier.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
+import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
 
 @ApiTags('comments')
@@ -18,6 +19,7 @@ export class CommentsController {
   @UseGuards(AuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Comment on a post (404 if the post does not exist)' })
+  @ApiIdempotencyKey()
   @ApiBody({ schema: ref('CreateCommentBody') })
   @ApiResponse({ status: 201, schema: ref('Comment') })
   @Problems(400, 401, 404, 503)
@@ -25,9 +27,10 @@ export class CommentsController {
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(IdParam)) p: IdParam,
     @Body(new ZodPipe(CreateCommentBody)) body: CreateCommentBody,
+    @IdempotencyKey() idempotencyKey: string,
   ): Promise<CommentRecord> {
     const author = { id: user.id, username: user.username, displayName: user.displayName };
-    return this.mesh.write(Subjects.comments.create, { postId: p.id, author, text: body.text });
+    return this.mesh.write(Subjects.comments.create, { postId: p.id, author, text: body.text }, { idempotencyKey });
   }
 
   @Get('posts/:id/comments')
@@ -47,10 +50,15 @@ export class CommentsController {
   @HttpCode(204)
   @UseGuards(AuthGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Delete a comment (its author only)' })
+  @ApiOperation({ summary: 'Delete a comment (its author only); a replay with the same key is 204 again' })
+  @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
   @Problems(400, 401, 403, 404, 503)
-  async remove(@CurrentUser() user: AuthUser, @Param(new ZodPipe(IdParam)) p: IdParam): Promise<void> {
-    await this.mesh.write(Subjects.comments.delete, { id: p.id, requesterId: user.id });
+  async remove(
+    @CurrentUser() user: AuthUser,
+    @Param(new ZodPipe(IdParam)) p: IdParam,
+    @IdempotencyKey() idempotencyKey: string,
+  ): Promise<void> {
+    await this.mesh.write(Subjects.comments.delete, { id: p.id, requesterId: user.id }, { idempotencyKey });
   }
 }

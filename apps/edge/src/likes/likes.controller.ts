@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/token-verifier.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
+import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
 
 @ApiTags('likes')
@@ -18,11 +19,16 @@ export class LikesController {
   @UseGuards(AuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Like a post; idempotent (twice is one like); 404 if no such post' })
+  @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
   @Problems(400, 401, 404, 503)
-  async like(@CurrentUser() user: AuthUser, @Param(new ZodPipe(IdParam)) p: IdParam): Promise<void> {
+  async like(
+    @CurrentUser() user: AuthUser,
+    @Param(new ZodPipe(IdParam)) p: IdParam,
+    @IdempotencyKey() idempotencyKey: string,
+  ): Promise<void> {
     const me = { id: user.id, username: user.username, displayName: user.displayName };
-    await this.mesh.write(Subjects.likes.like, { postId: p.id, user: me });
+    await this.mesh.write(Subjects.likes.like, { postId: p.id, user: me }, { idempotencyKey });
   }
 
   @Delete('like')
@@ -30,10 +36,15 @@ export class LikesController {
   @UseGuards(AuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Unlike a post; idempotent' })
+  @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
   @Problems(400, 401, 503)
-  async unlike(@CurrentUser() user: AuthUser, @Param(new ZodPipe(IdParam)) p: IdParam): Promise<void> {
-    await this.mesh.write(Subjects.likes.unlike, { postId: p.id, userId: user.id });
+  async unlike(
+    @CurrentUser() user: AuthUser,
+    @Param(new ZodPipe(IdParam)) p: IdParam,
+    @IdempotencyKey() idempotencyKey: string,
+  ): Promise<void> {
+    await this.mesh.write(Subjects.likes.unlike, { postId: p.id, userId: user.id }, { idempotencyKey });
   }
 
   @Get('likes')

@@ -1,6 +1,7 @@
-// An upload, end to end: bytes into the bucket, then media judges and registers them. Whatever
-// fails after the bytes landed, the upload object is removed (media removes it too once it has
-// read it; removing twice is harmless).
+// An upload, end to end: bytes into the bucket, then media judges and registers them. The upload
+// object is this request's: whatever the answer (a new media, a replay of an earlier one with the
+// same Idempotency-Key, a refusal, a failure), it is removed once media's answer is in. Media
+// leaves it alone, because the edge's own retry of the request after a timeout must find it.
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, MeshError, Subjects, type Media } from '#contracts';
@@ -19,7 +20,7 @@ export class MediaUploader {
     @Inject(MediaBucket) private readonly bucket: MediaBucket,
   ) {}
 
-  async upload(req: FastifyRequest, ownerId: string): Promise<Media> {
+  async upload(req: FastifyRequest, ownerId: string, idempotencyKey: string): Promise<Media> {
     if (!req.isMultipart()) throw notMultipart();
     const part = await req.file();
     if (!part) throw notMultipart();
@@ -29,10 +30,9 @@ export class MediaUploader {
     }
     const objectName = await this.bucket.upload(part.file);
     try {
-      return await this.mesh.write(Subjects.media.register, { objectName, ownerId });
-    } catch (err) {
+      return await this.mesh.write(Subjects.media.register, { objectName, ownerId }, { idempotencyKey });
+    } finally {
       await this.bucket.remove(objectName).catch(() => undefined);
-      throw err;
     }
   }
 }

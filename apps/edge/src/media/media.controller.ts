@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Media } from '#contracts';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
+import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
@@ -31,11 +32,19 @@ export class MediaController {
   @ApiBody({
     schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
   })
-  @ApiOperation({ summary: 'Upload an image (JPEG, PNG, WebP, GIF; ≤ 10 MiB; ≤ 40 megapixels)' })
+  @ApiOperation({
+    summary:
+      'Upload an image (JPEG, PNG, WebP, GIF; ≤ 10 MiB; ≤ 40 megapixels); the same bytes again with the same key answer the first media',
+  })
+  @ApiIdempotencyKey()
   @ApiResponse({ status: 201, schema: ref('Media') })
   @Problems(400, 401, 413, 415, 503)
-  upload(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest): Promise<Media> {
-    return this.uploader.upload(req, user.id);
+  upload(
+    @CurrentUser() user: AuthUser,
+    @Req() req: FastifyRequest,
+    @IdempotencyKey() idempotencyKey: string,
+  ): Promise<Media> {
+    return this.uploader.upload(req, user.id, idempotencyKey);
   }
 
   @Get(':id')

@@ -12,6 +12,7 @@ import {
 } from '#contracts';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
+import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems } from '../openapi/openapi-refs.js';
@@ -28,11 +29,20 @@ export class MessagingController {
   @Post('messages')
   @HttpCode(201)
   @ApiOperation({ summary: 'Send a direct message (404 if `to` is no user; 400 to yourself)' })
+  @ApiIdempotencyKey()
   @ApiBody({ schema: z.toJSONSchema(SendMessageBody) as object })
   @ApiResponse({ status: 201, description: 'the Message, also pushed to both sides’ /events streams' })
   @Problems(400, 401, 404, 503)
-  send(@CurrentUser() user: AuthUser, @Body(new ZodPipe(SendMessageBody)) body: SendMessageBody): Promise<Message> {
-    return this.mesh.write(Subjects.messaging.send, { from: summary(user), toUsername: body.to, text: body.text });
+  send(
+    @CurrentUser() user: AuthUser,
+    @Body(new ZodPipe(SendMessageBody)) body: SendMessageBody,
+    @IdempotencyKey() idempotencyKey: string,
+  ): Promise<Message> {
+    return this.mesh.write(
+      Subjects.messaging.send,
+      { from: summary(user), toUsername: body.to, text: body.text },
+      { idempotencyKey },
+    );
   }
 
   @Get('messages/:username')

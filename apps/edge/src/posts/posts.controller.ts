@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } 
 import { CreatePostBody, ErrorCodes, ListPostsQuery, MeshError, Subjects, type Media } from '#contracts';
 import { AuthGuard, CurrentUser, OptionalAuthGuard, Viewer } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
+import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
@@ -23,18 +24,25 @@ export class PostsController {
   @UseGuards(AuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Write a post' })
+  @ApiIdempotencyKey()
   @ApiBody({ schema: ref('CreatePostBody') })
   @ApiResponse({ status: 201, schema: ref('Post') })
   @Problems(400, 401, 503)
   async create(
     @CurrentUser() user: AuthUser,
     @Body(new ZodPipe(CreatePostBody)) body: CreatePostBody,
+    @IdempotencyKey() idempotencyKey: string,
   ): Promise<PostView> {
     const mediaIds = body.mediaIds ?? [];
     const media = await this.ownUploads(user, mediaIds);
     const author = { id: user.id, username: user.username, displayName: user.displayName };
-    const post = await this.mesh.write(Subjects.posts.create, { author, text: body.text, mediaIds });
-    // A post written a moment ago has no likes or comments: nothing to ask.
+    const post = await this.mesh.write(
+      Subjects.posts.create,
+      { author, text: body.text, mediaIds },
+      { idempotencyKey },
+    );
+    // A post written a moment ago has no likes or comments: nothing to ask. (A replay answers the
+    // same: the first answer, as the first request got it.)
     return this.stitcher.view(post, {
       likes: { [post.id]: { count: 0, likedByMe: false } },
       comments: { [post.id]: 0 },
@@ -90,11 +98,16 @@ export class PostsController {
   @HttpCode(204)
   @UseGuards(AuthGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Delete a post (its author only)' })
+  @ApiOperation({ summary: 'Delete a post (its author only); a replay with the same key is 204 again' })
+  @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
   @Problems(400, 401, 403, 404, 503)
-  async remove(@CurrentUser() user: AuthUser, @Param(new ZodPipe(IdParam)) p: IdParam): Promise<void> {
-    await this.mesh.write(Subjects.posts.delete, { id: p.id, requesterId: user.id });
+  async remove(
+    @CurrentUser() user: AuthUser,
+    @Param(new ZodPipe(IdParam)) p: IdParam,
+    @IdempotencyKey() idempotencyKey: string,
+  ): Promise<void> {
+    await this.mesh.write(Subjects.posts.delete, { id: p.id, requesterId: user.id }, { idempotencyKey });
   }
 
   /** Attached media must be the caller's own uploads: media vouches for them (503 if it cannot). */
