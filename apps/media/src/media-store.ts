@@ -51,6 +51,15 @@ export class MediaStore {
     return new MediaStore(os);
   }
 
+  /**
+   * An object's size and digest (`SHA-256=…`, computed by the store as the bytes went in), read
+   * from its metadata without opening it; null when there is no such object.
+   */
+  async describe(name: string): Promise<{ size: number; digest: string } | null> {
+    const info = await this.os.info(name);
+    return info && !info.deleted ? { size: info.size, digest: info.digest } : null;
+  }
+
   /** Null when there is no such object. */
   async read(name: string): Promise<ObjectReader | null> {
     const r = await this.os.get(name);

@@ -11,6 +11,7 @@ import {
   type ResolveMediaReply,
   type StoredMedia,
 } from '#contracts';
+import { currentIdempotencyKey } from '#mesh';
 import { MediaService } from './media.service.js';
 
 @Controller()
@@ -19,7 +20,7 @@ export class MediaController {
 
   @MessagePattern(Subjects.media.register)
   register(@Payload() data: unknown): Promise<Media> {
-    return this.media.register(parseOrThrow(RegisterMediaRequest, data));
+    return this.media.register(parseOrThrow(RegisterMediaRequest, data), currentIdempotencyKey());
   }
 
   @MessagePattern(Subjects.media.get)

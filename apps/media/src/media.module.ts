@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { IdempotentWrites } from '#persistence';
 import type { ImageLimits } from './image-processor.js';
 import { MediaController } from './media.controller.js';
 import { MediaRepository } from './media.repository.js';
@@ -17,6 +18,7 @@ export class MediaModule {
         { provide: DataSource, useValue: dataSource },
         { provide: MediaStore, useValue: store },
         { provide: IMAGE_LIMITS, useValue: limits },
+        IdempotentWrites.provider(),
         MediaRepository,
         MediaService,
       ],

@@ -1,8 +1,9 @@
-// The only file that queries the media table.
+// The only file that queries the media table. The insert runs on the transaction it is given
+// (IdempotentWrites), reads on the pool.
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import { pgPool, qualifiedTable } from '#persistence';
+import { pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
 import type { MediaEntity } from './entities/media.entity.js';
 
 const COLUMNS = `id, owner_id AS "ownerId", content_type AS "contentType", width, height, bytes, etag,
@@ -21,8 +22,8 @@ export class MediaRepository {
     this.table = qualifiedTable(dataSource, 'media');
   }
 
-  async insert(m: NewMedia): Promise<void> {
-    await this.pool.query({
+  async insert(tx: WriteTransaction, m: NewMedia): Promise<void> {
+    await tx.db.query({
       name: 'media.insert',
       text: `INSERT INTO ${this.table}
         (id, owner_id, content_type, width, height, bytes, etag, thumb_content_type, thumb_bytes, thumb_etag)

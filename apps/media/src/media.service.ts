@@ -6,6 +6,7 @@ import {
   MEDIA_MAX_UPLOAD_BYTES,
   MediaObjects,
   MeshError,
+  Subjects,
   type GetMediaRequest,
   type Media,
   type RegisterMediaRequest,
@@ -15,8 +16,9 @@ import {
 } from '#contracts';
 import { processImage, type ImageLimits } from './image-processor.js';
 import { sniffImageType, SNIFF_BYTES } from './image-type.js';
+import { IdempotentWrites } from '#persistence';
 import { toMedia, toStoredMedia } from './media.mapper.js';
-import { MediaRepository } from './media.repository.js';
+import { MediaRepository, type NewMedia } from './media.repository.js';
 import { MediaStore } from './media-store.js';
 
 export const IMAGE_LIMITS = Symbol('IMAGE_LIMITS');
@@ -31,51 +33,50 @@ export class MediaService {
     private readonly repo: MediaRepository,
     @Inject(MediaStore) private readonly store: MediaStore,
     @Inject(IMAGE_LIMITS) private readonly limits: ImageLimits,
+    private readonly idempotency: IdempotentWrites,
   ) {}
 
   /**
-   * Turns an upload into media: type by magic bytes, size by the header, then one capped
-   * decode for the thumbnail. The upload object is removed whatever the outcome: a refused one
-   * is useless, and a client retrying after a failure uploads again.
+   * Turns an upload into media, once per idempotency key: type by magic bytes, size by the
+   * header, then one capped decode for the thumbnail.
+   *
+   * What makes two uploads "the same request" is the owner and the bytes (the store's digest),
+   * not the object name: a client's retry is a new HTTP request, so the edge streams its bytes
+   * into a new `uploads/<uuid>`. The upload object is left to the edge, which wrote it and removes
+   * it once this request has settled: a retry of the same request (the edge's own, after a
+   * timeout) must still find it.
+   *
+   * The decode and the object writes are slow (up to seconds), so they run before the key's
+   * transaction, not inside it: the transaction holds only the insert. A replay skips them.
    */
-  async register(r: RegisterMediaRequest): Promise<Media> {
-    const upload = await this.store.read(r.objectName);
+  async register(r: RegisterMediaRequest, key?: string): Promise<Media> {
+    const upload = await this.store.describe(r.objectName);
     if (!upload) throw new MeshError(ErrorCodes.notFound, 'no such upload');
-    try {
-      if (upload.size > MEDIA_MAX_UPLOAD_BYTES) {
-        throw new MeshError(ErrorCodes.tooLarge, 'The file is larger than 10 MiB.');
-      }
-      const type = sniffImageType(await upload.head(SNIFF_BYTES));
-      if (!type) throw new MeshError(ErrorCodes.unsupportedMedia, 'Only JPEG, PNG, WebP and GIF images are accepted.');
-      const bytes = await upload.all();
-      const image = await processImage(bytes, type, this.limits);
+    const request = {
+      scope: r.ownerId,
+      key,
+      operation: Subjects.media.register,
+      request: { ownerId: r.ownerId, digest: upload.digest, size: upload.size },
+    };
+    const replay = await this.idempotency.replay<Media>(request);
+    if (replay) return replay.reply;
 
-      const id = randomUUID();
-      const stored = {
-        id,
-        ownerId: r.ownerId,
-        contentType: type.contentType,
-        width: image.width,
-        height: image.height,
-        bytes: bytes.length,
-        etag: sha256(bytes),
-        thumbContentType: image.thumbnailContentType,
-        thumbBytes: image.thumbnail.length,
-        thumbEtag: sha256(image.thumbnail),
-      };
-      await this.store.put(MediaObjects.original(id), bytes, type.contentType);
-      await this.store.put(MediaObjects.thumbnail(id), image.thumbnail, image.thumbnailContentType);
-      try {
-        await this.repo.insert(stored);
-      } catch (err) {
-        // No row, no media: the objects would be unreachable.
-        await this.removeQuietly(MediaObjects.original(id), MediaObjects.thumbnail(id));
-        throw err;
-      }
-      return toMedia({ ...stored, createdAt: new Date() });
-    } finally {
-      upload.cancel();
-      await this.removeQuietly(r.objectName);
+    const made = await this.make(r);
+    let inserted = false;
+    try {
+      const media = await this.idempotency.run(request, async (tx) => {
+        await this.repo.insert(tx, made);
+        inserted = true;
+        return toMedia({ ...made, createdAt: new Date() });
+      });
+      // Another request with this key committed first: its media is the answer, ours is surplus.
+      if (!inserted) await this.removeObjects(made.id);
+      return media;
+    } catch (err) {
+      // No row, no media: the objects would be unreachable. (Once the row is written, a failed
+      // COMMIT may still have committed: then the objects stay.)
+      if (!inserted) await this.removeObjects(made.id);
+      throw err;
     }
   }
 
@@ -97,6 +98,42 @@ export class MediaService {
       if (r.ownerId !== undefined && m?.ownerId !== r.ownerId.toLowerCase()) notOwned.push(id);
     }
     return { items, notOwned };
+  }
+
+  /** Judges the upload and writes the original and its thumbnail; the row is the caller's. */
+  private async make(r: RegisterMediaRequest): Promise<NewMedia> {
+    const upload = await this.store.read(r.objectName);
+    if (!upload) throw new MeshError(ErrorCodes.notFound, 'no such upload');
+    try {
+      if (upload.size > MEDIA_MAX_UPLOAD_BYTES) {
+        throw new MeshError(ErrorCodes.tooLarge, 'The file is larger than 10 MiB.');
+      }
+      const type = sniffImageType(await upload.head(SNIFF_BYTES));
+      if (!type) throw new MeshError(ErrorCodes.unsupportedMedia, 'Only JPEG, PNG, WebP and GIF images are accepted.');
+      const bytes = await upload.all();
+      const image = await processImage(bytes, type, this.limits);
+      const id = randomUUID();
+      await this.store.put(MediaObjects.original(id), bytes, type.contentType);
+      await this.store.put(MediaObjects.thumbnail(id), image.thumbnail, image.thumbnailContentType);
+      return {
+        id,
+        ownerId: r.ownerId,
+        contentType: type.contentType,
+        width: image.width,
+        height: image.height,
+        bytes: bytes.length,
+        etag: sha256(bytes),
+        thumbContentType: image.thumbnailContentType,
+        thumbBytes: image.thumbnail.length,
+        thumbEtag: sha256(image.thumbnail),
+      };
+    } finally {
+      upload.cancel();
+    }
+  }
+
+  private removeObjects(id: string): Promise<void> {
+    return this.removeQuietly(MediaObjects.original(id), MediaObjects.thumbnail(id));
   }
 
   private async removeQuietly(...names: string[]): Promise<void> {

@@ -80,7 +80,7 @@ describe('media.register', () => {
     ['gif', 'image/webp'],
   ];
   it.each(cases)(
-    'stores a %s original and a thumbnail (%s) at most 320 px, and removes the upload',
+    'stores a %s original and a thumbnail (%s) at most 320 px, and leaves the upload to the edge',
     async (format, thumbType) => {
       const bytes = await image(format, 800, 600);
       const { objectName, reply } = await register(bytes);
@@ -103,7 +103,8 @@ describe('media.register', () => {
         width: 320,
         height: 240,
       });
-      expect(await bucket.info(objectName)).toMatchObject({ deleted: true });
+      // The edge wrote it and removes it once the request has settled (a retry must find it).
+      expect(await bucket.info(objectName)).toMatchObject({ deleted: false });
 
       const stored = await client.mesh.request(Subjects.media.get, { id: m.id });
       expect(stored).toEqual({
@@ -130,26 +131,24 @@ describe('media.register', () => {
 
   it('judges by the bytes: HTML (whatever its name) is unsupported_media, and nothing is kept', async () => {
     const before = await rows();
-    const { objectName, reply } = await register(htmlBytes);
+    const { reply } = await register(htmlBytes);
     expect(await meshFailure(reply)).toEqual({
       code: 'unsupported_media',
       message: 'Only JPEG, PNG, WebP and GIF images are accepted.',
       service: 'media',
     });
     expect(await rows()).toEqual(before);
-    expect(await bucket.info(objectName)).toMatchObject({ deleted: true });
   });
 
   it('answers invalid for a truncated JPEG', async () => {
     const before = await rows();
-    const { objectName, reply } = await register(await truncatedJpeg());
+    const { reply } = await register(await truncatedJpeg());
     expect(await meshFailure(reply)).toEqual({
       code: 'invalid',
       message: 'The image is damaged or truncated and cannot be decoded.',
       service: 'media',
     });
     expect(await rows()).toEqual(before);
-    expect(await bucket.info(objectName)).toMatchObject({ deleted: true });
   });
 
   it('refuses a PNG header claiming 20000×20000 as too_large, fast and without decoding it', async () => {
@@ -192,6 +191,47 @@ describe('media.register', () => {
       ],
       service: 'media',
     });
+  });
+});
+
+describe('media.register with an idempotency key', () => {
+  /** Live originals in the bucket: a surplus copy would show here. */
+  const originals = async () =>
+    (await bucket.list()).filter((o) => o.name.startsWith('originals/') && !o.deleted).length;
+  const keyed = async (bytes: Uint8Array, idempotencyKey: string, ownerId = alice) =>
+    client.mesh.request(Subjects.media.register, { objectName: await putUpload(bytes), ownerId }, { idempotencyKey });
+
+  it('registers the same bytes once: a retry (a new upload of them) answers the first media', async () => {
+    const bytes = await image('jpeg', 120, 90);
+    const first = await keyed(bytes, 'media-key-1');
+    const [rowsBefore, originalsBefore] = [await rows(), await originals()];
+    expect(await keyed(bytes, 'media-key-1')).toEqual(first);
+    expect(await rows()).toEqual(rowsBefore);
+    expect(await originals()).toBe(originalsBefore);
+
+    const other = await meshFailure(keyed(await image('png', 120, 90), 'media-key-1'));
+    expect(other).toEqual({
+      code: 'idempotency_mismatch',
+      message: 'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+      service: 'media',
+    });
+    expect(await rows()).toEqual(rowsBefore);
+    expect(await originals()).toBe(originalsBefore);
+  });
+
+  it('5 at once with one key: one media, and no surplus objects from the ones that lost', async () => {
+    const bytes = await image('png', 200, 150);
+    const [rowsBefore, originalsBefore] = [(await rows()).length, await originals()];
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => keyed(bytes, 'media-key-parallel')));
+    expect((await rows()).length).toBe(rowsBefore + 1);
+    expect(await originals()).toBe(originalsBefore + 1);
+    const stored = await sql<{ reply: Media }>(`SELECT reply FROM "${schema}".idempotency_key WHERE key = $1`, [
+      'media-key-parallel',
+    ]);
+    for (const o of outcomes) {
+      if (o.status === 'fulfilled') expect(o.value).toEqual(stored[0].reply);
+      else expect((o.reason as { code: string }).code).toBe('conflict');
+    }
   });
 });
 
