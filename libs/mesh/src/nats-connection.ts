@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 
 export interface NatsConnectionOptions {
@@ -6,6 +6,17 @@ export interface NatsConnectionOptions {
   name: string;
   /** How often the client pings the server; a dead server is noticed after maxPingOut misses. */
   pingIntervalMs?: number;
+  /** The app's NATS user (see `mesh nats-auth`); its replies then arrive under `_INBOX.<user>`. */
+  user?: string;
+  password?: string;
+}
+
+/**
+ * Where an app's replies arrive. NATS permissions let each app subscribe only under its own
+ * prefix, so no app can read another's replies.
+ */
+export function inboxPrefixFor(user: string): string {
+  return `_INBOX.${user}`;
 }
 
 /** Connection settings every mesh member uses: reconnect forever, notice a dead server fast. */
@@ -22,9 +33,15 @@ export function natsConnectOptions(opts: NatsConnectionOptions) {
     maxPingOut: 2,
     // Async stack traces allocate an Error per request; the mesh client maps errors itself.
     noAsyncTraces: true,
+    ...(opts.user ? { user: opts.user, pass: opts.password, inboxPrefix: inboxPrefixFor(opts.user) } : {}),
   };
 }
 
 export function connectNats(opts: NatsConnectionOptions): Promise<NatsConnection> {
   return connect(natsConnectOptions(opts));
+}
+
+/** A fresh inbox subject under the connection's own prefix (see inboxPrefixFor). */
+export function connectionInbox(nc: NatsConnection): string {
+  return createInbox((nc as unknown as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
 }

@@ -2,7 +2,8 @@
 // interval (a few hundred bytes a second); a replica that stops answering — killed, frozen by
 // SIGSTOP, cut off — drops out after `freshMs`. Callers use it to retry a timed-out request on
 // replicas known to be alive (their direct subjects), not on whichever the queue group picks.
-import { createInbox, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { connectionInbox } from './nats-connection.js';
 
 interface PingReply {
   name?: unknown;
@@ -18,14 +19,16 @@ export interface ReplicaDirectoryOptions {
 
 export class ReplicaDirectory {
   private readonly seen = new Map<string, Map<string, number>>();
-  private readonly inbox = createInbox();
+  private readonly inbox: string;
   private sub: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly o: ReplicaDirectoryOptions,
-  ) {}
+  ) {
+    this.inbox = connectionInbox(nc);
+  }
 
   start(): this {
     this.sub = this.nc.subscribe(this.inbox, {

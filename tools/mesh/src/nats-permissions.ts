@@ -5,6 +5,7 @@
 // `mesh nats-auth` writes the server's `authorization` block and each app's credentials.
 import { randomBytes } from 'node:crypto';
 import { Events, MeshServices, type MeshService } from '#contracts';
+import { inboxPrefixFor } from '#mesh';
 
 /** Requests each app makes of other services (its clients' subjects); the edge asks everyone. */
 export const MeshCalls: Record<MeshService, readonly string[]> = {
@@ -29,11 +30,6 @@ export interface UserPermissions {
   subscribe: SubjectPermission;
   /** Replies to requests received (one each, within the response window). */
   allow_responses?: boolean;
-}
-
-/** Where an app's replies arrive: its connections use this inbox prefix (see natsConnectOptions). */
-export function inboxPrefixFor(user: string): string {
-  return `_INBOX.${user}`;
 }
 
 /** The producers of events: only they may publish `events.<service>.>`. */

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#testing';
+import { inboxPrefixFor } from '#mesh';
 import {
   authorizationConfig,
   generateCredentials,
-  inboxPrefixFor,
   type NatsCredential,
   type NatsUser,
 } from '../src/nats-permissions.js';
