@@ -126,6 +126,34 @@ describe('POST /posts with an Idempotency-Key', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the header, with 409 and 422, on every authenticated write and on nothing else', async () => {
+    const doc = (await http(url, 'GET', '/openapi.json')).body;
+    const keyed: string[] = [];
+    for (const [path, ops] of Object.entries<Record<string, any>>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        const header = (op.parameters ?? []).find((p: any) => p.in === 'header' && p.name === 'Idempotency-Key');
+        if (!header) continue;
+        keyed.push(`${method.toUpperCase()} ${path}`);
+        expect(header).toMatchObject({ required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } });
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['409', '422']));
+      }
+    }
+    expect(keyed.sort()).toEqual(
+      [
+        'POST /posts',
+        'DELETE /posts/{id}',
+        'POST /posts/{id}/comments',
+        'DELETE /comments/{id}',
+        'PUT /posts/{id}/like',
+        'DELETE /posts/{id}/like',
+        'POST /messages',
+        'POST /media',
+      ].sort(),
+    );
+  });
+});
+
 describe('DELETE and PUT replays', () => {
   it('answers a repeated DELETE /posts/:id 204 again, not 404', async () => {
     const post = (await createPost(alice, 'to be deleted')).body;
