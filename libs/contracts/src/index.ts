@@ -11,3 +11,7 @@ export * from './comments/comments.schemas.js';
 export * from './likes/likes.schemas.js';
 export * from './media/media.schemas.js';
 export * from './messaging/messaging.schemas.js';
+export * from './events/event-subjects.js';
+export * from './events/event-envelope.js';
+export * from './events/event-map.js';
+export * from './posts/posts.events.js';

@@ -1,0 +1,20 @@
+// One map from event subject to its payload schema: the outbox, the consumers and their
+// handlers are typed by it, and consumers validate every event with it.
+import type { z } from 'zod';
+import { Events, type EventSubject } from './event-subjects.js';
+import type { EventEnvelope } from './event-envelope.js';
+import { PostCreatedEvent, PostDeletedEvent } from '../posts/posts.events.js';
+
+export const EventSchemas = {
+  [Events.posts.created]: PostCreatedEvent,
+  [Events.posts.deleted]: PostDeletedEvent,
+} as const satisfies Record<EventSubject, z.ZodType>;
+
+export type EventMap = { [S in EventSubject]: z.infer<(typeof EventSchemas)[S]> };
+export type EventOf<S extends EventSubject> = EventMap[S];
+/** What a producer supplies: the facts; the outbox adds the envelope. */
+export type EventFacts<S extends EventSubject> = Omit<EventOf<S>, keyof EventEnvelope>;
+
+export function isEventSubject(subject: string): subject is EventSubject {
+  return Object.prototype.hasOwnProperty.call(EventSchemas, subject);
+}

@@ -1,0 +1,30 @@
+// Domain events: facts a service has committed, published on `events.<service>.<fact>` (past
+// tense) into JetStream, and consumed once per consuming service. An incompatible payload change
+// gets a new subject (`….v2`); adding an optional field does not.
+export const Events = {
+  posts: {
+    /** A post was written; carries its media ids (media learns which posts use which uploads). */
+    created: 'events.posts.created',
+    /** A post was deleted; its comments, likes and media references go with it. */
+    deleted: 'events.posts.deleted',
+  },
+} as const;
+
+type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];
+export type EventSubject = Leaves<typeof Events>;
+
+/** Every event subject starts with this; the events stream takes `events.>`. */
+export const EVENT_SUBJECT_PREFIX = 'events.';
+
+/**
+ * Where a consuming service puts an event it gave up on: `deadletter.<service>.<subject>`, e.g.
+ * `deadletter.comments.events.posts.deleted`. Owned (published) by the consuming service.
+ */
+export function deadLetterSubject(service: string, subject: string): string {
+  return `deadletter.${service}.${subject}`;
+}
+
+/** The service that owns (publishes) an event subject: its second token. */
+export function eventOwnerOf(subject: string): string {
+  return subject.split('.')[1] ?? '';
+}
