@@ -16,3 +16,4 @@ export * from './parent-watch.js';
 export * from './reply-inbox.js';
 export * from './stop-on-signals.js';
 export * from './replica-directory.js';
+export * from './events/index.js';

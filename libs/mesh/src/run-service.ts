@@ -11,6 +11,11 @@ import { stopOnSignals } from './stop-on-signals.js';
 export interface RunServiceOptions extends MeshServerOptions {
   module: Type | DynamicModule;
   logger: Logger;
+  /**
+   * Runs alongside the mesh's drain, before `onStopped`: stop the replica's other intake (its
+   * event consumers), finishing what it holds.
+   */
+  onStopping?: () => Promise<void>;
   /** Runs after the mesh has drained: close pools, flush logs. */
   onStopped?: () => Promise<void>;
   /** Install SIGTERM/SIGINT handlers (off in integration tests that own the process). */
@@ -35,7 +40,7 @@ export async function runService(o: RunServiceOptions): Promise<RunningService> 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await app.close();
+      await Promise.all([app.close(), o.onStopping?.()]);
       await o.onStopped?.();
     })());
 

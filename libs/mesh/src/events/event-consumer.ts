@@ -1,0 +1,255 @@
+// One consuming service's durable pull consumer of one event subject, shared by all its
+// replicas (JetStream's queue group): each event is handled once per service, by whichever
+// replica pulls it, also after the service was down (the consumer keeps its place). Failed
+// handlers are retried with a growing delay; an event that fails `maxDeliver` times (or cannot
+// be read at all) goes to `deadletter.<service>.<subject>` and is terminated, so it never holds
+// up the events behind it.
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { EventSchemas, type EventOf, type EventSubject } from '#contracts';
+import { requestContext } from '../request-context.js';
+import { deadLetter } from './dead-letter.js';
+import { EVENTS_STREAM } from './event-streams.js';
+
+export interface EventConsumerSettings {
+  /** Deliveries before the event goes to the dead letters. */
+  maxDeliver: number;
+  /** Redelivery of an event whose replica died (or hung) before acknowledging it. */
+  ackWaitMs: number;
+  /** First retry delay after a failed handler; doubles per attempt, capped at 30 s. */
+  retryBackoffMs: number;
+  /** Handlers running at once in this replica. */
+  concurrency: number;
+}
+
+export interface EventDelivery {
+  subject: EventSubject;
+  /** 1 for the first delivery. */
+  attempt: number;
+  streamSequence: number;
+}
+
+export type EventHandler<S extends EventSubject> = (event: EventOf<S>, delivery: EventDelivery) => Promise<void>;
+/** What a consuming service reacts to: one handler per event subject. */
+export type EventHandlers = { [S in EventSubject]?: EventHandler<S> };
+
+/** `comments--events-posts-deleted`: one per (service, subject); every replica binds to it. */
+export function durableName(service: string, subject: string): string {
+  return `${service}--${subject.replace(/[.*>]/g, '-')}`;
+}
+
+const MAX_RETRY_DELAY_MS = 30_000;
+/**
+ * Each pull asks for at most as many events as there are free handler slots, and lasts this
+ * long (the server's minimum is 1 s). A drain lets the pull in progress run out rather than
+ * dropping it: events the server sends to a pull whose subscription is gone wait out the whole
+ * ack wait before anyone else may have them.
+ */
+const PULL_EXPIRES_MS = 1000;
+const PULL_RETRY_MS = 1000;
+/** How many events the consumer may have handed out and not had acknowledged, all replicas together. */
+const MAX_ACK_PENDING = 1000;
+
+export function retryDelayMs(attempt: number, baseMs: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+export function consumerConfig(service: string, subject: string, s: EventConsumerSettings): Partial<ConsumerConfig> {
+  return {
+    durable_name: durableName(service, subject),
+    filter_subject: subject,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(s.ackWaitMs),
+    // The handler's attempts are counted here, not by the server: JetStream's own max_deliver
+    // drops an event silently (an advisory only) when its last delivery went to a replica that
+    // died mid-handler, or when the dead-letter publish failed. We dead-letter it instead.
+    max_deliver: -1,
+    max_ack_pending: MAX_ACK_PENDING,
+    description: `${service} handles ${subject}`,
+  };
+}
+
+/** The settings we own on the consumer; a change (a new ack wait) updates it at start. */
+const OWNED = ['filter_subject', 'ack_wait', 'max_deliver', 'max_ack_pending'] as const;
+
+export interface EventConsumerOptions<S extends EventSubject> {
+  service: string;
+  subject: S;
+  handler: EventHandler<S>;
+  settings: EventConsumerSettings;
+  logger: Logger;
+}
+
+export class EventConsumer<S extends EventSubject> {
+  private readonly js: JetStreamClient;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private inFlight = 0;
+  private slotWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly o: EventConsumerOptions<S>,
+  ) {
+    this.js = jetstream(nc);
+    this.log = o.logger.child({ consumer: durableName(o.service, o.subject) });
+  }
+
+  /** Creates or updates the durable consumer, then starts pulling. */
+  async start(): Promise<void> {
+    await this.ensureConsumer();
+    const consumer = await this.js.consumers.get(EVENTS_STREAM, durableName(this.o.service, this.o.subject));
+    this.loop = this.pull(consumer);
+  }
+
+  /**
+   * Drain: stop pulling (the pull in progress runs out within a second; what it still brings is
+   * handed back at once with a nak, for a sibling), and wait for the running handlers (at most
+   * `boundMs`).
+   */
+  async stop(boundMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.slotWaiters.splice(0).forEach((w) => w());
+    await this.loop;
+    if (this.inFlight > 0) {
+      this.log.info({ inFlight: this.inFlight }, 'draining in-flight events');
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, boundMs).unref()),
+      ]);
+    }
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const want = consumerConfig(this.o.service, this.o.subject, this.o.settings);
+    const name = want.durable_name!;
+    for (let attempt = 0; ; attempt++) {
+      const found = await jsm.consumers.info(EVENTS_STREAM, name).catch((err: unknown) => {
+        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return null;
+        throw err;
+      });
+      if (found === null) {
+        try {
+          await jsm.consumers.add(EVENTS_STREAM, want);
+          this.log.info({ subject: this.o.subject }, 'created durable consumer');
+          return;
+        } catch (err) {
+          // A sibling replica created it at the same moment: look again.
+          if (attempt < 3 && err instanceof JetStreamApiError) continue;
+          throw err;
+        }
+      }
+      const differs = OWNED.some((k) => JSON.stringify(found.config[k]) !== JSON.stringify(want[k]));
+      if (differs) await jsm.consumers.update(EVENTS_STREAM, name, pickOwned(want));
+      return;
+    }
+  }
+
+  private async pull(consumer: Consumer): Promise<void> {
+    while (!this.stopping) {
+      if (this.inFlight >= this.o.settings.concurrency) {
+        await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        continue;
+      }
+      try {
+        const batch = await consumer.fetch({
+          max_messages: this.o.settings.concurrency - this.inFlight,
+          expires: PULL_EXPIRES_MS,
+        });
+        for await (const m of batch) {
+          if (this.stopping) m.nak();
+          else void this.track(m);
+        }
+      } catch (err) {
+        if (this.stopping) return;
+        // NATS reconnecting, JetStream electing a leader, the consumer deleted by hand: retry.
+        this.log.warn({ err: errorText(err) }, 'cannot pull events now; retrying');
+        await new Promise((r) => setTimeout(r, PULL_RETRY_MS));
+      }
+    }
+  }
+
+  private async track(m: JsMsg): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.handle(m);
+    } catch (err) {
+      // handle() settles every outcome itself; this is a bug or a lost connection.
+      this.log.error({ err }, 'event handling failed unexpectedly');
+    } finally {
+      this.inFlight--;
+      this.slotWaiters.shift()?.();
+      if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  private async handle(m: JsMsg): Promise<void> {
+    const { service, subject, settings } = this.o;
+    const attempt = m.info.deliveryCount;
+    const where = { service, subject, streamSequence: m.info.streamSequence, attempt };
+    let event: EventOf<S>;
+    try {
+      const parsed = EventSchemas[subject].safeParse(m.json());
+      if (!parsed.success) {
+        // A payload that does not fit the contract never will: no retries.
+        return await deadLetter(this.js, m, { ...where, reason: 'invalid', error: parsed.error.message }, this.log);
+      }
+      event = parsed.data;
+    } catch (err) {
+      return await deadLetter(this.js, m, { ...where, reason: 'invalid', error: errorText(err) }, this.log);
+    }
+    if (attempt > settings.maxDeliver) {
+      // Its last attempts never finished (their replica died, or the ack wait ran out).
+      return await deadLetter(this.js, m, { ...where, reason: 'unfinished', error: 'no attempt finished' }, this.log);
+    }
+    const started = Date.now();
+    try {
+      await requestContext.run({ requestId: event.eventId }, () =>
+        this.o.handler(event, { subject, attempt, streamSequence: m.info.streamSequence }),
+      );
+    } catch (err) {
+      if (attempt >= settings.maxDeliver) {
+        return await deadLetter(this.js, m, { ...where, reason: 'failed', error: errorText(err) }, this.log);
+      }
+      const delayMs = retryDelayMs(attempt, settings.retryBackoffMs);
+      this.log.warn(
+        { ...where, eventId: event.eventId, retryInMs: delayMs, err: errorText(err) },
+        'event handler failed',
+      );
+      m.nak(delayMs);
+      return;
+    }
+    m.ack();
+    const done = Date.now();
+    // lagMs: from the commit that produced the event to its effect here (bench reads it).
+    this.log.debug(
+      { subject, eventId: event.eventId, attempt, ms: done - started, lagMs: done - Date.parse(event.occurredAt) },
+      'event handled',
+    );
+  }
+}
+
+function pickOwned(want: Partial<ConsumerConfig>): Partial<ConsumerConfig> {
+  return Object.fromEntries(OWNED.map((k) => [k, want[k]]));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
