@@ -8,3 +8,6 @@ export * from './run-database-service.js';
 export * from './write-transaction.js';
 export * from './idempotent-writes.js';
 export * from './idempotency-keys.migration.js';
+export * from './outbox/outbox.js';
+export * from './outbox/outbox.migration.js';
+export * from './outbox/outbox-relay.js';

@@ -1,19 +1,62 @@
 // How a service with a database starts and stops: its (already opened) data source, optionally
-// a NATS connection of its own for what its handlers ask (other services, the object store),
-// then the mesh. Both are closed after the drain — no handler is using them any more — or at
-// once if the start fails.
-import type { DynamicModule } from '@nestjs/common';
+// a NATS connection of its own for what its handlers ask (other services, the object store) and
+// for its domain events, then the mesh. Events: the streams are ensured first; a producer's
+// outbox relay starts with the replica and makes a last pass after the drain; a consumer's
+// consumers start once the replica has joined the mesh and drain alongside it. The connection
+// and the data source are closed after all that — nothing uses them any more — or at once if
+// the start fails.
+import type { DynamicModule, Type } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { connectNats, runService, type LogLevel, type RunningService } from '#mesh';
+import {
+  connectNats,
+  ensureEventStreams,
+  runService,
+  startEventConsumers,
+  type EventHandlerSet,
+  type LogLevel,
+  type RunningEventConsumers,
+  type RunningService,
+} from '#mesh';
 import { classifyDatabaseError } from './database-errors.js';
+import { Outbox } from './outbox/outbox.js';
+import { OutboxRelay } from './outbox/outbox-relay.js';
 
 export interface ServiceEnv {
   NATS_URL: string;
   NATS_PING_INTERVAL_MS: number;
   DRAIN_TIMEOUT_MS: number;
   LOG_LEVEL: LogLevel;
+}
+
+/** The `eventsEnv` variables (libs/mesh env.ts). */
+export interface EventsEnv {
+  EVENTS_STREAM_REPLICAS: number;
+  EVENTS_MAX_DELIVER: number;
+  EVENTS_ACK_WAIT_MS: number;
+  EVENTS_RETRY_BACKOFF_MS: number;
+  EVENTS_CONCURRENCY: number;
+}
+
+/** The `outboxEnv` variables (libs/mesh env.ts). */
+export interface OutboxEnv {
+  OUTBOX_RELAY_ENABLED: boolean;
+  OUTBOX_POLL_MS: number;
+}
+
+export interface ServiceEvents {
+  env: EventsEnv;
+  /** The service writes events to its outbox (listed in its migrations): relay them. */
+  outbox?: OutboxEnv;
+  /** The provider (in the service's module) with the service's event handlers. */
+  handlers?: Type<EventHandlerSet>;
+}
+
+/** What the service's module gets besides its client connection. */
+export interface ServiceKit {
+  /** Present when the service writes events. */
+  outbox: Outbox | undefined;
 }
 
 export interface DatabaseServiceOptions {
@@ -24,36 +67,72 @@ export interface DatabaseServiceOptions {
   dataSource: DataSource;
   /** Open a second NATS connection under this name and hand it to `module`. */
   clientConnection?: string;
-  module: (client: NatsConnection | undefined) => DynamicModule | Promise<DynamicModule>;
+  /** Domain events this service publishes (outbox) or consumes (handlers). */
+  events?: ServiceEvents;
+  module: (client: NatsConnection | undefined, kit: ServiceKit) => DynamicModule | Promise<DynamicModule>;
   handleSignals?: boolean;
 }
 
 export async function runDatabaseService(o: DatabaseServiceOptions): Promise<RunningService> {
-  const { env } = o;
+  const { env, events, logger } = o;
   // The server's own connection exists only once Nest listens, and it is drained on stop while
-  // handlers may still be asking: so calls go over a connection of their own.
-  const client = o.clientConnection
-    ? await connectNats({ url: env.NATS_URL, name: o.clientConnection, pingIntervalMs: env.NATS_PING_INTERVAL_MS })
+  // handlers may still be asking: so calls (and events) go over a connection of their own.
+  const clientName = o.clientConnection ?? (events ? `${o.service}-events` : undefined);
+  const client = clientName
+    ? await connectNats({ url: env.NATS_URL, name: clientName, pingIntervalMs: env.NATS_PING_INTERVAL_MS })
     : undefined;
+  const outbox = events?.outbox ? new Outbox(o.dataSource) : undefined;
+  const relay =
+    outbox && events?.outbox?.OUTBOX_RELAY_ENABLED
+      ? new OutboxRelay(o.dataSource, outbox, client!, {
+          logger: logger.child({ component: 'outbox' }),
+          pollMs: events.outbox.OUTBOX_POLL_MS,
+        })
+      : undefined;
+  let consumers: RunningEventConsumers | undefined;
   const close = async () => {
+    await relay?.stop();
     if (client) await client.drain().catch(() => client.close());
     await o.dataSource.destroy();
   };
+  let running: RunningService | undefined;
   try {
-    return await runService({
-      module: await o.module(client),
+    if (events) {
+      const streams = await ensureEventStreams(client!, { replicas: events.env.EVENTS_STREAM_REPLICAS });
+      logger.info({ streams }, 'event streams ready');
+    }
+    if (outbox && !relay) logger.warn('OUTBOX_RELAY_ENABLED=false: this replica leaves its events to its siblings');
+    relay?.start();
+    running = await runService({
+      module: await o.module(client, { outbox }),
       service: o.service,
       version: o.version,
       natsUrl: env.NATS_URL,
       pingIntervalMs: env.NATS_PING_INTERVAL_MS,
       drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
-      logger: o.logger,
+      logger,
       classifyError: classifyDatabaseError,
       handleSignals: o.handleSignals,
+      onStopping: async () => consumers?.stop(env.DRAIN_TIMEOUT_MS),
       onStopped: close,
     });
+    if (events?.handlers) {
+      consumers = await startEventConsumers(client!, {
+        service: o.service,
+        handlers: running.app.get(events.handlers).handlers,
+        settings: {
+          maxDeliver: events.env.EVENTS_MAX_DELIVER,
+          ackWaitMs: events.env.EVENTS_ACK_WAIT_MS,
+          retryBackoffMs: events.env.EVENTS_RETRY_BACKOFF_MS,
+          concurrency: events.env.EVENTS_CONCURRENCY,
+        },
+        logger,
+      });
+    }
+    return running;
   } catch (err) {
-    await close();
+    if (running) await running.stop();
+    else await close();
     throw err;
   }
 }

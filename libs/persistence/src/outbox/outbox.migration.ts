@@ -1,0 +1,34 @@
+// The `outbox` table of outbox.ts, as a migration every service that publishes events lists in
+// its own data source, through a file of its own with its own timestamp:
+//
+//   export class CreateOutbox1764892800000 extends OutboxMigration {
+//     name = 'CreateOutbox1764892800000';
+//   }
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { schemaOf } from '../schema-name.js';
+
+export abstract class OutboxMigration implements MigrationInterface {
+  abstract name: string;
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    // id is the event id, which is also the JetStream Nats-Msg-Id of its publish.
+    await q.query(`
+      CREATE TABLE ${s}.outbox (
+        id uuid NOT NULL,
+        subject text NOT NULL,
+        payload jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+        published_at timestamptz,
+        CONSTRAINT "PK_outbox" PRIMARY KEY (id)
+      )`);
+    // What the relay claims, oldest first; it stays as small as the backlog.
+    await q.query(`CREATE INDEX "IDX_outbox_unpublished" ON ${s}.outbox (created_at) WHERE published_at IS NULL`);
+    // What the prune removes.
+    await q.query(`CREATE INDEX "IDX_outbox_published" ON ${s}.outbox (published_at) WHERE published_at IS NOT NULL`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE ${schemaOf(q)}.outbox`);
+  }
+}
