@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, MeshError } from '#contracts';
 import { createLogger } from '#mesh';
 import {
+  classifyDatabaseError,
   createDataSource,
   IdempotencyKeysMigration,
   IdempotentWrites,
@@ -205,6 +206,25 @@ describe('IdempotentWrites.run', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(pg.DatabaseError);
     expect((err as pg.DatabaseError).code).toBe('22P02');
+  });
+
+  it('leaves a database it cannot reach to the usual classification: unavailable (503)', async () => {
+    // A data source whose pool points at a port nobody listens on.
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+    const unreachable = new IdempotentWrites({
+      driver: { master: pool },
+      options: { schema },
+    } as unknown as DataSource);
+    try {
+      for (const key of [randomUUID(), undefined]) {
+        const err = await unreachable
+          .run({ scope: user, key, operation: 'things.create', request: {} }, insertThing('unreachable'))
+          .catch((e: unknown) => e);
+        expect(classifyDatabaseError(err)?.code).toBe(ErrorCodes.unavailable);
+      }
+    } finally {
+      await pool.end();
+    }
   });
 
   it('without a key, runs the work in a plain transaction and stores no key', async () => {
