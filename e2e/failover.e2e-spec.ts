@@ -56,7 +56,6 @@ describe('replica failures', () => {
     const samples = await load.stop();
     const during = samples.filter((s) => s.startedAt >= stoppedAt && s.startedAt < stoppedAt + 3000);
     expect(during.length).toBeGreaterThan(30);
-    console.log(JSON.stringify(samples.filter((s) => s.status !== 200).slice(0, 3)));
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
     // The queue group keeps handing the frozen replica about half the requests (NATS notices a
     // frozen client only by its missed pings): each of those waits one deadline (250 ms), then

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { AppNames, findRepoRoot } from './app-catalogue.js';
+import { manifestsYaml, RequiredSecrets } from './k8s-manifests.js';
+
+const committed = readFileSync(join(findRepoRoot(), 'deploy', 'k8s', 'failsoft.yaml'), 'utf8');
+const docs = parseAllDocuments(committed).map((d) => d.toJS() as Record<string, any>);
+const of = (kind: string) => docs.filter((d) => d.kind === kind);
+
+describe('Kubernetes manifests (deploy/k8s/failsoft.yaml)', () => {
+  it('are exactly what the generator writes (regenerate with node dist/tools/mesh/src/k8s-write.js)', () => {
+    expect(committed).toBe(manifestsYaml());
+  });
+
+  it('parse as YAML documents with apiVersion, kind, name and namespace', () => {
+    expect(docs.length).toBeGreaterThan(10);
+    for (const d of docs) {
+      expect(d).toMatchObject({
+        apiVersion: expect.any(String),
+        kind: expect.any(String),
+        metadata: { name: expect.stringMatching(/^[a-z0-9-]+$/), namespace: 'failsoft' },
+      });
+    }
+  });
+
+  it('run every app as a Deployment of 2 with probes, resources and a disruption budget', () => {
+    expect(of('Deployment').map((d) => d.metadata.name)).toEqual(AppNames.map((a) => `failsoft-${a}`));
+    for (const d of of('Deployment')) {
+      const c = d.spec.template.spec.containers[0];
+      expect(d.spec.replicas).toBe(2);
+      expect(d.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
+      expect(c.readinessProbe.httpGet.path).toBe('/health/ready');
+      expect(c.livenessProbe.httpGet.path).toBe('/health/live');
+      expect(c.resources.limits.memory).toMatch(/Mi$/);
+      expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
+      // Longer than the drain bound (DRAIN_TIMEOUT_MS 10 s): SIGTERM drains before SIGKILL.
+      expect(d.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(10);
+      const secrets = c.envFrom.flatMap((e: any) => (e.secretRef ? [e.secretRef.name] : []));
+      expect(secrets).toContain(RequiredSecrets.nats(d.spec.template.metadata.labels['app.kubernetes.io/component']));
+    }
+    const budgets = of('PodDisruptionBudget');
+    expect(budgets.map((b) => b.spec.selector.matchLabels)).toEqual(
+      of('Deployment').map((d) => d.spec.selector.matchLabels),
+    );
+    expect(budgets.every((b) => b.spec.minAvailable === 1)).toBe(true);
+  });
+
+  it('put the edge behind a Service and give autoscaler examples that target real Deployments', () => {
+    const [service] = of('Service');
+    const edge = of('Deployment').find((d) => d.metadata.name === 'failsoft-edge')!;
+    expect(service.spec.selector).toEqual(edge.spec.selector.matchLabels);
+    expect(edge.spec.template.spec.containers[0].ports[0].name).toBe(service.spec.ports[0].targetPort);
+    const names = new Set(of('Deployment').map((d) => d.metadata.name));
+    for (const hpa of of('HorizontalPodAutoscaler')) expect(names.has(hpa.spec.scaleTargetRef.name)).toBe(true);
+  });
+});

@@ -1,0 +1,198 @@
+// Kubernetes manifests for the mesh, generated from the app catalogue so that they cannot drift
+// from what we run: per app a Deployment (probes, resources, non-root, drain-aware grace
+// period) and a PodDisruptionBudget; the edge behind a Service; HorizontalPodAutoscaler examples;
+// one ConfigMap. Typed with kubernetes-types, so `tsc` checks every field against the API schema.
+// `node dist/tools/mesh/src/k8s-write.js` writes deploy/k8s/failsoft.yaml; a test keeps the
+// committed file equal to this output.
+//
+// NATS (3 nodes, JetStream) comes from the official NATS Helm chart and PostgreSQL from your
+// platform; both are reached by the URLs below. Secrets are created by the operator (README).
+import type {
+  ConfigMap,
+  Container,
+  EnvFromSource,
+  Probe,
+  Service,
+  Volume,
+  VolumeMount,
+} from 'kubernetes-types/core/v1.js';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
+import { stringify } from 'yaml';
+import { AppCatalogue, type AppName } from './app-catalogue.js';
+
+export const K8S_NAMESPACE = 'failsoft';
+export const IMAGE_TAG = '0.1.0';
+/** The port every service's /health/live and /health/ready listen on (HEALTH_PORT). */
+export const SERVICE_HEALTH_PORT = 8081;
+const EDGE_PORT = 3000;
+
+type Manifest = ConfigMap | Deployment | PodDisruptionBudget | Service | HorizontalPodAutoscaler;
+
+const labels = (app: AppName) => ({ 'app.kubernetes.io/name': 'failsoft', 'app.kubernetes.io/component': app });
+const meta = (name: string, app?: AppName) => ({
+  name,
+  namespace: K8S_NAMESPACE,
+  labels: app ? labels(app) : { 'app.kubernetes.io/name': 'failsoft' },
+});
+
+/** Secrets the operator creates (see README: "On Kubernetes"). */
+export const RequiredSecrets = {
+  database: 'failsoft-database', // DATABASE_URL
+  nats: (app: AppName) => `failsoft-nats-${app}`, // NATS_USER, NATS_PASSWORD (mesh nats-auth)
+  tokenKeys: 'failsoft-token-keys', // token-private.pem, token-public.pem
+} as const;
+
+const config: ConfigMap = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: meta('failsoft-config'),
+  data: {
+    NATS_URL: 'nats://nats:4222',
+    LOG_LEVEL: 'info',
+    EVENTS_STREAM_REPLICAS: '3',
+    MEDIA_BUCKET_REPLICAS: '3',
+    HEALTH_PORT: String(SERVICE_HEALTH_PORT),
+    DRAIN_TIMEOUT_MS: '10000',
+  },
+};
+
+function probe(path: string, port: number, periodSeconds: number, failureThreshold: number): Probe {
+  return { httpGet: { path, port }, periodSeconds, failureThreshold, timeoutSeconds: 2 };
+}
+
+function deployment(app: AppName): Deployment {
+  const isEdge = app === 'edge';
+  const port = isEdge ? EDGE_PORT : SERVICE_HEALTH_PORT;
+  const envFrom: EnvFromSource[] = [
+    { configMapRef: { name: 'failsoft-config' } },
+    { secretRef: { name: RequiredSecrets.nats(app) } },
+    ...(isEdge ? [] : [{ secretRef: { name: RequiredSecrets.database } }]),
+  ];
+  const keyFile = app === 'identity' ? 'token-private.pem' : isEdge ? 'token-public.pem' : undefined;
+  const volumes: Volume[] = [{ name: 'tmp', emptyDir: {} }];
+  const mounts: VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const env = [];
+  if (keyFile) {
+    volumes.push({
+      name: 'token-keys',
+      secret: { secretName: RequiredSecrets.tokenKeys, items: [{ key: keyFile, path: keyFile }] },
+    });
+    mounts.push({ name: 'token-keys', mountPath: '/run/secrets/failsoft', readOnly: true });
+    env.push({
+      name: app === 'identity' ? 'JWT_PRIVATE_KEY_FILE' : 'JWT_PUBLIC_KEY_FILE',
+      value: `/run/secrets/failsoft/${keyFile}`,
+    });
+  }
+  if (isEdge) env.push({ name: 'PORT', value: String(EDGE_PORT) });
+  const container: Container = {
+    name: app,
+    image: `failsoft/${app}:${IMAGE_TAG}`,
+    ports: [{ name: isEdge ? 'http' : 'health', containerPort: port }],
+    envFrom,
+    env,
+    // Old space is capped at 128 MiB by the node flags (libs/mesh runtime-flags); media decodes
+    // images with sharp outside the JS heap, so it gets more.
+    resources: {
+      requests: { cpu: '100m', memory: app === 'media' ? '256Mi' : '160Mi' },
+      limits: { memory: app === 'media' ? '512Mi' : '256Mi' },
+    },
+    // Ready = connected to NATS and joined (and its database reachable): only then does it get
+    // traffic. Live = the process answers at all; a frozen one is restarted.
+    readinessProbe: probe('/health/ready', port, 5, 2),
+    livenessProbe: probe('/health/live', port, 10, 3),
+    startupProbe: probe('/health/live', port, 2, 30),
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: mounts,
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(`failsoft-${app}`, app),
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: labels(app) },
+      // One replica at a time, the new one ready before an old one drains: a rolling update
+      // shows clients no error.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: labels(app) },
+        spec: {
+          // SIGTERM drains (DRAIN_TIMEOUT_MS, 10 s) before exit; the kubelet waits longer than that.
+          terminationGracePeriodSeconds: 20,
+          containers: [container],
+          volumes,
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: labels(app) },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function disruptionBudget(app: AppName): PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(`failsoft-${app}`, app),
+    spec: { minAvailable: 1, selector: { matchLabels: labels(app) } },
+  };
+}
+
+const edgeService: Service = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: meta('failsoft-edge', 'edge'),
+  spec: { selector: labels('edge'), ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+};
+
+function autoscaler(app: AppName, max: number): HorizontalPodAutoscaler {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta(`failsoft-${app}`, app),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `failsoft-${app}` },
+      minReplicas: 2,
+      maxReplicas: max,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+      ],
+    },
+  };
+}
+
+export function meshManifests(): Manifest[] {
+  const apps = AppCatalogue.map((a) => a.name);
+  return [
+    config,
+    ...apps.flatMap((app) => [deployment(app), disruptionBudget(app)]),
+    edgeService,
+    // Examples: the edge and the busiest read service scale on CPU.
+    autoscaler('edge', 6),
+    autoscaler('posts', 6),
+  ];
+}
+
+export function manifestsYaml(): string {
+  return (
+    '# Generated by tools/mesh/src/k8s-manifests.ts — do not edit by hand; run\n' +
+    '# `npm run build && node dist/tools/mesh/src/k8s-write.js` after changing the generator.\n' +
+    meshManifests()
+      .map((m) => stringify(m, { lineWidth: 0 }))
+      .join('---\n')
+  );
+}
