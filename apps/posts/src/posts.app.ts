@@ -16,7 +16,9 @@ export async function startPosts(c: PostsConfig, o: { handleSignals?: boolean } 
     env: c,
     logger,
     dataSource,
-    module: () => PostsModule.register(dataSource),
+    // posts publishes events.posts.* through its outbox and consumes none.
+    events: { env: c, outbox: c },
+    module: (_client, { outbox }) => PostsModule.register(dataSource, outbox!),
     handleSignals: o.handleSignals,
   });
 }

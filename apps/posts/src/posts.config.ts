@@ -1,8 +1,10 @@
-import { databaseEnv, meshEnv, parseEnv, z } from '#mesh';
+import { databaseEnv, eventsEnv, meshEnv, outboxEnv, parseEnv, z } from '#mesh';
 
 const PostsEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
+  ...eventsEnv,
+  ...outboxEnv,
   /** The service's schema; tests use a fresh one per run. */
   POSTS_DB_SCHEMA: z
     .string()

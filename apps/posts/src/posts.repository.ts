@@ -72,18 +72,18 @@ export class PostsRepository {
     return r.rows;
   }
 
-  /** Deletes only if the requester wrote it; tells which case it was. */
+  /** Deletes only if the requester wrote it; tells which case it was, and what was deleted. */
   async deleteOwned(
     tx: WriteTransaction,
     id: string,
     requesterId: string,
-  ): Promise<'deleted' | 'not_found' | 'forbidden'> {
-    const deleted = await tx.db.query({
+  ): Promise<{ outcome: 'deleted'; post: PostEntity } | 'not_found' | 'forbidden'> {
+    const deleted = await tx.db.query<PostEntity>({
       name: 'posts.delete-owned',
-      text: `DELETE FROM ${this.table} WHERE id = $1 AND author_id = $2`,
+      text: `DELETE FROM ${this.table} WHERE id = $1 AND author_id = $2 RETURNING ${COLUMNS}`,
       values: [id, requesterId],
     });
-    if ((deleted.rowCount ?? 0) > 0) return 'deleted';
+    if (deleted.rows[0]) return { outcome: 'deleted', post: deleted.rows[0] };
     const found = await tx.db.query({
       name: 'posts.exists',
       text: `SELECT 1 FROM ${this.table} WHERE id = $1`,

@@ -5,6 +5,7 @@ import {
   decodeCursor,
   encodeCursor,
   ErrorCodes,
+  Events,
   MeshError,
   Subjects,
   type CreatePostRequest,
@@ -14,7 +15,7 @@ import {
   type PostPage,
   type PostRecord,
 } from '#contracts';
-import { IdempotentWrites } from '#persistence';
+import { IdempotentWrites, Outbox } from '#persistence';
 import { PostsRepository } from './posts.repository.js';
 import { toPostRecord } from './post.mapper.js';
 
@@ -23,9 +24,13 @@ export class PostsService {
   constructor(
     private readonly repo: PostsRepository,
     private readonly idempotency: IdempotentWrites,
+    private readonly outbox: Outbox,
   ) {}
 
-  /** Once per idempotency key: a repeat answers the same post. */
+  /**
+   * Once per idempotency key: a repeat answers the same post. The post, its key and its
+   * events.posts.created commit together.
+   */
   create(r: Required<CreatePostRequest>, key?: string): Promise<PostRecord> {
     const request = { scope: r.author.id, key, operation: Subjects.posts.create, request: r };
     return this.idempotency.run(request, async (tx) => {
@@ -36,6 +41,11 @@ export class PostsService {
         authorDisplayName: r.author.displayName,
         text: r.text,
         mediaIds: r.mediaIds,
+      });
+      await this.outbox.add(tx, Events.posts.created, {
+        postId: post.id,
+        authorId: post.authorId,
+        mediaIds: post.mediaIds ?? [],
       });
       return toPostRecord(post);
     });
@@ -56,13 +66,23 @@ export class PostsService {
     return { items, nextCursor };
   }
 
-  /** Once per idempotency key: a repeat of a delete that succeeded succeeds again (not 404). */
+  /**
+   * Once per idempotency key: a repeat of a delete that succeeded succeeds again (not 404). The
+   * delete, its key and its events.posts.deleted (which takes the post's comments, likes and
+   * media references with it) commit together.
+   */
   delete(r: DeletePostRequest, key?: string): Promise<DeletePostReply> {
     const request = { scope: r.requesterId, key, operation: Subjects.posts.delete, request: r };
     return this.idempotency.run(request, async (tx) => {
-      const outcome = await this.repo.deleteOwned(tx, r.id, r.requesterId);
-      if (outcome === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such post');
-      if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a post');
+      const result = await this.repo.deleteOwned(tx, r.id, r.requesterId);
+      if (result === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such post');
+      if (result === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a post');
+      const { post } = result;
+      await this.outbox.add(tx, Events.posts.deleted, {
+        postId: post.id,
+        authorId: post.authorId,
+        mediaIds: post.mediaIds ?? [],
+      });
       return { deleted: true } as const;
     });
   }

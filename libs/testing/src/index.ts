@@ -10,3 +10,4 @@ export * from './http.js';
 export * from './readiness.js';
 export * from './mesh-failure.js';
 export * from './service-info.js';
+export * from './event-streams.js';
