@@ -20,6 +20,8 @@ export interface AppProcess {
   /** Parsed JSON log lines written so far (stdout). */
   logs: Array<Record<string, unknown>>;
   exited: Promise<number | null>;
+  /** The last 8000 characters it wrote to stderr (a crash's stack trace). */
+  stderr: () => string;
   kill: (signal?: NodeJS.Signals) => void;
   waitForLog: (
     match: (line: Record<string, unknown>) => boolean,
@@ -63,6 +65,7 @@ export function spawnApp(app: string, env: Record<string, string>): AppProcess {
     child,
     logs,
     exited,
+    stderr: () => stderr,
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

@@ -6,7 +6,7 @@ async function check(p: AppProcess, timeoutMs: number, ready: () => Promise<bool
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (p.child.exitCode !== null)
-      throw new Error(`${p.app} (pid ${p.pid}) exited with ${p.child.exitCode} before ${what}`);
+      throw new Error(`${p.app} (pid ${p.pid}) exited with ${p.child.exitCode} before ${what}; stderr:\n${p.stderr()}`);
     if (await ready().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`${p.app} (pid ${p.pid}) not ${what} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
