@@ -1,10 +1,11 @@
 // Starts one comments replica: database first (retrying while PostgreSQL is down), then its
-// own NATS connection for asking posts, then the mesh.
+// own NATS connection for asking posts and consuming events, then the mesh, then the events.
 import { openDatabase, runDatabaseService } from '#persistence';
 import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
 import type { CommentsConfig } from './comments.config.js';
 import { createCommentsDataSource } from './comments.data-source.js';
 import { CommentsModule } from './comments.module.js';
+import { CommentsEventHandlers } from './comments.event-handlers.js';
 
 export const COMMENTS_VERSION = '0.1.0';
 
@@ -18,6 +19,7 @@ export async function startComments(c: CommentsConfig, o: { handleSignals?: bool
     logger,
     dataSource,
     clientConnection: 'comments-client',
+    events: { env: c, handlers: CommentsEventHandlers },
     module: (nc) => {
       const mesh = serviceMeshClient(nc!, c.POSTS_TIMEOUT_MS);
       return CommentsModule.register({ dataSource, mesh, postsTimeoutMs: c.POSTS_TIMEOUT_MS });

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { MeshClient } from '#mesh';
 import { IdempotentWrites } from '#persistence';
 import { CommentsController } from './comments.controller.js';
+import { CommentsEventHandlers } from './comments.event-handlers.js';
 import { CommentsRepository } from './comments.repository.js';
 import { CommentsService } from './comments.service.js';
 import { PostsClient } from './posts.client.js';
@@ -27,6 +28,7 @@ export class CommentsModule {
         IdempotentWrites.provider(),
         CommentsRepository,
         CommentsService,
+        CommentsEventHandlers,
       ],
     };
   }

@@ -38,6 +38,8 @@ export class CommentsService {
     const request = { scope: r.author.id, key, operation: Subjects.comments.create, request: r };
     return this.idempotency.run(request, async (tx) => {
       if (!(await this.posts.exists(r.postId))) throw new MeshError(ErrorCodes.notFound, 'no such post');
+      // posts may have deleted it since answering: its tombstone says so.
+      if (!(await this.repo.lockLivePost(tx, r.postId))) throw new MeshError(ErrorCodes.notFound, 'no such post');
       const comment = await this.repo.insert(tx, {
         id: randomUUID(),
         postId: r.postId,
@@ -69,6 +71,11 @@ export class CommentsService {
       if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a comment');
       return { deleted: true } as const;
     });
+  }
+
+  /** events.posts.deleted: the post's comments go with it (idempotent: see the repository). */
+  async removePostComments(postId: string): Promise<void> {
+    await this.repo.removePost(postId);
   }
 
   /** Every asked id is in the answer, 0 when it has no comments (or is no post at all). */
