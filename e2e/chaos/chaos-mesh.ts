@@ -1,0 +1,112 @@
+// What the chaos suites share: accounts, replicas by pid, scaling a service to 0 and back, a
+// 503 that must be fast and name its service, and an open /events stream to watch.
+import { expect } from 'vitest';
+import { http, type AppProcess, type HttpResult, type TestMesh } from '#testing';
+import { problem } from '../problem.js';
+import type { DrillAccount } from './drill-load.js';
+
+/** A new account; retried with the same key on a 503 (setup, on a machine shared with others). */
+export async function signup(url: string, username: string): Promise<DrillAccount> {
+  const key = `signup-${username}-${Date.now()}`;
+  for (let attempt = 1; ; attempt++) {
+    const res = await http(url, 'POST', '/auth/signup', {
+      body: { username, password: 'chaos password' },
+      headers: { 'idempotency-key': key },
+    });
+    if (res.status === 503 && attempt < 4) {
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    expect(res.status, `signup ${username}: ${JSON.stringify(res.body)}`).toBe(201);
+    return res.body;
+  }
+}
+
+export async function createPosts(url: string, who: DrillAccount, n: number, text: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await http(url, 'POST', '/posts', { token: who.token, body: { text: `${text} ${i}` } });
+    expect(res.status).toBe(201);
+    ids.push(res.body.id);
+  }
+  return ids;
+}
+
+const running = (p: AppProcess) => p.child.exitCode === null && p.child.signalCode === null;
+
+/** The replicas of `app` this test started that are still running, oldest first. */
+export function liveReplicas(mesh: TestMesh, app: string): AppProcess[] {
+  return (mesh.replicas.get(app) ?? []).filter(running);
+}
+
+/** Scales `app` to 0: SIGTERM to every replica by pid, then waits for each to exit. */
+export async function scaleToZero(mesh: TestMesh, app: string): Promise<Array<number | null>> {
+  const procs = liveReplicas(mesh, app);
+  for (const p of procs) p.kill('SIGTERM');
+  return Promise.all(procs.map((p) => p.exited));
+}
+
+/** The pids GET /mesh lists for a service, sorted. */
+export async function meshPids(url: string, app: string): Promise<number[]> {
+  const view = await http(url, 'GET', '/mesh');
+  const service = view.body.services.find((s: { name: string }) => s.name === app);
+  return (service?.replicas ?? []).map((r: { pid: number }) => r.pid).sort((a: number, b: number) => a - b);
+}
+
+/** The fail-fast 503 of fail-soft.md: names the service, says when to retry, in < 100 ms. */
+export function expectFast503(res: HttpResult, service: string, what: string): void {
+  expect({ what, status: res.status, body: res.body }).toEqual({ what, status: 503, body: problem(503, { service }) });
+  expect(res.headers.get('retry-after'), what).toBe('1');
+  expect(res.ms, `${what} took ${res.ms.toFixed(1)} ms`).toBeLessThan(100);
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The median latency of `n` sequential calls of a read that must answer 200. */
+export async function p50Of(n: number, read: () => Promise<HttpResult>): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await read();
+    expect(res.status).toBe(200);
+    ms.push(res.ms);
+  }
+  return median(ms);
+}
+
+/** An open `GET /events` stream; `chunks` counts what arrived (keep-alives included). */
+export interface EventStream {
+  status: number;
+  chunks: () => number;
+  ended: () => boolean;
+  close: () => void;
+}
+
+export async function openEvents(url: string, token: string): Promise<EventStream> {
+  const abort = new AbortController();
+  const res = await fetch(`${url}/events`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    signal: abort.signal,
+  });
+  let chunks = 0;
+  let ended = false;
+  const reader = res.body!.getReader();
+  void (async () => {
+    try {
+      while (!(await reader.read()).done) chunks++;
+    } catch {
+      // aborted by close()
+    }
+    ended = true;
+  })();
+  return { status: res.status, chunks: () => chunks, ended: () => ended, close: () => abort.abort() };
+}
+
+/** The sum of an edge counter over the series whose labels match `labels` (e.g. /outcome="timeout"/). */
+export async function edgeCounter(url: string, name: string, labels: RegExp = /.*/): Promise<number> {
+  const text: string = (await http(url, 'GET', '/metrics')).body;
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    if (labels.test(m[1])) sum += Number(m[2]);
+  }
+  return sum;
+}
