@@ -26,7 +26,13 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   const logger = createLogger({ service: 'edge', level: c.LOG_LEVEL });
   const tokens = new TokenVerifier(loadPublicKey({ file: c.JWT_PUBLIC_KEY_FILE, pem: c.JWT_PUBLIC_KEY }));
   const metrics = new EdgeMetrics();
-  const nc = await connectNats({ url: c.NATS_URL, name: 'edge', pingIntervalMs: c.NATS_PING_INTERVAL_MS });
+  const nc = await connectNats({
+    url: c.NATS_URL,
+    name: 'edge',
+    pingIntervalMs: c.NATS_PING_INTERVAL_MS,
+    user: c.NATS_USER,
+    password: c.NATS_PASSWORD,
+  });
   const replicas = new ReplicaDirectory(nc, {
     intervalMs: c.REPLICA_PING_INTERVAL_MS,
     freshMs: c.REPLICA_FRESH_MS,

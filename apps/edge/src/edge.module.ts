@@ -5,7 +5,7 @@ import { AuthController } from './auth/auth.controller.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { EDGE_CONFIG, type EdgeConfig } from './edge.config.js';
 import { HealthController } from './health/health.controller.js';
-import { NatsStatus } from './health/nats-status.js';
+import { NatsStatus } from '#mesh';
 import { EdgeMesh } from './mesh/edge-mesh.js';
 import { MeshController } from './mesh/mesh.controller.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';

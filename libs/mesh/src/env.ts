@@ -22,6 +22,11 @@ export const meshEnv = {
   LOG_LEVEL: z.enum(LogLevels as [LogLevel, ...LogLevel[]]).default('info'),
   DRAIN_TIMEOUT_MS: int(10_000, 100),
   NATS_PING_INTERVAL_MS: int(10_000, 100),
+  /** This app's NATS user and password (see `mesh nats-auth`); unset: no authentication. */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
+  /** Services: serve /health/live and /health/ready on this port (0: off). The edge uses PORT. */
+  HEALTH_PORT: int(0),
 };
 
 /** Variables every service with a database reads. */

@@ -17,3 +17,6 @@ export * from './reply-inbox.js';
 export * from './stop-on-signals.js';
 export * from './replica-directory.js';
 export * from './events/index.js';
+export * from './nats-status.js';
+export * from './health-server.js';
+export * from './nats-permissions.js';

@@ -23,6 +23,8 @@ export interface MeshServerOptions {
   /** Longest a stop waits for in-flight handlers before closing anyway. */
   drainTimeoutMs: number;
   pingIntervalMs?: number;
+  natsUser?: string;
+  natsPassword?: string;
   classifyError?: ErrorClassifier;
 }
 
@@ -40,7 +42,13 @@ export class MeshServer extends ServerNats {
 
   constructor(private readonly mesh: MeshServerOptions) {
     super({
-      ...natsConnectOptions({ url: mesh.natsUrl, name: mesh.service, pingIntervalMs: mesh.pingIntervalMs }),
+      ...natsConnectOptions({
+        url: mesh.natsUrl,
+        name: mesh.service,
+        pingIntervalMs: mesh.pingIntervalMs,
+        user: mesh.natsUser,
+        password: mesh.natsPassword,
+      }),
       queue: mesh.service,
     });
   }

@@ -2,10 +2,10 @@
 // subjects (queue group and direct), NATS's service-API discovery and its own reply inboxes; to
 // publish only replies (allow_responses), its own events and dead letters, the requests it
 // legitimately makes, and JetStream's API. The edge publishes requests but never events.
-// `mesh nats-auth` writes the server's `authorization` block and each app's credentials.
+// `npm run mesh -- nats-auth` writes the server's `authorization` block and each app's credentials.
 import { randomBytes } from 'node:crypto';
 import { Events, MeshServices, type MeshService } from '#contracts';
-import { inboxPrefixFor } from '#mesh';
+import { inboxPrefixFor } from './nats-connection.js';
 
 /** Requests each app makes of other services (its clients' subjects); the edge asks everyone. */
 export const MeshCalls: Record<MeshService, readonly string[]> = {

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 
-/** Whether the edge's NATS connection is up right now (it reconnects by itself). */
+/** Whether a NATS connection is up right now (it reconnects by itself): for readiness checks. */
 export class NatsStatus {
   private connected = true;
 

@@ -7,6 +7,8 @@ import { MeshServer, type MeshServerOptions } from './mesh-server.js';
 import { MeshExceptionFilter } from './mesh-exception.filter.js';
 import { PinoNestLogger } from './logger.js';
 import { stopOnSignals } from './stop-on-signals.js';
+import { startHealthServer, type HealthServer } from './health-server.js';
+import { NatsStatus } from './nats-status.js';
 
 export interface RunServiceOptions extends MeshServerOptions {
   module: Type | DynamicModule;
@@ -20,11 +22,15 @@ export interface RunServiceOptions extends MeshServerOptions {
   onStopped?: () => Promise<void>;
   /** Install SIGTERM/SIGINT handlers (off in integration tests that own the process). */
   handleSignals?: boolean;
+  /** Serve /health/live and /health/ready on this port (0 or unset: off). */
+  healthPort?: number;
 }
 
 export interface RunningService {
   app: INestMicroservice;
   server: MeshServer;
+  /** The health endpoint's port, when one was asked for. */
+  healthPort?: number;
   stop: () => Promise<void>;
 }
 
@@ -36,14 +42,24 @@ export async function runService(o: RunServiceOptions): Promise<RunningService> 
   });
   app.useGlobalFilters(new MeshExceptionFilter(o.logger, o.classifyError));
   await app.listen();
+  let draining = false;
+  const nats = new NatsStatus(server.connection);
+  const health: HealthServer | undefined = o.healthPort
+    ? await startHealthServer({
+        port: o.healthPort,
+        ready: () => !draining && server.replicaId !== undefined && nats.isConnected,
+      })
+    : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      draining = true;
       await Promise.all([app.close(), o.onStopping?.()]);
       await o.onStopped?.();
+      await health?.close();
     })());
 
   if (o.handleSignals !== false) stopOnSignals(stop, { logger: o.logger, boundMs: o.drainTimeoutMs + 5000 });
-  return { app, server, stop };
+  return { app, server, healthPort: health?.port, stop };
 }

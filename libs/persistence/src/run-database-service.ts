@@ -26,8 +26,12 @@ import { OutboxRelay } from './outbox/outbox-relay.js';
 export interface ServiceEnv {
   NATS_URL: string;
   NATS_PING_INTERVAL_MS: number;
+  NATS_USER?: string;
+  NATS_PASSWORD?: string;
   DRAIN_TIMEOUT_MS: number;
   LOG_LEVEL: LogLevel;
+  /** /health/live and /health/ready on this port; 0 or unset: off. */
+  HEALTH_PORT?: number;
 }
 
 /** The `eventsEnv` variables (libs/mesh env.ts). */
@@ -79,7 +83,13 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
   // handlers may still be asking: so calls (and events) go over a connection of their own.
   const clientName = o.clientConnection ?? (events ? `${o.service}-events` : undefined);
   const client = clientName
-    ? await connectNats({ url: env.NATS_URL, name: clientName, pingIntervalMs: env.NATS_PING_INTERVAL_MS })
+    ? await connectNats({
+        url: env.NATS_URL,
+        name: clientName,
+        pingIntervalMs: env.NATS_PING_INTERVAL_MS,
+        user: env.NATS_USER,
+        password: env.NATS_PASSWORD,
+      })
     : undefined;
   const outbox = events?.outbox ? new Outbox(o.dataSource) : undefined;
   const relay =
@@ -109,6 +119,9 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
       version: o.version,
       natsUrl: env.NATS_URL,
       pingIntervalMs: env.NATS_PING_INTERVAL_MS,
+      natsUser: env.NATS_USER,
+      natsPassword: env.NATS_PASSWORD,
+      healthPort: env.HEALTH_PORT,
       drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
       logger,
       classifyError: classifyDatabaseError,

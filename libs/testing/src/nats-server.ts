@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
+import { authorizationConfig, type NatsCredential } from '#mesh';
 import { freePort } from './free-port.js';
 
 export interface NatsServerHandle {
@@ -34,6 +35,8 @@ export async function startNatsServer(
     ping?: { interval: string; max: number };
     /** Also serve the HTTP monitoring endpoint (/connz, /varz) on a free port. */
     monitor?: boolean;
+    /** Per-app users and permissions (libs/mesh nats-permissions), as `mesh nats-auth` makes them. */
+    auth?: { credentials: NatsCredential[]; mediaBucket: string };
   } = {},
 ): Promise<NatsServerHandle> {
   const port = o.port ?? (await freePort());
@@ -47,6 +50,7 @@ export async function startNatsServer(
       `ping_interval: "${ping.interval}"`,
       `ping_max: ${ping.max}`,
       ...(monitorPort !== undefined ? [`http: "127.0.0.1:${monitorPort}"`] : []),
+      ...(o.auth ? [authorizationConfig(o.auth.credentials, { mediaBucket: o.auth.mediaBucket })] : []),
     ].join('\n') + '\n',
   );
   const args = [
@@ -64,10 +68,12 @@ export async function startNatsServer(
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).slice(-4000));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `nats://127.0.0.1:${port}`;
+  const operator = o.auth?.credentials.find((c) => c.user === 'operator');
+  const probeUser = operator ? { user: operator.user, pass: operator.password } : {};
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const nc = await connect({ servers: url, reconnect: false, timeout: 500 });
+      const nc = await connect({ servers: url, reconnect: false, timeout: 500, ...probeUser });
       await nc.close();
       break;
     } catch (err) {

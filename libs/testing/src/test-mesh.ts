@@ -5,6 +5,7 @@ import { freePort } from './free-port.js';
 import { tempKeys } from './keys.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { generateCredentials, inboxPrefixFor } from '#mesh';
 import { spawnApp, stopAllApps, type AppProcess } from './app-process.js';
 import { waitUntilJoined, waitUntilReady } from './readiness.js';
 
@@ -15,7 +16,7 @@ export interface TestMesh {
   edges: AppProcess[];
   replicas: Map<string, AppProcess[]>;
   /** Starts one more replica of a service and waits until it has joined. */
-  addReplica: (app: string) => Promise<AppProcess>;
+  addReplica: (app: string, extraEnv?: Record<string, string>) => Promise<AppProcess>;
   addEdge: () => Promise<{ process: AppProcess; url: string }>;
   stop: () => Promise<void>;
 }
@@ -25,8 +26,19 @@ export async function startTestMesh(o: {
   env?: Record<string, string>;
   /** Options of the private nats-server (e.g. `monitor: true` for its /connz). */
   nats?: Parameters<typeof startNatsServer>[0];
+  /** Run NATS with per-app users and least-privilege permissions (mesh nats-auth). */
+  auth?: boolean;
 }): Promise<TestMesh> {
-  const nats = await startNatsServer(o.nats);
+  const credentials = o.auth ? generateCredentials() : [];
+  const nats = await startNatsServer({
+    ...o.nats,
+    ...(o.auth ? { auth: { credentials, mediaBucket: 'media' } } : {}),
+  });
+  /** An app's NATS user and password, when the mesh runs with permissions. */
+  const natsUserOf = (app: string): Record<string, string> => {
+    const c = credentials.find((x) => x.user === app);
+    return c ? { NATS_USER: c.user, NATS_PASSWORD: c.password } : {};
+  };
   const keys = tempKeys();
   const schemas = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'].map(
     (s) => [s, freshSchema(s)] as const,
@@ -39,10 +51,14 @@ export async function startTestMesh(o: {
     ...Object.fromEntries(schemas.map(([s, name]) => [`${s.toUpperCase()}_DB_SCHEMA`, name])),
     ...o.env,
   };
-  const nc: NatsConnection = await connect({ servers: nats.url });
+  const operator = credentials.find((c) => c.user === 'operator');
+  const nc: NatsConnection = await connect({
+    servers: nats.url,
+    ...(operator ? { user: operator.user, pass: operator.password, inboxPrefix: inboxPrefixFor('operator') } : {}),
+  });
   const replicas = new Map<string, AppProcess[]>();
-  const addReplica = async (app: string) => {
-    const p = spawnApp(app, env);
+  const addReplica = async (app: string, extraEnv: Record<string, string> = {}) => {
+    const p = spawnApp(app, { ...env, ...natsUserOf(app), ...extraEnv });
     replicas.set(app, [...(replicas.get(app) ?? []), p]);
     await waitUntilJoined(nc, p);
     return p;
@@ -50,7 +66,7 @@ export async function startTestMesh(o: {
   const edges: AppProcess[] = [];
   const addEdge = async () => {
     const port = await freePort();
-    const p = spawnApp('edge', { ...env, PORT: String(port), HOST: '127.0.0.1' });
+    const p = spawnApp('edge', { ...env, ...natsUserOf('edge'), PORT: String(port), HOST: '127.0.0.1' });
     edges.push(p);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(url, p);

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCodes, MeshError } from '#contracts';
-import { NatsStatus } from './nats-status.js';
+import { NatsStatus } from '#mesh';
 import { Problems } from '../openapi/openapi-refs.js';
 
 @ApiTags('operations')
