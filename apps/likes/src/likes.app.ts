@@ -1,11 +1,12 @@
 // Starts one likes replica: database first (retrying while PostgreSQL is down), then its own
-// NATS connection for asking posts, then the mesh.
+// NATS connection for asking posts and consuming events, then the mesh, then the events.
 import { openDatabase, runDatabaseService } from '#persistence';
 import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
 import type { LikesConfig } from './likes.config.js';
 import { createLikesDataSource } from './likes.data-source.js';
 import { LikesModule } from './likes.module.js';
 import { PostsClient } from './posts.client.js';
+import { LikesEventHandlers } from './likes.event-handlers.js';
 
 export const LIKES_VERSION = '0.1.0';
 
@@ -19,6 +20,7 @@ export async function startLikes(c: LikesConfig, o: { handleSignals?: boolean } 
     logger,
     dataSource,
     clientConnection: 'likes-client',
+    events: { env: c, handlers: LikesEventHandlers },
     module: (nc) => {
       const posts = new PostsClient(serviceMeshClient(nc!, c.POSTS_TIMEOUT_MS), c.POSTS_TIMEOUT_MS);
       return LikesModule.register(dataSource, posts);

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { IdempotentWrites } from '#persistence';
 import { LikesController } from './likes.controller.js';
+import { LikesEventHandlers } from './likes.event-handlers.js';
 import { LikesRepository } from './likes.repository.js';
 import { LikesService } from './likes.service.js';
 import { PostsClient } from './posts.client.js';
@@ -19,6 +20,7 @@ export class LikesModule {
         IdempotentWrites.provider(),
         LikesRepository,
         LikesService,
+        LikesEventHandlers,
       ],
     };
   }

@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
   encodeCursor,
+  ErrorCodes,
+  MeshError,
   Subjects,
   type LikePage,
   type LikeReply,
@@ -35,6 +37,8 @@ export class LikesService {
     return this.idempotency.run(request, async (tx) => {
       if (await this.repo.exists(tx, r.postId, r.user.id)) return { liked: true };
       await this.posts.assertPostExists(r.postId);
+      // posts may have deleted it since answering: its tombstone says so.
+      if (!(await this.repo.lockLivePost(tx, r.postId))) throw new MeshError(ErrorCodes.notFound, 'no such post');
       await this.repo.insertIfAbsent(tx, {
         postId: r.postId,
         userId: r.user.id,
@@ -52,6 +56,11 @@ export class LikesService {
       await this.repo.delete(tx, r.postId, r.userId);
       return { liked: false };
     });
+  }
+
+  /** events.posts.deleted: the post's likes go with it (idempotent: see the repository). */
+  async removePostLikes(postId: string): Promise<void> {
+    await this.repo.removePost(postId);
   }
 
   async list(r: ListLikesRequest): Promise<LikePage> {
