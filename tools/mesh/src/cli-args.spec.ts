@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from './cli-args.js';
+import { parseArgs, UsageError } from './cli-args.js';
 
 describe('parseArgs', () => {
   it('parses every verb', () => {
@@ -46,5 +46,14 @@ describe('parseArgs', () => {
     [['kill', 'posts', 'edge'], 'kill: unexpected argument "edge"'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
+  });
+  it('nats-auth takes an output folder and the media bucket, with defaults', () => {
+    expect(parseArgs(['nats-auth'])).toEqual({ verb: 'nats-auth', outDir: '.mesh/nats', mediaBucket: 'media' });
+    expect(parseArgs(['nats-auth', '--out', 'deploy/nats', '--media-bucket=pics'])).toEqual({
+      verb: 'nats-auth',
+      outDir: 'deploy/nats',
+      mediaBucket: 'pics',
+    });
+    expect(() => parseArgs(['nats-auth', 'extra'])).toThrow(UsageError);
   });
 });

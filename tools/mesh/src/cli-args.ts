@@ -9,7 +9,8 @@ export type Command =
   | { verb: 'up'; replicas?: string }
   | { verb: 'status'; json: boolean }
   | { verb: 'scale'; targets: Array<{ app: AppName; replicas: number }> }
-  | { verb: 'kill'; app: AppName; signal: DrillSignal; pid?: number };
+  | { verb: 'kill'; app: AppName; signal: DrillSignal; pid?: number }
+  | { verb: 'nats-auth'; outDir: string; mediaBucket: string };
 
 export class UsageError extends Error {}
 
@@ -19,6 +20,8 @@ export const Usage = `usage: mesh <verb> [options]
   scale <app>=<n> [<app>=<n> ...]   add or drain replicas of a running mesh
   kill <app> [--signal KILL|TERM|STOP|CONT] [--pid <pid>]
                                     failure drill on one replica (default TERM, oldest replica)
+  nats-auth [--out <dir>] [--media-bucket <name>]
+                                    per-app NATS credentials and permissions (default .mesh/nats)
 apps: ${AppNames.join(', ')}`;
 
 /** Splits `--name value` and `--name=value`; anything else is positional. */
@@ -78,6 +81,15 @@ export function parseArgs(argv: readonly string[]): Command {
         if (!isAppName(app)) throw new UsageError(`kill: unknown app "${app}" (known: ${AppNames.join(', ')})`);
         noPositional(verb, extra);
         return { verb, app, signal: parseSignal(options.get('signal') ?? 'TERM'), pid: parsePid(options.get('pid')) };
+      }
+      case 'nats-auth': {
+        const { options, positional } = split(rest, ['out', 'media-bucket'], []);
+        noPositional(verb, positional);
+        return {
+          verb,
+          outDir: options.get('out') ?? '.mesh/nats',
+          mediaBucket: options.get('media-bucket') ?? 'media',
+        };
       }
       default:
         throw new UsageError(`unknown verb "${verb}"`);

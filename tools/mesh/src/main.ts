@@ -4,6 +4,7 @@ import { findRepoRoot } from './app-catalogue.js';
 import { runLauncher } from './launcher.js';
 import { loadLauncherConfig, loadOperatorConfig, MeshConfigError } from './mesh.config.js';
 import { killCommand, scaleCommand, statusCommand } from './operator-commands.js';
+import { natsAuthCommand } from './nats-auth-command.js';
 
 async function run(cmd: Command): Promise<number> {
   switch (cmd.verb) {
@@ -18,6 +19,8 @@ async function run(cmd: Command): Promise<number> {
       return scaleCommand(loadOperatorConfig(), cmd.targets);
     case 'kill':
       return killCommand(loadOperatorConfig(), cmd.app, cmd.signal, cmd.pid);
+    case 'nats-auth':
+      return natsAuthCommand(cmd);
   }
 }
 
