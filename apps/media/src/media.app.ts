@@ -1,11 +1,13 @@
 // Starts one media replica: database first (retrying while PostgreSQL is down), then its own
-// NATS connection for the object store (creating the bucket if needed), then the mesh.
+// NATS connection for the object store (creating the bucket if needed) and its events, then the
+// mesh, then the events.
 import { openDatabase, runDatabaseService } from '#persistence';
 import { createLogger, type RunningService } from '#mesh';
 import type { MediaConfig } from './media.config.js';
 import { createMediaDataSource } from './media.data-source.js';
 import { MediaModule } from './media.module.js';
 import { MediaStore } from './media-store.js';
+import { MediaEventHandlers } from './media.event-handlers.js';
 
 export const MEDIA_VERSION = '0.1.0';
 
@@ -19,6 +21,7 @@ export async function startMedia(c: MediaConfig, o: { handleSignals?: boolean } 
     logger,
     dataSource,
     clientConnection: 'media-store',
+    events: { env: c, handlers: MediaEventHandlers },
     module: async (nc) => {
       const store = await MediaStore.open(nc!, { bucket: c.MEDIA_BUCKET, replicas: c.MEDIA_BUCKET_REPLICAS });
       return MediaModule.register(dataSource, store, { maxPixels: c.MAX_PIXELS, thumbnailMaxPx: c.THUMBNAIL_MAX_PX });

@@ -1,8 +1,9 @@
-import { databaseEnv, meshEnv, parseEnv, z } from '#mesh';
+import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#mesh';
 
 const MediaEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
+  ...eventsEnv,
   /** The service's schema; tests use a fresh one per run. */
   MEDIA_DB_SCHEMA: z
     .string()

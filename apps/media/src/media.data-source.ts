@@ -2,6 +2,7 @@ import { createDataSource } from '#persistence';
 import { MediaEntity } from './entities/media.entity.js';
 import { CreateMedia1764547200000 } from './migrations/1764547200000-create-media.js';
 import { CreateIdempotencyKeys1764633600000 } from './migrations/1764633600000-create-idempotency-keys.js';
+import { CreatePostMedia1764892800000 } from './migrations/1764892800000-create-post-media.js';
 import type { MediaConfig } from './media.config.js';
 
 export function createMediaDataSource(c: MediaConfig) {
@@ -9,7 +10,7 @@ export function createMediaDataSource(c: MediaConfig) {
     url: c.DATABASE_URL,
     schema: c.MEDIA_DB_SCHEMA,
     entities: [MediaEntity],
-    migrations: [CreateMedia1764547200000, CreateIdempotencyKeys1764633600000],
+    migrations: [CreateMedia1764547200000, CreateIdempotencyKeys1764633600000, CreatePostMedia1764892800000],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS,

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { IdempotentWrites } from '#persistence';
 import type { ImageLimits } from './image-processor.js';
 import { MediaController } from './media.controller.js';
+import { MediaEventHandlers } from './media.event-handlers.js';
 import { MediaRepository } from './media.repository.js';
 import { IMAGE_LIMITS, MediaService } from './media.service.js';
 import { MediaStore } from './media-store.js';
@@ -21,6 +22,7 @@ export class MediaModule {
         IdempotentWrites.provider(),
         MediaRepository,
         MediaService,
+        MediaEventHandlers,
       ],
     };
   }

@@ -16,10 +16,40 @@ export type NewMedia = Omit<MediaEntity, 'createdAt'>;
 export class MediaRepository {
   private readonly pool: pg.Pool;
   private readonly table: string;
+  private readonly postMedia: string;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'media');
+    this.postMedia = qualifiedTable(dataSource, 'post_media');
+  }
+
+  /**
+   * A post's references to its uploads (events.posts.created). Naturally idempotent: a row
+   * already there — the same event again, or the post's deletion having arrived first — is left
+   * as it is.
+   */
+  async addPostReferences(postId: string, mediaIds: string[]): Promise<void> {
+    await this.pool.query({
+      name: 'media.post-references.add',
+      text: `INSERT INTO ${this.postMedia} (post_id, media_ids) VALUES ($1, $2::uuid[])
+        ON CONFLICT (post_id) DO NOTHING`,
+      values: [postId, mediaIds],
+    });
+  }
+
+  /**
+   * Releases a deleted post's references (events.posts.deleted), creating the released row if the
+   * post's creation has not arrived yet, so that it cannot add them afterwards. Naturally
+   * idempotent: a row already released keeps its first release time.
+   */
+  async releasePostReferences(postId: string, mediaIds: string[]): Promise<void> {
+    await this.pool.query({
+      name: 'media.post-references.release',
+      text: `INSERT INTO ${this.postMedia} AS p (post_id, media_ids, released_at) VALUES ($1, $2::uuid[], now())
+        ON CONFLICT (post_id) DO UPDATE SET released_at = now() WHERE p.released_at IS NULL`,
+      values: [postId, mediaIds],
+    });
   }
 
   async insert(tx: WriteTransaction, m: NewMedia): Promise<void> {

@@ -80,6 +80,19 @@ export class MediaService {
     }
   }
 
+  /**
+   * events.posts.created: which uploads the post uses. Text-only posts (most) leave nothing to
+   * remember, nor does their deletion.
+   */
+  async recordPostMedia(postId: string, mediaIds: string[]): Promise<void> {
+    if (mediaIds.length > 0) await this.repo.addPostReferences(postId, mediaIds);
+  }
+
+  /** events.posts.deleted: the post no longer uses its uploads (idempotent: see the repository). */
+  async releasePostMedia(postId: string, mediaIds: string[]): Promise<void> {
+    if (mediaIds.length > 0) await this.repo.releasePostReferences(postId, mediaIds);
+  }
+
   async get(r: GetMediaRequest): Promise<StoredMedia> {
     const [row] = await this.repo.findByIds([r.id]);
     if (!row) throw new MeshError(ErrorCodes.notFound, 'no such media');
