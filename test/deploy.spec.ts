@@ -1,0 +1,73 @@
+// What can be checked of docker-compose.yml and the NATS cluster config without a Docker engine:
+// the files parse, every app has a service with its NATS credentials, a healthcheck, a restart
+// policy and replicas; three clustered JetStream nodes; and nats-server itself accepts the
+// cluster config with a generated authorization block.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { authorizationConfig, generateCredentials } from '#mesh';
+import { AppNames } from '../tools/mesh/src/app-catalogue.js';
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, any>;
+  volumes: Record<string, unknown>;
+};
+const services = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('has a service per app with its own NATS credentials, a healthcheck and a restart policy', () => {
+    for (const app of AppNames) {
+      const s = services[app];
+      expect(s, app).toBeDefined();
+      expect(s.build.args.APP).toBe(app);
+      expect(s.env_file).toEqual([`.mesh/nats/${app}.env`]);
+      expect(s.healthcheck.test.join(' ')).toMatch(/health\/ready/);
+      expect(s.restart).toBe('unless-stopped');
+      expect(s.environment.NATS_URL.split(',')).toHaveLength(3);
+    }
+  });
+
+  it('runs two replicas of every feature service and the edge on :3000', () => {
+    for (const app of AppNames.filter((a) => a !== 'edge')) {
+      expect(services[app].deploy.replicas, app).toBe(2);
+      expect(services[app].environment.HEALTH_PORT).toBe('8081');
+      expect(services[app].healthcheck.test.join(' ')).toContain(':8081/health/ready');
+    }
+    expect(services.edge.ports).toEqual(['3000:3000']);
+    expect(services.edge.healthcheck.test.join(' ')).toContain(':3000/health/ready');
+  });
+
+  it('clusters three JetStream NATS nodes and replicates the streams three ways', () => {
+    const nodes = ['nats-1', 'nats-2', 'nats-3'];
+    for (const n of nodes) {
+      const cmd = services[n].command as string[];
+      expect(cmd).toEqual(expect.arrayContaining(['-js', '--name', n, '--cluster_name', 'failsoft']));
+      expect(cmd[cmd.indexOf('--routes') + 1].split(',')).toHaveLength(3);
+      expect(services[n].volumes).toContain(`${n}:/data`);
+      expect(compose.volumes).toHaveProperty(n);
+    }
+    expect(services.posts.environment).toMatchObject({ EVENTS_STREAM_REPLICAS: '3', MEDIA_BUCKET_REPLICAS: '3' });
+    for (const app of AppNames) {
+      expect(Object.keys(services[app].depends_on)).toEqual(expect.arrayContaining([...nodes, 'postgres']));
+    }
+    expect(services.postgres.volumes).toEqual(['pg-data:/var/lib/postgresql/data']);
+  });
+
+  it('nats-server accepts the cluster config with a generated authorization block', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'failsoft-deploy-'));
+    try {
+      copyFileSync('deploy/nats/cluster.conf', join(dir, 'cluster.conf'));
+      writeFileSync(join(dir, 'auth.conf'), authorizationConfig(generateCredentials(), { mediaBucket: 'media' }));
+      const r = spawnSync(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-c', join(dir, 'cluster.conf'), '-t'], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/configuration file .* is valid/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
