@@ -237,6 +237,53 @@ async function stitched(bareHttp: number): Promise<void> {
   }
 }
 
+/** GET /posts/:id (posts only) on a fresh mesh: req/s and p99 for the scaling and permissions figures. */
+async function postsOnlyFigures(o: {
+  postsReplicas: number;
+  auth?: boolean;
+}): Promise<Awaited<ReturnType<typeof httpLoad>>> {
+  const mesh = await startTestMesh({
+    replicas: { identity: 1, posts: o.postsReplicas },
+    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false' },
+    auth: o.auth,
+  });
+  try {
+    const url = mesh.edgeUrl;
+    const { token } = (
+      await http(url, 'POST', '/auth/signup', { body: { username: 'bench_scale', password: 'bench password' } })
+    ).body;
+    const targets = (await seedPosts(url, token, 100)).map((id) => `/posts/${id}`);
+    await httpLoad({ url, targets, connections: CONCURRENCY, seconds: 2 });
+    return await httpLoad({ url, targets, connections: CONCURRENCY, seconds: SECONDS });
+  } finally {
+    await mesh.stop();
+  }
+}
+
+/** Replicas of posts 1, 2, 3 on this machine; then the same with per-app NATS permissions on. */
+async function scalingAndPermissions(bareHttp: number): Promise<void> {
+  let one = 0;
+  for (const n of [1, 2, 3]) {
+    const f = await postsOnlyFigures({ postsReplicas: n });
+    if (n === 1) one = f.reqPerSec;
+    emit({
+      bench: `GET /posts/:id with ${n} posts replica(s) (posts only; ${cpus().length} cores shared by everything)`,
+      ...f,
+      ratioToBareHttp: round(f.reqPerSec / bareHttp),
+      ratioToOneReplica: round(f.reqPerSec / one),
+    });
+  }
+  const open = await postsOnlyFigures({ postsReplicas: 1 });
+  const locked = await postsOnlyFigures({ postsReplicas: 1, auth: true });
+  emit({
+    bench: 'GET /posts/:id with per-app NATS users and permissions against without (1 posts replica)',
+    ...locked,
+    withoutPermissionsReqPerSec: open.reqPerSec,
+    ratioToWithout: round(locked.reqPerSec / open.reqPerSec),
+    note: 'permissions are checked by nats-server once per subject and cached; expect ~1.0 within noise',
+  });
+}
+
 /** A noisy JPEG of about 1 MB (noise compresses badly, like a photo). */
 async function oneMegabyteJpeg(): Promise<Buffer> {
   const width = 1500;
@@ -311,6 +358,7 @@ async function main(): Promise<void> {
     await postsOnly(http0.reqPerSec);
     await stitched(http0.reqPerSec);
     await uploads();
+    await scalingAndPermissions(http0.reqPerSec);
   } finally {
     await nats.stop();
   }
