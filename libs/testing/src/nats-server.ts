@@ -26,6 +26,31 @@ export interface NatsServerHandle {
  */
 export const NATS_SERVER_PING = { interval: '5s', max: 2 };
 
+/**
+ * Writes `nats-server.conf` into `dir` (the server's own temporary directory): the ping settings,
+ * the monitoring port, the per-app users. Shared by a single server and a cluster's nodes.
+ */
+export function writeNatsConfig(
+  dir: string,
+  o: {
+    ping: { interval: string; max: number };
+    monitorPort?: number;
+    auth?: { credentials: NatsCredential[]; mediaBucket: string };
+  },
+): string {
+  const configFile = join(dir, 'nats-server.conf');
+  writeFileSync(
+    configFile,
+    [
+      `ping_interval: "${o.ping.interval}"`,
+      `ping_max: ${o.ping.max}`,
+      ...(o.monitorPort !== undefined ? [`http: "127.0.0.1:${o.monitorPort}"`] : []),
+      ...(o.auth ? [authorizationConfig(o.auth.credentials, { mediaBucket: o.auth.mediaBucket })] : []),
+    ].join('\n') + '\n',
+  );
+  return configFile;
+}
+
 export async function startNatsServer(
   o: {
     jetstream?: boolean;
@@ -43,16 +68,7 @@ export async function startNatsServer(
   const storeDir = mkdtempSync(join(tmpdir(), 'failsoft-nats-'));
   const ping = o.ping ?? NATS_SERVER_PING;
   const monitorPort = o.monitor ? await freePort() : undefined;
-  const configFile = join(storeDir, 'nats-server.conf');
-  writeFileSync(
-    configFile,
-    [
-      `ping_interval: "${ping.interval}"`,
-      `ping_max: ${ping.max}`,
-      ...(monitorPort !== undefined ? [`http: "127.0.0.1:${monitorPort}"`] : []),
-      ...(o.auth ? [authorizationConfig(o.auth.credentials, { mediaBucket: o.auth.mediaBucket })] : []),
-    ].join('\n') + '\n',
-  );
+  const configFile = writeNatsConfig(storeDir, { ping, monitorPort, auth: o.auth });
   const args = [
     '-c',
     configFile,
