@@ -205,8 +205,14 @@ describe('event consumers', () => {
         [DeadLetterHeaders.subject]: Events.posts.deleted,
       },
     });
-    // Terminated: it does not come back.
-    await new Promise((r) => setTimeout(r, 500));
+    // Terminated, not left to come back after the ack wait: nothing is pending for the consumer.
+    const jsm = await jetstreamManager(nc);
+    await expectEventually(async () =>
+      expect(await jsm.consumers.info(EVENTS_STREAM, 'svcpoison--events-posts-deleted')).toMatchObject({
+        num_ack_pending: 0,
+        num_redelivered: 0,
+      }),
+    );
     expect(poisonAttempts).toBe(3);
   });
 

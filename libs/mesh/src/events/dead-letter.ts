@@ -57,6 +57,8 @@ export async function deadLetter(js: JetStreamClient, m: JsMsg, d: DeadLetterInf
     m.nak(RETRY_DEAD_LETTER_MS);
     return;
   }
-  m.term(`${d.reason}: ${d.error}`.slice(0, 200));
+  // No reason argument: nats-server 2.9 ignores a `+TERM <reason>` (2.10 added the reason), which
+  // would leave the event to come back after every ack wait. The reason is in the headers above.
+  m.term();
   log.error({ ...d }, 'event dead-lettered');
 }
