@@ -8,6 +8,8 @@ describe('parseArgs', () => {
     expect(parseArgs(['up', '--replicas=posts=2,edge=3'])).toEqual({ verb: 'up', replicas: 'posts=2,edge=3' });
     expect(parseArgs(['status'])).toEqual({ verb: 'status', json: false });
     expect(parseArgs(['status', '--json'])).toEqual({ verb: 'status', json: true });
+    expect(parseArgs(['events'])).toEqual({ verb: 'events', json: false });
+    expect(parseArgs(['events', '--json'])).toEqual({ verb: 'events', json: true });
     expect(parseArgs(['scale', 'posts=0', 'edge=2'])).toEqual({
       verb: 'scale',
       targets: [

@@ -8,6 +8,7 @@ export type Command =
   | { verb: 'help' }
   | { verb: 'up'; replicas?: string }
   | { verb: 'status'; json: boolean }
+  | { verb: 'events'; json: boolean }
   | { verb: 'scale'; targets: Array<{ app: AppName; replicas: number }> }
   | { verb: 'kill'; app: AppName; signal: DrillSignal; pid?: number }
   | { verb: 'nats-auth'; outDir: string; mediaBucket: string };
@@ -17,6 +18,7 @@ export class UsageError extends Error {}
 export const Usage = `usage: mesh <verb> [options]
   up [--replicas <app>=<n>,...]     run the mesh in the foreground (Ctrl-C stops it)
   status [--json]                   services, their replicas and up/down
+  events [--json]                   event streams, each consumer's backlog, the dead letters
   scale <app>=<n> [<app>=<n> ...]   add or drain replicas of a running mesh
   kill <app> [--signal KILL|TERM|STOP|CONT] [--pid <pid>]
                                     failure drill on one replica (default TERM, oldest replica)
@@ -62,6 +64,11 @@ export function parseArgs(argv: readonly string[]): Command {
         return { verb, replicas: options.get('replicas') };
       }
       case 'status': {
+        const { options, positional } = split(rest, [], ['json']);
+        noPositional(verb, positional);
+        return { verb, json: options.has('json') };
+      }
+      case 'events': {
         const { options, positional } = split(rest, [], ['json']);
         noPositional(verb, positional);
         return { verb, json: options.has('json') };

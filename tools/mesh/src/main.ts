@@ -1,10 +1,11 @@
-// `mesh <verb>`: `up` runs the mesh in the foreground; status, scale and kill operate on it.
+// `mesh <verb>`: `up` runs the mesh in the foreground; status, events, scale and kill operate on it.
 import { type Command, parseArgs, Usage, UsageError } from './cli-args.js';
 import { findRepoRoot } from './app-catalogue.js';
 import { runLauncher } from './launcher.js';
 import { loadLauncherConfig, loadOperatorConfig, MeshConfigError } from './mesh.config.js';
 import { killCommand, scaleCommand, statusCommand } from './operator-commands.js';
 import { natsAuthCommand } from './nats-auth-command.js';
+import { eventsCommand } from './events-command.js';
 
 async function run(cmd: Command): Promise<number> {
   switch (cmd.verb) {
@@ -15,6 +16,8 @@ async function run(cmd: Command): Promise<number> {
       return runLauncher(loadLauncherConfig(process.env, cmd.replicas), findRepoRoot());
     case 'status':
       return statusCommand(loadOperatorConfig(), cmd.json);
+    case 'events':
+      return eventsCommand(loadOperatorConfig(), cmd.json);
     case 'scale':
       return scaleCommand(loadOperatorConfig(), cmd.targets);
     case 'kill':

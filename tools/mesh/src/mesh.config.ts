@@ -10,6 +10,9 @@ const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(
 
 const OperatorEnv = z.object({
   NATS_URL: meshEnv.NATS_URL,
+  /** The operator's NATS user (`mesh nats-auth` makes one), when NATS requires users. */
+  NATS_USER: meshEnv.NATS_USER,
+  NATS_PASSWORD: meshEnv.NATS_PASSWORD,
   MESH_CONTROL_PORT: port(3099),
   DRAIN_TIMEOUT_MS: meshEnv.DRAIN_TIMEOUT_MS,
 });
