@@ -110,3 +110,12 @@ export async function edgeCounter(url: string, name: string, labels: RegExp = /.
   }
   return sum;
 }
+
+/** The nats-server's client connections (its monitoring endpoint's /connz), open or closed. */
+export async function natsConnections(
+  monitorUrl: string,
+  state: 'open' | 'closed',
+): Promise<Array<{ name?: string; reason?: string }>> {
+  const res = await fetch(`${monitorUrl}/connz?state=${state}&limit=1024`);
+  return ((await res.json()) as { connections: Array<{ name?: string; reason?: string }> }).connections;
+}

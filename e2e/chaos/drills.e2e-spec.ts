@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually, http, sql, startTestMesh, type AppProcess, type TestMesh } from '#testing';
 import { startDrillLoad, type DrillAccount, type DrillLoad, type DrillRecords } from './drill-load.js';
 import { figures, figuresTable, printFigures, reconcile, type DrillFigures } from './reconcile.js';
-import { createPosts, edgeCounter, liveReplicas, meshPids, signup } from './chaos-mesh.js';
+import { createPosts, edgeCounter, liveReplicas, meshPids, natsConnections, signup } from './chaos-mesh.js';
 
 /**
  * The edge's read deadline the drills hold it to: ~250 ms with one retry on another replica
@@ -56,8 +56,10 @@ async function drill(
   const [timeouts0, retries0] = [await edgeTimeouts(), await edgeRetries()];
   const load = startDrillLoad({ url, reader, readIds, poster, likers, likeTargets, label: name });
   let records: DrillRecords;
+  let faultAt: number;
   try {
     await sleep(1000);
+    faultAt = Date.now();
     await fault(load);
     await sleep(1000);
   } finally {
@@ -69,6 +71,16 @@ async function drill(
   const f = figures(name, records, rec);
   measured.push(f);
   printFigures(f, `edge: ${timeouts} NATS timeouts, ${retries} retries · load average ${loadavg()[0].toFixed(1)}`);
+  const groups = new Map<string, number[]>();
+  for (const r of records.requests.filter((x) => x.outcome !== 'ok')) {
+    const k = `${r.route} ${r.status || r.outcome}${r.service ? ` ${r.service}` : ''}`;
+    groups.set(k, [...(groups.get(k) ?? []), r.startedAt - faultAt]);
+  }
+  for (const [k, at] of groups) {
+    process.stdout.write(
+      `[drill] ${name}: ${at.length} × ${k}, sent ${Math.min(...at)}…${Math.max(...at)} ms after the fault began\n`,
+    );
+  }
   const failed = records.writes.filter((w) => w.outcome !== 'ok');
   if (failed.length + rec.lost.length + rec.duplicated.length > 0) {
     process.stdout.write(
@@ -191,8 +203,11 @@ describe('drills under load', () => {
   }, 90_000);
 
   it(`SIGSTOP one of 2 posts replicas for ${FROZEN_FOR_MS / 1000} s: no wait past the deadline, the server drops it`, async () => {
-    let droppedAfter: number | undefined;
     let frozen: AppProcess | undefined;
+    /** The frozen replica's NATS connections, and when the server closed each. */
+    const names: string[] = [];
+    const droppedAt: Record<string, number> = {};
+    const connz = (state: 'open' | 'closed') => natsConnections(mesh.nats.monitorUrl!, state);
     /** Edge timeouts on posts.* in the first 15 s of the freeze and after (still sent to it?). */
     const postsTimeouts = () => edgeCounter(url, 'nats_requests_total', /subject="posts\.[^"]*",outcome="timeout"/);
     const windows: number[] = [];
@@ -201,23 +216,25 @@ describe('drills under load', () => {
       async () => {
         [frozen] = liveReplicas(mesh, 'posts');
         const pid = frozen.pid;
+        names.push(...(await connz('open')).map((c) => c.name ?? '').filter((n) => n.endsWith(`:${pid}`)));
         const t0 = await postsTimeouts();
         const stoppedAt = performance.now();
         frozen.kill('SIGSTOP');
         try {
-          // The server's ping check (nats-server.conf: every 5 s, 2 missed) should close the
-          // frozen replica's connections; the monitoring endpoint's closed list says when and why.
+          // The server's ping check (nats-server.conf: every 5 s, 2 missed) should close every
+          // connection the frozen replica had; the monitoring endpoint's closed list says when and why.
           const dropped = expectEventually(
             async () => {
-              const closed = (await (await fetch(`${mesh.nats.monitorUrl}/connz?state=closed&limit=1024`)).json()) as {
-                connections: Array<{ name?: string; reason: string }>;
-              };
-              const mine = closed.connections.filter((c) => c.name?.endsWith(`:${pid}`));
-              expect(mine.length).toBeGreaterThan(0);
-              droppedAfter = performance.now() - stoppedAt;
-              process.stdout.write(
-                `[drill] SIGSTOP: nats-server closed ${mine.map((c) => `${c.name} (${c.reason})`).join(', ')}\n`,
-              );
+              const closed = (await connz('closed')).filter((c) => names.includes(c.name ?? ''));
+              for (const c of closed) {
+                if (!(c.name! in droppedAt)) {
+                  droppedAt[c.name!] = performance.now() - stoppedAt;
+                  process.stdout.write(
+                    `[drill] SIGSTOP: nats-server closed ${c.name} (${c.reason}) ${(droppedAt[c.name!] / 1000).toFixed(1)} s after SIGSTOP\n`,
+                  );
+                }
+              }
+              expect(closed.length).toBe(names.length);
             },
             { timeoutMs: FROZEN_FOR_MS, intervalMs: 250 },
           ).catch(() => undefined);
@@ -234,8 +251,10 @@ describe('drills under load', () => {
       },
       { likeTargets: 100 },
     );
+    const droppedAfter =
+      names.length > 0 && names.every((n) => n in droppedAt) ? Math.max(...names.map((n) => droppedAt[n])) : undefined;
     process.stdout.write(
-      `[drill] SIGSTOP 1 of 2 posts: dropped by nats-server ${droppedAfter === undefined ? `not within ${FROZEN_FOR_MS / 1000} s` : `${(droppedAfter / 1000).toFixed(1)} s after SIGSTOP`}; ` +
+      `[drill] SIGSTOP 1 of 2 posts: its connections ${names.map((n) => `${n} ${n in droppedAt ? `dropped after ${(droppedAt[n] / 1000).toFixed(1)} s` : `still open after ${FROZEN_FOR_MS / 1000} s`}`).join(', ')}; ` +
         `edge timeouts on posts.*: ${windows[0]} in 0–15 s, ${windows[1]} in 15–${FROZEN_FOR_MS / 1000} s\n`,
     );
     expect.soft(f.readMax, 'worst read latency (ms)').toBeLessThan(READ_DEADLINE_MS * 2 + FROZEN_SLACK_MS);
@@ -243,9 +262,9 @@ describe('drills under load', () => {
     expect.soft(f.unknown, 'timed-out requests').toBe(0);
     expect.soft(f.lost, 'lost writes').toBe(0);
     expect.soft(f.duplicated, 'duplicated writes (late work applied twice)').toBe(0);
-    expect.soft(droppedAfter, 'frozen connection dropped by nats-server (ms after SIGSTOP)').toBeDefined();
+    expect(names.length, 'the frozen replica had NATS connections').toBeGreaterThan(0);
     expect
-      .soft(droppedAfter ?? Infinity, 'frozen connection dropped by nats-server (ms after SIGSTOP)')
+      .soft(droppedAfter ?? Infinity, 'all its NATS connections dropped by nats-server (ms after SIGSTOP)')
       .toBeLessThan(16_000);
     expect(frozen!.child.exitCode).toBeNull();
   }, 90_000);
@@ -253,7 +272,7 @@ describe('drills under load', () => {
   it('PostgreSQL refusing connections: fast 503s, no process dies, back within 5 s, nothing acknowledged lost', async () => {
     const DOWN_MS = 8000;
     let down = { from: 0, to: 0 };
-    let recoveredMs = 0;
+    let recoveredMs = Infinity;
     // Every process alive before the outage must be alive after it.
     const running = [...[...mesh.replicas.values()].flat(), ...mesh.edges].filter(
       (p) => p.child.exitCode === null && p.child.signalCode === null,
@@ -267,13 +286,26 @@ describe('drills under load', () => {
         await refuseConnections(false);
         down.to = Date.now();
       }
+      // The load goes on; the first success after the return is timed (up to 15 s, to see it).
       const back = performance.now();
-      await expectEventually(
-        async () => expect((await http(url, 'GET', `/posts/${readIds[0]}`, { token: reader.token })).status).toBe(200),
-        { timeoutMs: 5000, intervalMs: 100 },
-      );
-      recoveredMs = performance.now() - back;
+      while (performance.now() - back < 15_000) {
+        const res = await http(url, 'GET', `/posts/${readIds[0]}`, { token: reader.token });
+        if (res.status === 200) {
+          recoveredMs = performance.now() - back;
+          break;
+        }
+        await sleep(100);
+      }
       await sleep(1000);
+      // Said here, before the reconciliation (which needs posts back).
+      process.stdout.write(`[drill] PostgreSQL back: GET /posts/:id 200 again after ${recoveredMs.toFixed(0)} ms\n`);
+      for (const p of running.filter((x) => x.child.exitCode !== null || x.child.signalCode !== null)) {
+        const errors = p.logs.filter((l) => l.level === 'error' || l.level === 'fatal').slice(-5);
+        process.stdout.write(
+          `[drill] ${p.app} ${p.pid} died in the outage (exit ${p.child.exitCode}); its errors:\n` +
+            `${errors.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${p.stderr().slice(-3000)}\n`,
+        );
+      }
     });
     // Requests sent while the database was away (a connection attempt in flight may still finish).
     const during = records.requests.filter((r) => r.startedAt >= down.from + 1500 && r.startedAt < down.to);
@@ -288,14 +320,7 @@ describe('drills under load', () => {
     expect.soft(Math.max(...errors.map((r) => r.ms)), 'slowest 503 while down (ms)').toBeLessThan(1500);
     expect.soft(lost, 'acknowledged writes lost').toEqual([]);
     expect.soft(f.duplicated, 'duplicated writes').toBe(0);
-    expect(recoveredMs).toBeLessThan(5000);
-    for (const p of running.filter((x) => x.child.exitCode !== null || x.child.signalCode !== null)) {
-      const errors = p.logs.filter((l) => l.level === 'error' || l.level === 'fatal').slice(-5);
-      process.stdout.write(
-        `[drill] ${p.app} ${p.pid} died in the outage (exit ${p.child.exitCode}); its errors:\n` +
-          `${errors.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${p.stderr().slice(-3000)}\n`,
-      );
-    }
+    expect.soft(recoveredMs, 'success again after the return (ms)').toBeLessThan(5000);
     for (const p of running)
       expect({ app: p.app, pid: p.pid, exit: p.child.exitCode, signal: p.child.signalCode }).toEqual({
         app: p.app,
