@@ -3,7 +3,16 @@ import { hostname } from 'node:os';
 import { Svcm } from '@nats-io/services';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { connectNats, createLogger, MeshClient, PinoNestLogger, ReplicaDirectory, stopOnSignals } from '#mesh';
+import {
+  connectNats,
+  createLogger,
+  MeshClient,
+  PinoNestLogger,
+  ReplicaDirectory,
+  startTracing,
+  stopOnSignals,
+  stopTracing,
+} from '#mesh';
 import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
 import type { EdgeConfig } from './edge.config.js';
 import { EdgeModule } from './edge.module.js';
@@ -24,6 +33,7 @@ export interface RunningEdge {
 
 export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = {}): Promise<RunningEdge> {
   const logger = createLogger({ service: 'edge', level: c.LOG_LEVEL });
+  startTracing({ service: 'edge', endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT });
   const tokens = new TokenVerifier(loadPublicKey({ file: c.JWT_PUBLIC_KEY_FILE, pem: c.JWT_PUBLIC_KEY }));
   const metrics = new EdgeMetrics();
   const nc = await connectNats({
@@ -77,6 +87,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
       await registration.stop().catch(() => undefined);
       await app.close();
       await nc.drain().catch(() => nc.close());
+      await stopTracing();
     })());
   if (o.handleSignals !== false) stopOnSignals(stop, { logger, boundMs: c.DRAIN_TIMEOUT_MS + 5000 });
   return { app, url: `http://127.0.0.1:${port}`, stop };

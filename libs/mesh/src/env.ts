@@ -27,6 +27,8 @@ export const meshEnv = {
   NATS_PASSWORD: z.string().min(1).optional(),
   /** Services: serve /health/live and /health/ready on this port (0: off). The edge uses PORT. */
   HEALTH_PORT: int(0),
+  /** An OTLP/HTTP collector (e.g. http://otel-collector:4318): traces are exported there; unset: off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 };
 
 /** Variables every service with a database reads. */

@@ -20,3 +20,4 @@ export * from './events/index.js';
 export * from './nats-status.js';
 export * from './health-server.js';
 export * from './nats-permissions.js';
+export * from './tracing.js';

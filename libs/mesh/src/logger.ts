@@ -1,7 +1,7 @@
 // JSON logs, one line per event, with service, replica and the current request id.
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
-import { currentRequestId } from './request-context.js';
+import { requestContext } from './request-context.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LogLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -13,8 +13,9 @@ export function createLogger(opts: { service: string; level: LogLevel }): Logger
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin() {
-      const requestId = currentRequestId();
-      return requestId ? { requestId } : {};
+      const ctx = requestContext.getStore();
+      if (!ctx) return {};
+      return ctx.traceId ? { requestId: ctx.requestId, traceId: ctx.traceId } : { requestId: ctx.requestId };
     },
   });
 }

@@ -13,6 +13,7 @@ import {
   type RequestSubject,
 } from '#contracts';
 import { requestContext } from './request-context.js';
+import { TRACEPARENT } from './tracing.js';
 import { ReplicaDirectory } from './replica-directory.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { directSubject, type ReplyPacket } from './wire.js';
@@ -142,6 +143,7 @@ export class MeshClient {
     h.set(MeshHeaders.requestId, requestId);
     h.set(MeshHeaders.deadline, String(Date.now() + timeout));
     if (opts.idempotencyKey !== undefined) h.set(MeshHeaders.idempotencyKey, opts.idempotencyKey);
+    if (ctx?.traceparent !== undefined) h.set(TRACEPARENT, ctx.traceparent);
     const body = JSON.stringify({ id: requestId, pattern: subject, data });
     const started = performance.now();
     let msg: Msg;

@@ -10,7 +10,8 @@ import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { ErrorCodes, MeshHeaders } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
-import { requestContext } from './request-context.js';
+import { requestContext, type RequestContext } from './request-context.js';
+import { endSpan, startSpan, TRACEPARENT, traceparentOf, tracingEnabled } from './tracing.js';
 import { isServerFault, toErrorPayload, type ErrorClassifier } from './error-payload.js';
 import { EndpointStats } from './endpoint-stats.js';
 import { directSubject, type ReplyPacket, type RequestPacket } from './wire.js';
@@ -145,7 +146,34 @@ export class MeshServer extends ServerNats {
     }
     const handler = this.handlers.get(subject);
     const ctx = new NatsContext([msg.subject, msg.headers as never]);
-    return requestContext.run({ requestId, deadline, idempotencyKey }, async () => {
+    const span = tracingEnabled()
+      ? startSpan(subject, 'server', msg.headers?.get(TRACEPARENT) || undefined, {
+          'messaging.system': 'nats',
+          'messaging.destination.name': subject,
+          'failsoft.request_id': requestId,
+        })
+      : undefined;
+    const store = span
+      ? { requestId, deadline, idempotencyKey, traceparent: traceparentOf(span), traceId: span.spanContext().traceId }
+      : { requestId, deadline, idempotencyKey };
+    let fault = true;
+    try {
+      fault = await this.handle(subject, msg, packet, handler, ctx, store);
+      return fault;
+    } finally {
+      endSpan(span, fault);
+    }
+  }
+
+  private handle(
+    subject: string,
+    msg: Msg,
+    packet: RequestPacket,
+    handler: MessageHandler | undefined,
+    ctx: NatsContext,
+    store: RequestContext,
+  ): Promise<boolean> {
+    return requestContext.run(store, async () => {
       if (!handler) {
         this.reply(msg, { id: packet.id, err: { code: ErrorCodes.internal, message: 'no handler' }, isDisposed: true });
         return true;

@@ -7,6 +7,10 @@ export interface RequestContext {
   deadline?: number;
   /** The write's idempotency key, when the caller sent one (see MeshHeaders.idempotencyKey). */
   idempotencyKey?: string;
+  /** W3C trace context of the current span (tracing on): the parent of what this work asks. */
+  traceparent?: string;
+  /** The current trace's id, for log lines. */
+  traceId?: string;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

@@ -9,6 +9,7 @@ import { PinoNestLogger } from './logger.js';
 import { stopOnSignals } from './stop-on-signals.js';
 import { startHealthServer, type HealthServer } from './health-server.js';
 import { NatsStatus } from './nats-status.js';
+import { startTracing, stopTracing } from './tracing.js';
 
 export interface RunServiceOptions extends MeshServerOptions {
   module: Type | DynamicModule;
@@ -24,6 +25,8 @@ export interface RunServiceOptions extends MeshServerOptions {
   handleSignals?: boolean;
   /** Serve /health/live and /health/ready on this port (0 or unset: off). */
   healthPort?: number;
+  /** Export traces to this OTLP/HTTP collector (unset: tracing off). */
+  tracingEndpoint?: string;
 }
 
 export interface RunningService {
@@ -35,6 +38,7 @@ export interface RunningService {
 }
 
 export async function runService(o: RunServiceOptions): Promise<RunningService> {
+  startTracing({ service: o.service, endpoint: o.tracingEndpoint });
   const server = new MeshServer(o);
   const app = await NestFactory.createMicroservice(o.module, {
     strategy: server,
@@ -58,6 +62,7 @@ export async function runService(o: RunServiceOptions): Promise<RunningService> 
       await Promise.all([app.close(), o.onStopping?.()]);
       await o.onStopped?.();
       await health?.close();
+      await stopTracing();
     })());
 
   if (o.handleSignals !== false) stopOnSignals(stop, { logger: o.logger, boundMs: o.drainTimeoutMs + 5000 });

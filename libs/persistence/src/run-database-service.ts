@@ -32,6 +32,8 @@ export interface ServiceEnv {
   LOG_LEVEL: LogLevel;
   /** /health/live and /health/ready on this port; 0 or unset: off. */
   HEALTH_PORT?: number;
+  /** Traces go to this OTLP/HTTP collector; unset: off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
 
 /** The `eventsEnv` variables (libs/mesh env.ts). */
@@ -122,6 +124,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
       natsUser: env.NATS_USER,
       natsPassword: env.NATS_PASSWORD,
       healthPort: env.HEALTH_PORT,
+      tracingEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
       logger,
       classifyError: classifyDatabaseError,
