@@ -6,7 +6,7 @@ import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually, http, sql, startTestMesh, type AppProcess, type TestMesh } from '#testing';
 import { startDrillLoad, type DrillAccount, type DrillLoad, type DrillRecords } from './drill-load.js';
-import { figures, figuresTable, printFigures, reconcile, type DrillFigures } from './reconcile.js';
+import { figures, figuresTable, printFailures, printFigures, reconcile, type DrillFigures } from './reconcile.js';
 import { createPosts, edgeCounter, liveReplicas, meshPids, natsConnections, signup } from './chaos-mesh.js';
 
 /**
@@ -71,23 +71,7 @@ async function drill(
   const f = figures(name, records, rec);
   measured.push(f);
   printFigures(f, `edge: ${timeouts} NATS timeouts, ${retries} retries · load average ${loadavg()[0].toFixed(1)}`);
-  const groups = new Map<string, number[]>();
-  for (const r of records.requests.filter((x) => x.outcome !== 'ok')) {
-    const k = `${r.route} ${r.status || r.outcome}${r.service ? ` ${r.service}` : ''}`;
-    groups.set(k, [...(groups.get(k) ?? []), r.startedAt - faultAt]);
-  }
-  for (const [k, at] of groups) {
-    process.stdout.write(
-      `[drill] ${name}: ${at.length} × ${k}, sent ${Math.min(...at)}…${Math.max(...at)} ms after the fault began\n`,
-    );
-  }
-  const failed = records.writes.filter((w) => w.outcome !== 'ok');
-  if (failed.length + rec.lost.length + rec.duplicated.length > 0) {
-    process.stdout.write(
-      `[drill] ${name}: writes not acknowledged ${JSON.stringify(failed.map((w) => `${w.kind} ${w.statuses.join(',')}`))}` +
-        ` lost ${JSON.stringify(rec.lost)} duplicated ${JSON.stringify(rec.duplicated)}\n`,
-    );
-  }
+  printFailures(name, records, rec, faultAt);
   return { records, f, lost: rec.lost, duplicated: rec.duplicated, timeouts, retries };
 }
 

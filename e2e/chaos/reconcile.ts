@@ -138,3 +138,25 @@ export function printFigures(f: DrillFigures, extra = ''): void {
   const cells = COLUMNS.slice(1).map(([h, cell]) => `${h} ${cell(f)}`);
   process.stdout.write(`[drill] ${f.drill}: ${cells.join(' · ')}${extra ? ` · ${extra}` : ''}\n`);
 }
+
+/** Where a drill's failures fell: per route, status and service, when (ms after the fault). */
+export function printFailures(drill: string, records: DrillRecords, rec: Reconciliation, faultAt: number): void {
+  const groups = new Map<string, number[]>();
+  for (const r of records.requests.filter((x) => x.outcome !== 'ok')) {
+    const k = `${r.route} ${r.status || r.outcome}${r.service ? ` ${r.service}` : ''}`;
+    groups.set(k, [...(groups.get(k) ?? []), r.startedAt - faultAt]);
+  }
+  for (const [k, at] of groups) {
+    process.stdout.write(
+      `[drill] ${drill}: ${at.length} × ${k}, sent ${Math.min(...at)}…${Math.max(...at)} ms after the fault began\n`,
+    );
+  }
+  const failed = records.writes.filter((w) => w.outcome !== 'ok');
+  if (failed.length + rec.lost.length + rec.duplicated.length > 0) {
+    const attempts = failed.map((w) => `${w.kind} ${w.statuses.join(',')}`);
+    process.stdout.write(
+      `[drill] ${drill}: writes not acknowledged (statuses per attempt) ${JSON.stringify(attempts)}` +
+        ` lost ${JSON.stringify(rec.lost)} duplicated ${JSON.stringify(rec.duplicated)}\n`,
+    );
+  }
+}
