@@ -1,6 +1,7 @@
 // `npm run bench`: one JSON line per figure, each beside floors measured in the same run on the
 // same machine (the machine is shared and noisy: ratios mean something, absolute numbers less).
 import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -241,10 +242,11 @@ async function stitched(bareHttp: number): Promise<void> {
 async function postsOnlyFigures(o: {
   postsReplicas: number;
   auth?: boolean;
+  env?: Record<string, string>;
 }): Promise<Awaited<ReturnType<typeof httpLoad>>> {
   const mesh = await startTestMesh({
     replicas: { identity: 1, posts: o.postsReplicas },
-    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false' },
+    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false', ...o.env },
     auth: o.auth,
   });
   try {
@@ -282,6 +284,28 @@ async function scalingAndPermissions(bareHttp: number): Promise<void> {
     ratioToWithout: round(locked.reqPerSec / open.reqPerSec),
     note: 'permissions are checked by nats-server once per subject and cached; expect ~1.0 within noise',
   });
+
+  // Tracing on: every span exported over OTLP/HTTP to a collector that accepts and drops them.
+  const collector = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => collector.listen(port, '127.0.0.1', resolve));
+  try {
+    const traced = await postsOnlyFigures({
+      postsReplicas: 1,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
+    });
+    emit({
+      bench: 'GET /posts/:id with tracing on (OTLP/HTTP export of every span) against off (1 posts replica)',
+      ...traced,
+      tracingOffReqPerSec: open.reqPerSec,
+      ratioToOff: round(traced.reqPerSec / open.reqPerSec),
+    });
+  } finally {
+    collector.close();
+  }
 }
 
 /** A noisy JPEG of about 1 MB (noise compresses badly, like a photo). */
