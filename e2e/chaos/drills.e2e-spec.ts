@@ -157,7 +157,7 @@ describe('drills under load', () => {
       // "Within seconds": a replica boots (Node, Nest, its pool, its migrations check) in ~2–8 s here.
       expect(back).toBeLessThan(10_000);
       expect(liveReplicas(mesh, app)).toHaveLength(2);
-    });
+    }, 60_000);
   }
 
   it('rolling restart of posts, likes and comments (SIGTERM each replica in turn): no error, nothing degraded', async () => {
@@ -184,7 +184,7 @@ describe('drills under load', () => {
       expect(e.code, `${e.app} exit code`).toBe(0);
       expect(e.ms, `${e.app} drain time`).toBeLessThan(10_000);
     }
-  }, 90_000);
+  }, 120_000);
 
   it(`SIGSTOP one of 2 posts replicas for ${FROZEN_FOR_MS / 1000} s: no wait past the deadline, the server drops it`, async () => {
     let frozen: AppProcess | undefined;
