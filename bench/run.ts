@@ -21,6 +21,7 @@ import {
 } from '#testing';
 import { httpLoad } from './http-load.js';
 import { measureLoop, round, type Figures } from './measure.js';
+import { eventsBench } from './events.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 64;
@@ -382,6 +383,7 @@ async function main(): Promise<void> {
     await postsOnly(http0.reqPerSec);
     await stitched(http0.reqPerSec);
     await uploads();
+    await eventsBench({ seconds: SECONDS, emit });
     await scalingAndPermissions(http0.reqPerSec);
   } finally {
     await nats.stop();

@@ -238,9 +238,18 @@ export class EventConsumer<S extends EventSubject> {
     }
     m.ack();
     const done = Date.now();
-    // lagMs: from the commit that produced the event to its effect here (bench reads it).
+    const occurred = Date.parse(event.occurredAt);
+    // lagMs: from the commit that produced the event to its effect here (bench reads it), of
+    // which publishMs until JetStream stored it (the producer's outbox relay).
     this.log.debug(
-      { subject, eventId: event.eventId, attempt, ms: done - started, lagMs: done - Date.parse(event.occurredAt) },
+      {
+        subject,
+        eventId: event.eventId,
+        attempt,
+        ms: done - started,
+        lagMs: done - occurred,
+        publishMs: Math.round(m.info.timestampNanos / 1e6) - occurred,
+      },
       'event handled',
     );
   }
