@@ -1,16 +1,20 @@
-// A whole mesh for one end-to-end test file: a private nats-server, fresh schemas, token keys,
-// and the built apps as processes.
+// A whole mesh for one end-to-end test file: a private nats-server (or a private 3-node cluster),
+// fresh schemas, token keys, and the built apps as processes.
 import { dropSchemas, freshSchema, TEST_DATABASE_URL } from './database.js';
 import { freePort } from './free-port.js';
 import { tempKeys } from './keys.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
+import { startNatsCluster, type NatsClusterHandle } from './nats-cluster.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateCredentials, inboxPrefixFor } from '#mesh';
 import { spawnApp, stopAllApps, type AppProcess } from './app-process.js';
 import { waitUntilJoined, waitUntilReady } from './readiness.js';
 
 export interface TestMesh {
+  /** The private nats-server; on a cluster, its first node (the whole is `cluster`). */
   nats: NatsServerHandle;
+  /** The private NATS cluster, when started with `cluster`. */
+  cluster?: NatsClusterHandle;
   env: Record<string, string>;
   edgeUrl: string;
   edges: AppProcess[];
@@ -18,6 +22,8 @@ export interface TestMesh {
   /** Starts one more replica of a service and waits until it has joined. */
   addReplica: (app: string, extraEnv?: Record<string, string>) => Promise<AppProcess>;
   addEdge: () => Promise<{ process: AppProcess; url: string }>;
+  /** A new NATS connection for the test (as the operator user when the mesh runs with `auth`). */
+  connectNats: () => Promise<NatsConnection>;
   stop: () => Promise<void>;
 }
 
@@ -28,12 +34,22 @@ export async function startTestMesh(o: {
   nats?: Parameters<typeof startNatsServer>[0];
   /** Run NATS with per-app users and least-privilege permissions (mesh nats-auth). */
   auth?: boolean;
+  /**
+   * Run on a private NATS cluster of this many nodes instead (`nats` is then ignored): every app
+   * gets all the nodes' URLs, and the event streams and the media bucket as many replicas.
+   */
+  cluster?: number;
 }): Promise<TestMesh> {
   const credentials = o.auth ? generateCredentials() : [];
-  const nats = await startNatsServer({
-    ...o.nats,
-    ...(o.auth ? { auth: { credentials, mediaBucket: 'media' } } : {}),
-  });
+  const natsAuth = o.auth ? { auth: { credentials, mediaBucket: 'media' } } : {};
+  const cluster = o.cluster ? await startNatsCluster({ nodes: o.cluster, ...natsAuth }) : undefined;
+  const nats: NatsServerHandle = cluster
+    ? cluster.nodes[0]
+    : await startNatsServer({
+        ...o.nats,
+        ...natsAuth,
+      });
+  const stopNats = () => (cluster ? cluster.stop() : nats.stop());
   /** An app's NATS user and password, when the mesh runs with permissions. */
   const natsUserOf = (app: string): Record<string, string> => {
     const c = credentials.find((x) => x.user === app);
@@ -44,7 +60,8 @@ export async function startTestMesh(o: {
     (s) => [s, freshSchema(s)] as const,
   );
   const env: Record<string, string> = {
-    NATS_URL: nats.url,
+    NATS_URL: cluster?.url ?? nats.url,
+    ...(cluster ? { EVENTS_STREAM_REPLICAS: String(o.cluster), MEDIA_BUCKET_REPLICAS: String(o.cluster) } : {}),
     DATABASE_URL: TEST_DATABASE_URL,
     JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
     JWT_PUBLIC_KEY_FILE: keys.publicKeyFile,
@@ -52,10 +69,14 @@ export async function startTestMesh(o: {
     ...o.env,
   };
   const operator = credentials.find((c) => c.user === 'operator');
-  const nc: NatsConnection = await connect({
-    servers: nats.url,
-    ...(operator ? { user: operator.user, pass: operator.password, inboxPrefix: inboxPrefixFor('operator') } : {}),
-  });
+  const connectNats = () =>
+    connect({
+      servers: cluster?.servers ?? nats.url,
+      // On a cluster, the connection outlives a killed node: the readiness checks go on.
+      ...(cluster ? { maxReconnectAttempts: -1, reconnectTimeWait: 250 } : {}),
+      ...(operator ? { user: operator.user, pass: operator.password, inboxPrefix: inboxPrefixFor('operator') } : {}),
+    });
+  const nc: NatsConnection = await connectNats();
   const replicas = new Map<string, AppProcess[]>();
   const addReplica = async (app: string, extraEnv: Record<string, string> = {}) => {
     const p = spawnApp(app, { ...env, ...natsUserOf(app), ...extraEnv });
@@ -82,23 +103,25 @@ export async function startTestMesh(o: {
     const first = await addEdge();
     return {
       nats,
+      cluster,
       env,
       edgeUrl: first.url,
       edges,
       replicas,
       addReplica,
       addEdge,
+      connectNats,
       stop: async () => {
         await nc.close();
         await stopAllApps();
-        await nats.stop();
+        await stopNats();
         await dropSchemas(...schemas.map(([, name]) => name));
       },
     };
   } catch (err) {
     await nc.close();
     await stopAllApps();
-    await nats.stop();
+    await stopNats();
     await dropSchemas(...schemas.map(([, name]) => name));
     throw err;
   }
