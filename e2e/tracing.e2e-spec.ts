@@ -126,4 +126,35 @@ describe('tracing', () => {
     const likeSpan = inTrace(traceId!).find((s) => s.name === 'likes.like')!;
     expect(inTrace(traceId!).find((s) => s.name === 'posts.get')).toMatchObject({ parentSpanId: likeSpan.spanId });
   });
+
+  it("continues a delete's trace into the event handlers it causes (through the outbox and JetStream)", async () => {
+    const url = mesh.edgeUrl;
+    const token = (await http(url, 'POST', '/auth/login', { body: { username: 'tracer', password: 'follow me' } })).body
+      .token as string;
+    const post = await http(url, 'POST', '/posts', { token, body: { text: 'delete me' } });
+    const deleted = await http(url, 'DELETE', `/posts/${post.body.id}`, { token });
+    expect(deleted.status).toBe(204);
+    const traceId = /^00-([0-9a-f]{32})-/.exec(deleted.headers.get('traceparent') ?? '')?.[1];
+    expect(traceId).toBeDefined();
+    await expectEventually(
+      () =>
+        expect(
+          inTrace(traceId!)
+            .filter((s) => s.name === 'events.posts.deleted process')
+            .map((s) => s.service)
+            .sort(),
+        ).toEqual(['comments', 'likes']),
+      { timeoutMs: 10_000 },
+    );
+    // Children of posts' span for the delete, whose transaction wrote the event.
+    const deleteSpan = inTrace(traceId!).find((s) => s.name === 'posts.delete')!;
+    for (const s of inTrace(traceId!).filter((x) => x.name === 'events.posts.deleted process'))
+      expect(s.parentSpanId).toBe(deleteSpan.spanId);
+    // And comments' log line for the event carries the request's id and trace id.
+    const requestId = deleted.headers.get('x-request-id');
+    const line = await mesh.replicas
+      .get('comments')![0]
+      .waitForLog((l) => l.msg === 'event handled' && l.traceId === traceId);
+    expect(line).toMatchObject({ service: 'comments', subject: 'events.posts.deleted', requestId });
+  });
 });

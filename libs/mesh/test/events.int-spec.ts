@@ -3,12 +3,13 @@
 // delay, a poison event dead-lettered after N attempts without holding up the events behind it,
 // a drain that finishes what it holds, and catching up after having been away.
 import { randomUUID } from 'node:crypto';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Events, type PostDeletedEvent } from '#contracts';
+import { Events, MeshHeaders, type PostDeletedEvent } from '#contracts';
 import {
   createLogger,
+  currentRequestId,
   DEADLETTER_STREAM,
   DeadLetterHeaders,
   durableName,
@@ -270,6 +271,24 @@ describe('event consumers', () => {
     await expectEventually(() => expect(new Set([...done, ...sibling])).toEqual(new Set(events.map((e) => e.eventId))));
     // The ones it had pulled but not started were handed back (nak), not held for the ack wait.
     expect(Date.now() - t0).toBeLessThan(settings.ackWaitMs / 2);
+  });
+
+  it('run the handler in the context of the request whose write produced the event', async () => {
+    const seen = new Map<string, string | undefined>();
+    await consumer('svccontext', {
+      [Events.posts.deleted]: (e) => (seen.set(e.eventId, currentRequestId()), Promise.resolve()),
+    });
+    const withId = deleted();
+    const h = headers();
+    h.set(MeshHeaders.requestId, 'req-from-the-edge');
+    await js.publish(Events.posts.deleted, JSON.stringify(withId), { msgID: withId.eventId, headers: h });
+    const without = deleted();
+    await publish(without);
+    await expectEventually(() => {
+      expect(seen.get(withId.eventId)).toBe('req-from-the-edge');
+      // Without one (an event from outside a request), the event id stands in.
+      expect(seen.get(without.eventId)).toBe(without.eventId);
+    });
   });
 
   it('catch up on the events published while the service had no replica', async () => {

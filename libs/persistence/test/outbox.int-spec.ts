@@ -9,12 +9,13 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, type PostDeletedEvent } from '#contracts';
-import { createLogger, ensureEventStreams, EVENTS_STREAM } from '#mesh';
+import { createLogger, ensureEventStreams, EVENTS_STREAM, requestContext } from '#mesh';
 import {
   createDataSource,
   inTransaction,
   migrateWithLock,
   Outbox,
+  OutboxHeadersMigration,
   OutboxMigration,
   OutboxRelay,
   pgPool,
@@ -35,6 +36,9 @@ class CreateThing1700000000000 implements MigrationInterface {
 class CreateOutbox1700000000001 extends OutboxMigration {
   name = 'CreateOutbox1700000000001';
 }
+class AddOutboxHeaders1700000000002 extends OutboxHeadersMigration {
+  name = 'AddOutboxHeaders1700000000002';
+}
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const schema = freshSchema('outbox');
@@ -52,7 +56,7 @@ beforeAll(async () => {
     url: TEST_DATABASE_URL,
     schema,
     entities: [],
-    migrations: [CreateThing1700000000000, CreateOutbox1700000000001],
+    migrations: [CreateThing1700000000000, CreateOutbox1700000000001, AddOutboxHeaders1700000000002],
   });
   await ds.initialize();
   await migrateWithLock(ds, schema, logger);
@@ -115,8 +119,10 @@ describe('the outbox', () => {
     await expect(deletePost({ fail: true })).rejects.toThrow('the write failed');
     expect(await sql(`SELECT * FROM "${schema}".outbox`)).toEqual([]);
     const event = await deletePost();
-    const rows = await sql(`SELECT id, subject, payload, published_at FROM "${schema}".outbox`);
-    expect(rows).toEqual([{ id: event.eventId, subject: Events.posts.deleted, payload: event, published_at: null }]);
+    const rows = await sql(`SELECT id, subject, payload, headers, published_at FROM "${schema}".outbox`);
+    expect(rows).toEqual([
+      { id: event.eventId, subject: Events.posts.deleted, payload: event, headers: {}, published_at: null },
+    ]);
     expect(event).toEqual({
       eventId: expect.any(String),
       occurredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -169,6 +175,21 @@ describe('the outbox', () => {
     // JetStream's duplicate window dropped the second publish.
     expect(await copiesOf(event.eventId)).toHaveLength(1);
     await next.stop();
+  });
+
+  it('publishes with the request id and trace context of the write that added the event', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const event = await requestContext.run({ requestId: 'req-outbox-1', traceparent }, () => deletePost());
+    const r = await relay();
+    r.start();
+    await expectEventually(async () => expect(await unpublished()).toBe(0));
+    await r.stop();
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(EVENTS_STREAM);
+    const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq: state.last_seq });
+    expect(m?.json<PostDeletedEvent>().eventId).toBe(event.eventId);
+    expect(m?.header.get('x-request-id')).toBe('req-outbox-1');
+    expect(m?.header.get('traceparent')).toBe(traceparent);
   });
 
   it('never publishes a row twice when three replicas relay the same backlog', async () => {

@@ -18,8 +18,9 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { EventSchemas, type EventOf, type EventSubject } from '#contracts';
-import { requestContext } from '../request-context.js';
+import { EventSchemas, MeshHeaders, type EventOf, type EventSubject } from '#contracts';
+import { requestContext, type RequestContext } from '../request-context.js';
+import { endSpan, startSpan, TRACEPARENT, traceparentOf, tracingEnabled } from '../tracing.js';
 import { deadLetter } from './dead-letter.js';
 import { EVENTS_STREAM } from './event-streams.js';
 
@@ -219,14 +220,40 @@ export class EventConsumer<S extends EventSubject> {
       // Its last attempts never finished (their replica died, or the ack wait ran out).
       return await deadLetter(this.js, m, { ...where, reason: 'unfinished', error: 'no attempt finished' }, this.log);
     }
+    // The handler's log lines and spans join those of the request whose write produced the event.
+    const requestId = m.headers?.get(MeshHeaders.requestId) || event.eventId;
+    const span = tracingEnabled()
+      ? startSpan(`${subject} process`, 'consumer', m.headers?.get(TRACEPARENT) || undefined, {
+          'messaging.system': 'nats',
+          'messaging.destination.name': subject,
+          'messaging.consumer.group.name': durableName(service, subject),
+          'messaging.message.id': event.eventId,
+          'failsoft.request_id': requestId,
+          'failsoft.attempt': attempt,
+        })
+      : undefined;
+    const context: RequestContext = span
+      ? { requestId, traceparent: traceparentOf(span), traceId: span.spanContext().traceId }
+      : { requestId };
+    let failed = true;
+    try {
+      failed = await requestContext.run(context, () => this.attempt(m, event, attempt));
+    } finally {
+      endSpan(span, failed);
+    }
+  }
+
+  /** Runs the handler once, then acknowledges, retries later or dead-letters; answers whether it failed. */
+  private async attempt(m: JsMsg, event: EventOf<S>, attempt: number): Promise<boolean> {
+    const { service, subject, settings } = this.o;
     const started = Date.now();
     try {
-      await requestContext.run({ requestId: event.eventId }, () =>
-        this.o.handler(event, { subject, attempt, streamSequence: m.info.streamSequence }),
-      );
+      await this.o.handler(event, { subject, attempt, streamSequence: m.info.streamSequence });
     } catch (err) {
+      const where = { service, subject, streamSequence: m.info.streamSequence, attempt };
       if (attempt >= settings.maxDeliver) {
-        return await deadLetter(this.js, m, { ...where, reason: 'failed', error: errorText(err) }, this.log);
+        await deadLetter(this.js, m, { ...where, reason: 'failed', error: errorText(err) }, this.log);
+        return true;
       }
       const delayMs = retryDelayMs(attempt, settings.retryBackoffMs);
       this.log.warn(
@@ -234,7 +261,7 @@ export class EventConsumer<S extends EventSubject> {
         'event handler failed',
       );
       m.nak(delayMs);
-      return;
+      return true;
     }
     m.ack();
     const done = Date.now();
@@ -252,6 +279,7 @@ export class EventConsumer<S extends EventSubject> {
       },
       'event handled',
     );
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@
 // A relay killed after the publish and before its UPDATE committed leaves the rows unpublished:
 // they are published again, and the stream's duplicate window (10 min) drops the copies.
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
@@ -37,6 +37,7 @@ interface OutboxRow {
   id: string;
   subject: string;
   payload: unknown;
+  headers: Record<string, string> | null;
 }
 
 export class OutboxRelay {
@@ -140,7 +141,7 @@ export class OutboxRelay {
     return inTransaction(this.pool, {}, async (client) => {
       const claimed = await client.query<OutboxRow>({
         name: 'outbox.claim',
-        text: `SELECT id, subject, payload FROM ${this.outbox.table} WHERE published_at IS NULL
+        text: `SELECT id, subject, payload, headers FROM ${this.outbox.table} WHERE published_at IS NULL
           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         values: [this.batchSize],
       });
@@ -150,6 +151,7 @@ export class OutboxRelay {
         claimed.rows.map((r) =>
           this.js.publish(r.subject, JSON.stringify(r.payload), {
             msgID: r.id,
+            headers: toHeaders(r.headers),
             expect: { streamName: EVENTS_STREAM },
             timeout: this.publishTimeoutMs,
           }),
@@ -195,6 +197,12 @@ export class OutboxRelay {
       if ((r.rowCount ?? 0) < 5000) return total;
     }
   }
+}
+
+function toHeaders(stored: Record<string, string> | null) {
+  const h = headers();
+  for (const [k, v] of Object.entries(stored ?? {})) h.set(k, v);
+  return h;
 }
 
 function errorText(err: unknown): string {

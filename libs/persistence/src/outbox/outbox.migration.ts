@@ -32,3 +32,24 @@ export abstract class OutboxMigration implements MigrationInterface {
     await q.query(`DROP TABLE ${schemaOf(q)}.outbox`);
   }
 }
+
+/**
+ * The outbox's `headers` column: the NATS headers an event is published with (the request id and
+ * W3C trace context of the write that produced it), so a consumer's log lines and spans join the
+ * request's. A migration of its own because the table above may already exist.
+ *
+ *   export class AddOutboxHeaders1764979200000 extends OutboxHeadersMigration {
+ *     name = 'AddOutboxHeaders1764979200000';
+ *   }
+ */
+export abstract class OutboxHeadersMigration implements MigrationInterface {
+  abstract name: string;
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE ${schemaOf(q)}.outbox ADD COLUMN headers jsonb`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE ${schemaOf(q)}.outbox DROP COLUMN headers`);
+  }
+}

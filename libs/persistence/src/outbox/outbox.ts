@@ -3,7 +3,8 @@
 // The relay (outbox-relay.ts) publishes it afterwards; a crash in between only delays it.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { EventSchemas, type EventFacts, type EventOf, type EventSubject } from '#contracts';
+import { EventSchemas, MeshHeaders, type EventFacts, type EventOf, type EventSubject } from '#contracts';
+import { requestContext, TRACEPARENT } from '#mesh';
 import { qualifiedTable } from '../pg-pool.js';
 import type { WriteTransaction } from '../write-transaction.js';
 
@@ -28,8 +29,8 @@ export class Outbox {
     }) as EventOf<S>;
     await tx.db.query({
       name: 'outbox.add',
-      text: `INSERT INTO ${this.table} (id, subject, payload) VALUES ($1, $2, $3::jsonb)`,
-      values: [event.eventId, subject, JSON.stringify(event)],
+      text: `INSERT INTO ${this.table} (id, subject, payload, headers) VALUES ($1, $2, $3::jsonb, $4::jsonb)`,
+      values: [event.eventId, subject, JSON.stringify(event), JSON.stringify(publishHeaders())],
     });
     tx.afterCommit(() => this.listeners.forEach((l) => l()));
     return event;
@@ -39,4 +40,13 @@ export class Outbox {
   onCommitted(listener: () => void): void {
     this.listeners.push(listener);
   }
+}
+
+/** The request id and trace context of the write adding the event, to publish it with. */
+function publishHeaders(): Record<string, string> {
+  const ctx = requestContext.getStore();
+  const h: Record<string, string> = {};
+  if (ctx?.requestId) h[MeshHeaders.requestId] = ctx.requestId;
+  if (ctx?.traceparent) h[TRACEPARENT] = ctx.traceparent;
+  return h;
 }

@@ -1,0 +1,6 @@
+import { OutboxHeadersMigration } from '#persistence';
+
+/** The outbox rows' publish headers (request id, trace context); see libs/persistence outbox. */
+export class AddOutboxHeaders1764979200000 extends OutboxHeadersMigration {
+  name = 'AddOutboxHeaders1764979200000';
+}
