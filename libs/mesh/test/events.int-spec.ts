@@ -235,6 +235,36 @@ describe('event consumers', () => {
     expect(calls).toBe(0);
   });
 
+  it('dead-letter an event whose attempts never finished (its replica hung or died mid-handler)', async () => {
+    const stuck = deleted();
+    let calls = 0;
+    // One attempt allowed; the handler never returns, so the ack wait (1 s) runs out and the
+    // event comes back: it is dead-lettered then, without running the handler again.
+    await consumer(
+      'svcunfinished',
+      {
+        [Events.posts.deleted]: (e) => {
+          if (e.eventId !== stuck.eventId) return Promise.resolve();
+          calls++;
+          return new Promise<void>(() => undefined);
+        },
+      },
+      { ...settings, maxDeliver: 1, ackWaitMs: 1000 },
+    );
+    await publish(stuck);
+    // (The invalid event of the test above is in this new consumer's past too: look at ours.)
+    const ours = async () =>
+      (await deadLetters('svcunfinished')).filter((l) => (l.event as any)?.eventId === stuck.eventId);
+    await expectEventually(async () => expect(await ours()).toHaveLength(1), { timeoutMs: 5000 });
+    const [letter] = await ours();
+    expect(letter.event).toEqual(stuck);
+    expect(letter.headers).toMatchObject({
+      [DeadLetterHeaders.reason]: 'unfinished',
+      [DeadLetterHeaders.attempts]: '2',
+    });
+    expect(calls).toBe(1);
+  });
+
   it('drain: finish the handlers in flight, and leave the rest to a sibling at once', async () => {
     const events = Array.from({ length: 8 }, () => deleted());
     const ours = (id: string) => events.some((e) => e.eventId === id);
