@@ -17,6 +17,13 @@ async function postsPids(): Promise<number[]> {
     .replicas.map((r: { pid: number }) => r.pid);
 }
 
+/** Reads of posts that missed their deadline, as the edge counts them. */
+async function postsTimeouts(): Promise<number> {
+  const text = (await http(url, 'GET', '/metrics')).body as string;
+  const m = /^nats_requests_total\{subject="posts\.get",outcome="timeout"\} (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
 beforeAll(async () => {
   mesh = await startTestMesh({ replicas: { identity: 1, posts: 2 } });
   url = mesh.edgeUrl;
@@ -44,25 +51,31 @@ describe('replica failures', () => {
     mesh.replicas.set('posts', [second, await mesh.addReplica('posts')]);
   });
 
-  it('SIGSTOP: a frozen replica costs one read deadline, then the read is answered elsewhere', async () => {
+  it('SIGSTOP: a frozen replica costs one read deadline, then the edge routes around it', async () => {
     const [frozen] = mesh.replicas.get('posts')!;
     const load = runLoad(url, { concurrency: 8, path: pick });
     await sleep(800);
     const stoppedAt = Date.now();
     frozen.kill('SIGSTOP');
-    await sleep(3000);
+    await sleep(3500);
+    const timeoutsAt3500 = await postsTimeouts();
+    await sleep(2500);
+    const timeoutsAt6000 = await postsTimeouts();
     frozen.kill('SIGCONT');
     await sleep(500);
     const samples = await load.stop();
-    const during = samples.filter((s) => s.startedAt >= stoppedAt && s.startedAt < stoppedAt + 3000);
-    expect(during.length).toBeGreaterThan(30);
+    const during = samples.filter((s) => s.startedAt >= stoppedAt && s.startedAt < stoppedAt + 6000);
+    expect(during.length).toBeGreaterThan(50);
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
-    // The queue group keeps handing the frozen replica about half the requests (NATS notices a
-    // frozen client only by its missed pings): each of those waits one deadline (250 ms), then
-    // is answered by the live replica.
+    // The first reads the queue group hands the frozen replica wait one deadline (250 ms), then
+    // are answered by the live replica...
     const worst = Math.max(...during.map((s) => s.ms));
     expect(worst).toBeGreaterThanOrEqual(250);
     expect(worst).toBeLessThan(2 * 250 + 150);
+    // ...and once it has missed the edge's $SRV.PING for REPLICA_FRESH_MS (2.5 s), reads go only
+    // to the live replica: no more deadlines are waited out, although NATS still has it subscribed.
+    expect(timeoutsAt3500).toBeGreaterThan(0);
+    expect(timeoutsAt6000).toBe(timeoutsAt3500);
   });
 
   it('SIGKILL: no read fails; the ones in flight cost at most one deadline', async () => {

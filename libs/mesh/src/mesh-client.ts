@@ -33,6 +33,8 @@ export interface MeshClientOptions {
 
 /** At most this many live replicas are asked at once by a retry. */
 const RETRY_FAN_OUT = 3;
+/** How long after a timeout first tries go to live replicas directly rather than to the queue group. */
+const SUSPECT_MS = 10_000;
 
 const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
 const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
@@ -56,6 +58,9 @@ export interface RequestOptions {
 
 export class MeshClient {
   private readonly inbox: ReplyInbox;
+  /** Services with a replica that recently let a request time out, until when. */
+  private readonly suspectUntil = new Map<string, number>();
+  private turn = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -74,12 +79,44 @@ export class MeshClient {
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
     if (!opts.retryOnTimeout) return this.send(subject, subject, data, opts);
+    const service = ownerOf(subject);
     try {
-      return await this.send(subject, subject, data, opts);
+      return await this.firstTry(service, subject, data, opts);
     } catch (err) {
       if (!isTimeout(err)) throw err;
+      // Some replica of this service holds requests without answering (frozen, or killed with
+      // them): for a while, send to the replicas known alive instead of the queue group, which
+      // would keep handing that replica its share until NATS drops its connection.
+      this.suspectUntil.set(service, Date.now() + SUSPECT_MS);
       this.options.onRetry?.(subject);
       return this.onLiveReplicas(subject, data, opts, err);
+    }
+  }
+
+  /** The queue group; or, while the service is suspect, one live replica in turn. */
+  private async firstTry<K extends RequestSubject>(
+    service: string,
+    subject: K,
+    data: RequestOf<K>,
+    opts: RequestOptions,
+  ): Promise<ReplyOf<K>> {
+    const replicas = this.options.replicas;
+    const until = this.suspectUntil.get(service);
+    if (!replicas || until === undefined) return this.send(subject, subject, data, opts);
+    if (until < Date.now()) {
+      this.suspectUntil.delete(service);
+      return this.send(subject, subject, data, opts);
+    }
+    const ids = replicas.alive(service, 100);
+    if (ids.length === 0) return this.send(subject, subject, data, opts);
+    const id = ids[this.turn++ % ids.length];
+    try {
+      return await this.requestReplica(subject, id, data, opts);
+    } catch (err) {
+      if (!(err instanceof MeshError && err.code === ErrorCodes.noResponders)) throw err;
+      // That replica is gone (killed): the queue group has whoever is left.
+      replicas.forget(service, id);
+      return this.send(subject, subject, data, opts);
     }
   }
 

@@ -7,18 +7,22 @@
 // - A write is retried the same way when it timed out, but only with an idempotency key (the
 //   service stores the key with the write, so two tries apply once); a write that found no
 //   responder never reached anyone and is tried once more after a short pause.
-// - The breaker opens after three calls in a row failed for want of a replica (no responders,
-//   or a deadline missed even after the retry); while open, calls fail at once without a NATS
-//   request (503, or a degraded part), and after a pause one probe is let through to close it.
-//   A timeout that the retry recovered does not count: one killed replica among several must
-//   not take its healthy siblings out of service.
+// - The breaker opens after three calls in a row found no replica at all (no responders), or
+//   when most calls over a few seconds missed their deadline even after the retry; while open,
+//   calls fail at once without a NATS request (503, or a degraded part), and after a pause one
+//   probe is let through to close it. A timeout that the retry recovered does not count, and a
+//   few unrecovered ones do not either: one killed replica among several must not take its
+//   healthy siblings out of service.
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BrokenCircuitError,
   circuitBreaker,
   ConsecutiveBreaker,
   handleWhen,
+  SamplingBreaker,
+  wrap,
   type CircuitBreakerPolicy,
+  type IPolicy,
 } from 'cockatiel';
 import { ErrorCodes, MeshError, ownerOf, type ReplyOf, type RequestOf, type RequestSubject } from '#contracts';
 import { MeshClient } from '#mesh';
@@ -35,7 +39,7 @@ const isNoResponders = (e: unknown) => e instanceof MeshError && e.code === Erro
 
 @Injectable()
 export class EdgeMesh {
-  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly breakers = new Map<string, IPolicy>();
   /** When each open breaker (last) opened: optional reads skip the service until a probe is due. */
   private readonly openedAt = new Map<string, number>();
 
@@ -116,17 +120,40 @@ export class EdgeMesh {
     }
   }
 
-  private breaker(service: string): CircuitBreakerPolicy {
-    let b = this.breakers.get(service);
-    if (!b) {
-      b = circuitBreaker(
-        handleWhen((e) => isNoResponders(e) || isTimeout(e)),
-        { halfOpenAfter: this.config.CIRCUIT_HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(OPEN_AFTER) },
+  /**
+   * Two breakers in one policy: three "no responders" in a row (no replica at all) open it at
+   * once; deadlines missed even after the retry open it only when they are most calls over a few
+   * seconds (every replica frozen or overwhelmed), not for a few requests that a killed replica
+   * took with it while its siblings answer everything else.
+   */
+  private breaker(service: string): IPolicy {
+    let policy = this.breakers.get(service);
+    if (!policy) {
+      const open = new Set<CircuitBreakerPolicy>();
+      const watch = (b: CircuitBreakerPolicy) => {
+        b.onBreak(() => {
+          open.add(b);
+          this.openedAt.set(service, Date.now());
+        });
+        b.onReset(() => {
+          open.delete(b);
+          if (open.size === 0) this.openedAt.delete(service);
+        });
+        return b;
+      };
+      const halfOpenAfter = this.config.CIRCUIT_HALF_OPEN_AFTER_MS;
+      const gone = watch(
+        circuitBreaker(handleWhen(isNoResponders), { halfOpenAfter, breaker: new ConsecutiveBreaker(OPEN_AFTER) }),
       );
-      b.onBreak(() => this.openedAt.set(service, Date.now()));
-      b.onReset(() => this.openedAt.delete(service));
-      this.breakers.set(service, b);
+      const stuck = watch(
+        circuitBreaker(handleWhen(isTimeout), {
+          halfOpenAfter,
+          breaker: new SamplingBreaker({ threshold: 0.5, duration: 5000, minimumRps: 5 }),
+        }),
+      );
+      policy = wrap(gone, stuck);
+      this.breakers.set(service, policy);
     }
-    return b;
+    return policy;
   }
 }
