@@ -247,9 +247,12 @@ describe('drills under load', () => {
     expect.soft(f.lost, 'lost writes').toBe(0);
     expect.soft(f.duplicated, 'duplicated writes (late work applied twice)').toBe(0);
     expect(names.length, 'the frozen replica had NATS connections').toBeGreaterThan(0);
-    expect
-      .soft(droppedAfter ?? Infinity, 'all its NATS connections dropped by nats-server (ms after SIGSTOP)')
-      .toBeLessThan(16_000);
+    // nats-server keeps a frozen client while messages reach it (it skips its pings while it
+    // delivers; measured on 2.9), so the frozen replica is "noticed" by the clients instead: once
+    // it has missed the $SRV.PINGs, the edge sends it nothing and waits out no more deadlines.
+    // (Whether the server dropped it is printed above, for the record.)
+    void droppedAfter;
+    expect.soft(windows[1], 'edge timeouts on posts.* 15 s after SIGSTOP and later').toBe(0);
     expect(frozen!.child.exitCode).toBeNull();
   }, 90_000);
 

@@ -93,7 +93,10 @@ export class MeshClient {
     }
   }
 
-  /** The queue group; or, while the service is suspect, one live replica in turn. */
+  /**
+   * The queue group; or, while the service is suspect (a timeout lately, or a replica that
+   * stopped answering pings and may still be in the queue group), one live replica in turn.
+   */
   private async firstTry<K extends RequestSubject>(
     service: string,
     subject: K,
@@ -101,10 +104,11 @@ export class MeshClient {
     opts: RequestOptions,
   ): Promise<ReplyOf<K>> {
     const replicas = this.options.replicas;
+    if (!replicas) return this.send(subject, subject, data, opts);
     const until = this.suspectUntil.get(service);
-    if (!replicas || until === undefined) return this.send(subject, subject, data, opts);
-    if (until < Date.now()) {
-      this.suspectUntil.delete(service);
+    if (until !== undefined && until < Date.now()) this.suspectUntil.delete(service);
+    // Suspect: a request timed out lately, or a replica stopped answering pings without leaving.
+    if (!(until !== undefined && until >= Date.now()) && !replicas.hasStale(service)) {
       return this.send(subject, subject, data, opts);
     }
     const ids = replicas.alive(service, 100);

@@ -1,7 +1,14 @@
 // Which replicas of each service answered lately. One `$SRV.PING` to the whole mesh every
 // interval (a few hundred bytes a second); a replica that stops answering — killed, frozen by
-// SIGSTOP, cut off — drops out after `freshMs`. Callers use it to retry a timed-out request on
-// replicas known to be alive (their direct subjects), not on whichever the queue group picks.
+// SIGSTOP, cut off — drops out of `alive` after `freshMs`. Callers use it to retry a timed-out
+// request on replicas known to be alive (their direct subjects), not on whichever the queue
+// group picks.
+//
+// A replica that stopped answering but was never seen to leave is `stale`: it may still be
+// subscribed in its queue group (NATS keeps a frozen client for as long as traffic reaches it),
+// so callers keep away from the queue group while a service has one. Each round, a stale
+// replica's own `$SRV.PING.<service>.<id>` is probed: "no responders" proves it gone (killed, or
+// dropped by the server), an answer brings it back.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { connectionInbox } from './nats-connection.js';
 
@@ -15,6 +22,8 @@ export interface ReplicaDirectoryOptions {
   intervalMs: number;
   /** A replica not heard from for this long is no longer offered. */
   freshMs: number;
+  /** A stale replica neither heard from nor proven gone for this long is forgotten anyway. */
+  forgetAfterMs?: number;
 }
 
 export class ReplicaDirectory {
@@ -31,9 +40,14 @@ export class ReplicaDirectory {
   }
 
   start(): this {
-    this.sub = this.nc.subscribe(this.inbox, {
+    this.sub = this.nc.subscribe(`${this.inbox}.>`, {
       callback: (err, msg) => {
         if (err !== null) return;
+        const probe = /\.probe\.([^.]+)\.([^.]+)$/.exec(msg.subject);
+        if (probe && msg.data.length === 0 && msg.headers?.code === 503) {
+          this.forget(probe[1], probe[2]); // nobody is subscribed as that replica any more
+          return;
+        }
         try {
           const r = msg.json<PingReply>();
           if (typeof r.name === 'string' && typeof r.id === 'string') this.heard(r.name, r.id);
@@ -59,17 +73,23 @@ export class ReplicaDirectory {
     if (!replicas) return [];
     const since = Date.now() - this.o.freshMs;
     const fresh: Array<[string, number]> = [];
-    for (const entry of replicas) {
-      if (entry[1] >= since) fresh.push(entry);
-      else replicas.delete(entry[0]);
-    }
+    for (const entry of replicas) if (entry[1] >= since) fresh.push(entry);
     return fresh
       .sort((a, b) => b[1] - a[1])
       .slice(0, max)
       .map(([id]) => id);
   }
 
-  /** A replica found gone (its direct subject has no subscriber): no longer offered. */
+  /** Whether `service` has a replica that stopped answering and was not seen to leave. */
+  hasStale(service: string): boolean {
+    const replicas = this.seen.get(service);
+    if (!replicas) return false;
+    const since = Date.now() - this.o.freshMs;
+    for (const at of replicas.values()) if (at < since) return true;
+    return false;
+  }
+
+  /** A replica found gone (its direct subject has no subscriber): no longer offered or stale. */
   forget(service: string, id: string): void {
     this.seen.get(service)?.delete(id);
   }
@@ -83,7 +103,15 @@ export class ReplicaDirectory {
   private ping(): void {
     if (this.nc.isClosed()) return;
     try {
-      this.nc.publish('$SRV.PING', '', { reply: this.inbox });
+      this.nc.publish('$SRV.PING', '', { reply: `${this.inbox}.all` });
+      const now = Date.now();
+      for (const [service, replicas] of this.seen) {
+        for (const [id, at] of replicas) {
+          if (at >= now - this.o.freshMs) continue;
+          if (at < now - (this.o.forgetAfterMs ?? 600_000)) replicas.delete(id);
+          else this.nc.publish(`$SRV.PING.${service}.${id}`, '', { reply: `${this.inbox}.probe.${service}.${id}` });
+        }
+      }
     } catch {
       // disconnected: the next round will do
     }
