@@ -39,6 +39,8 @@ export async function startTestMesh(o: {
    * gets all the nodes' URLs, and the event streams and the media bucket as many replicas.
    */
   cluster?: number;
+  /** How long each replica may take to join (default 20 s; a busy machine starts six Nodes slower). */
+  joinTimeoutMs?: number;
 }): Promise<TestMesh> {
   const credentials = o.auth ? generateCredentials() : [];
   const natsAuth = o.auth ? { auth: { credentials, mediaBucket: 'media' } } : {};
@@ -81,7 +83,7 @@ export async function startTestMesh(o: {
   const addReplica = async (app: string, extraEnv: Record<string, string> = {}) => {
     const p = spawnApp(app, { ...env, ...natsUserOf(app), ...extraEnv });
     replicas.set(app, [...(replicas.get(app) ?? []), p]);
-    await waitUntilJoined(nc, p);
+    await waitUntilJoined(nc, p, o.joinTimeoutMs);
     return p;
   };
   const edges: AppProcess[] = [];
@@ -90,7 +92,7 @@ export async function startTestMesh(o: {
     const p = spawnApp('edge', { ...env, ...natsUserOf('edge'), PORT: String(port), HOST: '127.0.0.1' });
     edges.push(p);
     const url = `http://127.0.0.1:${port}`;
-    await waitUntilReady(url, p);
+    await waitUntilReady(url, p, o.joinTimeoutMs);
     return { process: p, url };
   };
   try {
