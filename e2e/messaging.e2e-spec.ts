@@ -332,6 +332,27 @@ describe('messages and conversations', () => {
   });
 });
 
+describe('with identity down', () => {
+  it('a message to someone messaging has met still goes through; to a stranger it is 503 naming identity', async () => {
+    const [identity] = mesh.replicas.get('identity')!;
+    identity.kill('SIGTERM');
+    expect(await identity.exited).toBe(0);
+    const sent = await http(edge1, 'POST', '/messages', {
+      token: carol.token,
+      body: { to: 'bob_msg', text: 'identity is down' },
+    });
+    expect(sent.status).toBe(201);
+    const page = await http(edge1, 'GET', '/messages/carol_msg?limit=1', { token: bob.token });
+    expect(page.body.items[0]).toEqual(sent.body);
+    const stranger = await http(edge1, 'POST', '/messages', {
+      token: carol.token,
+      body: { to: 'never_met_anyone', text: 'hello?' },
+    });
+    expect(stranger).toMatchObject({ status: 503, body: { service: 'identity' } });
+    mesh.replicas.set('identity', [await mesh.addReplica('identity')]);
+  });
+});
+
 describe('with messaging down', () => {
   it('its routes answer 503 naming messaging while an open /events stream stays open', async () => {
     const stream = await openStream(edge1, { token: bob.token });

@@ -38,6 +38,26 @@ export class MessagingRepository {
     return r.rows[0];
   }
 
+  /**
+   * The user called `username` as this service last saw them (as a sender or a recipient), if
+   * ever: usernames never change, so while identity is down a message to someone messaging has
+   * met still goes through. The display name is the snapshot of that message.
+   */
+  async knownUser(username: string): Promise<{ id: string; username: string; displayName: string } | undefined> {
+    const r = await this.pool.query<{ id: string; username: string; displayName: string }>({
+      name: 'messaging.known-user',
+      text: `SELECT id, username, "displayName" FROM (
+          (SELECT from_id AS id, from_username AS username, from_display_name AS "displayName", created_at
+             FROM ${this.table} WHERE from_username = $1 ORDER BY created_at DESC LIMIT 1)
+          UNION ALL
+          (SELECT to_id, to_username, to_display_name, created_at
+             FROM ${this.table} WHERE to_username = $1 ORDER BY created_at DESC LIMIT 1)
+        ) seen ORDER BY created_at DESC LIMIT 1`,
+      values: [username],
+    });
+    return r.rows[0];
+  }
+
   /** The id of the user called `username` that `userId` has exchanged messages with, if any. */
   async counterpartId(userId: string, username: string): Promise<string | undefined> {
     const r = await this.pool.query<{ id: string }>({

@@ -40,12 +40,27 @@ export class MessagingService {
    * once committed). A replay answers the stored message without asking identity and without
    * pushing it a second time.
    */
+  /**
+   * The recipient, from identity; while identity cannot answer, from the messages this service
+   * has already stored (a sender or recipient it has met). Someone it never met: still 503.
+   */
+  private async recipient(username: string): Promise<{ id: string; username: string; displayName: string }> {
+    try {
+      return await this.identity.lookup(username);
+    } catch (err) {
+      if (!(err instanceof MeshError && err.isUnavailability)) throw err;
+      const known = await this.repo.knownUser(username);
+      if (known) return known;
+      throw err;
+    }
+  }
+
   async send(r: SendMessageRequest, key?: string): Promise<Message> {
     // Usernames are unique and never change: no need to ask identity to refuse this one.
     if (r.toUsername === r.from.username) throw toYourself();
     const request = { scope: r.from.id, key, operation: Subjects.messaging.send, request: r };
     return this.idempotency.run(request, async (tx) => {
-      const to = await this.identity.lookup(r.toUsername);
+      const to = await this.recipient(r.toUsername);
       if (to.id === r.from.id) throw toYourself();
       const stored = await this.repo.insert(tx, {
         id: randomUUID(),
