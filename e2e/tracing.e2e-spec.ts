@@ -129,9 +129,18 @@ describe('tracing', () => {
 
   it("continues a delete's trace into the event handlers it causes (through the outbox and JetStream)", async () => {
     const url = mesh.edgeUrl;
-    const token = (await http(url, 'POST', '/auth/login', { body: { username: 'tracer', password: 'follow me' } })).body
-      .token as string;
+    // A login hashes a password (~200 ms, far more on a loaded machine): asked again if it 503s.
+    const login = await expectEventually(
+      async () => {
+        const res = await http(url, 'POST', '/auth/login', { body: { username: 'tracer', password: 'follow me' } });
+        expect(res.status).toBe(200);
+        return res;
+      },
+      { timeoutMs: 10_000 },
+    );
+    const token = login.body.token as string;
     const post = await http(url, 'POST', '/posts', { token, body: { text: 'delete me' } });
+    expect(post.status).toBe(201);
     const deleted = await http(url, 'DELETE', `/posts/${post.body.id}`, { token });
     expect(deleted.status).toBe(204);
     const traceId = /^00-([0-9a-f]{32})-/.exec(deleted.headers.get('traceparent') ?? '')?.[1];

@@ -321,6 +321,19 @@ describe('event consumers', () => {
     });
   });
 
+  it('create the consumer again when it was deleted by hand, and go on', async () => {
+    const seen: string[] = [];
+    await consumer('svcrecreate', { [Events.posts.deleted]: (e) => (seen.push(e.eventId), Promise.resolve()) });
+    const first = deleted();
+    await publish(first);
+    await expectEventually(() => expect(seen).toContain(first.eventId));
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.delete(EVENTS_STREAM, 'svcrecreate--events-posts-deleted');
+    const second = deleted();
+    await publish(second);
+    await expectEventually(() => expect(seen).toContain(second.eventId), { timeoutMs: 10_000 });
+  });
+
   it('catch up on the events published while the service had no replica', async () => {
     const first = await consumer('svccatchup', { [Events.posts.deleted]: () => Promise.resolve() });
     await first.stop(1000);

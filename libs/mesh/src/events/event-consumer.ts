@@ -113,9 +113,12 @@ export class EventConsumer<S extends EventSubject> {
 
   /** Creates or updates the durable consumer, then starts pulling. */
   async start(): Promise<void> {
+    this.loop = this.pull(await this.bind());
+  }
+
+  private async bind(): Promise<Consumer> {
     await this.ensureConsumer();
-    const consumer = await this.js.consumers.get(EVENTS_STREAM, durableName(this.o.service, this.o.subject));
-    this.loop = this.pull(consumer);
+    return this.js.consumers.get(EVENTS_STREAM, durableName(this.o.service, this.o.subject));
   }
 
   /**
@@ -163,7 +166,8 @@ export class EventConsumer<S extends EventSubject> {
     }
   }
 
-  private async pull(consumer: Consumer): Promise<void> {
+  private async pull(bound: Consumer): Promise<void> {
+    let consumer = bound;
     while (!this.stopping) {
       if (this.inFlight >= this.o.settings.concurrency) {
         await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
@@ -180,9 +184,11 @@ export class EventConsumer<S extends EventSubject> {
         }
       } catch (err) {
         if (this.stopping) return;
-        // NATS reconnecting, JetStream electing a leader, the consumer deleted by hand: retry.
+        // NATS reconnecting, JetStream electing a leader, the consumer deleted by hand: retry,
+        // creating the consumer again if it is gone (it then starts from the oldest event kept).
         this.log.warn({ err: errorText(err) }, 'cannot pull events now; retrying');
         await new Promise((r) => setTimeout(r, PULL_RETRY_MS));
+        if (!this.stopping) consumer = await this.bind().catch(() => consumer);
       }
     }
   }
