@@ -17,6 +17,9 @@ async function postsPids(): Promise<number[]> {
     .replicas.map((r: { pid: number }) => r.pid);
 }
 
+/** The edge's default read deadline (READ_TIMEOUT_MS). */
+const READ_TIMEOUT_MS = 200;
+
 /** Reads of posts that missed their deadline, as the edge counts them. */
 async function postsTimeouts(): Promise<number> {
   const text = (await http(url, 'GET', '/metrics')).body as string;
@@ -67,11 +70,11 @@ describe('replica failures', () => {
     const during = samples.filter((s) => s.startedAt >= stoppedAt && s.startedAt < stoppedAt + 6000);
     expect(during.length).toBeGreaterThan(50);
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
-    // The first reads the queue group hands the frozen replica wait one deadline (250 ms), then
+    // The first reads the queue group hands the frozen replica wait one deadline (200 ms), then
     // are answered by the live replica...
     const worst = Math.max(...during.map((s) => s.ms));
-    expect(worst).toBeGreaterThanOrEqual(250);
-    expect(worst).toBeLessThan(2 * 250 + 150);
+    expect(worst).toBeGreaterThanOrEqual(READ_TIMEOUT_MS);
+    expect(worst).toBeLessThan(2 * READ_TIMEOUT_MS + 150);
     // ...and once it has missed the edge's $SRV.PING for REPLICA_FRESH_MS (2.5 s), reads go only
     // to the live replica: no more deadlines are waited out, although NATS still has it subscribed.
     expect(timeoutsAt3500).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ const EdgeEnv = z
      * Deadline of a read (a query another service answers); one that misses it is asked once more
      * of the live replicas, so a read takes at most twice this.
      */
-    READ_TIMEOUT_MS: int(250),
+    READ_TIMEOUT_MS: int(200),
     /** Deadline of a write. */
     WRITE_TIMEOUT_MS: int(2000),
     /** The JetStream object store bucket the media service keeps images in. */

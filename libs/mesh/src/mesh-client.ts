@@ -79,18 +79,68 @@ export class MeshClient {
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
     if (!opts.retryOnTimeout) return this.send(subject, subject, data, opts);
-    const service = ownerOf(subject);
-    try {
-      return await this.firstTry(service, subject, data, opts);
-    } catch (err) {
-      if (!isTimeout(err)) throw err;
-      // Some replica of this service holds requests without answering (frozen, or killed with
-      // them): for a while, send to the replicas known alive instead of the queue group, which
-      // would keep handing that replica its share until NATS drops its connection.
-      this.suspectUntil.set(service, Date.now() + SUSPECT_MS);
-      this.options.onRetry?.(subject);
-      return this.onLiveReplicas(subject, data, opts, err);
-    }
+    return this.hedged(ownerOf(subject), subject, data, opts);
+  }
+
+  /**
+   * The first try, and at its deadline (not answered yet) the retry on the live replicas; the
+   * first try is not abandoned meanwhile: a replica that is merely slow (a survivor taking a
+   * killed sibling's load) may still answer first. The first answer of either wins (a domain
+   * error is an answer); a transport failure of the first try before its deadline is final.
+   */
+  private hedged<K extends RequestSubject>(
+    service: string,
+    subject: K,
+    data: RequestOf<K>,
+    opts: RequestOptions,
+  ): Promise<ReplyOf<K>> {
+    const deadline = opts.timeoutMs ?? this.options.defaultTimeoutMs;
+    return new Promise<ReplyOf<K>>((resolve, reject) => {
+      let done = false;
+      let failures = 0;
+      let tries = 1;
+      const answer = (value: ReplyOf<K>) => {
+        if (done) return;
+        done = true;
+        clearTimeout(retryTimer);
+        resolve(value);
+      };
+      const fail = (err: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(retryTimer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      const timedOut = new MeshError(
+        ErrorCodes.timeout,
+        `${service} did not answer within ${deadline} ms`,
+        undefined,
+        service,
+      );
+      const retry = () => {
+        if (done) return;
+        tries++;
+        // Some replica of this service holds requests without answering (frozen, or killed with
+        // them): for a while, send to the replicas known alive instead of the queue group, which
+        // would keep handing that replica its share until NATS drops its connection.
+        this.suspectUntil.set(service, Date.now() + SUSPECT_MS);
+        this.options.onRetry?.(subject);
+        this.onLiveReplicas(subject, data, opts, timedOut).then(answer, (err: unknown) => {
+          if (!isTransport(err)) return fail(err);
+          if (++failures === tries) fail(timedOut);
+        });
+      };
+      const retryTimer = setTimeout(retry, deadline);
+      this.firstTry(service, subject, data, { ...opts, timeoutMs: 2 * deadline }).then(answer, (err: unknown) => {
+        if (!isTransport(err)) return fail(err);
+        if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final
+        if (tries === 1) {
+          clearTimeout(retryTimer);
+          retry();
+        }
+        if (++failures === tries) fail(timedOut);
+      });
+    });
   }
 
   /**
