@@ -29,7 +29,7 @@ const EdgeEnv = z
     /** A replica not heard from for this long is not offered to retries. */
     REPLICA_FRESH_MS: int(2500, 100),
     /** How long a service's open circuit breaker waits before letting one probe through. */
-    CIRCUIT_HALF_OPEN_AFTER_MS: int(1000),
+    CIRCUIT_HALF_OPEN_AFTER_MS: int(250),
     /** How long GET /mesh waits for more replicas once none answered for this long. */
     MESH_DISCOVERY_STALL_MS: int(100),
     /** Largest JSON body accepted. */
