@@ -84,7 +84,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', 'vitest.config.ts'],
+    files: ['eslint.config.js', 'vitest.config.ts', 'vitest.chaos.config.ts'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

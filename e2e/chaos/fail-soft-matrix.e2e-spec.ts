@@ -1,7 +1,7 @@
 // fail-soft.md, row by row, over HTTP against real processes: each service scaled to 0 (its
 // replicas SIGTERMed by pid), its row checked — degraded reads as fast as healthy ones, 503s
 // naming it in < 100 ms, everything not named still answering — then scaled back, with normal
-// answers within 5 s. The rows under load and the infrastructure rows are in drills.e2e-spec.ts.
+// answers within 5 s. The rows under load and the infrastructure rows are in drills.chaos-spec.ts (npm run test:chaos).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually, http, startTestMesh, type HttpResult, type TestMesh } from '#testing';
 import { image } from '../../apps/media/test/test-images.js';

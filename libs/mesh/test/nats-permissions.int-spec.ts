@@ -79,7 +79,12 @@ describe('per-app NATS permissions', () => {
 
   it("likes may serve its own subjects and ask posts, but not subscribe to posts' subjects", async () => {
     const posts = await as('posts');
-    posts.subscribe('posts.get', { queue: 'posts', callback: (_e, m) => m.respond('{"ok":true}') });
+    posts.subscribe('posts.get', {
+      queue: 'posts',
+      callback: (_e, m) => {
+        m.respond('{"ok":true}');
+      },
+    });
     await posts.flush();
     const likes = await as('likes');
     likes.subscribe('likes.like', { queue: 'likes', callback: () => undefined });
