@@ -111,12 +111,9 @@ export class MeshClient {
         clearTimeout(retryTimer);
         reject(err instanceof Error ? err : new Error(String(err)));
       };
-      const timedOut = new MeshError(
-        ErrorCodes.timeout,
-        `${service} did not answer within ${deadline} ms`,
-        undefined,
-        service,
-      );
+      // Made only when needed: an Error per request (with its stack) would cost every read.
+      const timedOut = () =>
+        new MeshError(ErrorCodes.timeout, `${service} did not answer within ${deadline} ms`, undefined, service);
       const retry = () => {
         if (done) return;
         tries++;
@@ -125,9 +122,9 @@ export class MeshClient {
         // would keep handing that replica its share until NATS drops its connection.
         this.suspectUntil.set(service, Date.now() + SUSPECT_MS);
         this.options.onRetry?.(subject);
-        this.onLiveReplicas(subject, data, opts, timedOut).then(answer, (err: unknown) => {
+        this.onLiveReplicas(subject, data, opts, timedOut()).then(answer, (err: unknown) => {
           if (!isTransport(err)) return fail(err);
-          if (++failures === tries) fail(timedOut);
+          if (++failures === tries) fail(timedOut());
         });
       };
       const retryTimer = setTimeout(retry, deadline);
@@ -138,7 +135,7 @@ export class MeshClient {
           clearTimeout(retryTimer);
           retry();
         }
-        if (++failures === tries) fail(timedOut);
+        if (++failures === tries) fail(timedOut());
       });
     });
   }
