@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
-import { inTransaction, pgPool, qualifiedTable, type Queryable, type WriteTransaction } from '#persistence';
+import { pgPool, qualifiedTable, Tombstones, type WriteTransaction } from '#persistence';
 import type { CommentEntity } from './entities/comment.entity.js';
 
 const COLUMNS = `id, post_id AS "postId", author_id AS "authorId", author_username AS "authorUsername",
@@ -23,15 +23,12 @@ export interface NewComment {
 export class CommentsRepository {
   private readonly pool: pg.Pool;
   private readonly table: string;
-  private readonly deletedPosts: string;
-  /** The first key of the post locks: this schema's, so two schemas' locks never meet. */
-  private readonly lockSpace: string;
+  private readonly deletedPosts: Tombstones;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'comment');
-    this.deletedPosts = qualifiedTable(dataSource, 'deleted_post');
-    this.lockSpace = `${this.deletedPosts}.lock`;
+    this.deletedPosts = new Tombstones(dataSource);
   }
 
   /**
@@ -40,14 +37,8 @@ export class CommentsRepository {
    * serialise: either the comment commits first and the removal deletes it, or the removal
    * commits first and this sees its tombstone. (Without the lock each could miss the other.)
    */
-  async lockLivePost(tx: WriteTransaction, postId: string): Promise<boolean> {
-    await this.lockPost(tx.db, postId);
-    const r = await tx.db.query({
-      name: 'comments.post-deleted',
-      text: `SELECT 1 FROM ${this.deletedPosts} WHERE post_id = $1`,
-      values: [postId],
-    });
-    return r.rowCount === 0;
+  lockLivePost(tx: WriteTransaction, postId: string): Promise<boolean> {
+    return this.deletedPosts.lockLive(tx.db, postId);
   }
 
   /**
@@ -55,29 +46,14 @@ export class CommentsRepository {
    * comments went. Naturally idempotent: a second run finds nothing more to delete and the
    * tombstone already there, so a redelivered event changes nothing.
    */
-  async removePost(postId: string): Promise<number> {
-    return inTransaction(this.pool, {}, async (db) => {
-      await this.lockPost(db, postId);
-      await db.query({
-        name: 'comments.tombstone',
-        text: `INSERT INTO ${this.deletedPosts} (post_id) VALUES ($1) ON CONFLICT (post_id) DO NOTHING`,
-        values: [postId],
-      });
+  removePost(postId: string): Promise<number> {
+    return this.deletedPosts.bury(postId, async (db) => {
       const r = await db.query({
         name: 'comments.delete-by-post',
         text: `DELETE FROM ${this.table} WHERE post_id = $1`,
         values: [postId],
       });
       return r.rowCount ?? 0;
-    });
-  }
-
-  /** A transaction-scoped advisory lock on (this schema, the post): the two-key form, a key space of its own. */
-  private async lockPost(db: Queryable, postId: string): Promise<void> {
-    await db.query({
-      name: 'comments.lock-post',
-      text: 'SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))',
-      values: [this.lockSpace, postId],
     });
   }
 

@@ -11,3 +11,4 @@ export * from './idempotency-keys.migration.js';
 export * from './outbox/outbox.js';
 export * from './outbox/outbox.migration.js';
 export * from './outbox/outbox-relay.js';
+export * from './tombstones.js';
