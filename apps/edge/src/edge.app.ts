@@ -22,6 +22,7 @@ import { buildOpenApi, serveOpenApi } from './openapi/openapi.js';
 import { ProblemFilter } from './problem/problem.filter.js';
 import { installMediaHttp } from './media/media-http.js';
 import { installMessagingHttp } from './messaging/messaging-http.js';
+import { DEFAULT_WEB_ROOT, installWebClient } from './web/web-client.js';
 
 export const EDGE_VERSION = '0.1.0';
 
@@ -68,6 +69,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   await installMediaHttp(app, deps);
   await installMessagingHttp(app, deps);
   serveOpenApi(app, buildOpenApi(app, EDGE_VERSION));
+  await installWebClient(app, { root: c.WEB_ROOT ?? DEFAULT_WEB_ROOT, logger });
   await app.listen(c.PORT, c.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : c.PORT;

@@ -32,6 +32,8 @@ const EdgeEnv = z
     CIRCUIT_HALF_OPEN_AFTER_MS: int(250),
     /** How long GET /mesh waits for more replicas once none answered for this long. */
     MESH_DISCOVERY_STALL_MS: int(100),
+    /** The built web client served at / (default: dist/web beside the built edge); unset or missing = API only. */
+    WEB_ROOT: z.string().min(1).optional(),
     /** Largest JSON body accepted. */
     JSON_BODY_LIMIT_BYTES: int(256 * 1024),
     /** One access-log line per request at info level. */
