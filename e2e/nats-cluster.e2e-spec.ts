@@ -2,7 +2,7 @@
 // comments, media, edge) on a private 3-node JetStream cluster on loopback, the event streams
 // and the media bucket replicated 3 ways (without per-app NATS users: the test reads the events
 // stream message by message, which no app's user may). Under the drill load (reads, and keyed
-// writes the client retries: e2e/chaos/drill-load.ts) the node most clients are connected to is
+// writes the client retries: libs/testing/src/drill-load.ts) the node most clients are connected to is
 // SIGKILLed. Pass: every client reconnects to another node within 5 s; errors during the
 // failover are 503 only and < 1 % of the requests; no read fails after the reconnection; no
 // acknowledged write lost or doubled; the events stream holds each event id once. Then the node
@@ -15,17 +15,22 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { EVENTS_STREAM } from '#mesh';
 import {
   expectEventually,
+  figures,
   http,
+  printFigures,
   readStream,
+  reconcile,
   sql,
+  startDrillLoad,
   startTestMesh,
   type AppProcess,
+  type DrillAccount,
+  type DrillRecords,
   type NatsNodeHandle,
+  type RequestRecord,
   type TestMesh,
 } from '#testing';
 import { image } from '../apps/media/test/test-images.js';
-import { startDrillLoad, type DrillAccount, type DrillRecords, type RequestRecord } from './chaos/drill-load.js';
-import { figures, printFigures, reconcile } from './chaos/reconcile.js';
 import { createPosts, signup } from './chaos/chaos-mesh.js';
 
 /** drills.md: clients reconnect to the other nodes within this. */

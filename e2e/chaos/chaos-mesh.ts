@@ -1,9 +1,11 @@
 // What the chaos suites share: accounts, replicas by pid, scaling a service to 0 and back, a
 // 503 that must be fast and name its service, and an open /events stream to watch.
 import { expect } from 'vitest';
-import { http, type AppProcess, type HttpResult, type TestMesh } from '#testing';
+import { http, liveReplicas, scaleToZero, type DrillAccount, type HttpResult } from '#testing';
 import { problem } from '../problem.js';
-import type { DrillAccount } from './drill-load.js';
+
+// Moved to libs/testing (npm run chaos uses them too); still exported here for the suites.
+export { liveReplicas, scaleToZero };
 
 /** A new account; retried with the same key on a 503 (setup, on a machine shared with others). */
 export async function signup(url: string, username: string): Promise<DrillAccount> {
@@ -37,20 +39,6 @@ export async function createPosts(url: string, who: DrillAccount, n: number, tex
     ids.push(res.body.id);
   }
   return ids;
-}
-
-const running = (p: AppProcess) => p.child.exitCode === null && p.child.signalCode === null;
-
-/** The replicas of `app` this test started that are still running, oldest first. */
-export function liveReplicas(mesh: TestMesh, app: string): AppProcess[] {
-  return (mesh.replicas.get(app) ?? []).filter(running);
-}
-
-/** Scales `app` to 0: SIGTERM to every replica by pid, then waits for each to exit. */
-export async function scaleToZero(mesh: TestMesh, app: string): Promise<Array<number | null>> {
-  const procs = liveReplicas(mesh, app);
-  for (const p of procs) p.kill('SIGTERM');
-  return Promise.all(procs.map((p) => p.exited));
 }
 
 /** The pids GET /mesh lists for a service, sorted. */

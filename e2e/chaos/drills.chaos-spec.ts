@@ -4,9 +4,24 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, http, sql, startTestMesh, type AppProcess, type TestMesh } from '#testing';
-import { startDrillLoad, type DrillAccount, type DrillLoad, type DrillRecords } from './drill-load.js';
-import { figures, figuresTable, printFailures, printFigures, reconcile, type DrillFigures } from './reconcile.js';
+import {
+  expectEventually,
+  figures,
+  figuresTable,
+  http,
+  printFailures,
+  printFigures,
+  reconcile,
+  sql,
+  startDrillLoad,
+  startTestMesh,
+  type AppProcess,
+  type DrillAccount,
+  type DrillFigures,
+  type DrillLoad,
+  type DrillRecords,
+  type TestMesh,
+} from '#testing';
 import { createPosts, edgeCounter, liveReplicas, meshPids, natsConnections, signup } from './chaos-mesh.js';
 
 /**

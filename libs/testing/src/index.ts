@@ -12,3 +12,6 @@ export * from './readiness.js';
 export * from './mesh-failure.js';
 export * from './service-info.js';
 export * from './event-streams.js';
+export * from './replicas.js';
+export * from './drill-load.js';
+export * from './drill-reconcile.js';

@@ -1,7 +1,7 @@
 // After a drill: the writes reconciled against what the API returns, and the drill's figures.
 // lost = an acknowledged write that is absent; duplicated = one key with more than one effect;
 // recovered = a write that timed out or failed for the client but landed (allowed).
-import { http, type HttpResult } from '#testing';
+import { http, type HttpResult } from './http.js';
 import { POST_KEY, type DrillAccount, type DrillRecords, type WriteRecord } from './drill-load.js';
 
 export interface Reconciliation {

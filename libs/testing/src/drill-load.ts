@@ -3,9 +3,10 @@
 // `Idempotency-Key` and is retried by this client, with the same key, on a timeout or a 503 —
 // what a careful frontend does. Every HTTP request is recorded (ok / failed / unknown = timed
 // out) with its start, latency, status and whether the answer was degraded; every logical write
-// with its key and final outcome, for the reconciliation afterwards (reconcile.ts).
+// with its key and final outcome, for the reconciliation afterwards (drill-reconcile.ts). Used by the chaos
+// suites (e2e/chaos) and by `npm run chaos` (tools/chaos).
 import { randomUUID } from 'node:crypto';
-import { http } from '#testing';
+import { http } from './http.js';
 
 export interface DrillAccount {
   token: string;
@@ -37,6 +38,9 @@ export interface WriteRecord {
   outcome: Outcome;
   /** The status of each attempt (0 = no answer). */
   statuses: number[];
+  /** When the first and the last attempt were sent (ms since the epoch). */
+  firstAttemptAt?: number;
+  lastAttemptAt?: number;
 }
 
 export interface DrillRecords {
@@ -156,6 +160,9 @@ export function startDrillLoad(o: DrillLoadOptions): DrillLoad {
     const attempts = o.writeAttempts ?? 4;
     let last: (RequestRecord & { body: any }) | undefined;
     for (let a = 1; a <= attempts; a++) {
+      const sentAt = Date.now();
+      w.firstAttemptAt ??= sentAt;
+      w.lastAttemptAt = sentAt;
       last = await send('write', route, method, path, {
         token,
         body,
