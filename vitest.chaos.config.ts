@@ -1,6 +1,5 @@
-// `npm run test:chaos`: the fail-soft matrix and the failure drills under load. The drills
-// (drills.chaos-spec.ts) are not part of `npm test` yet: on this 2-core machine the SIGKILL drill
-// still misses its bounds in some runs (see README, "Fail-soft drills").
+// `npm run test:chaos`: only the fail-soft matrix and the failure drills under load (both are
+// also part of `npm test`), for running them again and again while working on fail-soft.
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 

@@ -30,6 +30,8 @@ export default defineConfig({
       'libs/*/test/**/*.int-spec.ts',
       'tools/*/test/**/*.int-spec.ts',
       'e2e/**/*.e2e-spec.ts',
+      // The failure drills under load (SIGKILL, rolling SIGTERM, SIGSTOP, PostgreSQL outage).
+      'e2e/**/*.chaos-spec.ts',
     ],
   },
 });

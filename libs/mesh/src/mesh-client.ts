@@ -35,6 +35,12 @@ export interface MeshClientOptions {
 const RETRY_FAN_OUT = 3;
 /** How long after a timeout first tries go to live replicas directly rather than to the queue group. */
 const SUSPECT_MS = 10_000;
+/**
+ * A read not answered after this share of its deadline asks the directory whether a replica of
+ * its service has just vanished (killed with the read in its hands); if so it is asked again of
+ * the live replicas at once rather than at the deadline.
+ */
+const VANISHED_CHECK_AT = 0.5;
 
 const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
 const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
@@ -103,12 +109,14 @@ export class MeshClient {
         if (done) return;
         done = true;
         clearTimeout(retryTimer);
+        clearTimeout(checkTimer);
         resolve(value);
       };
       const fail = (err: unknown) => {
         if (done) return;
         done = true;
         clearTimeout(retryTimer);
+        clearTimeout(checkTimer);
         reject(err instanceof Error ? err : new Error(String(err)));
       };
       // Made only when needed: an Error per request (with its stack) would cost every read.
@@ -128,6 +136,19 @@ export class MeshClient {
         });
       };
       const retryTimer = setTimeout(retry, deadline);
+      // Reads only: a keyed write asked twice while its first try still runs would meet its own
+      // key "in progress" (409); a write waits for its deadline.
+      const replicas = this.options.replicas;
+      const checkTimer =
+        replicas && opts.idempotencyKey === undefined
+          ? setTimeout(() => {
+              void replicas.vanished(service).then((gone) => {
+                if (!gone || done || tries > 1) return;
+                clearTimeout(retryTimer);
+                retry();
+              });
+            }, deadline * VANISHED_CHECK_AT)
+          : undefined;
       this.firstTry(service, subject, data, { ...opts, timeoutMs: 2 * deadline }).then(answer, (err: unknown) => {
         if (!isTransport(err)) return fail(err);
         if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final

@@ -9,6 +9,11 @@
 // so callers keep away from the queue group while a service has one. Each round, a stale
 // replica's own `$SRV.PING.<service>.<id>` is probed: "no responders" proves it gone (killed, or
 // dropped by the server), an answer brings it back.
+//
+// `vanished(service)` asks the same question at once, of every replica of a service: a caller
+// whose read is slow uses it to learn within a millisecond or two that a replica was killed
+// (the server drops a dead client's subscriptions as soon as its socket closes), and asks the
+// live ones at once instead of waiting for its deadline.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { connectionInbox } from './nats-connection.js';
 
@@ -26,11 +31,21 @@ export interface ReplicaDirectoryOptions {
   forgetAfterMs?: number;
 }
 
+/** How long `vanished` waits for every replica's ping reply (a frozen one never answers). */
+const CHECK_MS = 100;
+/** A finished check is reused this long: a burst of slow reads costs one round of probes. */
+const CHECK_REUSE_MS = 50;
+
 export class ReplicaDirectory {
   private readonly seen = new Map<string, Map<string, number>>();
   private readonly inbox: string;
   private sub: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Per service: the check in flight or finished lately (see CHECK_REUSE_MS). */
+  private readonly checks = new Map<string, { at: number; gone: Promise<boolean> }>();
+  /** Reply subject of each probe of a check in flight → what its answer means. */
+  private readonly awaiting = new Map<string, (present: boolean) => void>();
+  private checkSeq = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -43,6 +58,8 @@ export class ReplicaDirectory {
     this.sub = this.nc.subscribe(`${this.inbox}.>`, {
       callback: (err, msg) => {
         if (err !== null) return;
+        const settle = this.awaiting.get(msg.subject);
+        if (settle) return settle(!(msg.data.length === 0 && msg.headers?.code === 503));
         const probe = /\.probe\.([^.]+)\.([^.]+)$/.exec(msg.subject);
         if (probe && msg.data.length === 0 && msg.headers?.code === 503) {
           this.forget(probe[1], probe[2]); // nobody is subscribed as that replica any more
@@ -87,6 +104,52 @@ export class ReplicaDirectory {
     const since = Date.now() - this.o.freshMs;
     for (const at of replicas.values()) if (at < since) return true;
     return false;
+  }
+
+  /**
+   * Whether a replica of `service` that was heard from has vanished: its own ping subject has no
+   * subscriber any more (killed, or dropped by the server). True as soon as one such replica is
+   * found (and forgotten); false when every replica answered, or after CHECK_MS.
+   */
+  vanished(service: string): Promise<boolean> {
+    const now = Date.now();
+    const last = this.checks.get(service);
+    if (last && now - last.at < CHECK_REUSE_MS + CHECK_MS) return last.gone;
+    const ids = [...(this.seen.get(service)?.keys() ?? [])];
+    if (ids.length === 0 || this.nc.isClosed()) return Promise.resolve(false);
+    const gone = new Promise<boolean>((resolve) => {
+      const replies: string[] = [];
+      let left = ids.length;
+      let done = false;
+      const finish = (found: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const reply of replies) this.awaiting.delete(reply);
+        // Reused for CHECK_REUSE_MS from now, whenever it finished.
+        this.checks.set(service, { at: Date.now() - CHECK_MS, gone: Promise.resolve(found) });
+        resolve(found);
+      };
+      const timer = setTimeout(() => finish(false), CHECK_MS);
+      for (const id of ids) {
+        const reply = `${this.inbox}.check.${(this.checkSeq++).toString(36)}`;
+        replies.push(reply);
+        this.awaiting.set(reply, (present) => {
+          if (!present) {
+            this.forget(service, id);
+            finish(true);
+          } else if (--left === 0) finish(false);
+        });
+        try {
+          this.nc.publish(`$SRV.PING.${service}.${id}`, '', { reply });
+        } catch {
+          finish(false); // disconnected: the deadline will tell
+          break;
+        }
+      }
+    });
+    this.checks.set(service, { at: now, gone });
+    return gone;
   }
 
   /** A replica found gone (its direct subject has no subscriber): no longer offered or stale. */

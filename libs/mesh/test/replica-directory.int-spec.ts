@@ -55,4 +55,28 @@ describe('ReplicaDirectory', () => {
     await expectEventually(() => expect(directory.hasStale('svc')).toBe(false));
     expect(directory.alive('svc', 10)).toEqual(['B']);
   });
+
+  it('tells at once when a replica vanished: true once one is gone, false while all answer or one is frozen', async () => {
+    let frozen = false;
+    const c = fakeReplica('vsvc', 'C', () => true);
+    fakeReplica('vsvc', 'D', () => !frozen);
+    await replica.flush();
+    await expectEventually(() => expect(directory.alive('vsvc', 10).sort()).toEqual(['C', 'D']));
+    const pause = () => new Promise((r) => setTimeout(r, 200)); // past the reuse of the last check
+    expect(await directory.vanished('vsvc')).toBe(false);
+    expect(await directory.vanished('nobody')).toBe(false);
+    await pause();
+
+    // Killed: the server dropped its subscriptions. Asked at once, before the ping rounds notice.
+    for (const sub of c) sub.unsubscribe();
+    await replica.flush();
+    expect(await directory.vanished('vsvc')).toBe(true);
+    expect(directory.alive('vsvc', 10)).toEqual(['D']);
+
+    frozen = true; // silent but subscribed: proof of nothing, and no longer than CHECK_MS to say so
+    await pause();
+    const started = performance.now();
+    expect(await directory.vanished('vsvc')).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });

@@ -4,6 +4,9 @@
 //   on its own direct subject and all at the same time; the first answer wins (MeshClient's
 //   retryOnTimeout). A replica killed or frozen mid-request so costs one read deadline, not an
 //   error: the queue group alone could hand the retry to the same frozen replica.
+//   A read still unanswered at half its deadline asks whether a replica of its service has just
+//   vanished (ReplicaDirectory.vanished: "no responders" on its ping subject); if one has, the
+//   read is asked again of the live replicas then, not at the deadline.
 // - A write is retried the same way when it timed out, but only with an idempotency key (the
 //   service stores the key with the write, so two tries apply once); a write that found no
 //   responder never reached anyone and is tried once more after a short pause.
