@@ -15,3 +15,4 @@ export * from './event-streams.js';
 export * from './replicas.js';
 export * from './drill-load.js';
 export * from './drill-reconcile.js';
+export * from './browser.js';
