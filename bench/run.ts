@@ -24,6 +24,14 @@ import { measureLoop, round, type Figures } from './measure.js';
 import { eventsBench } from './events.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** BENCH_ONLY=stitched,uploads runs only those groups (after the floors); all when unset. */
+const GROUPS = ['posts-only', 'stitched', 'uploads', 'events', 'scaling'] as const;
+const only = (process.env.BENCH_ONLY ?? GROUPS.join(',')).split(',').map((g) => g.trim());
+for (const g of only) {
+  if (!(GROUPS as readonly string[]).includes(g))
+    throw new Error(`BENCH_ONLY: unknown group ${g} (${GROUPS.join(', ')})`);
+}
+const wanted = (g: (typeof GROUPS)[number]) => only.includes(g);
 const CONCURRENCY = 64;
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -380,11 +388,11 @@ async function main(): Promise<void> {
     const pg0 = await pgFloor();
     emit({ bench: 'floor: pg primary-key SELECT (pool of 10)', ...pg0 });
 
-    await postsOnly(http0.reqPerSec);
-    await stitched(http0.reqPerSec);
-    await uploads();
-    await eventsBench({ seconds: SECONDS, emit });
-    await scalingAndPermissions(http0.reqPerSec);
+    if (wanted('posts-only')) await postsOnly(http0.reqPerSec);
+    if (wanted('stitched')) await stitched(http0.reqPerSec);
+    if (wanted('uploads')) await uploads();
+    if (wanted('events')) await eventsBench({ seconds: SECONDS, emit });
+    if (wanted('scaling')) await scalingAndPermissions(http0.reqPerSec);
   } finally {
     await nats.stop();
   }
