@@ -174,6 +174,30 @@ describe('DELETE and PUT replays', () => {
     expect(await likesOf(post.id)).toBe(0);
   });
 
+  it('stores no key for a like or unlike sent without one (idempotent by nature), but does for one with a key', async () => {
+    const post = (await createPost(alice, 'like me without a key')).body;
+    const keysOfBob = async () =>
+      Number(
+        (
+          await sql<{ n: string }>(
+            `SELECT count(*) AS n FROM "${mesh.env.LIKES_DB_SCHEMA}".idempotency_key WHERE scope = (
+              SELECT id::text FROM "${mesh.env.IDENTITY_DB_SCHEMA}"."user" WHERE username = 'bob_idem')`,
+          )
+        )[0].n,
+      );
+    const before = await keysOfBob();
+    for (const method of ['PUT', 'PUT', 'DELETE', 'PUT'] as const) {
+      expect((await http(url, method, `/posts/${post.id}/like`, { token: bob })).status).toBe(204);
+    }
+    expect(await likesOf(post.id)).toBe(1);
+    expect(await keysOfBob()).toBe(before);
+    expect(
+      (await http(url, 'DELETE', `/posts/${post.id}/like`, { token: bob, headers: keyed('unlike-1') })).status,
+    ).toBe(204);
+    expect(await likesOf(post.id)).toBe(0);
+    expect(await keysOfBob()).toBe(before + 1);
+  });
+
   it('refuses a malformed key on a like too, before writing', async () => {
     const post = (await createPost(alice, 'bad key like')).body;
     const res = await http(url, 'PUT', `/posts/${post.id}/like`, { token: bob, headers: keyed('x'.repeat(256)) });

@@ -6,7 +6,7 @@ import type { AuthUser } from '../auth/token-verifier.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
-import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
+import { ApiIdempotencyKey, ClientIdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
 
 @ApiTags('likes')
@@ -25,10 +25,10 @@ export class LikesController {
   async like(
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(IdParam)) p: IdParam,
-    @IdempotencyKey() idempotencyKey: string,
+    @ClientIdempotencyKey() idempotencyKey: string | undefined,
   ): Promise<void> {
     const me = { id: user.id, username: user.username, displayName: user.displayName };
-    await this.mesh.write(Subjects.likes.like, { postId: p.id, user: me }, { idempotencyKey });
+    await this.mesh.write(Subjects.likes.like, { postId: p.id, user: me }, { idempotencyKey, idempotent: true });
   }
 
   @Delete('like')
@@ -42,9 +42,10 @@ export class LikesController {
   async unlike(
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(IdParam)) p: IdParam,
-    @IdempotencyKey() idempotencyKey: string,
+    @ClientIdempotencyKey() idempotencyKey: string | undefined,
   ): Promise<void> {
-    await this.mesh.write(Subjects.likes.unlike, { postId: p.id, userId: user.id }, { idempotencyKey });
+    const data = { postId: p.id, userId: user.id };
+    await this.mesh.write(Subjects.likes.unlike, data, { idempotencyKey, idempotent: true });
   }
 
   @Get('likes')

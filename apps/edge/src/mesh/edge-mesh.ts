@@ -8,7 +8,8 @@
 //   vanished (ReplicaDirectory.vanished: "no responders" on its ping subject); if one has, the
 //   read is asked again of the live replicas then, not at the deadline.
 // - A write is retried the same way when it timed out, but only with an idempotency key (the
-//   service stores the key with the write, so two tries apply once); a write that found no
+//   service stores the key with the write, so two tries apply once) or when it is idempotent by
+//   nature (a like: twice is once); a write that found no
 //   responder never reached anyone and is tried once more after a short pause.
 // - The breaker opens after three calls in a row found no replica at all (no responders), or
 //   when most calls over a few seconds missed their deadline even after the retry; while open,
@@ -60,13 +61,15 @@ export class EdgeMesh {
   /**
    * A command: a longer deadline (it may hash a password or write rows). `idempotencyKey` travels
    * to the service that writes, which stores it with the write (see MeshHeaders.idempotencyKey).
+   * `idempotent`: the operation is idempotent by nature (applying it twice is applying it once),
+   * so a timed-out try may be repeated without a key.
    */
   write<K extends RequestSubject>(
     subject: K,
     data: RequestOf<K>,
-    opts: { idempotencyKey?: string } = {},
+    opts: { idempotencyKey?: string; idempotent?: boolean } = {},
   ): Promise<ReplyOf<K>> {
-    return this.guarded(subject, () => this.writeOnce(subject, data, opts.idempotencyKey));
+    return this.guarded(subject, () => this.writeOnce(subject, data, opts.idempotencyKey, opts.idempotent ?? false));
   }
 
   /**
@@ -96,9 +99,11 @@ export class EdgeMesh {
     subject: K,
     data: RequestOf<K>,
     idempotencyKey: string | undefined,
+    idempotent: boolean,
   ): Promise<ReplyOf<K>> {
-    // A write that timed out may have been applied: only its key makes another try safe.
-    const opts = { timeoutMs: this.config.WRITE_TIMEOUT_MS, idempotencyKey, retryOnTimeout: !!idempotencyKey };
+    // A write that timed out may have been applied: only its key, or its nature, makes another try safe.
+    const retryOnTimeout = idempotent || idempotencyKey !== undefined;
+    const opts = { timeoutMs: this.config.WRITE_TIMEOUT_MS, idempotencyKey, retryOnTimeout };
     try {
       return await this.client.request(subject, data, opts);
     } catch (err) {
