@@ -53,6 +53,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     onOutcome: (subject, outcome, ms) => metrics.nats(subject, outcome, ms),
     replicas,
     onRetry: (subject) => metrics.retry(subject, 'timeout'),
+    onRetryRefused: (subject) => metrics.retryRefused(subject),
   });
 
   const adapter = new FastifyAdapter({

@@ -21,3 +21,4 @@ export * from './nats-status.js';
 export * from './health-server.js';
 export * from './nats-permissions.js';
 export * from './tracing.js';
+export * from './retry-budget.js';

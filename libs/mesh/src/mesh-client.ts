@@ -16,6 +16,7 @@ import { requestContext } from './request-context.js';
 import { TRACEPARENT } from './tracing.js';
 import { ReplicaDirectory } from './replica-directory.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
+import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { directSubject, type ReplyPacket } from './wire.js';
 
 export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
@@ -29,6 +30,10 @@ export interface MeshClientOptions {
   replicas?: ReplicaDirectory;
   /** Called when a timed-out request is asked again of the live replicas. */
   onRetry?: (subject: string) => void;
+  /** Called when a retry was not sent because the service's retry budget is spent. */
+  onRetryRefused?: (subject: string) => void;
+  /** How many retries may go out per service (see RetryBudget). */
+  retryBudget?: RetryBudgetOptions;
 }
 
 /** At most this many live replicas are asked at once by a retry. */
@@ -66,6 +71,7 @@ export class MeshClient {
   private readonly inbox: ReplyInbox;
   /** Services with a replica that recently let a request time out, until when. */
   private readonly suspectUntil = new Map<string, number>();
+  private readonly budgets = new Map<string, RetryBudget>();
   private turn = 0;
 
   constructor(
@@ -85,7 +91,15 @@ export class MeshClient {
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
     if (!opts.retryOnTimeout) return this.send(subject, subject, data, opts);
-    return this.hedged(ownerOf(subject), subject, data, opts);
+    const service = ownerOf(subject);
+    this.budget(service).deposit();
+    return this.hedged(service, subject, data, opts);
+  }
+
+  private budget(service: string): RetryBudget {
+    let b = this.budgets.get(service);
+    if (!b) this.budgets.set(service, (b = new RetryBudget(this.options.retryBudget ?? DEFAULT_RETRY_BUDGET)));
+    return b;
   }
 
   /**
@@ -93,6 +107,7 @@ export class MeshClient {
    * first try is not abandoned meanwhile: a replica that is merely slow (a survivor taking a
    * killed sibling's load) may still answer first. The first answer of either wins (a domain
    * error is an answer); a transport failure of the first try before its deadline is final.
+   * Retries come out of the service's RetryBudget: when it is spent, the first try alone goes on.
    */
   private hedged<K extends RequestSubject>(
     service: string,
@@ -122,30 +137,36 @@ export class MeshClient {
       // Made only when needed: an Error per request (with its stack) would cost every read.
       const timedOut = () =>
         new MeshError(ErrorCodes.timeout, `${service} did not answer within ${deadline} ms`, undefined, service);
-      const retry = () => {
-        if (done) return;
-        tries++;
+      /** Sends the retry unless the service's retry budget is spent; answers whether it did. */
+      const retry = (): boolean => {
+        if (done) return false;
         // Some replica of this service holds requests without answering (frozen, or killed with
         // them): for a while, send to the replicas known alive instead of the queue group, which
         // would keep handing that replica its share until NATS drops its connection.
         this.suspectUntil.set(service, Date.now() + SUSPECT_MS);
+        if (!this.budget(service).tryWithdraw()) {
+          // Overloaded rather than broken, most likely: the first try keeps waiting instead.
+          this.options.onRetryRefused?.(subject);
+          return false;
+        }
+        tries++;
         this.options.onRetry?.(subject);
         this.onLiveReplicas(subject, data, opts, timedOut()).then(answer, (err: unknown) => {
           if (!isTransport(err)) return fail(err);
           if (++failures === tries) fail(timedOut());
         });
+        return true;
       };
       const retryTimer = setTimeout(retry, deadline);
-      // Reads only: a keyed write asked twice while its first try still runs would meet its own
-      // key "in progress" (409); a write waits for its deadline.
+      // Not for keyed writes: one asked twice while its first try still runs would meet its own
+      // key "in progress" (409); those wait for their deadline.
       const replicas = this.options.replicas;
       const checkTimer =
         replicas && opts.idempotencyKey === undefined
           ? setTimeout(() => {
               void replicas.vanished(service).then((gone) => {
                 if (!gone || done || tries > 1) return;
-                clearTimeout(retryTimer);
-                retry();
+                if (retry()) clearTimeout(retryTimer);
               });
             }, deadline * VANISHED_CHECK_AT)
           : undefined;

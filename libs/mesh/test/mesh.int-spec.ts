@@ -5,7 +5,7 @@ import { Controller, Module } from '@nestjs/common';
 import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, MeshError, MeshHeaders } from '#contracts';
-import { createLogger, discoverMesh, runService, type RunningService } from '#mesh';
+import { createLogger, discoverMesh, MeshClient, runService, type RunningService } from '#mesh';
 import { expectEventually, startNatsServer, testClient, type NatsServerHandle } from '#testing';
 
 // A test-only service on subjects of its own (the typed client is cast to reach them).
@@ -120,5 +120,43 @@ describe('the mesh server', () => {
     await expect(inFlight).resolves.toEqual({ slept: 300 });
     await stopped;
     await expect(ask('probe.echo', {})).rejects.toMatchObject({ code: 'no_responders' });
+  });
+});
+
+// Last: its requests would change the server's exact counts above.
+describe('retries of timed-out requests', () => {
+  // A replica of its own: the one above has drained away.
+  let replica: RunningService;
+  beforeAll(async () => {
+    replica = await runService({
+      module: ProbeModule,
+      service: 'probe',
+      version: '1.2.3',
+      natsUrl: nats.url,
+      drainTimeoutMs: 5000,
+      logger: createLogger({ service: 'probe', level: 'silent' }),
+      handleSignals: false,
+    });
+  });
+  afterAll(async () => replica?.stop());
+
+  it('are hedged: a slow first try still answers, and retries stop at the budget (overload, not a death)', async () => {
+    const retried: string[] = [];
+    const refused: string[] = [];
+    // The budget: 2 retries saved up, 2 more a second, none earned by requests.
+    const hedging = new MeshClient(client.nc, {
+      defaultTimeoutMs: 60,
+      retryBudget: { ratio: 0, minPerSecond: 2, cap: 2 },
+      onRetry: (s) => retried.push(s),
+      onRetryRefused: (s) => refused.push(s),
+    });
+    const request = hedging.request.bind(hedging) as unknown as (s: string, d: unknown, o: object) => Promise<unknown>;
+    // Every request answers after 90 ms: past the 60 ms deadline, before twice it (the first try's wait).
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => request('probe.slow', { ms: 90 }, { retryOnTimeout: true })),
+    );
+    expect(replies).toEqual(Array.from({ length: 10 }, () => ({ slept: 90 })));
+    expect(retried).toHaveLength(2);
+    expect(refused).toHaveLength(8);
   });
 });

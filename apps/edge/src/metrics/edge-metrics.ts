@@ -2,6 +2,7 @@
 // outcome, degraded and unavailable answers by service.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { RequestOutcome } from '#mesh';
+import { RecentCounter } from './recent-counter.js';
 
 export class EdgeMetrics {
   readonly registry = new Registry();
@@ -37,6 +38,12 @@ export class EdgeMetrics {
     labelNames: ['subject', 'cause'] as const,
     registers: [this.registry],
   });
+  private readonly retriesRefused = new Counter({
+    name: 'nats_retries_refused_total',
+    help: 'Timed-out requests not asked again because the service retry budget was spent (overload)',
+    labelNames: ['subject'] as const,
+    registers: [this.registry],
+  });
   private readonly degradedAnswers = new Counter({
     name: 'degraded_answers_total',
     help: 'Answers served without the part of a service that was unavailable',
@@ -49,6 +56,10 @@ export class EdgeMetrics {
     labelNames: ['service'] as const,
     registers: [this.registry],
   });
+
+  /** The same answers over the last minute, per service, for GET /mesh (the mesh board). */
+  private readonly recentDegraded = new RecentCounter();
+  private readonly recentUnavailable = new RecentCounter();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -69,11 +80,22 @@ export class EdgeMetrics {
     this.retries.inc({ subject, cause });
   }
 
+  retryRefused(subject: string): void {
+    this.retriesRefused.inc({ subject });
+  }
+
   degraded(service: string): void {
     this.degradedAnswers.inc({ service });
+    this.recentDegraded.add(service);
   }
 
   unavailable(service: string): void {
     this.unavailableAnswers.inc({ service });
+    this.recentUnavailable.add(service);
+  }
+
+  /** Degraded and 503 answers naming `service` that this edge gave in the last 60 s. */
+  lastMinute(service: string): { degraded: number; unavailable: number } {
+    return { degraded: this.recentDegraded.count(service), unavailable: this.recentUnavailable.count(service) };
   }
 }
