@@ -257,6 +257,9 @@ describe('operations', () => {
           averageLatencyMs: expect.any(Number),
         },
       ],
+      // Posts is never left out of an answer (every read needs it); nor was it unavailable here.
+      degradedLastMinute: 0,
+      unavailableLastMinute: 0,
     });
     expect(posts.replicas[0].requests).toBeGreaterThan(0);
 

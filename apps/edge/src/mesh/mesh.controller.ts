@@ -1,9 +1,20 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MeshServices } from '#contracts';
-import { discoverMesh, MeshClient, type MeshView } from '#mesh';
+import { discoverMesh, MeshClient, type MeshView, type ServiceView } from '#mesh';
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
+import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import { ref } from '../openapi/openapi-refs.js';
+
+/** What discovery sees, plus what this edge replica answered for each service in the last 60 s. */
+export interface EdgeServiceView extends ServiceView {
+  degradedLastMinute: number;
+  unavailableLastMinute: number;
+}
+
+export interface EdgeMeshView extends MeshView {
+  services: EdgeServiceView[];
+}
 
 @ApiTags('operations')
 @Controller('mesh')
@@ -11,12 +22,23 @@ export class MeshController {
   constructor(
     @Inject(MeshClient) private readonly client: MeshClient,
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
+    @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'Every service and its live replicas, gathered now over $SRV.STATS' })
   @ApiResponse({ status: 200, schema: ref('MeshView') })
-  mesh(): Promise<MeshView> {
-    return discoverMesh(this.client.connection, { known: MeshServices, stallMs: this.config.MESH_DISCOVERY_STALL_MS });
+  async mesh(): Promise<EdgeMeshView> {
+    const view = await discoverMesh(this.client.connection, {
+      known: MeshServices,
+      stallMs: this.config.MESH_DISCOVERY_STALL_MS,
+    });
+    return {
+      ...view,
+      services: view.services.map((s) => {
+        const recent = this.metrics.lastMinute(s.name);
+        return { ...s, degradedLastMinute: recent.degraded, unavailableLastMinute: recent.unavailable };
+      }),
+    };
   }
 }

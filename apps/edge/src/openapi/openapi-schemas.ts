@@ -69,7 +69,21 @@ export const openApiSchemas: Record<string, z.ZodType> = {
   }),
   Problem,
   MeshView: z.object({
-    services: z.array(z.object({ name: z.string(), status: z.enum(['up', 'down']), replicas: z.array(Replica) })),
+    services: z.array(
+      z.object({
+        name: z.string(),
+        status: z.enum(['up', 'down']),
+        replicas: z.array(Replica),
+        degradedLastMinute: z
+          .number()
+          .int()
+          .describe('answers of this edge replica in the last 60 s that left this service out (degraded)'),
+        unavailableLastMinute: z
+          .number()
+          .int()
+          .describe('503 answers of this edge replica in the last 60 s naming this service'),
+      }),
+    ),
   }),
 };
 
