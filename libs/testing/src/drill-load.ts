@@ -41,6 +41,8 @@ export interface WriteRecord {
   /** When the first and the last attempt were sent (ms since the epoch). */
   firstAttemptAt?: number;
   lastAttemptAt?: number;
+  /** `service` of the last attempt's 503 problem body. */
+  service?: string;
 }
 
 export interface DrillRecords {
@@ -175,6 +177,7 @@ export function startDrillLoad(o: DrillLoadOptions): DrillLoad {
       await sleep(o.retryPauseMs ?? 200);
     }
     w.outcome = last!.outcome;
+    if (last!.service) w.service = last!.service;
     writes.push(w);
     return last!.body;
   };

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { DrillRecords, RequestRecord, WriteRecord } from '#testing';
+import { buildReport, perSecond, RECOVERY_MS, type FaultMark } from './chaos-figures.js';
+
+const T0 = 1_000_000;
+
+const req = (at: number, o: Partial<RequestRecord> = {}): RequestRecord => ({
+  kind: 'read',
+  route: 'GET /posts/:id',
+  startedAt: T0 + at,
+  ms: 10,
+  status: 200,
+  outcome: 'ok',
+  degraded: false,
+  ...o,
+});
+
+const write = (at: number, o: Partial<WriteRecord> = {}): WriteRecord => ({
+  kind: 'post',
+  key: `k${at}`,
+  outcome: 'ok',
+  statuses: [201],
+  firstAttemptAt: T0 + at,
+  lastAttemptAt: T0 + at,
+  ...o,
+});
+
+const fault = (id: number, from: number, to: number, allows: FaultMark['allows']): FaultMark => ({
+  id,
+  kind: allows.reads ? 'postgres' : 'scale-to-zero',
+  label: `fault ${id}`,
+  detail: '',
+  startedAt: T0 + from,
+  endedAt: T0 + to,
+  allows,
+});
+
+describe('perSecond', () => {
+  it('puts each request in the second it was sent, drawn at the middle of that second', () => {
+    const records: DrillRecords = {
+      startedAt: T0,
+      stoppedAt: T0 + 2500,
+      requests: [
+        req(100, { ms: 5 }),
+        req(900, { ms: 50, degraded: true }),
+        req(1200, { kind: 'write', route: 'POST /posts', status: 503, outcome: 'failed', ms: 3 }),
+        req(1300, { status: 503, outcome: 'failed' }),
+        req(2100, { status: 0, outcome: 'unknown', ms: 3000 }),
+      ],
+      writes: [],
+    };
+    expect(perSecond(records)).toEqual({
+      t: [0.5, 1.5, 2.5],
+      reads: [2, 1, 1],
+      writes: [0, 1, 0],
+      failedReads: [0, 1, 0],
+      failedWriteAttempts: [0, 1, 0],
+      timedOut: [0, 0, 1],
+      unexpectedFailedReads: [0, 1, 1],
+      readP99Ms: [50, 10, 3000],
+      writeP99Ms: [null, 3, null],
+      degradedPercent: [50, 0, 0],
+    });
+  });
+});
+
+describe('buildReport', () => {
+  const faults = [
+    fault(1, 1000, 3000, { reads: false, writes: 'likes' }),
+    fault(2, 5000, 6000, { reads: false, writes: 'none' }),
+    fault(3, 20_000, 23_000, { reads: true, writes: 'all' }),
+  ];
+  const records: DrillRecords = {
+    startedAt: T0,
+    stoppedAt: T0 + 30_000,
+    requests: [
+      req(500),
+      // Under fault 3 (reads allowed to fail), and after its end within RECOVERY_MS.
+      req(21_000, { status: 503, outcome: 'failed' }),
+      req(23_000 + RECOVERY_MS - 1, { status: 503, outcome: 'failed' }),
+      // After fault 1's end, but inside fault 2's span: fault 2 answers for it, and allows nothing.
+      req(5500, { status: 503, outcome: 'failed', ms: 700 }),
+      // Long after every fault.
+      req(29_000, { status: 0, outcome: 'unknown', ms: 3000 }),
+    ],
+    writes: [
+      write(1500, { kind: 'like', outcome: 'failed', statuses: [503, 503, 503, 503] }),
+      write(1600, { kind: 'post', outcome: 'failed', statuses: [503, 503, 503, 503] }),
+      write(22_000, { kind: 'post', outcome: 'failed', statuses: [503, 503, 503, 503] }),
+      write(8000),
+    ],
+  };
+  const report = buildReport({
+    scenario: 'short',
+    records,
+    reconciliation: { lost: [], duplicated: ['post kX ×2'], recovered: [] },
+    faults,
+    replicas: { posts: 2 },
+    machine: { cpus: 2, node: 'v20', loadAverage: 1 },
+  });
+
+  it('tells expected failures (the fault allows them) from unexpected ones', () => {
+    expect(report.totals).toMatchObject({
+      requests: 5,
+      reads: 5,
+      writes: 4,
+      failedReads: 4,
+      failedReadsExpected: 2,
+      failedReadsUnexpected: 2,
+      failedWrites: 3,
+      failedWritesExpected: 2,
+      failedWritesUnexpected: 1,
+      timedOut: 1,
+      duplicated: 1,
+      lost: 0,
+      worstReadMs: 3000,
+    });
+  });
+
+  it('places the faults on the axis and counts what failed in each span, never twice', () => {
+    expect(
+      report.faults.map((f) => [f.id, f.startS, f.endS, f.failedReads, f.failedReadsExpected, f.failedWrites]),
+    ).toEqual([
+      [1, 1, 3, 0, 0, 2],
+      [2, 5, 6, 1, 0, 0],
+      [3, 20, 23, 2, 2, 1],
+    ]);
+  });
+
+  it('groups what failed, the unexpected first', () => {
+    expect(report.failures).toEqual([
+      { kind: 'write', route: 'POST /posts', status: 503, expected: false, count: 1, firstS: 1.6, lastS: 1.6 },
+      { kind: 'read', route: 'GET /posts/:id', status: 503, expected: false, count: 1, firstS: 5.5, lastS: 5.5 },
+      { kind: 'read', route: 'GET /posts/:id', status: 0, expected: false, count: 1, firstS: 29, lastS: 29 },
+      { kind: 'write', route: 'PUT /posts/:id/like', status: 503, expected: true, count: 1, firstS: 1.5, lastS: 1.5 },
+      { kind: 'read', route: 'GET /posts/:id', status: 503, expected: true, count: 2, firstS: 21, lastS: 28 },
+      { kind: 'write', route: 'POST /posts', status: 503, expected: true, count: 1, firstS: 22, lastS: 22 },
+    ]);
+  });
+
+  it('says the verdict in one line, with what was expected beside it', () => {
+    expect(report.verdict).toEqual({
+      ok: false,
+      headline: '2 unexpected failed reads · 1 unexpected failed write · 0 lost · 1 duplicated',
+      expected:
+        'Expected, as fail-soft.md says: during fault 1 (fault 1), 1 like answered 503; during fault 3 (fault 3), ' +
+        '2 reads and 1 write answered 503. Each write was tried 4 times with the same key.',
+    });
+  });
+
+  it('passes when nothing failed', () => {
+    const calm = buildReport({
+      scenario: 'short',
+      records: { startedAt: T0, stoppedAt: T0 + 1000, requests: [req(10)], writes: [write(20)] },
+      reconciliation: { lost: [], duplicated: [], recovered: [] },
+      faults: [],
+      replicas: {},
+      machine: { cpus: 2, node: 'v20', loadAverage: 1 },
+    });
+    expect(calm.verdict).toEqual({
+      ok: true,
+      headline: '0 failed reads · 0 lost · 0 duplicated',
+      expected: 'No request failed.',
+    });
+  });
+});

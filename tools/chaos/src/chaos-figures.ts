@@ -1,0 +1,337 @@
+// What a chaos run measured, shaped for the report: per-second series on one time axis, the
+// faults on the same axis, the totals, and the verdict. Pure: records in, report out.
+import type { DrillRecords, Reconciliation, RequestRecord, WriteRecord } from '#testing';
+
+/**
+ * How long after a fault ends its failures still count as expected: drills.md gives a service
+ * scaled back, and PostgreSQL back, 5 s to answer normally again.
+ */
+export const RECOVERY_MS = 5000;
+
+export type FaultKind = 'scale-to-zero' | 'sigkill' | 'rolling-sigterm' | 'sigstop' | 'postgres';
+
+export interface FaultMark {
+  /** 1-based, in the order they happened: the number on the charts. */
+  id: number;
+  kind: FaultKind;
+  /** A few words for the chart ("likes → 0"). */
+  label: string;
+  /** What was done, with pids and exit codes. */
+  detail: string;
+  startedAt: number;
+  endedAt: number;
+  /** The failures fail-soft.md allows while it lasts (and RECOVERY_MS after). */
+  allows: { reads: boolean; writes: 'all' | 'likes' | 'none' };
+}
+
+export interface PerSecond {
+  /** Seconds since the load started, the middle of each second (the x axis of every chart). */
+  t: number[];
+  reads: number[];
+  /** Write attempts (a retried write counts each attempt). */
+  writes: number[];
+  failedReads: number[];
+  /** Write attempts answered with an error status (503 mostly); the client retries them. */
+  failedWriteAttempts: number[];
+  /** Requests that got no answer within the client's timeout. */
+  timedOut: number[];
+  /** Failed reads (timeouts included) that no fault allowed: what the report is about. */
+  unexpectedFailedReads: number[];
+  readP99Ms: Array<number | null>;
+  writeP99Ms: Array<number | null>;
+  /** Percent of the reads that were answered with `degraded` non-empty. */
+  degradedPercent: Array<number | null>;
+}
+
+export interface Totals {
+  requests: number;
+  reads: number;
+  writes: number;
+  writeAttempts: number;
+  failedReads: number;
+  failedReadsExpected: number;
+  failedReadsUnexpected: number;
+  failedWrites: number;
+  failedWritesExpected: number;
+  failedWritesUnexpected: number;
+  timedOut: number;
+  degradedReads: number;
+  lost: number;
+  duplicated: number;
+  recovered: number;
+  readP50Ms: number;
+  readP99Ms: number;
+  worstReadMs: number;
+  worstWriteMs: number;
+}
+
+export interface ReportFault extends FaultMark {
+  startS: number;
+  endS: number;
+  /** Failed reads and writes sent while it lasted (and up to RECOVERY_MS after, until the next fault). */
+  failedReads: number;
+  failedReadsExpected: number;
+  failedWrites: number;
+  failedWritesExpected: number;
+}
+
+/** Failures grouped by what they were, for the "what failed" table. */
+export interface FailureGroup {
+  kind: 'read' | 'write';
+  route: string;
+  /** The HTTP status (0 = no answer in time) — of the last attempt, for a write. */
+  status: number;
+  service?: string;
+  expected: boolean;
+  count: number;
+  firstS: number;
+  lastS: number;
+}
+
+export interface ChaosReport {
+  scenario: 'short' | 'full';
+  startedAt: string;
+  durationS: number;
+  machine: { cpus: number; node: string; loadAverage: number };
+  replicas: Record<string, number>;
+  faults: ReportFault[];
+  series: PerSecond;
+  failures: FailureGroup[];
+  totals: Totals;
+  lostWrites: string[];
+  duplicatedWrites: string[];
+  verdict: { ok: boolean; headline: string; expected: string };
+}
+
+export function percentile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+const failed = (r: RequestRecord) => r.outcome !== 'ok';
+/** A write's failure happened when its last attempt was sent. */
+const writeAt = (w: WriteRecord) => w.lastAttemptAt ?? w.firstAttemptAt ?? 0;
+
+/**
+ * The span a fault answers for: from its start to RECOVERY_MS after its end, but never into the
+ * next fault (what happens then is the next fault's doing). Faults are in order.
+ */
+function windowOf(faults: FaultMark[], i: number): { from: number; to: number } {
+  const next = faults[i + 1]?.startedAt ?? Infinity;
+  return { from: faults[i].startedAt, to: Math.min(faults[i].endedAt + RECOVERY_MS, next) };
+}
+
+/** The fault whose window holds `at`, if any. */
+function faultAt(faults: FaultMark[], at: number): FaultMark | undefined {
+  return faults.find((_, i) => {
+    const w = windowOf(faults, i);
+    return at >= w.from && at < w.to;
+  });
+}
+
+function readExpected(faults: FaultMark[], r: RequestRecord): boolean {
+  return faultAt(faults, r.startedAt)?.allows.reads ?? false;
+}
+
+function writeExpected(faults: FaultMark[], w: WriteRecord): boolean {
+  const writes = faultAt(faults, writeAt(w))?.allows.writes ?? 'none';
+  return writes === 'all' || (writes === 'likes' && w.kind === 'like');
+}
+
+export function perSecond(records: DrillRecords, faults: FaultMark[] = []): PerSecond {
+  const seconds = Math.max(1, Math.ceil((records.stoppedAt - records.startedAt) / 1000));
+  const buckets = Array.from({ length: seconds }, () => [] as RequestRecord[]);
+  for (const r of records.requests) {
+    const i = Math.floor((r.startedAt - records.startedAt) / 1000);
+    buckets[Math.min(seconds - 1, Math.max(0, i))].push(r);
+  }
+  const p99 = (rs: RequestRecord[]) =>
+    rs.length === 0
+      ? null
+      : percentile(
+          rs.map((r) => r.ms),
+          0.99,
+        );
+  const s: PerSecond = {
+    t: [],
+    reads: [],
+    writes: [],
+    failedReads: [],
+    failedWriteAttempts: [],
+    timedOut: [],
+    unexpectedFailedReads: [],
+    readP99Ms: [],
+    writeP99Ms: [],
+    degradedPercent: [],
+  };
+  buckets.forEach((b, i) => {
+    const reads = b.filter((r) => r.kind === 'read');
+    const writes = b.filter((r) => r.kind === 'write');
+    // Each second is drawn at its middle: what happened in 2.0–3.0 s sits at 2.5 s.
+    s.t.push(i + 0.5);
+    s.reads.push(reads.length);
+    s.writes.push(writes.length);
+    s.failedReads.push(reads.filter((r) => r.outcome === 'failed').length);
+    s.failedWriteAttempts.push(writes.filter((r) => r.outcome === 'failed').length);
+    s.timedOut.push(b.filter((r) => r.outcome === 'unknown').length);
+    s.unexpectedFailedReads.push(reads.filter((r) => failed(r) && !readExpected(faults, r)).length);
+    s.readP99Ms.push(p99(reads));
+    s.writeP99Ms.push(p99(writes));
+    s.degradedPercent.push(reads.length === 0 ? null : (100 * reads.filter((r) => r.degraded).length) / reads.length);
+  });
+  return s;
+}
+
+export function totals(records: DrillRecords, rec: Reconciliation, faults: FaultMark[]): Totals {
+  const reads = records.requests.filter((r) => r.kind === 'read');
+  const attempts = records.requests.filter((r) => r.kind === 'write');
+  const failedReads = reads.filter(failed);
+  const failedWrites = records.writes.filter((w) => w.outcome !== 'ok');
+  const expectedReads = failedReads.filter((r) => readExpected(faults, r)).length;
+  const expectedWrites = failedWrites.filter((w) => writeExpected(faults, w)).length;
+  const readMs = reads.map((r) => r.ms);
+  return {
+    requests: records.requests.length,
+    reads: reads.length,
+    writes: records.writes.length,
+    writeAttempts: attempts.length,
+    failedReads: failedReads.length,
+    failedReadsExpected: expectedReads,
+    failedReadsUnexpected: failedReads.length - expectedReads,
+    failedWrites: failedWrites.length,
+    failedWritesExpected: expectedWrites,
+    failedWritesUnexpected: failedWrites.length - expectedWrites,
+    timedOut: records.requests.filter((r) => r.outcome === 'unknown').length,
+    degradedReads: reads.filter((r) => r.degraded).length,
+    lost: rec.lost.length,
+    duplicated: rec.duplicated.length,
+    recovered: rec.recovered.length,
+    readP50Ms: percentile(readMs, 0.5),
+    readP99Ms: percentile(readMs, 0.99),
+    worstReadMs: Math.max(0, ...readMs),
+    worstWriteMs: Math.max(0, ...attempts.map((r) => r.ms)),
+  };
+}
+
+function faultsOnAxis(records: DrillRecords, faults: FaultMark[]): ReportFault[] {
+  const s = (at: number) => Math.round((at - records.startedAt) / 100) / 10;
+  return faults.map((f, i) => {
+    const w = windowOf(faults, i);
+    const inWindow = (at: number) => at >= w.from && at < w.to;
+    const reads = records.requests.filter((r) => r.kind === 'read' && failed(r) && inWindow(r.startedAt));
+    const writes = records.writes.filter((x) => x.outcome !== 'ok' && inWindow(writeAt(x)));
+    return {
+      ...f,
+      startS: s(f.startedAt),
+      endS: s(f.endedAt),
+      failedReads: reads.length,
+      failedReadsExpected: f.allows.reads ? reads.length : 0,
+      failedWrites: writes.length,
+      failedWritesExpected: writes.filter((x) => writeExpected(faults, x)).length,
+    };
+  });
+}
+
+function failureGroups(records: DrillRecords, faults: FaultMark[]): FailureGroup[] {
+  const groups = new Map<string, FailureGroup>();
+  const add = (g: Omit<FailureGroup, 'count' | 'firstS' | 'lastS'>, at: number) => {
+    const atS = Math.round((at - records.startedAt) / 100) / 10;
+    const key = JSON.stringify([g.kind, g.route, g.status, g.service, g.expected]);
+    const found = groups.get(key);
+    if (found) {
+      found.count++;
+      found.firstS = Math.min(found.firstS, atS);
+      found.lastS = Math.max(found.lastS, atS);
+    } else groups.set(key, { ...g, count: 1, firstS: atS, lastS: atS });
+  };
+  for (const r of records.requests.filter((x) => x.kind === 'read' && failed(x))) {
+    add(
+      { kind: 'read', route: r.route, status: r.status, service: r.service, expected: readExpected(faults, r) },
+      r.startedAt,
+    );
+  }
+  for (const w of records.writes.filter((x) => x.outcome !== 'ok')) {
+    add(
+      {
+        kind: 'write',
+        route: w.kind === 'post' ? 'POST /posts' : 'PUT /posts/:id/like',
+        status: w.statuses.at(-1) ?? 0,
+        service: w.service,
+        expected: writeExpected(faults, w),
+      },
+      writeAt(w),
+    );
+  }
+  return [...groups.values()].sort((a, b) => Number(a.expected) - Number(b.expected) || a.firstS - b.firstS);
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function verdict(t: Totals, faults: ReportFault[]): ChaosReport['verdict'] {
+  const ok = t.failedReadsUnexpected === 0 && t.failedWritesUnexpected === 0 && t.lost === 0 && t.duplicated === 0;
+  const reads = t.failedReadsExpected > 0 ? 'unexpected failed read' : 'failed read';
+  // Writes are named only when one failed where nothing allowed it: the line stays short.
+  const writes =
+    t.failedWritesUnexpected > 0 ? ` · ${plural(t.failedWritesUnexpected, 'unexpected failed write')}` : '';
+  const headline = `${plural(t.failedReadsUnexpected, reads)}${writes} · ${t.lost} lost · ${t.duplicated} duplicated`;
+  const expected = faults
+    .filter((f) => f.failedReadsExpected + f.failedWritesExpected > 0)
+    .map((f) => {
+      const what = [
+        ...(f.failedReadsExpected > 0 ? [plural(f.failedReadsExpected, 'read')] : []),
+        ...(f.failedWritesExpected > 0
+          ? [plural(f.failedWritesExpected, f.allows.writes === 'likes' ? 'like' : 'write')]
+          : []),
+      ];
+      return `during fault ${f.id} (${f.label}), ${what.join(' and ')} answered 503`;
+    });
+  return {
+    ok,
+    headline,
+    expected:
+      expected.length === 0
+        ? t.failedReads + t.failedWrites === 0
+          ? 'No request failed.'
+          : 'No failure was one fail-soft.md allows.'
+        : `Expected, as fail-soft.md says: ${expected.join('; ')}. Each write was tried 4 times with the same key.`,
+  };
+}
+
+export function buildReport(o: {
+  scenario: ChaosReport['scenario'];
+  records: DrillRecords;
+  reconciliation: Reconciliation;
+  faults: FaultMark[];
+  replicas: Record<string, number>;
+  machine: ChaosReport['machine'];
+}): ChaosReport {
+  const t = totals(o.records, o.reconciliation, o.faults);
+  const faults = faultsOnAxis(o.records, o.faults);
+  return {
+    scenario: o.scenario,
+    startedAt: new Date(o.records.startedAt).toISOString(),
+    durationS: Math.round((o.records.stoppedAt - o.records.startedAt) / 100) / 10,
+    machine: o.machine,
+    replicas: o.replicas,
+    faults,
+    series: perSecond(o.records, o.faults),
+    failures: failureGroups(o.records, o.faults),
+    totals: t,
+    lostWrites: o.reconciliation.lost,
+    duplicatedWrites: o.reconciliation.duplicated,
+    verdict: verdict(t, faults),
+  };
+}
+
+/** The one line `npm run chaos` prints. */
+export function summaryLine(r: ChaosReport): string {
+  const t = r.totals;
+  return (
+    `[chaos] ${r.verdict.ok ? 'PASS' : 'FAIL'} ${r.verdict.headline} · ${t.requests} requests in ${r.durationS} s` +
+    ` · failed reads ${t.failedReads} (${t.failedReadsExpected} expected) · failed writes ${t.failedWrites}/${t.writes}` +
+    ` (${t.failedWritesExpected} expected) · timed out ${t.timedOut} · degraded reads ${t.degradedReads}` +
+    ` · read p50/p99/max ${t.readP50Ms.toFixed(0)}/${t.readP99Ms.toFixed(0)}/${t.worstReadMs.toFixed(0)} ms` +
+    ` · ${r.faults.length} faults`
+  );
+}

@@ -1,0 +1,137 @@
+// One chaos run: a private mesh (2 replicas of every service, an edge, its own nats-server and
+// its own database), the drill load from libs/testing, the scenario, then the reconciliation.
+// Whatever happens, the database accepts connections again and every process ends.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import {
+  expectEventually,
+  http,
+  reconcile,
+  sql,
+  startDrillLoad,
+  startTestMesh,
+  type DrillAccount,
+  type DrillRecords,
+  type TestMesh,
+} from '#testing';
+import { buildReport, type ChaosReport, type FaultMark } from './chaos-figures.js';
+import { FULL_SCENARIO, runScenario, SHORT_SCENARIO } from './chaos-scenario.js';
+
+export const CHAOS_REPLICAS = { identity: 2, posts: 2, comments: 2, likes: 2, media: 2, messaging: 2 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A new account, retried with the same key on a 503 (the machine may be busy booting replicas). */
+async function signup(url: string, username: string): Promise<DrillAccount> {
+  const body = { username, password: 'chaos password' };
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const res = await http(url, 'POST', '/auth/signup', { body });
+    if (res.status === 201) return res.body as DrillAccount;
+    // Signup is not keyed: a 503 after its deadline may still have landed; then log in.
+    if (res.status === 409 && attempt > 1) {
+      const login = await http(url, 'POST', '/auth/login', { body });
+      if (login.status === 200) return login.body as DrillAccount;
+    }
+    if (res.status !== 503)
+      throw new Error(`chaos: signup ${username} answered ${res.status} ${JSON.stringify(res.body)}`);
+    await sleep(500);
+  }
+  throw new Error(`chaos: signup ${username} still 503 after 5 attempts`);
+}
+
+async function createPosts(url: string, who: DrillAccount, n: number, text: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const key = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const res = await http(url, 'POST', '/posts', {
+        token: who.token,
+        body: { text: `${text} ${i}` },
+        headers: { 'idempotency-key': key },
+      });
+      if (res.status === 201) {
+        ids.push((res.body as { id: string }).id);
+        break;
+      }
+      if (res.status !== 503 || attempt === 5) throw new Error(`chaos: POST /posts answered ${res.status}`);
+      await sleep(500);
+    }
+  }
+  return ids;
+}
+
+export interface ChaosRunOptions {
+  short: boolean;
+  log: (line: string) => void;
+  /** Called with the run's cleanup, for a Ctrl-C in the middle of it. */
+  onCleanup?: (cleanup: () => Promise<void>) => void;
+}
+
+export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
+  const database = `failsoft_chaos_${randomBytes(4).toString('hex')}`;
+  const databaseAway = async (away: boolean) => {
+    await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${away ? 'false' : 'true'}`);
+    if (away) {
+      await sql(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [database],
+      );
+    }
+  };
+  let mesh: TestMesh | undefined;
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      await databaseAway(false).catch(() => undefined);
+      await mesh?.stop();
+      await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    })());
+  o.onCleanup?.(cleanup);
+
+  await sql(`CREATE DATABASE "${database}"`);
+  try {
+    const bootAt = Date.now();
+    mesh = await startTestMesh({
+      replicas: CHAOS_REPLICAS,
+      env: { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`, ACCESS_LOG: 'false', LOG_LEVEL: 'warn' },
+      joinTimeoutMs: 60_000,
+    });
+    const url = mesh.edgeUrl;
+    o.log(
+      `[chaos] mesh up in ${((Date.now() - bootAt) / 1000).toFixed(1)} s: ${JSON.stringify(CHAOS_REPLICAS)} + edge ${url}`,
+    );
+    const reader = await signup(url, 'chaos_reader');
+    const poster = await signup(url, 'chaos_poster');
+    const seeder = await signup(url, 'chaos_seeder');
+    const likers: DrillAccount[] = [];
+    for (let i = 0; i < 5; i++) likers.push(await signup(url, `chaos_liker_${i}`));
+    const readIds = await createPosts(url, seeder, 30, 'read me');
+    const likeTargets = await createPosts(url, seeder, 40, 'like me');
+
+    o.log('[chaos] load started');
+    const load = startDrillLoad({ url, reader, readIds, poster, likers, likeTargets, label: 'chaos' });
+    let faults: FaultMark[];
+    let records: DrillRecords;
+    try {
+      faults = await runScenario({ mesh, databaseAway, log: o.log }, o.short ? SHORT_SCENARIO : FULL_SCENARIO);
+    } finally {
+      records = await load.stop();
+    }
+    o.log(`[chaos] load stopped after ${records.requests.length} requests; reconciling the writes…`);
+    // The last fault may still be wearing off: the listings the reconciliation reads must answer.
+    const reconciliation = await expectEventually(() => reconcile(url, records, { poster, reader }), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+    return buildReport({
+      scenario: o.short ? 'short' : 'full',
+      records,
+      reconciliation,
+      faults,
+      replicas: CHAOS_REPLICAS,
+      machine: { cpus: cpus().length, node: process.version, loadAverage: Math.round(loadavg()[0] * 10) / 10 },
+    });
+  } finally {
+    await cleanup();
+  }
+}

@@ -1,0 +1,160 @@
+// The scripted faults of `npm run chaos`, one after another with calm between them, each timed
+// on the wall clock so the report can draw it on the load's time axis. Every fault undoes itself
+// (SIGCONT, the database back) in a finally: a run that fails midway leaves nothing frozen.
+import { liveReplicas, scaleToZero, type AppProcess, type TestMesh } from '#testing';
+import type { FaultMark } from './chaos-figures.js';
+
+export interface ScenarioTiming {
+  /** Calm before the first fault, between two faults, and after the last. */
+  calmMs: number;
+  likesDownMs: number;
+  frozenMs: number;
+  postgresDownMs: number;
+}
+
+export const SHORT_SCENARIO: ScenarioTiming = { calmMs: 2500, likesDownMs: 3000, frozenMs: 3000, postgresDownMs: 3000 };
+export const FULL_SCENARIO: ScenarioTiming = {
+  calmMs: 6000,
+  likesDownMs: 8000,
+  frozenMs: 15_000,
+  postgresDownMs: 10_000,
+};
+
+export interface ScenarioContext {
+  mesh: TestMesh;
+  /** The mesh's database refuses connections (and drops the open ones), or accepts them again. */
+  databaseAway: (away: boolean) => Promise<void>;
+  log: (line: string) => void;
+}
+
+type Fault = Omit<FaultMark, 'id'>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pids = (ps: AppProcess[]) => ps.map((p) => p.pid).join(', ');
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function oldest(mesh: TestMesh, app: string): AppProcess {
+  const [p] = liveReplicas(mesh, app);
+  if (!p) throw new Error(`chaos: no live ${app} replica to signal`);
+  return p;
+}
+
+async function scaleToZeroAndBack(ctx: ScenarioContext, app: string, downMs: number): Promise<Fault> {
+  const victims = liveReplicas(ctx.mesh, app);
+  const startedAt = Date.now();
+  const codes = await scaleToZero(ctx.mesh, app);
+  const allGone = Date.now() - startedAt;
+  await sleep(downMs);
+  const back = Date.now();
+  for (let i = 0; i < victims.length; i++) await ctx.mesh.addReplica(app);
+  const endedAt = Date.now();
+  return {
+    kind: 'scale-to-zero',
+    label: `${app} → 0`,
+    detail:
+      `SIGTERM to all ${victims.length} ${app} replicas (pids ${pids(victims)}; exit codes ${codes.join(', ')}; ` +
+      `all gone after ${seconds(allGone)}); ${seconds(downMs)} at 0; ${victims.length} new replicas joined ` +
+      `${seconds(endedAt - back)} after the scale back`,
+    startedAt,
+    endedAt,
+    allows: { reads: false, writes: 'likes' },
+  };
+}
+
+async function sigkillAndReplace(ctx: ScenarioContext, app: string): Promise<Fault> {
+  const victim = oldest(ctx.mesh, app);
+  const startedAt = Date.now();
+  victim.kill('SIGKILL');
+  await victim.exited;
+  const replacement = await ctx.mesh.addReplica(app);
+  const endedAt = Date.now();
+  return {
+    kind: 'sigkill',
+    label: `SIGKILL ${app}`,
+    detail: `SIGKILL to ${app} pid ${victim.pid}; its replacement (pid ${replacement.pid}) joined after ${seconds(endedAt - startedAt)}`,
+    startedAt,
+    endedAt,
+    allows: { reads: false, writes: 'none' },
+  };
+}
+
+/** A rolling restart as a deployment does it: a new replica joins, then an old one drains. */
+async function rollingSigterm(ctx: ScenarioContext, app: string): Promise<Fault> {
+  const old = liveReplicas(ctx.mesh, app);
+  const startedAt = Date.now();
+  const steps: string[] = [];
+  for (const p of old) {
+    const next = await ctx.mesh.addReplica(app);
+    const termAt = Date.now();
+    p.kill('SIGTERM');
+    const code = await p.exited;
+    steps.push(`pid ${next.pid} joined, pid ${p.pid} drained and exited ${code} in ${Date.now() - termAt} ms`);
+  }
+  return {
+    kind: 'rolling-sigterm',
+    label: `rolling SIGTERM ${app}`,
+    detail: `each of ${old.length} ${app} replicas replaced in turn: ${steps.join('; ')}`,
+    startedAt,
+    endedAt: Date.now(),
+    allows: { reads: false, writes: 'none' },
+  };
+}
+
+async function freeze(ctx: ScenarioContext, app: string, frozenMs: number): Promise<Fault> {
+  const victim = oldest(ctx.mesh, app);
+  const startedAt = Date.now();
+  victim.kill('SIGSTOP');
+  try {
+    await sleep(frozenMs);
+  } finally {
+    victim.kill('SIGCONT');
+  }
+  return {
+    kind: 'sigstop',
+    label: `SIGSTOP ${app} ${Math.round(frozenMs / 1000)} s`,
+    detail: `SIGSTOP to ${app} pid ${victim.pid} (1 of ${liveReplicas(ctx.mesh, app).length}), SIGCONT after ${seconds(frozenMs)}`,
+    startedAt,
+    endedAt: Date.now(),
+    allows: { reads: false, writes: 'none' },
+  };
+}
+
+async function postgresAway(ctx: ScenarioContext, downMs: number): Promise<Fault> {
+  const startedAt = Date.now();
+  try {
+    await ctx.databaseAway(true);
+    await sleep(downMs);
+  } finally {
+    await ctx.databaseAway(false);
+  }
+  return {
+    kind: 'postgres',
+    label: `PostgreSQL away ${Math.round(downMs / 1000)} s`,
+    detail:
+      `the mesh's database refused connections and its open ones were terminated for ${seconds(downMs)} ` +
+      `(ALTER DATABASE … ALLOW_CONNECTIONS false: the server is shared, so only this run's database goes away)`,
+    startedAt,
+    endedAt: Date.now(),
+    allows: { reads: true, writes: 'all' },
+  };
+}
+
+export async function runScenario(ctx: ScenarioContext, timing: ScenarioTiming): Promise<FaultMark[]> {
+  const steps: Array<[string, () => Promise<Fault>]> = [
+    ['likes to 0 and back', () => scaleToZeroAndBack(ctx, 'likes', timing.likesDownMs)],
+    ['SIGKILL a posts replica', () => sigkillAndReplace(ctx, 'posts')],
+    ['rolling SIGTERM of posts', () => rollingSigterm(ctx, 'posts')],
+    ['SIGSTOP a posts replica', () => freeze(ctx, 'posts', timing.frozenMs)],
+    ['PostgreSQL away', () => postgresAway(ctx, timing.postgresDownMs)],
+  ];
+  const faults: FaultMark[] = [];
+  await sleep(timing.calmMs);
+  for (const [what, step] of steps) {
+    ctx.log(`[chaos] ${what}…`);
+    const f = { id: faults.length + 1, ...(await step()) };
+    faults.push(f);
+    ctx.log(`[chaos] ${f.id}. ${f.label}: ${f.detail}`);
+    await sleep(timing.calmMs);
+  }
+  return faults;
+}

@@ -1,0 +1,49 @@
+// `npm run chaos [-- --short] [-- --out file.html]`: a scripted run of faults under load on a
+// private mesh, written as chaos-report.html (+ .json). Exit 1 when an acknowledged write was
+// lost or one key wrote twice; failed reads are reported, not fatal. Exit 2 on bad arguments.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { REPO_ROOT } from '#testing';
+import { jsonPathOf, parseChaosArgs, Usage, UsageError } from './chaos-args.js';
+import { summaryLine } from './chaos-figures.js';
+import { renderReportHtml } from './chaos-report-html.js';
+import { runChaos } from './chaos-run.js';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const args = parseChaosArgs(process.argv.slice(2), REPO_ROOT);
+  if (args.help) {
+    log(Usage);
+    return 0;
+  }
+  let cleanup: (() => Promise<void>) | undefined;
+  const interrupted = (signal: NodeJS.Signals) => {
+    process.stderr.write(`chaos: ${signal}: stopping the mesh and giving the database back…\n`);
+    void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  const report = await runChaos({ short: args.short, log, onCleanup: (c) => (cleanup = c) });
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(jsonPathOf(args.out), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(args.out, renderReportHtml(report));
+  log(`[chaos] report: ${args.out} (data: ${jsonPathOf(args.out)})`);
+  log(summaryLine(report));
+  return report.totals.lost > 0 || report.totals.duplicated > 0 ? 1 : 0;
+}
+
+let code: number;
+try {
+  code = await main();
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`chaos: ${err.message}\n${Usage}\n`);
+    code = 2;
+  } else {
+    process.stderr.write(`chaos: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    code = 1;
+  }
+}
+process.exit(code);

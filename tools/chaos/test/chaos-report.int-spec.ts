@@ -1,0 +1,155 @@
+// `npm run chaos -- --short` through its real entry point (the built dist/, as npm run chaos runs
+// it): a private mesh, the faults under load, the reconciliation; then the JSON is checked for
+// every fault and the effects they must have had, and the HTML is opened in chromium.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, REPO_ROOT, screenshot } from '#testing';
+import type { ChaosReport } from '../src/chaos-figures.js';
+
+const RUN_BOUND_MS = 180_000;
+
+// Kept after the run (test-artifacts/ is not committed): the report is worth a look.
+const dir = resolve(REPO_ROOT, 'test-artifacts/chaos-report');
+const htmlPath = join(dir, 'chaos-report.html');
+let run: { code: number | null; stdout: string; stderr: string; ms: number };
+let report: ChaosReport;
+
+function runChaos(args: string[]): Promise<typeof run> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/tools/chaos/src/main.js'), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
+  // Bounded: past the bound it is told to stop (it then gives the database back and ends its mesh).
+  const bound = setTimeout(() => child.kill('SIGTERM'), RUN_BOUND_MS);
+  return new Promise((res) =>
+    child.once('exit', (code) => {
+      clearTimeout(bound);
+      res({ code, stdout, stderr, ms: performance.now() - started });
+    }),
+  );
+}
+
+beforeAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  run = await runChaos(['--short', '--out', htmlPath]);
+  process.stdout.write(`${run.stdout}\n[chaos test] the short run took ${(run.ms / 1000).toFixed(1)} s\n`);
+  if (run.code !== 0) process.stdout.write(`[chaos test] stderr:\n${run.stderr}\n`);
+  report = JSON.parse(readFileSync(join(dir, 'chaos-report.json'), 'utf8')) as ChaosReport;
+}, RUN_BOUND_MS + 30_000);
+
+describe('npm run chaos -- --short', () => {
+  it('exits 0 and prints the summary of what the JSON holds', () => {
+    expect(run.code, run.stderr).toBe(0);
+    const t = report.totals;
+    expect(run.stdout).toContain(
+      `[chaos] ${report.verdict.ok ? 'PASS' : 'FAIL'} ${report.verdict.headline} · ${t.requests} requests in ${report.durationS} s`,
+    );
+    expect(run.stdout).toContain(`[chaos] report: ${htmlPath}`);
+  });
+
+  it('ran every fault, in order, each on the load time axis', () => {
+    expect(report.faults.map((f) => [f.id, f.kind])).toEqual([
+      [1, 'scale-to-zero'],
+      [2, 'sigkill'],
+      [3, 'rolling-sigterm'],
+      [4, 'sigstop'],
+      [5, 'postgres'],
+    ]);
+    let previousEnd = 0;
+    for (const f of report.faults) {
+      expect(f.startS, f.label).toBeGreaterThan(previousEnd);
+      expect(f.endS, f.label).toBeGreaterThan(f.startS);
+      expect(f.endS, f.label).toBeLessThan(report.durationS);
+      expect(f.detail, f.label).not.toBe('');
+      previousEnd = f.endS;
+    }
+    // The short scenario's holds: SIGSTOP and PostgreSQL each about 3 s.
+    for (const f of report.faults.filter((x) => x.kind === 'sigstop' || x.kind === 'postgres')) {
+      expect(f.endS - f.startS, f.label).toBeGreaterThanOrEqual(2.9);
+      expect(f.endS - f.startS, f.label).toBeLessThan(5);
+    }
+  });
+
+  it('measured every second of the load, and the faults had their effect', () => {
+    const s = report.series;
+    expect(Math.abs(s.t.length - report.durationS), 'one point per second of load').toBeLessThanOrEqual(1);
+    for (const key of ['reads', 'writes', 'failedReads', 'readP99Ms', 'degradedPercent'] as const) {
+      expect(s[key], key).toHaveLength(s.t.length);
+    }
+    expect(
+      s.reads.every((n) => n > 0),
+      'a second without a read: the load stalled',
+    ).toBe(true);
+    const second = (at: number) => Math.floor(at);
+    const [likesDown, , , , postgres] = report.faults;
+    // likes at 0: posts still load, degraded (fail-soft.md); its like writes are refused.
+    const degradedWhileLikesDown = s.degradedPercent.slice(second(likesDown.startS) + 1, second(likesDown.endS));
+    expect(Math.max(...degradedWhileLikesDown.map((p) => p ?? 0))).toBeGreaterThan(50);
+    // PostgreSQL away: DB-backed reads answer 503 — the report must show them, as expected ones.
+    expect(postgres.failedReads).toBeGreaterThan(0);
+    expect(postgres.failedReadsExpected).toBe(postgres.failedReads);
+    expect(report.totals.failedReadsExpected).toBeGreaterThan(0);
+  });
+
+  it('lost no acknowledged write and doubled none', () => {
+    expect({ lost: report.lostWrites, duplicated: report.duplicatedWrites }).toEqual({ lost: [], duplicated: [] });
+    expect(report.totals.writes).toBeGreaterThan(50);
+    process.stdout.write(`[chaos test] figures: ${JSON.stringify(report.totals)}\n`);
+  });
+
+  it('renders a page a person can read: the verdict, four charts, a label per fault', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`file://${htmlPath}`);
+      await page.locator('body[data-charts="4"]').waitFor({ timeout: 10_000 });
+
+      const verdict = page.locator('h1.verdict');
+      await expect.poll(() => verdict.innerText()).toContain(report.verdict.headline.split(' · ')[0]);
+      expect(await verdict.getAttribute('class')).toContain(report.verdict.ok ? 'ok' : 'not-ok');
+      for (const part of report.verdict.headline.split(' · ')) expect(await verdict.innerText()).toContain(part);
+
+      // Four uPlot charts, each with a drawn canvas of real size.
+      const canvases = page.locator('#charts .uplot canvas');
+      expect(await canvases.count()).toBe(4);
+      for (let i = 0; i < 4; i++) {
+        const box = await canvases.nth(i).boundingBox();
+        expect(box?.width, `chart ${i} width`).toBeGreaterThan(600);
+        expect(box?.height, `chart ${i} height`).toBeGreaterThan(100);
+      }
+      // Every fault labelled above the charts, left to right in time, inside the plot's width.
+      const first = (await canvases.first().boundingBox())!;
+      const labels = page.locator('#lane .fault-label');
+      expect(await labels.count()).toBe(report.faults.length);
+      let lastLeft = -1;
+      for (const f of report.faults) {
+        const label = page.locator(`#lane .fault-label[data-fault="${f.id}"]`);
+        await expect.poll(() => label.isVisible()).toBe(true);
+        expect(await label.innerText()).toContain(f.label);
+        expect(await label.locator('.badge').innerText()).toBe(String(f.id));
+        const box = (await label.boundingBox())!;
+        expect(box.x, f.label).toBeGreaterThan(lastLeft);
+        expect(box.x, f.label).toBeGreaterThanOrEqual(first.x);
+        expect(box.x + box.width, f.label).toBeLessThanOrEqual(first.x + first.width + 1);
+        lastLeft = box.x;
+      }
+      // The fault table and the totals are there as text too.
+      expect(await page.locator('table.faults tbody tr').count()).toBe(report.faults.length);
+      expect(await page.locator('.totals .card').count()).toBeGreaterThanOrEqual(8);
+      expect(errors).toEqual([]);
+      process.stdout.write(`[chaos test] screenshot ${await screenshot(page, 'chaos-report')}\n`);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
