@@ -1,0 +1,106 @@
+// Every call to the edge goes through here: same origin, bearer token, a bound on how long it may
+// take, problem+json turned into ApiError, and writes keyed so a retry never writes twice.
+import type { Problem } from './types';
+
+const TIMEOUT_MS = 10_000;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? problem.title);
+  }
+  /** The service a 503 names: the part of the mesh that is down. */
+  get service(): string | undefined {
+    return this.status === 503 ? (this.problem.service ?? 'a service') : undefined;
+  }
+}
+
+/** A random Idempotency-Key; crypto.getRandomValues works outside secure contexts too. */
+export function newKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface CallOptions {
+  token?: string | null;
+  body?: unknown;
+  form?: FormData;
+  /** Writes: the same key on every retry, so the edge answers a repeat from the first write. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+let onUnauthorized: (() => void) | undefined;
+/** What to do when the edge refuses our token (expired): sign out. */
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+async function once<T>(method: string, path: string, o: CallOptions): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.idempotencyKey) headers['idempotency-key'] = o.idempotencyKey;
+  if (o.body !== undefined) headers['content-type'] = 'application/json';
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: o.form ?? (o.body === undefined ? undefined : JSON.stringify(o.body)),
+      signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
+    });
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    throw new ApiError(0, { type: 'network', title: 'The server could not be reached', status: 0 });
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined; // not ours (a proxy's error page): judged by the status alone
+  }
+  if (res.ok) return body as T;
+  const problem = (body ?? { type: 'unknown', title: res.statusText, status: res.status }) as Problem;
+  if (res.status === 401 && o.token) onUnauthorized?.();
+  throw new ApiError(res.status, problem);
+}
+
+/**
+ * One call; a keyed write is retried (same key) when the network failed or the first try with
+ * that key is still running (409 conflict) — never twice written. A 503 is not retried here: the
+ * page says which service is down and retries on its own schedule.
+ */
+export async function api<T>(method: string, path: string, o: CallOptions = {}): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once<T>(method, path, o);
+    } catch (err) {
+      const retriable =
+        err instanceof ApiError &&
+        o.idempotencyKey !== undefined &&
+        (err.status === 0 || (err.status === 409 && err.problem.type.endsWith(':conflict')));
+      if (!retriable || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+}
+
+/** "likes are unavailable right now", "media is unavailable right now". */
+export function unavailable(service: string): string {
+  return `${service} ${/s$/.test(service) && service !== 'a service' ? 'are' : 'is'} unavailable right now`;
+}
+
+/** A short sentence for a failed call, naming the service when one is down. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status === 503) return unavailable(err.service ?? 'a service');
+    if (err.status === 0) return 'the server could not be reached — check your connection';
+    return err.problem.errors?.map((e) => e.message).join('; ') || err.problem.detail || err.problem.title;
+  }
+  return err instanceof Error ? err.message : 'something went wrong';
+}

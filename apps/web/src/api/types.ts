@@ -1,0 +1,74 @@
+// The edge's answers as the client sees them (edge-api.md); fields a degraded answer leaves out are null.
+export type ServiceName = 'identity' | 'posts' | 'comments' | 'likes' | 'media' | 'messaging';
+
+export interface UserSummary {
+  id: string;
+  username: string;
+  displayName: string;
+}
+export interface User extends UserSummary {
+  createdAt: string;
+}
+export interface Session {
+  user: UserSummary;
+  token: string;
+}
+
+/** While media is degraded a post's media are their ids only. */
+export interface Media {
+  id: string;
+  url?: string;
+  thumbnailUrl?: string;
+  width?: number;
+  height?: number;
+}
+
+export interface Post {
+  id: string;
+  author: UserSummary;
+  text: string;
+  media: Media[];
+  createdAt: string;
+  likeCount: number | null;
+  commentCount: number | null;
+  likedByMe: boolean | null;
+  degraded: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface PostPage extends Page<Post> {
+  degraded: string[];
+}
+
+export interface Comment {
+  id: string;
+  postId: string;
+  author: UserSummary;
+  text: string;
+  createdAt: string;
+}
+
+export interface Message {
+  id: string;
+  from: UserSummary;
+  to: UserSummary;
+  text: string;
+  createdAt: string;
+}
+export interface Conversation {
+  with: UserSummary;
+  lastMessage: Message;
+}
+
+/** application/problem+json (RFC 9457). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+  service?: string;
+}

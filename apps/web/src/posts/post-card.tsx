@@ -1,0 +1,73 @@
+// One post: author, text, images (thumbnails linking to the original), likes and comments. Each
+// part another service serves shows a short notice in its place while that service is down.
+import { useId, useState } from 'react';
+import { unavailable } from '../api/client';
+import type { Post } from '../api/types';
+import { href } from '../router';
+import { formatTime } from '../ui/time';
+import { Comments } from './comments';
+import { LikeButton } from './like-button';
+
+export function PostCard({ post, onChange }: { post: Post; onChange: (change: (p: Post) => Post) => void }) {
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  const noticeId = useId();
+  const commentsDown = post.commentCount === null || post.degraded.includes('comments');
+  const mediaDown = post.degraded.includes('media');
+
+  return (
+    <article className="post" aria-labelledby={`${panelId}-by`} data-post-id={post.id}>
+      <header className="post-head">
+        <a id={`${panelId}-by`} className="author" href={href.user(post.author.username)}>
+          {post.author.displayName} <span className="muted">@{post.author.username}</span>
+        </a>
+        <time className="muted" dateTime={post.createdAt}>
+          {formatTime(post.createdAt)}
+        </time>
+      </header>
+      <p className="post-text">{post.text}</p>
+      {post.media.length > 0 && (
+        <ul className={`media-grid media-${Math.min(post.media.length, 4)}`} aria-label="Images">
+          {post.media.map((m, i) => (
+            <li key={m.id}>
+              {m.thumbnailUrl && !mediaDown ? (
+                <a href={m.url} target="_blank" rel="noreferrer">
+                  <img
+                    src={m.thumbnailUrl}
+                    alt={`Image ${i + 1} of ${post.media.length} posted by ${post.author.displayName}`}
+                    width={m.width}
+                    height={m.height}
+                    loading="lazy"
+                  />
+                </a>
+              ) : (
+                <div className="media-missing">{unavailable('images')}</div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <footer className="post-actions">
+        <LikeButton post={post} onChange={onChange} />
+        <span className="action">
+          <button
+            type="button"
+            aria-expanded={open}
+            aria-controls={panelId}
+            disabled={commentsDown && !open}
+            aria-describedby={commentsDown ? noticeId : undefined}
+            onClick={() => setOpen((v) => !v)}
+          >
+            {commentsDown ? 'Comments' : `Comments (${post.commentCount})`}
+          </button>
+          {commentsDown && (
+            <span id={noticeId} className="part-notice">
+              {unavailable('comments')}
+            </span>
+          )}
+        </span>
+      </footer>
+      <div id={panelId}>{open && <Comments post={post} onChange={onChange} />}</div>
+    </article>
+  );
+}

@@ -1,0 +1,138 @@
+// A timeline (global or one author's) loaded page by page on the cursor. While any loaded post
+// lacks a part (`degraded`, e.g. likes down), the pages holding such posts are asked again every
+// few seconds and merged in place, so the page heals by itself when the service is back.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, describeError } from '../api/client';
+import type { Post, PostPage } from '../api/types';
+
+export const PAGE_SIZE = 10;
+export const HEAL_EVERY_MS = 3000;
+const RETRY_EVERY_MS = 4000;
+
+export interface Timeline {
+  posts: Post[];
+  /** false once the last page is in. */
+  hasMore: boolean;
+  loading: boolean;
+  /** Why the last page did not load (it is asked again by itself). */
+  error: string | null;
+  /** Services some loaded post lacks right now. */
+  degraded: string[];
+  loadMore: () => void;
+  update: (id: string, change: (p: Post) => Post) => void;
+  prepend: (p: Post) => void;
+}
+
+export function useTimeline(o: { author?: string; token?: string | null }): Timeline {
+  const [posts, setPosts] = useState<Post[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null | undefined>(undefined);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  // The cursor each loaded page was asked with, and which page each post came on.
+  const pageCursors = useRef<Array<string | null>>([]);
+  const pageOf = useRef(new Map<string, number>());
+  const busy = useRef(false);
+  const generation = useRef(0);
+
+  const query = useCallback(
+    (cursor: string | null) => {
+      const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (o.author) q.set('author', o.author);
+      if (cursor) q.set('cursor', cursor);
+      return api<PostPage>('GET', `/posts?${q.toString()}`, { token: o.token });
+    },
+    [o.author, o.token],
+  );
+
+  const loadMore = useCallback(() => {
+    if (busy.current || nextCursor === null) return;
+    busy.current = true;
+    const gen = generation.current;
+    const cursor = nextCursor ?? null;
+    setLoading(true);
+    query(cursor)
+      .then((page) => {
+        if (gen !== generation.current) return;
+        const index = pageCursors.current.push(cursor) - 1;
+        setPosts((prev) => {
+          const seen = new Set(prev.map((p) => p.id));
+          const fresh = page.items.filter((p) => !seen.has(p.id));
+          fresh.forEach((p) => pageOf.current.set(p.id, index));
+          return [...prev, ...fresh];
+        });
+        setNextCursor(page.nextCursor);
+        setError(null);
+      })
+      .catch((err: unknown) => {
+        if (gen === generation.current) setError(describeError(err));
+      })
+      .finally(() => {
+        if (gen !== generation.current) return;
+        busy.current = false;
+        setLoading(false);
+      });
+  }, [nextCursor, query]);
+
+  // A new author or another user: start over.
+  useEffect(() => {
+    generation.current++;
+    busy.current = false;
+    pageCursors.current = [];
+    pageOf.current = new Map();
+    setPosts([]);
+    setError(null);
+    setLoading(false);
+    setNextCursor(undefined);
+  }, [query]);
+
+  // The first page, and a failed page again after a while (no endless spinner, no dead end).
+  useEffect(() => {
+    if (nextCursor === undefined && !error && !busy.current) loadMore();
+  }, [nextCursor, error, loadMore]);
+  useEffect(() => {
+    if (!error) return;
+    const t = setTimeout(() => {
+      setError(null);
+      if (nextCursor !== undefined) loadMore();
+    }, RETRY_EVERY_MS);
+    return () => clearTimeout(t);
+  }, [error, nextCursor, loadMore]);
+
+  const shown = useRef(posts);
+  useEffect(() => {
+    shown.current = posts;
+  }, [posts]);
+  const degraded = [...new Set(posts.flatMap((p) => p.degraded))].sort();
+  const isDegraded = degraded.length > 0;
+  useEffect(() => {
+    if (!isDegraded) return;
+    const timer = setInterval(() => {
+      const gen = generation.current;
+      const pages = new Set(
+        shown.current.filter((p) => p.degraded.length > 0).map((p) => pageOf.current.get(p.id) ?? 0),
+      );
+      for (const index of pages) {
+        query(pageCursors.current[index] ?? null)
+          .then((page) => {
+            if (gen !== generation.current) return;
+            const byId = new Map(page.items.map((p) => [p.id, p]));
+            setPosts((prev) => prev.map((p) => byId.get(p.id) ?? p));
+          })
+          .catch(() => {
+            // posts itself is down, or the network: keep what is shown; the next round asks again.
+          });
+      }
+    }, HEAL_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [isDegraded, query]);
+
+  const update = useCallback((id: string, change: (p: Post) => Post) => {
+    setPosts((prev) => prev.map((p) => (p.id === id ? change(p) : p)));
+  }, []);
+  const prepend = useCallback((p: Post) => {
+    pageOf.current.set(p.id, 0);
+    setPosts((prev) => [p, ...prev.filter((x) => x.id !== p.id)]);
+  }, []);
+
+  return { posts, hasMore: nextCursor !== null, loading, error, degraded, loadMore, update, prepend };
+}

@@ -1,0 +1,274 @@
+// The web client in a real browser (playwright-core on Debian's chromium) against a real mesh,
+// served by the edge: two people in two browser contexts sign up, post with an image, like,
+// comment and message each other live; then likes is scaled to 0 and back, and the page follows.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  expectEventually,
+  freePort,
+  http,
+  launchBrowser,
+  REPO_ROOT,
+  scaleToZero,
+  screenshot,
+  spawnApp,
+  startTestMesh,
+  waitUntilReady,
+  type TestMesh,
+} from '#testing';
+
+const WAIT = { timeout: 10_000 };
+let mesh: TestMesh;
+let url: string;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+let alice: Page;
+let bob: Page;
+let postId: string;
+
+async function newPage(o: { width?: number; height?: number } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: o.width ?? 1000, height: o.height ?? 800 } });
+  context.setDefaultTimeout(10_000);
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message} ${err.stack}`));
+  // Console errors too (React reports misuse there), except the 503s the outage test causes on purpose.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 503/.test(m.text())) pageErrors.push(m.text().slice(0, 600));
+  });
+  return page;
+}
+
+async function signUp(page: Page, username: string): Promise<void> {
+  await page.goto(`${url}/#/signup`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('web password');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('button', { name: `Sign out @${username}` }).waitFor(WAIT);
+}
+
+const postCard = (page: Page, id: string) => page.locator(`article[data-post-id="${id}"]`);
+const likeButton = (page: Page, id: string) => postCard(page, id).getByRole('button', { name: /Like/ });
+/** Marks the document; the mark survives anything but a reload. */
+const mark = (page: Page) => page.evaluate(() => Object.assign(window, { __noReload: true }));
+const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload);
+
+beforeAll(async () => {
+  if (!existsSync(resolve(REPO_ROOT, 'dist/web/index.html'))) throw new Error('dist/web is missing: npm run build');
+  mesh = await startTestMesh({
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1 },
+    joinTimeoutMs: 40_000,
+  });
+  url = mesh.edgeUrl;
+  browser = await launchBrowser();
+  alice = await newPage();
+  bob = await newPage();
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await mesh?.stop();
+}, 60_000);
+
+describe('served by the edge', () => {
+  it('serves the pages and hashed assets on its own origin, and leaves the API its paths', async () => {
+    const index = await fetch(`${url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(url + asset!);
+    expect([js.status, js.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
+    expect((await fetch(`${url}/board.html`)).status).toBe(200);
+    // The API keeps its paths and its problem+json 404s.
+    expect((await http(url, 'GET', '/posts')).status).toBe(200);
+    const unknown = await http(url, 'GET', '/no-such-page');
+    expect([unknown.status, unknown.headers.get('content-type')]).toEqual([
+      404,
+      'application/problem+json; charset=utf-8',
+    ]);
+  });
+
+  it('still boots, serving the API only, when the client was not built', async () => {
+    const port = await freePort();
+    const edge = spawnApp('edge', { ...mesh.env, PORT: String(port), HOST: '127.0.0.1', WEB_ROOT: '/nonexistent' });
+    try {
+      await waitUntilReady(`http://127.0.0.1:${port}`, edge, 20_000);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);
+      expect(edge.logs.some((l) => String(l.msg).startsWith('web client not built'))).toBe(true);
+    } finally {
+      edge.kill('SIGTERM');
+      await edge.exited;
+    }
+  }, 40_000);
+});
+
+describe('two people', () => {
+  it('sign up and stay signed in across a reload (token in localStorage)', async () => {
+    await signUp(alice, 'alice_web');
+    await signUp(bob, 'bob_web');
+    await alice.reload();
+    await alice.getByRole('button', { name: 'Sign out @alice_web' }).waitFor(WAIT);
+    expect(await alice.evaluate(() => Object.keys(localStorage))).toEqual(['failsoft.session']);
+  }, 40_000);
+
+  it('posts with an image: a preview first, then the post with its thumbnail in the timeline', async () => {
+    const png = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#2e7d32' } })
+      .composite([
+        {
+          input: await sharp({ create: { width: 320, height: 200, channels: 3, background: '#fbc02d' } })
+            .png()
+            .toBuffer(),
+          top: 100,
+          left: 160,
+        },
+      ])
+      .png()
+      .toBuffer();
+    await alice.goto(`${url}/#/`);
+    await alice.getByLabel("What's happening?").fill('Hello from a real browser');
+    await alice.getByLabel('Add images').setInputFiles({ name: 'field.png', mimeType: 'image/png', buffer: png });
+    const preview = alice.getByRole('img', { name: 'Preview 1: field.png' });
+    await preview.waitFor(WAIT);
+    expect(await preview.getAttribute('src')).toMatch(/^blob:/);
+    await alice.getByRole('button', { name: 'Post', exact: true }).click();
+
+    const article = alice.locator('article', { hasText: 'Hello from a real browser' });
+    await article.waitFor(WAIT);
+    postId = (await article.getAttribute('data-post-id'))!;
+    const thumb = article.getByRole('img', { name: /Image 1 of 1 posted by alice_web/ });
+    expect(await thumb.getAttribute('src')).toMatch(/^\/media\/[0-9a-f-]{36}\/thumbnail$/);
+    await expectEventually(
+      async () => expect(await thumb.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(320),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    // The composer is empty again, and the post is really stored with its image.
+    expect(await alice.getByLabel("What's happening?").inputValue()).toBe('');
+    const stored = await http(url, 'GET', `/posts/${postId}`);
+    expect(stored.body).toMatchObject({ text: 'Hello from a real browser', media: [{ width: 640, height: 400 }] });
+    await screenshot(alice, 'timeline');
+    await article.screenshot({ path: resolve(REPO_ROOT, 'test-artifacts/screenshots/post-with-image.png') });
+  }, 40_000);
+
+  it("likes with the keyboard and comments, on the author's page", async () => {
+    await bob.goto(`${url}/#/u/alice_web`);
+    const like = likeButton(bob, postId);
+    await like.waitFor(WAIT);
+    expect(await like.getAttribute('aria-pressed')).toBe('false');
+    await like.focus();
+    await bob.keyboard.press('Enter');
+    await expectEventually(async () => expect(await like.getAttribute('aria-pressed')).toBe('true'), {
+      timeoutMs: 10_000,
+    });
+    expect(await postCard(bob, postId).textContent()).toContain('1 like');
+
+    await postCard(bob, postId).getByRole('button', { name: 'Comments (0)' }).click();
+    await postCard(bob, postId).getByLabel('Add a comment').fill('Lovely colours');
+    await postCard(bob, postId).getByRole('button', { name: 'Comment', exact: true }).click();
+    await postCard(bob, postId).getByRole('listitem').filter({ hasText: 'Lovely colours' }).waitFor(WAIT);
+    await postCard(bob, postId).getByRole('button', { name: 'Comments (1)' }).waitFor(WAIT);
+
+    const token = await bob.evaluate(
+      () => (JSON.parse(localStorage.getItem('failsoft.session')) as { token: string }).token,
+    );
+    const seen = await http(url, 'GET', `/posts/${postId}`, { token });
+    expect(seen.body).toMatchObject({ likeCount: 1, likedByMe: true, commentCount: 1, degraded: [] });
+  }, 40_000);
+
+  it('receives a direct message live, without a reload', async () => {
+    await alice.goto(`${url}/#/messages/bob_web`);
+    await alice.getByText('live', { exact: true }).waitFor(WAIT);
+    await mark(alice);
+
+    await bob.goto(`${url}/#/messages/alice_web`);
+    await bob.getByLabel('Message @alice_web').fill('Saw your picture!');
+    await bob.getByRole('button', { name: 'Send' }).click();
+
+    const log = alice.getByRole('log', { name: 'Conversation with bob_web' });
+    await log.getByText('Saw your picture!').waitFor(WAIT);
+    expect(await notReloaded(alice)).toBe(true);
+    // Sent once, shown once on both sides.
+    expect(await log.getByRole('listitem').count()).toBe(1);
+    expect(await bob.getByRole('log').getByRole('listitem').count()).toBe(1);
+    await screenshot(alice, 'messages');
+
+    await alice.goto(`${url}/#/messages`);
+    await alice.getByRole('link', { name: /bob_web.*Saw your picture!/ }).waitFor(WAIT);
+    await screenshot(alice, 'conversations');
+  }, 40_000);
+});
+
+describe('likes down, then back', () => {
+  it('disables the like button with a notice while likes is down; posts still show', async () => {
+    await alice.goto(`${url}/#/`);
+    const like = likeButton(alice, postId);
+    await like.waitFor(WAIT);
+    expect(await like.isEnabled()).toBe(true);
+
+    await scaleToZero(mesh, 'likes');
+    // A like tried on the page loaded before: the 503 disables the button instead of failing.
+    await like.click();
+    await expectEventually(async () => expect(await like.isDisabled()).toBe(true), { timeoutMs: 10_000 });
+    await postCard(alice, postId).getByText('likes are unavailable right now').waitFor(WAIT);
+
+    // A page opened while likes is down: the posts, their images and comments, no like.
+    await alice.reload();
+    await postCard(alice, postId).getByText('Hello from a real browser').waitFor(WAIT);
+    expect(await likeButton(alice, postId).isDisabled()).toBe(true);
+    await postCard(alice, postId).getByText('likes are unavailable right now').waitFor(WAIT);
+    await alice
+      .getByRole('status')
+      .filter({ hasText: 'likes are unavailable right now — posts still show' })
+      .waitFor(WAIT);
+    expect(await postCard(alice, postId).getByRole('button', { name: 'Comments (1)' }).isEnabled()).toBe(true);
+    expect(await postCard(alice, postId).getByRole('img').count()).toBe(1);
+    await screenshot(alice, 'degraded-timeline');
+  }, 40_000);
+
+  it('enables it again by itself, without a reload, once likes is back', async () => {
+    await mark(alice);
+    await mesh.addReplica('likes');
+    const like = likeButton(alice, postId);
+    await expectEventually(async () => expect(await like.isEnabled()).toBe(true), { timeoutMs: 15_000 });
+    expect(await notReloaded(alice)).toBe(true);
+    expect(await postCard(alice, postId).textContent()).toContain('1 like');
+    expect(await alice.getByText('likes are unavailable right now').count()).toBe(0);
+    await like.click();
+    await expectEventually(async () => expect(await like.getAttribute('aria-pressed')).toBe('true'), {
+      timeoutMs: 10_000,
+    });
+    expect(await postCard(alice, postId).textContent()).toContain('2 likes');
+  }, 60_000);
+});
+
+describe('phone width (375 px)', () => {
+  it('fits the screen: no sideways scrolling on the timeline or in messages', async () => {
+    const phone = await newPage({ width: 375, height: 740 });
+    await phone.goto(`${url}/#/`);
+    await postCard(phone, postId).waitFor(WAIT);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await screenshot(phone, 'phone-timeline');
+    await phone.goto(`${url}/#/signin`);
+    await phone.getByLabel('Username').fill('alice_web');
+    await phone.getByLabel('Password').fill('web password');
+    await phone.getByRole('button', { name: 'Sign in' }).click();
+    await phone.getByRole('button', { name: 'Sign out @alice_web' }).waitFor(WAIT);
+    await phone.goto(`${url}/#/messages/bob_web`);
+    await phone.getByText('Saw your picture!').waitFor(WAIT);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await screenshot(phone, 'phone-messages');
+  }, 40_000);
+
+  it('threw no uncaught error and logged no error in any page (the expected 503s aside)', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
