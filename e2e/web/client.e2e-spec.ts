@@ -227,7 +227,7 @@ describe('likes down, then back', () => {
     await postCard(alice, postId).getByText('likes are unavailable right now').waitFor(WAIT);
     await alice
       .getByRole('status')
-      .filter({ hasText: 'likes are unavailable right now — posts still show' })
+      .filter({ hasText: 'Likes are unavailable right now — posts still show' })
       .waitFor(WAIT);
     expect(await postCard(alice, postId).getByRole('button', { name: 'Comments (1)' }).isEnabled()).toBe(true);
     expect(await postCard(alice, postId).getByRole('img').count()).toBe(1);

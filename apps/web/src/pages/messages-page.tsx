@@ -36,14 +36,16 @@ export function MessagesPage() {
         {conversations?.map((c) => (
           <li key={c.with.id}>
             <a href={href.conversation(c.with.username)}>
-              <strong>{c.with.displayName}</strong> <span className="muted">@{c.with.username}</span>
-              <span className="preview">
-                {c.lastMessage.from.id === session.user.id ? 'You: ' : ''}
-                {c.lastMessage.text}
+              <span>
+                <strong>{c.with.displayName}</strong> <span className="muted">@{c.with.username}</span>
               </span>
               <time className="muted small" dateTime={c.lastMessage.createdAt}>
                 {formatTime(c.lastMessage.createdAt)}
               </time>
+              <span className="preview">
+                {c.lastMessage.from.id === session.user.id ? 'You: ' : ''}
+                {c.lastMessage.text}
+              </span>
             </a>
           </li>
         ))}

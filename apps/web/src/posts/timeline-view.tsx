@@ -28,7 +28,7 @@ export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: s
       <div role="status" aria-live="polite" className="timeline-status">
         {degraded.length > 0 && (
           <p className="notice notice-warn">
-            {degraded.map(unavailable).join('; ')} — posts still show, and this page catches up by itself.
+            {capitalize(degraded.map(unavailable).join('; '))} — posts still show, and this page catches up by itself.
           </p>
         )}
       </div>
@@ -52,3 +52,5 @@ export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: s
     </section>
   );
 }
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,12 +1,14 @@
 // A timeline (global or one author's) loaded page by page on the cursor. While any loaded post
 // lacks a part (`degraded`, e.g. likes down), the pages holding such posts are asked again every
-// few seconds and merged in place, so the page heals by itself when the service is back.
+// few seconds and merged in place, so the page heals by itself when the service is back; while
+// all is well, the newest page is merged in every 20 s (fresh counts, and outages noticed).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { Post, PostPage } from '../api/types';
 
 export const PAGE_SIZE = 10;
 export const HEAL_EVERY_MS = 3000;
+export const FRESH_EVERY_MS = 20_000;
 const RETRY_EVERY_MS = 4000;
 
 export interface Timeline {
@@ -105,24 +107,29 @@ export function useTimeline(o: { author?: string; token?: string | null }): Time
   const degraded = [...new Set(posts.flatMap((p) => p.degraded))].sort();
   const isDegraded = degraded.length > 0;
   useEffect(() => {
-    if (!isDegraded) return;
-    const timer = setInterval(() => {
-      const gen = generation.current;
-      const pages = new Set(
-        shown.current.filter((p) => p.degraded.length > 0).map((p) => pageOf.current.get(p.id) ?? 0),
-      );
-      for (const index of pages) {
-        query(pageCursors.current[index] ?? null)
-          .then((page) => {
-            if (gen !== generation.current) return;
-            const byId = new Map(page.items.map((p) => [p.id, p]));
-            setPosts((prev) => prev.map((p) => byId.get(p.id) ?? p));
-          })
-          .catch(() => {
-            // posts itself is down, or the network: keep what is shown; the next round asks again.
-          });
-      }
-    }, HEAL_EVERY_MS);
+    // Degraded: the pages holding degraded posts, every few seconds. Healthy: the newest page now
+    // and then, so counts stay fresh and a page notices a service going down without a reload.
+    const timer = setInterval(
+      () => {
+        const gen = generation.current;
+        if (pageCursors.current.length === 0) return;
+        const pages = isDegraded
+          ? new Set(shown.current.filter((p) => p.degraded.length > 0).map((p) => pageOf.current.get(p.id) ?? 0))
+          : new Set([0]);
+        for (const index of pages) {
+          query(pageCursors.current[index] ?? null)
+            .then((page) => {
+              if (gen !== generation.current) return;
+              const byId = new Map(page.items.map((p) => [p.id, p]));
+              setPosts((prev) => prev.map((p) => byId.get(p.id) ?? p));
+            })
+            .catch(() => {
+              // posts itself is down, or the network: keep what is shown; the next round asks again.
+            });
+        }
+      },
+      isDegraded ? HEAL_EVERY_MS : FRESH_EVERY_MS,
+    );
     return () => clearInterval(timer);
   }, [isDegraded, query]);
 
