@@ -1,11 +1,12 @@
-// Placeholder of the operators' mesh board (a page of this client); replaced by the board itself.
+// The operators' mesh board (board.html): services × replicas, live from GET /mesh.
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { Board } from './board';
+import '../styles.css';
+import './board.css';
 
 createRoot(document.getElementById('root')!).render(
-  <main>
-    <h1>Mesh board</h1>
-    <p>
-      Coming soon. Meanwhile: <a href="/mesh">GET /mesh</a> · <a href="/">back to failsoft</a>
-    </p>
-  </main>,
+  <StrictMode>
+    <Board />
+  </StrictMode>,
 );

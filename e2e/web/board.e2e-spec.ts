@@ -1,0 +1,184 @@
+// The operators' mesh board (board.html, served by the edge) in a real browser against a real
+// mesh: every service with its replicas by pid; likes scaled to 0 (SIGTERM to its real pids)
+// turns its row red and "down" within seconds and its degraded count rises as posts are read
+// without it; scaled back, it is up again. Then at phone width, and with its edge gone.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import {
+  http,
+  launchBrowser,
+  liveReplicas,
+  REPO_ROOT,
+  scaleToZero,
+  screenshot,
+  startTestMesh,
+  type TestMesh,
+} from '#testing';
+
+const REPLICAS = { identity: 1, posts: 2, comments: 1, likes: 2, media: 1, messaging: 1 };
+/** The board polls once a second: "within a few seconds" of a change. */
+const WITHIN = { timeout: 5000 };
+
+let mesh: TestMesh;
+let url: string;
+let browser: Browser;
+let page: Page;
+let postId: string;
+/** The services GET /mesh lists (the six, and the edge, which registers too). */
+let services: string[];
+const pageErrors: string[] = [];
+/** The board's GET /mesh requests in flight at once, at most (it must never overlap its polls). */
+let inFlight = 0;
+let maxInFlight = 0;
+let polls = 0;
+
+const row = (p: Page, service: string): Locator => p.locator(`tr[data-service="${service}"]`);
+async function pidsOn(p: Page, service: string): Promise<number[]> {
+  const cells = await row(p, service).locator('td.replica[data-pid]').all();
+  const pids = await Promise.all(cells.map(async (td) => Number(await td.getAttribute('data-pid'))));
+  return pids.sort((a, b) => a - b);
+}
+const livePids = (service: string) =>
+  liveReplicas(mesh, service)
+    .map((p) => p.pid)
+    .sort((a, b) => a - b);
+
+async function openBoard(base: string, width: number, height = 900): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  context.setDefaultTimeout(10_000);
+  const p = await context.newPage();
+  p.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) {
+      pageErrors.push(m.text().slice(0, 600));
+    }
+  });
+  await p.goto(`${base}/board.html`);
+  return p;
+}
+
+beforeAll(async () => {
+  if (!existsSync(resolve(REPO_ROOT, 'dist/web/board.html'))) throw new Error('dist/web is missing: npm run build');
+  mesh = await startTestMesh({ replicas: REPLICAS, joinTimeoutMs: 40_000 });
+  url = mesh.edgeUrl;
+  const who = await http(url, 'POST', '/auth/signup', {
+    body: { username: 'board_reader', password: 'board password' },
+  });
+  expect(who.status).toBe(201);
+  const post = await http(url, 'POST', '/posts', { token: who.body.token, body: { text: 'read me on the board' } });
+  expect(post.status).toBe(201);
+  postId = post.body.id;
+  services = (await http(url, 'GET', '/mesh')).body.services.map((x: { name: string }) => x.name);
+  expect(services).toEqual(expect.arrayContaining(Object.keys(REPLICAS)));
+  browser = await launchBrowser();
+  page = await openBoard(url, 1280);
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname !== '/mesh') return;
+    polls++;
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+  });
+  const done = (r: { url: () => string }) => {
+    if (new URL(r.url()).pathname === '/mesh') inFlight--;
+  };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await mesh?.stop();
+}, 60_000);
+
+describe('the mesh board', () => {
+  it('shows every service with its replicas, by pid, live', async () => {
+    await expect
+      .poll(
+        () => page.locator('tr[data-service]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-service'))),
+        WITHIN,
+      )
+      .toEqual(services);
+    for (const [service, n] of Object.entries(REPLICAS)) {
+      await expect.poll(() => pidsOn(page, service), WITHIN).toEqual(livePids(service));
+      expect(await row(page, service).getAttribute('class')).toBe('service up');
+      expect(await row(page, service).locator('th .state').innerText()).toMatch(/up/i);
+      expect(await row(page, service).locator('th .count').innerText()).toBe(
+        `${n} ${n === 1 ? 'replica' : 'replicas'}`,
+      );
+    }
+    // Each replica cell says pid@host; requests per second appear from the second poll on.
+    const first = livePids('posts')[0];
+    const cell = row(page, 'posts').locator(`td.replica[data-pid="${first}"]`);
+    expect(await cell.locator('.where').innerText()).toMatch(new RegExp(`^${first}@\\S+$`));
+    for (let i = 0; i < 20; i++) await http(url, 'GET', `/posts/${postId}`);
+    await expect
+      .poll(() => cell.locator('.figure', { hasText: 'req/s' }).locator('dd').innerText(), WITHIN)
+      .toMatch(/^\d+\.\d$/);
+    await expect
+      .poll(() => page.getByRole('status').innerText())
+      .toMatch(new RegExp(`Live · updated .* · ${services.length} of ${services.length} services up$`));
+    await screenshot(page, 'board');
+  });
+
+  it('turns likes red and "down" within seconds of its scale to 0, counts its degraded answers, and recovers', async () => {
+    const likes = row(page, 'likes');
+    const degradedBefore = Number(await likes.locator('td.last-minute').getAttribute('data-degraded'));
+    const scaledAt = performance.now();
+    expect(await scaleToZero(mesh, 'likes')).toEqual([0, 0]);
+    await expect.poll(() => likes.getAttribute('class'), WITHIN).toBe('service down');
+    const downAfterMs = performance.now() - scaledAt;
+    // Said in words, not only in red.
+    expect(await likes.locator('th .state').innerText()).toMatch(/down/i);
+    expect(await likes.locator('td.replica.none').innerText()).toMatch(/^DOWN — no replica answers/);
+    expect(await page.getByRole('status').innerText()).toMatch(
+      new RegExp(`${services.length - 1} of ${services.length} services up · down: likes$`),
+    );
+
+    // Posts still load without likes (degraded): the board counts those answers for likes.
+    for (let i = 0; i < 3; i++) {
+      const res = await http(url, 'GET', `/posts/${postId}`);
+      expect([res.status, res.body.degraded]).toEqual([200, ['likes']]);
+    }
+    await expect
+      .poll(async () => Number(await likes.locator('td.last-minute').getAttribute('data-degraded')), WITHIN)
+      .toBeGreaterThanOrEqual(degradedBefore + 3);
+    await screenshot(page, 'board-likes-down');
+
+    for (let i = 0; i < REPLICAS.likes; i++) await mesh.addReplica('likes');
+    await expect.poll(() => likes.getAttribute('class'), { timeout: 10_000 }).toBe('service up');
+    await expect.poll(() => pidsOn(page, 'likes'), WITHIN).toEqual(livePids('likes'));
+    process.stdout.write(`[board] likes shown down ${downAfterMs.toFixed(0)} ms after its scale to 0 began\n`);
+  }, 60_000);
+
+  it('fits a phone: one card per service, nothing wider than the screen', async () => {
+    const phone = await openBoard(url, 390, 844);
+    await expect.poll(() => phone.locator('tr[data-service]').count(), WITHIN).toBe(services.length);
+    await expect.poll(() => pidsOn(phone, 'posts'), WITHIN).toEqual(livePids('posts'));
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    // The table keeps its meaning for assistive technology when it stacks.
+    expect(await phone.getByRole('table').count()).toBe(1);
+    expect(await phone.getByRole('rowheader', { name: /likes/ }).count()).toBe(1);
+    await screenshot(phone, 'board-phone');
+    await phone.context().close();
+  });
+
+  it('keeps the last view and says "edge unreachable" when its edge goes away', async () => {
+    const edge = await mesh.addEdge();
+    const board = await openBoard(edge.url, 1000);
+    await expect.poll(() => board.getByRole('status').innerText(), WITHIN).toMatch(/Live · updated/);
+    edge.process.kill('SIGTERM');
+    expect(await edge.process.exited).toBe(0);
+    await expect.poll(() => board.getByRole('status').innerText(), WITHIN).toMatch(/^Edge unreachable since /);
+    expect(await board.getByRole('status').innerText()).toMatch(/Showing the last view, from \d\d:\d\d:\d\d\.$/);
+    expect(await board.locator('tr[data-service]').count()).toBe(services.length);
+    await screenshot(board, 'board-edge-unreachable');
+    await board.context().close();
+  }, 40_000);
+
+  it('never had two polls in flight, and no page error', () => {
+    expect(polls).toBeGreaterThan(5);
+    expect(maxInFlight).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+});
