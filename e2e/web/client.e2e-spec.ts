@@ -54,8 +54,15 @@ async function signUp(page: Page, username: string): Promise<void> {
 const postCard = (page: Page, id: string) => page.locator(`article[data-post-id="${id}"]`);
 const likeButton = (page: Page, id: string) => postCard(page, id).getByRole('button', { name: /Like/ });
 /** Marks the document; the mark survives anything but a reload. */
-const mark = (page: Page) => page.evaluate(() => Object.assign(window, { __noReload: true }));
-const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload);
+// (Functions given to evaluate() run in the page; this project's TypeScript has no DOM types, so they reach
+// the page's globals through globalThis.)
+const mark = (page: Page) =>
+  page.evaluate(() => {
+    (globalThis as any).__noReload = true;
+  });
+const notReloaded = (page: Page) => page.evaluate(() => (globalThis as any).__noReload as boolean | undefined);
+const pageWidth = (page: Page) =>
+  page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
 
 beforeAll(async () => {
   if (!existsSync(resolve(REPO_ROOT, 'dist/web/index.html'))) throw new Error('dist/web is missing: npm run build');
@@ -116,7 +123,7 @@ describe('two people', () => {
     await signUp(bob, 'bob_web');
     await alice.reload();
     await alice.getByRole('button', { name: 'Sign out @alice_web' }).waitFor(WAIT);
-    expect(await alice.evaluate(() => Object.keys(localStorage))).toEqual(['failsoft.session']);
+    expect(await alice.evaluate(() => Object.keys((globalThis as any).localStorage))).toEqual(['failsoft.session']);
   }, 40_000);
 
   it('posts with an image: a preview first, then the post with its thumbnail in the timeline', async () => {
@@ -138,6 +145,7 @@ describe('two people', () => {
     const preview = alice.getByRole('img', { name: 'Preview 1: field.png' });
     await preview.waitFor(WAIT);
     expect(await preview.getAttribute('src')).toMatch(/^blob:/);
+    await screenshot(alice, 'composer-preview');
     await alice.getByRole('button', { name: 'Post', exact: true }).click();
 
     const article = alice.locator('article', { hasText: 'Hello from a real browser' });
@@ -145,12 +153,9 @@ describe('two people', () => {
     postId = (await article.getAttribute('data-post-id'))!;
     const thumb = article.getByRole('img', { name: /Image 1 of 1 posted by alice_web/ });
     expect(await thumb.getAttribute('src')).toMatch(/^\/media\/[0-9a-f-]{36}\/thumbnail$/);
-    await expectEventually(
-      async () => expect(await thumb.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBe(320),
-      {
-        timeoutMs: 10_000,
-      },
-    );
+    await expectEventually(async () => expect(await thumb.evaluate((i: any) => i.naturalWidth as number)).toBe(320), {
+      timeoutMs: 10_000,
+    });
     // The composer is empty again, and the post is really stored with its image.
     expect(await alice.getByLabel("What's happening?").inputValue()).toBe('');
     const stored = await http(url, 'GET', `/posts/${postId}`);
@@ -178,7 +183,7 @@ describe('two people', () => {
     await postCard(bob, postId).getByRole('button', { name: 'Comments (1)' }).waitFor(WAIT);
 
     const token = await bob.evaluate(
-      () => (JSON.parse(localStorage.getItem('failsoft.session')) as { token: string }).token,
+      () => (JSON.parse((globalThis as any).localStorage.getItem('failsoft.session')) as { token: string }).token,
     );
     const seen = await http(url, 'GET', `/posts/${postId}`, { token });
     expect(seen.body).toMatchObject({ likeCount: 1, likedByMe: true, commentCount: 1, degraded: [] });
@@ -218,13 +223,13 @@ describe('likes down, then back', () => {
     // A like tried on the page loaded before: the 503 disables the button instead of failing.
     await like.click();
     await expectEventually(async () => expect(await like.isDisabled()).toBe(true), { timeoutMs: 10_000 });
-    await postCard(alice, postId).getByText('likes are unavailable right now').waitFor(WAIT);
+    await postCard(alice, postId).getByText('likes are unavailable right now', { exact: true }).waitFor(WAIT);
 
     // A page opened while likes is down: the posts, their images and comments, no like.
     await alice.reload();
     await postCard(alice, postId).getByText('Hello from a real browser').waitFor(WAIT);
     expect(await likeButton(alice, postId).isDisabled()).toBe(true);
-    await postCard(alice, postId).getByText('likes are unavailable right now').waitFor(WAIT);
+    await postCard(alice, postId).getByText('likes are unavailable right now', { exact: true }).waitFor(WAIT);
     await alice
       .getByRole('status')
       .filter({ hasText: 'Likes are unavailable right now — posts still show' })
@@ -250,12 +255,58 @@ describe('likes down, then back', () => {
   }, 60_000);
 });
 
+describe('messaging down, then back', () => {
+  it('says so in one line instead of failing, and fills in by itself when it is back', async () => {
+    await alice.goto(`${url}/#/messages`);
+    await alice.getByRole('link', { name: /bob_web/ }).waitFor(WAIT);
+    await scaleToZero(mesh, 'messaging');
+    await alice.reload();
+    await alice.getByText('Messaging is unavailable right now — trying again shortly.', { exact: true }).waitFor(WAIT);
+    expect(await alice.getByText('Loading conversations…').count()).toBe(0);
+    expect(await alice.getByRole('heading', { name: /Messages/ }).count()).toBe(1);
+    await screenshot(alice, 'messaging-down');
+
+    await mark(alice);
+    await mesh.addReplica('messaging');
+    await alice.getByRole('link', { name: /bob_web.*Saw your picture!/ }).waitFor({ timeout: 15_000 });
+    expect(await alice.getByText('messaging is unavailable right now').count()).toBe(0);
+    expect(await notReloaded(alice)).toBe(true);
+    // The stream stayed open through the outage: a new message still moves the list by itself.
+    await bob.goto(`${url}/#/messages/alice_web`);
+    await bob.getByLabel('Message @alice_web').fill('Back again');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await alice.getByRole('link', { name: /bob_web.*Back again/ }).waitFor(WAIT);
+    expect(await notReloaded(alice)).toBe(true);
+  }, 60_000);
+});
+
+describe('keyboard', () => {
+  it('starts at a skip link, and every focused control shows a focus ring', async () => {
+    await alice.goto(`${url}/#/`);
+    await likeButton(alice, postId).waitFor(WAIT);
+    await alice.locator('body').click({ position: { x: 1, y: 700 } });
+    await alice.keyboard.press('Tab');
+    const focused = () =>
+      alice.evaluate(() => {
+        const g = globalThis as any;
+        const el = g.document.activeElement;
+        return { text: el.textContent?.trim() as string, outline: g.getComputedStyle(el).outlineStyle as string };
+      });
+    expect(await focused()).toEqual({ text: 'Skip to content', outline: 'solid' });
+    await alice.keyboard.press('Tab');
+    expect(await focused()).toEqual({ text: 'failsoft', outline: 'solid' });
+    await likeButton(alice, postId).focus();
+    await alice.keyboard.press('Tab');
+    expect(await focused()).toEqual({ text: 'Comments (1)', outline: 'solid' });
+  });
+});
+
 describe('phone width (375 px)', () => {
   it('fits the screen: no sideways scrolling on the timeline or in messages', async () => {
     const phone = await newPage({ width: 375, height: 740 });
     await phone.goto(`${url}/#/`);
     await postCard(phone, postId).waitFor(WAIT);
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await pageWidth(phone)).toBeLessThanOrEqual(375);
     await screenshot(phone, 'phone-timeline');
     await phone.goto(`${url}/#/signin`);
     await phone.getByLabel('Username').fill('alice_web');
@@ -264,7 +315,7 @@ describe('phone width (375 px)', () => {
     await phone.getByRole('button', { name: 'Sign out @alice_web' }).waitFor(WAIT);
     await phone.goto(`${url}/#/messages/bob_web`);
     await phone.getByText('Saw your picture!').waitFor(WAIT);
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await pageWidth(phone)).toBeLessThanOrEqual(375);
     await screenshot(phone, 'phone-messages');
   }, 40_000);
 

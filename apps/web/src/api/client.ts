@@ -97,6 +97,11 @@ export function unavailable(service: string): string {
 
 /** A short sentence for a failed call, naming the service when one is down. */
 export function describeError(err: unknown): string {
+  const text = describe(err);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function describe(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 503) return unavailable(err.service ?? 'a service');
     if (err.status === 0) return 'the server could not be reached — check your connection';
