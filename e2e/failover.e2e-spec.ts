@@ -130,11 +130,16 @@ describe('replica failures', () => {
     expect((await http(url, 'GET', '/users/me', { token: signup.body.token })).status).toBe(200);
     expect((await http(url, 'GET', '/users/drill_user')).status).toBe(200);
     const view = await http(url, 'GET', '/mesh');
-    expect(view.body.services.find((s: { name: string }) => s.name === 'posts')).toEqual({
+    const posts = view.body.services.find((s: { name: string }) => s.name === 'posts');
+    expect(posts).toEqual({
       name: 'posts',
       status: 'down',
       replicas: [],
+      degradedLastMinute: expect.any(Number),
+      unavailableLastMinute: expect.any(Number),
     });
+    // At least the four 503s this test has just been answered, each naming posts.
+    expect(posts.unavailableLastMinute).toBeGreaterThanOrEqual(4);
 
     const back = await mesh.addReplica('posts');
     await expectEventually(async () => expect((await http(url, 'GET', pick())).status).toBe(200));
