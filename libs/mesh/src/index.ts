@@ -22,3 +22,4 @@ export * from './health-server.js';
 export * from './nats-permissions.js';
 export * from './tracing.js';
 export * from './retry-budget.js';
+export * from './publish-batch.js';

@@ -15,6 +15,7 @@ import { endSpan, startSpan, TRACEPARENT, traceparentOf, tracingEnabled } from '
 import { isServerFault, toErrorPayload, type ErrorClassifier } from './error-payload.js';
 import { EndpointStats } from './endpoint-stats.js';
 import { directSubject, type ReplyPacket, type RequestPacket } from './wire.js';
+import { PublishBatch } from './publish-batch.js';
 
 export interface MeshServerOptions {
   service: string;
@@ -200,7 +201,8 @@ export class MeshServer extends ServerNats {
   }
 
   private reply(msg: Msg, packet: ReplyPacket): void {
-    if (msg.reply) msg.respond(JSON.stringify(packet));
+    // Batched with the other replies and requests of this turn (PublishBatch): one socket write.
+    if (msg.reply) PublishBatch.of(this.connection).publish(msg.reply, JSON.stringify(packet), {});
   }
 
   /** Drain: stop taking new messages, finish the ones held, flush the replies, then close. */
@@ -222,6 +224,7 @@ export class MeshServer extends ServerNats {
         new Promise<void>((resolve) => setTimeout(resolve, this.mesh.drainTimeoutMs).unref()),
       ]);
     }
+    PublishBatch.of(nc).flush(); // the last replies, before the connection drains
     if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
     this.mesh.logger.info({ ms: Date.now() - started, abandoned: this.inFlight }, 'drained');
   }

@@ -4,6 +4,7 @@
 // request. "No responders" is the server's 503 status on the reply subject, as in nats.js.
 import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { connectionInbox } from './nats-connection.js';
+import { PublishBatch } from './publish-batch.js';
 
 export class ReplyTimeout extends Error {}
 export class NoReplicas extends Error {}
@@ -18,9 +19,11 @@ export class ReplyInbox {
   private readonly prefix: string;
   private readonly pending = new Map<string, Pending>();
   private seq = 0;
+  private readonly batch: PublishBatch;
 
-  constructor(private readonly nc: NatsConnection) {
+  constructor(nc: NatsConnection) {
     this.prefix = `${connectionInbox(nc)}.`;
+    this.batch = PublishBatch.of(nc);
     nc.subscribe(`${this.prefix}*`, {
       callback: (err, msg) => {
         if (err === null) this.settle(msg);
@@ -36,13 +39,11 @@ export class ReplyInbox {
         reject(new ReplyTimeout(`no reply within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(token, { resolve, reject, timer });
-      try {
-        this.nc.publish(subject, payload, { reply: this.prefix + token, headers });
-      } catch (err) {
+      this.batch.publish(subject, payload, { reply: this.prefix + token, headers }, (err) => {
         clearTimeout(timer);
         this.pending.delete(token);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
+        reject(err);
+      });
     });
   }
 
