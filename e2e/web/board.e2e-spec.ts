@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page, Request } from 'playwright-core';
 import {
   http,
   launchBrowser,
@@ -29,8 +29,8 @@ let postId: string;
 /** The services GET /mesh lists (the six, and the edge, which registers too). */
 let services: string[];
 const pageErrors: string[] = [];
-/** The board's GET /mesh requests in flight at once, at most (it must never overlap its polls). */
-let inFlight = 0;
+/** The main board's GET /mesh requests in flight: it must never overlap its polls. */
+const inFlight = new Set<Request>();
 let maxInFlight = 0;
 let polls = 0;
 
@@ -45,10 +45,25 @@ const livePids = (service: string) =>
     .map((p) => p.pid)
     .sort((a, b) => a - b);
 
-async function openBoard(base: string, width: number, height = 900): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height } });
+async function openBoard(
+  base: string,
+  width: number,
+  o: { height?: number; countPolls?: boolean } = {},
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: o.height ?? 900 } });
   context.setDefaultTimeout(10_000);
   const p = await context.newPage();
+  if (o.countPolls) {
+    const isPoll = (r: Request) => new URL(r.url()).pathname === '/mesh';
+    p.on('request', (r) => {
+      if (!isPoll(r)) return;
+      polls++;
+      inFlight.add(r);
+      maxInFlight = Math.max(maxInFlight, inFlight.size);
+    });
+    p.on('requestfinished', (r) => inFlight.delete(r));
+    p.on('requestfailed', (r) => inFlight.delete(r));
+  }
   p.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
   p.on('console', (m) => {
     if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) {
@@ -73,17 +88,7 @@ beforeAll(async () => {
   services = (await http(url, 'GET', '/mesh')).body.services.map((x: { name: string }) => x.name);
   expect(services).toEqual(expect.arrayContaining(Object.keys(REPLICAS)));
   browser = await launchBrowser();
-  page = await openBoard(url, 1280);
-  page.on('request', (r) => {
-    if (new URL(r.url()).pathname !== '/mesh') return;
-    polls++;
-    maxInFlight = Math.max(maxInFlight, ++inFlight);
-  });
-  const done = (r: { url: () => string }) => {
-    if (new URL(r.url()).pathname === '/mesh') inFlight--;
-  };
-  page.on('requestfinished', done);
-  page.on('requestfailed', done);
+  page = await openBoard(url, 1280, { countPolls: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -152,7 +157,7 @@ describe('the mesh board', () => {
   }, 60_000);
 
   it('fits a phone: one card per service, nothing wider than the screen', async () => {
-    const phone = await openBoard(url, 390, 844);
+    const phone = await openBoard(url, 390, { height: 844 });
     await expect.poll(() => phone.locator('tr[data-service]').count(), WITHIN).toBe(services.length);
     await expect.poll(() => pidsOn(phone, 'posts'), WITHIN).toEqual(livePids('posts'));
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
