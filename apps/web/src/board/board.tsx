@@ -10,6 +10,10 @@ const time = (ms: number) => new Date(ms).toLocaleTimeString('en-GB');
 const fixed = (n: number, digits: number) =>
   n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** "4.7 ms", "312 ms", "1.84 s": short enough for a cell at any size. */
+const latency = (ms: number) =>
+  ms >= 1000 ? `${fixed(ms / 1000, 2)} s` : ms >= 100 ? `${fixed(ms, 0)} ms` : `${fixed(ms, 1)} ms`;
+
 function Figure({ label, children, alert }: { label: string; children: ReactNode; alert?: boolean }) {
   return (
     <div className={alert ? 'figure alert' : 'figure'}>
@@ -30,7 +34,7 @@ function ReplicaCell({ r, rate, now }: { r: BoardReplica; rate: number | undefin
         <Figure label="errors" alert={r.errors > 0}>
           {r.errors.toLocaleString('en')}
         </Figure>
-        <Figure label="mean latency">{`${fixed(r.averageLatencyMs, 1)} ms`}</Figure>
+        <Figure label="mean latency">{latency(r.averageLatencyMs)}</Figure>
         <Figure label="up for">{uptime(r.startedAt, now)}</Figure>
       </dl>
     </td>
