@@ -119,6 +119,8 @@ describe('served by the edge', () => {
 
 describe('two people', () => {
   it('sign up and stay signed in across a reload (token in localStorage)', async () => {
+    await alice.goto(`${url}/#/signup`);
+    await screenshot(alice, 'signup');
     await signUp(alice, 'alice_web');
     await signUp(bob, 'bob_web');
     await alice.reload();
@@ -189,6 +191,42 @@ describe('two people', () => {
     expect(seen.body).toMatchObject({ likeCount: 1, likedByMe: true, commentCount: 1, degraded: [] });
   }, 40_000);
 
+  it("loads a user's timeline page by page on the cursor as it is scrolled", async () => {
+    const carol = (
+      await http(url, 'POST', '/auth/signup', { body: { username: 'carol_web', password: 'web password' } })
+    ).body;
+    for (let i = 1; i <= 25; i++) {
+      const res = await http(url, 'POST', '/posts', { token: carol.token, body: { text: `carol's post number ${i}` } });
+      expect(res.status).toBe(201);
+    }
+    const asked: string[] = [];
+    const onRequest = (r: { url: () => string }) => {
+      if (r.url().includes('/posts?')) asked.push(new URL(r.url()).search);
+    };
+    bob.on('request', onRequest);
+    try {
+      await bob.goto(`${url}/#/u/carol_web`);
+      const articles = bob.locator('article');
+      await articles.first().waitFor(WAIT);
+      await expectEventually(
+        async () => {
+          await articles.last().scrollIntoViewIfNeeded();
+          await bob.getByText("That's all.").waitFor({ timeout: 500 });
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect(await articles.count()).toBe(25);
+      expect(await articles.first().textContent()).toContain("carol's post number 25");
+      expect(await articles.last().textContent()).toContain("carol's post number 1");
+      // Three pages of 10: the first without a cursor, the next two each on the previous nextCursor.
+      const pages = asked.filter((q) => q.includes('author=carol_web'));
+      expect(pages.length).toBe(3);
+      expect(pages.map((q) => new URLSearchParams(q).has('cursor'))).toEqual([false, true, true]);
+    } finally {
+      bob.off('request', onRequest);
+    }
+  }, 60_000);
+
   it('receives a direct message live, without a reload', async () => {
     await alice.goto(`${url}/#/messages/bob_web`);
     await alice.getByText('live', { exact: true }).waitFor(WAIT);
@@ -214,7 +252,7 @@ describe('two people', () => {
 
 describe('likes down, then back', () => {
   it('disables the like button with a notice while likes is down; posts still show', async () => {
-    await alice.goto(`${url}/#/`);
+    await alice.goto(`${url}/#/u/alice_web`);
     const like = likeButton(alice, postId);
     await like.waitFor(WAIT);
     expect(await like.isEnabled()).toBe(true);
@@ -236,7 +274,13 @@ describe('likes down, then back', () => {
       .waitFor(WAIT);
     expect(await postCard(alice, postId).getByRole('button', { name: 'Comments (1)' }).isEnabled()).toBe(true);
     expect(await postCard(alice, postId).getByRole('img').count()).toBe(1);
+    await screenshot(alice, 'degraded-user-timeline');
+    await alice.goto(`${url}/#/`);
+    await alice.locator('article').nth(9).waitFor(WAIT);
+    expect(await alice.getByRole('button', { name: /Like/, disabled: false }).count()).toBe(0);
     await screenshot(alice, 'degraded-timeline');
+    await alice.goto(`${url}/#/u/alice_web`);
+    await likeButton(alice, postId).waitFor(WAIT);
   }, 40_000);
 
   it('enables it again by itself, without a reload, once likes is back', async () => {
@@ -282,9 +326,10 @@ describe('messaging down, then back', () => {
 
 describe('keyboard', () => {
   it('starts at a skip link, and every focused control shows a focus ring', async () => {
-    await alice.goto(`${url}/#/`);
+    await alice.goto(`${url}/#/u/alice_web`);
     await likeButton(alice, postId).waitFor(WAIT);
-    await alice.locator('body').click({ position: { x: 1, y: 700 } });
+    await alice.reload(); // a fresh document: the first Tab starts at its top
+    await likeButton(alice, postId).waitFor(WAIT);
     await alice.keyboard.press('Tab');
     const focused = () =>
       alice.evaluate(() => {
@@ -304,7 +349,7 @@ describe('keyboard', () => {
 describe('phone width (375 px)', () => {
   it('fits the screen: no sideways scrolling on the timeline or in messages', async () => {
     const phone = await newPage({ width: 375, height: 740 });
-    await phone.goto(`${url}/#/`);
+    await phone.goto(`${url}/#/u/alice_web`);
     await postCard(phone, postId).waitFor(WAIT);
     expect(await pageWidth(phone)).toBeLessThanOrEqual(375);
     await screenshot(phone, 'phone-timeline');
