@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DrillRecords, RequestRecord, WriteRecord } from '#testing';
-import { buildReport, perSecond, RECOVERY_MS, type FaultMark } from './chaos-figures.js';
+import { buildReport, perSecond } from './chaos-figures.js';
+import { RECOVERY_MS, type FaultMark } from './chaos-report-model.js';
 
 const T0 = 1_000_000;
 

@@ -4,7 +4,7 @@
 // x axis with the faults drawn as numbered bands through every chart.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ChaosReport } from './chaos-figures.js';
+import type { ChaosReport } from './chaos-report-model.js';
 import { REPORT_SCRIPT } from './chaos-report-script.js';
 import { REPORT_STYLE } from './chaos-report-style.js';
 

@@ -14,7 +14,8 @@ import {
   type DrillRecords,
   type TestMesh,
 } from '#testing';
-import { buildReport, type ChaosReport, type FaultMark } from './chaos-figures.js';
+import { buildReport } from './chaos-figures.js';
+import type { ChaosReport, FaultMark } from './chaos-report-model.js';
 import { FULL_SCENARIO, runScenario, SHORT_SCENARIO } from './chaos-scenario.js';
 
 export const CHAOS_REPLICAS = { identity: 2, posts: 2, comments: 2, likes: 2, media: 2, messaging: 2 };

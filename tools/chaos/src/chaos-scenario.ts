@@ -2,7 +2,7 @@
 // on the wall clock so the report can draw it on the load's time axis. Every fault undoes itself
 // (SIGCONT, the database back) in a finally: a run that fails midway leaves nothing frozen.
 import { liveReplicas, scaleToZero, type AppProcess, type TestMesh } from '#testing';
-import type { FaultMark } from './chaos-figures.js';
+import type { FaultMark } from './chaos-report-model.js';
 
 export interface ScenarioTiming {
   /** Calm before the first fault, between two faults, and after the last. */

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, REPO_ROOT, screenshot } from '#testing';
-import type { ChaosReport } from '../src/chaos-figures.js';
+import type { ChaosReport } from '../src/chaos-report-model.js';
 
 const RUN_BOUND_MS = 180_000;
 
