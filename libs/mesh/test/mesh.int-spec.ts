@@ -137,6 +137,8 @@ describe('retries of timed-out requests', () => {
       logger: createLogger({ service: 'probe', level: 'silent' }),
       handleSignals: false,
     });
+    // Its subscriptions are sent, but the server may not have them yet.
+    await expectEventually(() => ask('probe.echo', {}));
   });
   afterAll(async () => replica?.stop());
 
