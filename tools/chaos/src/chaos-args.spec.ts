@@ -3,13 +3,19 @@ import { jsonPathOf, parseChaosArgs, UsageError } from './chaos-args.js';
 
 describe('parseChaosArgs', () => {
   it('writes chaos-report.html in the repository root by default, the full scenario', () => {
-    expect(parseChaosArgs([], '/repo')).toEqual({ out: '/repo/chaos-report.html', short: false, help: false });
+    expect(parseChaosArgs([], '/repo')).toEqual({
+      out: '/repo/chaos-report.html',
+      short: false,
+      restartPostgres: false,
+      help: false,
+    });
   });
 
-  it('takes --out (resolved) and --short', () => {
-    expect(parseChaosArgs(['--short', '--out', '/tmp/r/x.html'], '/repo')).toEqual({
+  it('takes --out (resolved), --short and --restart-postgres', () => {
+    expect(parseChaosArgs(['--short', '--out', '/tmp/r/x.html', '--restart-postgres'], '/repo')).toEqual({
       out: '/tmp/r/x.html',
       short: true,
+      restartPostgres: true,
       help: false,
     });
     expect(parseChaosArgs(['--out=/tmp/y.html'], '/repo').out).toBe('/tmp/y.html');

@@ -1,7 +1,10 @@
 // One chaos run: a private mesh (2 replicas of every service, an edge, its own nats-server and
 // its own database), the drill load from libs/testing, the scenario, then the reconciliation.
 // Whatever happens, the database accepts connections again and every process ends.
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import {
   expectEventually,
@@ -15,6 +18,8 @@ import {
   type TestMesh,
 } from '#testing';
 import { buildReport } from './chaos-figures.js';
+
+const execFileAsync = promisify(execFile);
 import type { ChaosReport, FaultMark } from './chaos-report-model.js';
 import { FULL_SCENARIO, runScenario, SHORT_SCENARIO } from './chaos-scenario.js';
 
@@ -63,14 +68,28 @@ async function createPosts(url: string, who: DrillAccount, n: number, text: stri
 
 export interface ChaosRunOptions {
   short: boolean;
+  /** Stop and start the local PostgreSQL server instead of taking the run's database away. */
+  restartPostgres?: boolean;
   log: (line: string) => void;
   /** Called with the run's cleanup, for a Ctrl-C in the middle of it. */
   onCleanup?: (cleanup: () => Promise<void>) => void;
 }
 
+/**
+ * The machine's own PostgreSQL cluster stopped (fast: open sessions are ended) or started again,
+ * with pg_ctlcluster as on Debian; started means it accepts connections again.
+ */
+async function restartLocalPostgres(stop: boolean): Promise<void> {
+  const version = readdirSync('/etc/postgresql')[0];
+  if (!version) throw new Error('chaos --restart-postgres: no cluster under /etc/postgresql');
+  const args = ['--skip-systemctl-redirect', version, 'main', stop ? 'stop' : 'start', ...(stop ? ['-m', 'fast'] : [])];
+  await execFileAsync('pg_ctlcluster', args);
+  if (!stop) await expectEventually(() => sql('SELECT 1'), { timeoutMs: 30_000, intervalMs: 200 });
+}
+
 export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
   const database = `failsoft_chaos_${randomBytes(4).toString('hex')}`;
-  const databaseAway = async (away: boolean) => {
+  const refuseConnections = async (away: boolean) => {
     await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${away ? 'false' : 'true'}`);
     if (away) {
       await sql(
@@ -79,6 +98,15 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       );
     }
   };
+  const databaseAway = o.restartPostgres ? restartLocalPostgres : refuseConnections;
+  const databaseOutage = o.restartPostgres
+    ? { label: 'PostgreSQL stopped', how: 'the local PostgreSQL server was stopped (pg_ctlcluster … stop -m fast)' }
+    : {
+        label: 'PostgreSQL away',
+        how:
+          "the mesh's database refused connections and its open ones were terminated " +
+          "(ALTER DATABASE … ALLOW_CONNECTIONS false: only this run's database goes away; --restart-postgres stops the server)",
+      };
   let mesh: TestMesh | undefined;
   let cleaned: Promise<void> | undefined;
   const cleanup = () =>
@@ -114,7 +142,10 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     let faults: FaultMark[];
     let records: DrillRecords;
     try {
-      faults = await runScenario({ mesh, databaseAway, log: o.log }, o.short ? SHORT_SCENARIO : FULL_SCENARIO);
+      faults = await runScenario(
+        { mesh, databaseAway, databaseOutage, log: o.log },
+        o.short ? SHORT_SCENARIO : FULL_SCENARIO,
+      );
     } finally {
       records = await load.stop();
     }

@@ -22,8 +22,10 @@ export const FULL_SCENARIO: ScenarioTiming = {
 
 export interface ScenarioContext {
   mesh: TestMesh;
-  /** The mesh's database refuses connections (and drops the open ones), or accepts them again. */
+  /** The mesh's database goes away (refuses connections, drops the open ones), or comes back. */
   databaseAway: (away: boolean) => Promise<void>;
+  /** How it goes away, for the report: a label ("PostgreSQL away") and what was done. */
+  databaseOutage: { label: string; how: string };
   log: (line: string) => void;
 }
 
@@ -129,10 +131,8 @@ async function postgresAway(ctx: ScenarioContext, downMs: number): Promise<Fault
   }
   return {
     kind: 'postgres',
-    label: `PostgreSQL away ${Math.round(downMs / 1000)} s`,
-    detail:
-      `the mesh's database refused connections and its open ones were terminated for ${seconds(downMs)} ` +
-      `(ALTER DATABASE … ALLOW_CONNECTIONS false: the server is shared, so only this run's database goes away)`,
+    label: `${ctx.databaseOutage.label} ${Math.round(downMs / 1000)} s`,
+    detail: `${ctx.databaseOutage.how} for ${seconds(downMs)}`,
     startedAt,
     endedAt: Date.now(),
     allows: { reads: true, writes: 'all' },
@@ -145,7 +145,7 @@ export async function runScenario(ctx: ScenarioContext, timing: ScenarioTiming):
     ['SIGKILL a posts replica', () => sigkillAndReplace(ctx, 'posts')],
     ['rolling SIGTERM of posts', () => rollingSigterm(ctx, 'posts')],
     ['SIGSTOP a posts replica', () => freeze(ctx, 'posts', timing.frozenMs)],
-    ['PostgreSQL away', () => postgresAway(ctx, timing.postgresDownMs)],
+    [ctx.databaseOutage.label, () => postgresAway(ctx, timing.postgresDownMs)],
   ];
   const faults: FaultMark[] = [];
   await sleep(timing.calmMs);

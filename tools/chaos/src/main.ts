@@ -25,7 +25,12 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
 
-  const report = await runChaos({ short: args.short, log, onCleanup: (c) => (cleanup = c) });
+  const report = await runChaos({
+    short: args.short,
+    restartPostgres: args.restartPostgres,
+    log,
+    onCleanup: (c) => (cleanup = c),
+  });
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(jsonPathOf(args.out), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(args.out, renderReportHtml(report));
