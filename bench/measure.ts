@@ -42,3 +42,5 @@ export async function measureLoop(
 }
 
 export const round = (n: number) => Math.round(n * 100) / 100;
+/** Three places, for a ratio judged against a target of two (0.058 must not print as 0.06). */
+export const round3 = (n: number) => Math.round(n * 1000) / 1000;

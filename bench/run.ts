@@ -20,7 +20,7 @@ import {
   type TestMesh,
 } from '#testing';
 import { httpLoad } from './http-load.js';
-import { measureLoop, round, type Figures } from './measure.js';
+import { measureLoop, round, round3, type Figures } from './measure.js';
 import { eventsBench } from './events.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -158,7 +158,7 @@ async function postsOnly(bareHttp: number): Promise<void> {
     emit({
       bench: 'GET /posts/:id, posts only (1 NATS hop, 1 query; likes and comments not running)',
       ...edge,
-      ratioToBareHttp: round(edge.reqPerSec / bareHttp),
+      ratioToBareHttp: round3(edge.reqPerSec / bareHttp),
       target: { ratioToBareHttp: 0.12, p99Ms: 50 },
       meetsTarget: edge.reqPerSec / bareHttp >= 0.12 && edge.p99Ms < 50,
     });
@@ -198,7 +198,7 @@ async function stitched(bareHttp: number): Promise<void> {
     emit({
       bench: 'GET /posts/:id stitched (posts + likes + comments: 3 NATS hops, 3 queries; signed in)',
       ...single,
-      ratioToBareHttp: round(single.reqPerSec / bareHttp),
+      ratioToBareHttp: round3(single.reqPerSec / bareHttp),
       target: { ratioToBareHttp: 0.06 },
       meetsTarget: single.reqPerSec / bareHttp >= 0.06,
     });
