@@ -4,7 +4,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
-import { pgPool, qualifiedTable, Tombstones, type WriteTransaction } from '#persistence';
+import {
+  batchedLoader,
+  pgPool,
+  qualifiedTable,
+  Tombstones,
+  type BatchedLoader,
+  type WriteTransaction,
+} from '#persistence';
 import type { CommentEntity } from './entities/comment.entity.js';
 
 const COLUMNS = `id, post_id AS "postId", author_id AS "authorId", author_username AS "authorUsername",
@@ -22,6 +29,8 @@ export interface NewComment {
 @Injectable()
 export class CommentsRepository {
   private readonly pool: pg.Pool;
+  /** Comment counts by post id, batched across concurrent requests (countByPost). */
+  private readonly counts: BatchedLoader<string, number>;
   private readonly table: string;
   private readonly deletedPosts: Tombstones;
 
@@ -29,6 +38,7 @@ export class CommentsRepository {
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'comment');
     this.deletedPosts = new Tombstones(dataSource);
+    this.counts = batchedLoader((ids) => this.countBatch(ids));
   }
 
   /**
@@ -88,15 +98,26 @@ export class CommentsRepository {
     return r.rows;
   }
 
-  /** One query for a whole page of posts; posts without comments are simply absent here. */
+  /**
+   * Comment counts of some posts (0 for none), keyed by the ids as asked. Every count asked for
+   * in the same event-loop turn — the pages and posts of many concurrent requests — is one query
+   * (batchedLoader).
+   */
   async countByPost(postIds: string[]): Promise<Map<string, number>> {
+    const counts = await Promise.all(postIds.map((id) => this.counts.load(id.toLowerCase())));
+    return new Map(postIds.map((id, i) => [id, counts[i]]));
+  }
+
+  /** One query for the counts of every post asked in this turn (keys lower case, may repeat). */
+  private async countBatch(ids: readonly string[]): Promise<number[]> {
     const r = await this.pool.query<{ postId: string; n: number }>({
       name: 'comments.count-by-post',
       text: `SELECT post_id AS "postId", count(*)::int AS n FROM ${this.table}
         WHERE post_id = ANY($1::uuid[]) GROUP BY post_id`,
-      values: [postIds],
+      values: [[...new Set(ids)]],
     });
-    return new Map(r.rows.map((row) => [row.postId, row.n]));
+    const found = new Map(r.rows.map((row) => [row.postId, row.n]));
+    return ids.map((id) => found.get(id) ?? 0);
   }
 
   /** Deletes only if the requester wrote it; tells which case it was. */

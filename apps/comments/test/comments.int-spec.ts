@@ -167,6 +167,20 @@ describe('comments over NATS', () => {
     expect(await client.mesh.request(Subjects.comments.count, { postIds: [] })).toEqual({ counts: {} });
   });
 
+  it('answers each of many concurrent counts with its own posts (they share one query)', async () => {
+    const [one, two] = [await newPost(), await newPost()];
+    await comment(one, 'only one', alice);
+    for (let i = 0; i < 2; i++) await comment(two, `two ${i}`, bob);
+    const asks = [[one], [two, one], [unknownPost, two, two], [one.toUpperCase()]];
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => client.mesh.request(Subjects.comments.count, { postIds: asks[i % 4] })),
+    );
+    const n = (id: string) => (id.toLowerCase() === one ? 1 : id === two ? 2 : 0);
+    replies.forEach((reply, i) =>
+      expect(reply).toEqual({ counts: Object.fromEntries(asks[i % 4].map((id) => [id, n(id)])) }),
+    );
+  });
+
   it('rejects invalid input with field errors and stores nothing', async () => {
     const postId = await newPost();
     const before = await rowCount();

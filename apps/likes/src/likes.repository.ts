@@ -5,7 +5,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
-import { pgPool, qualifiedTable, Tombstones, type WriteTransaction } from '#persistence';
+import {
+  batchedLoader,
+  pgPool,
+  qualifiedTable,
+  Tombstones,
+  type BatchedLoader,
+  type WriteTransaction,
+} from '#persistence';
 import type { LikeEntity } from './entities/like.entity.js';
 
 const COLUMNS = `post_id AS "postId", user_id AS "userId", username, display_name AS "displayName",
@@ -30,11 +37,14 @@ export class LikesRepository {
   private readonly pool: pg.Pool;
   private readonly table: string;
   private readonly deletedPosts: Tombstones;
+  /** Like tallies by "<post id> <viewer>", batched across concurrent requests (tally). */
+  private readonly tallies: BatchedLoader<string, LikeTally>;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'like');
     this.deletedPosts = new Tombstones(dataSource);
+    this.tallies = batchedLoader((keys) => this.tallyBatch(keys));
   }
 
   /**
@@ -119,17 +129,32 @@ export class LikesRepository {
   }
 
   /**
-   * Counts, and whether `viewerId` is among the likers, for many posts in one query: both come
-   * from the same index-only scan of the primary key, so asking about the viewer costs nothing
-   * extra. Posts without likes have no row.
+   * Counts, and whether `viewerId` is among the likers, for many posts: one row per asked post
+   * (count 0 when nobody liked it), ids in lower case. Every tally asked in the same event-loop
+   * turn — the pages and posts of many concurrent requests, each with its own viewer — is one
+   * query (tallyBatch).
    */
-  async tally(postIds: string[], viewerId: string | undefined): Promise<LikeTally[]> {
-    const r = await this.pool.query<LikeTally>({
+  tally(postIds: string[], viewerId: string | undefined): Promise<LikeTally[]> {
+    const viewer = viewerId?.toLowerCase() ?? '';
+    return Promise.all(postIds.map((id) => this.tallies.load(`${id.toLowerCase()} ${viewer}`)));
+  }
+
+  /**
+   * Keys are "<post id> <viewer id or nothing>", may repeat. The count and the viewer's like come
+   * from the same index scan of the primary key per (post, viewer) pair.
+   */
+  private async tallyBatch(keys: readonly string[]): Promise<LikeTally[]> {
+    const unique = [...new Set(keys)].map((k) => k.split(' '));
+    const r = await this.pool.query<LikeTally & { viewer: string | null }>({
       name: 'likes.tally',
-      text: `SELECT post_id AS "postId", count(*)::int AS count, bool_or(user_id = $2::uuid) AS "likedByViewer"
-        FROM ${this.table} WHERE post_id = ANY($1::uuid[]) GROUP BY post_id`,
-      values: [postIds, viewerId ?? null],
+      text: `SELECT k.post_id AS "postId", k.viewer, count(l.user_id)::int AS count,
+          CASE WHEN k.viewer IS NULL THEN NULL ELSE coalesce(bool_or(l.user_id = k.viewer), false) END AS "likedByViewer"
+        FROM unnest($1::uuid[], $2::uuid[]) AS k(post_id, viewer)
+        LEFT JOIN ${this.table} l ON l.post_id = k.post_id
+        GROUP BY k.post_id, k.viewer`,
+      values: [unique.map(([p]) => p), unique.map(([, v]) => v || null)],
     });
-    return r.rows;
+    const found = new Map(r.rows.map(({ viewer, ...t }) => [`${t.postId} ${viewer ?? ''}`, t]));
+    return keys.map((k) => found.get(k) ?? { postId: k.split(' ')[0], count: 0, likedByViewer: null });
   }
 }

@@ -222,6 +222,32 @@ describe('likes over NATS', () => {
     expect(await client.mesh.request(Subjects.likes.summary, { postIds: [] })).toEqual({ summaries: {} });
   });
 
+  it('answers each of many concurrent summaries for its own viewer (they share one query)', async () => {
+    const liked = await newPost('liked by alice only');
+    const both = await newPost('liked by alice and bob');
+    await like(liked, alice);
+    await like(both, alice);
+    await like(both, bob);
+    const postIds = [liked, both, liked, unknownPost]; // a repeated id too
+    const viewers = [alice.id, bob.id, carol.id, undefined];
+    // Sent together: the replica takes them in one turn and tallies them in one batch.
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => {
+        const viewerId = viewers[i % viewers.length];
+        return client.mesh.request(Subjects.likes.summary, viewerId ? { postIds, viewerId } : { postIds });
+      }),
+    );
+    replies.forEach((reply, i) => {
+      const viewer = viewers[i % viewers.length];
+      const mine = (likers: string[]) => (viewer === undefined ? null : likers.includes(viewer));
+      expect(reply.summaries).toEqual({
+        [liked]: { count: 1, likedByMe: mine([alice.id]) },
+        [both]: { count: 2, likedByMe: mine([alice.id, bob.id]) },
+        [unknownPost]: { count: 0, likedByMe: mine([]) },
+      });
+    });
+  });
+
   it('rejects invalid input field by field, and stores nothing', async () => {
     const post = await newPost('guarded');
     expect(

@@ -12,3 +12,4 @@ export * from './outbox/outbox.js';
 export * from './outbox/outbox.migration.js';
 export * from './outbox/outbox-relay.js';
 export * from './tombstones.js';
+export * from './batched-loader.js';
