@@ -43,9 +43,9 @@ const ask = (subject: string, data: unknown, opts: { timeoutMs?: number; request
     opts,
   );
 
-beforeAll(async () => {
-  nats = await startNatsServer({ jetstream: false });
-  probe = await runService({
+/** A replica of the probe service on this file's nats-server. */
+const startProbe = (): Promise<RunningService> =>
+  runService({
     module: ProbeModule,
     service: 'probe',
     version: '1.2.3',
@@ -54,6 +54,10 @@ beforeAll(async () => {
     logger: createLogger({ service: 'probe', level: 'silent' }),
     handleSignals: false,
   });
+
+beforeAll(async () => {
+  nats = await startNatsServer({ jetstream: false });
+  probe = await startProbe();
   client = await testClient(nats.url);
 });
 
@@ -128,15 +132,7 @@ describe('retries of timed-out requests', () => {
   // A replica of its own: the one above has drained away.
   let replica: RunningService;
   beforeAll(async () => {
-    replica = await runService({
-      module: ProbeModule,
-      service: 'probe',
-      version: '1.2.3',
-      natsUrl: nats.url,
-      drainTimeoutMs: 5000,
-      logger: createLogger({ service: 'probe', level: 'silent' }),
-      handleSignals: false,
-    });
+    replica = await startProbe();
     // Its subscriptions are sent, but the server may not have them yet.
     await expectEventually(() => ask('probe.echo', {}));
   });
