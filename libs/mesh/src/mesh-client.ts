@@ -41,11 +41,11 @@ const RETRY_FAN_OUT = 3;
 /** How long after a timeout first tries go to live replicas directly rather than to the queue group. */
 const SUSPECT_MS = 10_000;
 /**
- * A read not answered after this share of its deadline asks the directory whether a replica of
- * its service has just vanished (killed with the read in its hands); if so it is asked again of
- * the live replicas at once rather than at the deadline.
+ * A request not answered after half its deadline, or after this long if sooner, asks the
+ * directory whether a replica of its service has just vanished (killed with the request in its
+ * hands); if so it is asked again of the live replicas at once rather than at the deadline.
  */
-const VANISHED_CHECK_AT = 0.5;
+const VANISHED_CHECK_MAX_MS = 100;
 
 const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
 const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
@@ -158,18 +158,20 @@ export class MeshClient {
         return true;
       };
       const retryTimer = setTimeout(retry, deadline);
-      // Not for keyed writes: one asked twice while its first try still runs would meet its own
-      // key "in progress" (409); those wait for their deadline.
+      // Keyed writes too: if the vanished replica held this one, its transaction died with its
+      // connection; if another replica still runs it, the retry waits on the key and answers
+      // the first try's reply (IdempotentWrites).
       const replicas = this.options.replicas;
-      const checkTimer =
-        replicas && opts.idempotencyKey === undefined
-          ? setTimeout(() => {
+      const checkTimer = replicas
+        ? setTimeout(
+            () =>
               void replicas.vanished(service).then((gone) => {
                 if (!gone || done || tries > 1) return;
                 if (retry()) clearTimeout(retryTimer);
-              });
-            }, deadline * VANISHED_CHECK_AT)
-          : undefined;
+              }),
+            Math.min(deadline / 2, VANISHED_CHECK_MAX_MS),
+          )
+        : undefined;
       this.firstTry(service, subject, data, { ...opts, timeoutMs: 2 * deadline }).then(answer, (err: unknown) => {
         if (!isTransport(err)) return fail(err);
         if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final
