@@ -1,4 +1,4 @@
-// `npm run chaos [-- --short] [-- --out file.html]`: a scripted run of faults under load on a
+// `npm run chaos [-- --short] [-- --out file.html] [-- --restart-postgres]`: a scripted run of faults under load on a
 // private mesh, written as chaos-report.html (+ .json). Exit 1 when an acknowledged write was
 // lost or one key wrote twice; failed reads are reported, not fatal. Exit 2 on bad arguments.
 import { mkdirSync, writeFileSync } from 'node:fs';
