@@ -14,12 +14,14 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EVENTS_STREAM } from '#mesh';
 import {
+  createPosts,
   expectEventually,
   figures,
   http,
   printFigures,
   readStream,
   reconcile,
+  signup,
   sql,
   startDrillLoad,
   startTestMesh,
@@ -31,7 +33,6 @@ import {
   type TestMesh,
 } from '#testing';
 import { image } from '../apps/media/test/test-images.js';
-import { createPosts, signup } from './chaos/chaos-mesh.js';
 
 /** drills.md: clients reconnect to the other nodes within this. */
 const RECONNECT_WITHIN_MS = 5000;

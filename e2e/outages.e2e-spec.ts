@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectEventually,
   http,
+  refuseConnections,
   sql,
   startNatsServer,
   startTestMesh,
@@ -21,15 +22,6 @@ let url: string;
 let postId: string;
 let restarted: NatsServerHandle | undefined;
 
-const refuseConnections = async (refuse: boolean) => {
-  await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${refuse ? 'false' : 'true'}`);
-  if (refuse) {
-    await sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-      database,
-    ]);
-  }
-};
-
 beforeAll(async () => {
   await sql(`CREATE DATABASE "${database}"`);
   mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, env: { DATABASE_URL: databaseUrl } });
@@ -43,13 +35,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await mesh?.stop();
   await restarted?.stop();
-  await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+  await refuseConnections(database, false).catch(() => undefined);
   await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 });
 
 describe('outages', () => {
   it('PostgreSQL refusing connections: 503 naming the service, fast; no process dies; back by itself', async () => {
-    await refuseConnections(true);
+    await refuseConnections(database, true);
     try {
       const res = await http(url, 'GET', `/posts/${postId}`);
       expect(res.status).toBe(503);
@@ -62,7 +54,7 @@ describe('outages', () => {
       });
       expect(login).toMatchObject({ status: 503, body: { service: 'identity' } });
     } finally {
-      await refuseConnections(false);
+      await refuseConnections(database, false);
     }
     for (const p of [...mesh.replicas.values()].flat()) expect(p.child.exitCode).toBeNull();
     await expectEventually(async () => expect((await http(url, 'GET', `/posts/${postId}`)).status).toBe(200));

@@ -1,45 +1,9 @@
-// What the chaos suites share: accounts, replicas by pid, scaling a service to 0 and back, a
-// 503 that must be fast and name its service, and an open /events stream to watch.
+// What the chaos suites share besides libs/testing's (signup, createPosts, liveReplicas,
+// scaleToZero): the pids /mesh lists, a 503 that must be fast and name its service, and an
+// open /events stream to watch.
 import { expect } from 'vitest';
-import { http, liveReplicas, scaleToZero, type DrillAccount, type HttpResult } from '#testing';
+import { http, type HttpResult } from '#testing';
 import { problem } from '../problem.js';
-
-// Moved to libs/testing (npm run chaos uses them too); still exported here for the suites.
-export { liveReplicas, scaleToZero };
-
-/** A new account; retried with the same key on a 503 (setup, on a machine shared with others). */
-export async function signup(url: string, username: string): Promise<DrillAccount> {
-  const key = `signup-${username}-${Date.now()}`;
-  for (let attempt = 1; ; attempt++) {
-    const res = await http(url, 'POST', '/auth/signup', {
-      body: { username, password: 'chaos password' },
-      headers: { 'idempotency-key': key },
-    });
-    if (res.status === 503 && attempt < 4) {
-      await new Promise((r) => setTimeout(r, 500));
-      continue;
-    }
-    // Signup is not keyed (edge-api.md: anonymous): an attempt that answered 503 after its
-    // deadline may still have landed, and then the retry is a 409. Log in instead.
-    if (res.status === 409 && attempt > 1) {
-      const login = await http(url, 'POST', '/auth/login', { body: { username, password: 'chaos password' } });
-      expect(login.status, `login ${username} after a retried signup`).toBe(200);
-      return login.body;
-    }
-    expect(res.status, `signup ${username}: ${JSON.stringify(res.body)}`).toBe(201);
-    return res.body;
-  }
-}
-
-export async function createPosts(url: string, who: DrillAccount, n: number, text: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const res = await http(url, 'POST', '/posts', { token: who.token, body: { text: `${text} ${i}` } });
-    expect(res.status).toBe(201);
-    ids.push(res.body.id);
-  }
-  return ids;
-}
 
 /** The pids GET /mesh lists for a service, sorted. */
 export async function meshPids(url: string, app: string): Promise<number[]> {

@@ -6,12 +6,16 @@ import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectEventually,
+  liveReplicas,
   figures,
   figuresTable,
   http,
   printFailures,
   printFigures,
   reconcile,
+  refuseConnections,
+  signup,
+  createPosts,
   sql,
   startDrillLoad,
   startTestMesh,
@@ -22,7 +26,7 @@ import {
   type DrillRecords,
   type TestMesh,
 } from '#testing';
-import { createPosts, edgeCounter, liveReplicas, meshPids, natsConnections, signup } from './chaos-mesh.js';
+import { edgeCounter, meshPids, natsConnections } from './chaos-mesh.js';
 
 /**
  * The edge's read deadline (READ_TIMEOUT_MS, 200 ms). Issue 4: the worst read while one of two
@@ -100,15 +104,6 @@ async function replace(app: string): Promise<{ replica: AppProcess; ms: number }
   return { replica, ms: performance.now() - started };
 }
 
-const refuseConnections = async (refuse: boolean) => {
-  await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${refuse ? 'false' : 'true'}`);
-  if (refuse) {
-    await sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
-      database,
-    ]);
-  }
-};
-
 beforeAll(async () => {
   await sql(`CREATE DATABASE "${database}"`);
   mesh = await startTestMesh({
@@ -131,7 +126,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (measured.length > 0) process.stdout.write(`\n[drill] figures\n${figuresTable(measured)}\n`);
   await mesh?.stop();
-  await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+  await refuseConnections(database, false).catch(() => undefined);
   await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 });
 
@@ -287,12 +282,12 @@ describe('drills under load', () => {
       (p) => p.child.exitCode === null && p.child.signalCode === null,
     );
     const { records, f, lost } = await drill('PostgreSQL outage', async () => {
-      await refuseConnections(true);
+      await refuseConnections(database, true);
       down = { from: Date.now(), to: 0 };
       try {
         await sleep(DOWN_MS);
       } finally {
-        await refuseConnections(false);
+        await refuseConnections(database, false);
         down.to = Date.now();
       }
       // The load goes on; the first success after the return is timed (up to 15 s, to see it).

@@ -3,9 +3,19 @@
 // naming it in < 100 ms, everything not named still answering — then scaled back, with normal
 // answers within 5 s. The rows under load and the infrastructure rows are in drills.chaos-spec.ts (npm run test:chaos).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually, http, startTestMesh, type DrillAccount, type HttpResult, type TestMesh } from '#testing';
+import {
+  expectEventually,
+  http,
+  liveReplicas,
+  scaleToZero,
+  signup,
+  startTestMesh,
+  type DrillAccount,
+  type HttpResult,
+  type TestMesh,
+} from '#testing';
 import { image } from '../../apps/media/test/test-images.js';
-import { expectFast503, liveReplicas, openEvents, p50Of, scaleToZero, signup } from './chaos-mesh.js';
+import { expectFast503, openEvents, p50Of } from './chaos-mesh.js';
 
 const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'] as const;
 type Service = (typeof SERVICES)[number];

@@ -18,6 +18,19 @@ export async function sql<T = Record<string, unknown>>(text: string, params: unk
   }
 }
 
+/**
+ * Takes a whole database away from its clients, or gives it back: new connections are refused
+ * and open ones terminated — a PostgreSQL outage for one mesh, on a server other tests share.
+ */
+export async function refuseConnections(database: string, refuse: boolean): Promise<void> {
+  await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${refuse ? 'false' : 'true'}`);
+  if (refuse) {
+    await sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+      database,
+    ]);
+  }
+}
+
 export async function dropSchemas(...schemas: string[]): Promise<void> {
   for (const s of schemas) await sql(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
 }

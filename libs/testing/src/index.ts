@@ -16,3 +16,4 @@ export * from './replicas.js';
 export * from './drill-load.js';
 export * from './drill-reconcile.js';
 export * from './browser.js';
+export * from './drill-accounts.js';

@@ -2,14 +2,16 @@
 // its own database), the drill load from libs/testing, the scenario, then the reconciliation.
 // Whatever happens, the database accepts connections again and every process ends.
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import {
+  createPosts,
   expectEventually,
-  http,
   reconcile,
+  refuseConnections,
+  signup,
   sql,
   startDrillLoad,
   startTestMesh,
@@ -24,47 +26,6 @@ import type { ChaosReport, FaultMark } from './chaos-report-model.js';
 import { FULL_SCENARIO, runScenario, SHORT_SCENARIO } from './chaos-scenario.js';
 
 export const CHAOS_REPLICAS = { identity: 2, posts: 2, comments: 2, likes: 2, media: 2, messaging: 2 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A new account, retried with the same key on a 503 (the machine may be busy booting replicas). */
-async function signup(url: string, username: string): Promise<DrillAccount> {
-  const body = { username, password: 'chaos password' };
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    const res = await http(url, 'POST', '/auth/signup', { body });
-    if (res.status === 201) return res.body as DrillAccount;
-    // Signup is not keyed: a 503 after its deadline may still have landed; then log in.
-    if (res.status === 409 && attempt > 1) {
-      const login = await http(url, 'POST', '/auth/login', { body });
-      if (login.status === 200) return login.body as DrillAccount;
-    }
-    if (res.status !== 503)
-      throw new Error(`chaos: signup ${username} answered ${res.status} ${JSON.stringify(res.body)}`);
-    await sleep(500);
-  }
-  throw new Error(`chaos: signup ${username} still 503 after 5 attempts`);
-}
-
-async function createPosts(url: string, who: DrillAccount, n: number, text: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const key = randomUUID();
-    for (let attempt = 1; ; attempt++) {
-      const res = await http(url, 'POST', '/posts', {
-        token: who.token,
-        body: { text: `${text} ${i}` },
-        headers: { 'idempotency-key': key },
-      });
-      if (res.status === 201) {
-        ids.push((res.body as { id: string }).id);
-        break;
-      }
-      if (res.status !== 503 || attempt === 5) throw new Error(`chaos: POST /posts answered ${res.status}`);
-      await sleep(500);
-    }
-  }
-  return ids;
-}
 
 export interface ChaosRunOptions {
   short: boolean;
@@ -89,16 +50,7 @@ async function restartLocalPostgres(stop: boolean): Promise<void> {
 
 export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
   const database = `failsoft_chaos_${randomBytes(4).toString('hex')}`;
-  const refuseConnections = async (away: boolean) => {
-    await sql(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${away ? 'false' : 'true'}`);
-    if (away) {
-      await sql(
-        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-        [database],
-      );
-    }
-  };
-  const databaseAway = o.restartPostgres ? restartLocalPostgres : refuseConnections;
+  const databaseAway = o.restartPostgres ? restartLocalPostgres : (away: boolean) => refuseConnections(database, away);
   const databaseOutage = o.restartPostgres
     ? { label: 'PostgreSQL stopped', how: 'the local PostgreSQL server was stopped (pg_ctlcluster … stop -m fast)' }
     : {
