@@ -120,18 +120,18 @@ export class MeshClient {
       let done = false;
       let failures = 0;
       let tries = 1;
+      /** One timer per request: the vanished-replica check, then the retry at the deadline. */
+      let timer: NodeJS.Timeout | undefined;
       const answer = (value: ReplyOf<K>) => {
         if (done) return;
         done = true;
-        clearTimeout(retryTimer);
-        clearTimeout(checkTimer);
+        clearTimeout(timer);
         resolve(value);
       };
       const fail = (err: unknown) => {
         if (done) return;
         done = true;
-        clearTimeout(retryTimer);
-        clearTimeout(checkTimer);
+        clearTimeout(timer);
         reject(err instanceof Error ? err : new Error(String(err)));
       };
       // Made only when needed: an Error per request (with its stack) would cost every read.
@@ -157,26 +157,23 @@ export class MeshClient {
         });
         return true;
       };
-      const retryTimer = setTimeout(retry, deadline);
       // Keyed writes too: if the vanished replica held this one, its transaction died with its
       // connection; if another replica still runs it, the retry waits on the key and answers
       // the first try's reply (IdempotentWrites).
       const replicas = this.options.replicas;
-      const checkTimer = replicas
-        ? setTimeout(
-            () =>
-              void replicas.vanished(service).then((gone) => {
-                if (!gone || done || tries > 1) return;
-                if (retry()) clearTimeout(retryTimer);
-              }),
-            Math.min(deadline / 2, VANISHED_CHECK_MAX_MS),
-          )
-        : undefined;
+      const checkAfter = replicas ? Math.min(deadline / 2, VANISHED_CHECK_MAX_MS) : deadline;
+      timer = setTimeout(() => {
+        if (!replicas) return void retry();
+        timer = setTimeout(retry, deadline - checkAfter);
+        void replicas.vanished(service).then((gone) => {
+          if (gone && !done && tries === 1 && retry()) clearTimeout(timer);
+        });
+      }, checkAfter);
       this.firstTry(service, subject, data, { ...opts, timeoutMs: 2 * deadline }).then(answer, (err: unknown) => {
         if (!isTransport(err)) return fail(err);
         if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final
         if (tries === 1) {
-          clearTimeout(retryTimer);
+          clearTimeout(timer);
           retry();
         }
         if (++failures === tries) fail(timedOut());
