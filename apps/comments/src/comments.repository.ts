@@ -41,21 +41,12 @@ export class CommentsRepository {
     this.counts = batchedLoader((ids) => this.countBatch(ids));
   }
 
-  /**
-   * Whether a comment may still be added to the post: false once its delete reached comments.
-   * Takes the post's lock until the transaction ends, so a create and the post's removal
-   * serialise: either the comment commits first and the removal deletes it, or the removal
-   * commits first and this sees its tombstone. (Without the lock each could miss the other.)
-   */
+  /** Whether the post may still get comments; holds its lock until `tx` ends (Tombstones.lockLive). */
   lockLivePost(tx: WriteTransaction, postId: string): Promise<boolean> {
     return this.deletedPosts.lockLive(tx.db, postId);
   }
 
-  /**
-   * Removes a deleted post's comments and remembers the post as deleted; answers how many
-   * comments went. Naturally idempotent: a second run finds nothing more to delete and the
-   * tombstone already there, so a redelivered event changes nothing.
-   */
+  /** A deleted post's comments removed and the post buried (Tombstones.bury); how many went. */
   removePost(postId: string): Promise<number> {
     return this.deletedPosts.bury(postId, async (db) => {
       const r = await db.query({

@@ -47,21 +47,12 @@ export class LikesRepository {
     this.tallies = batchedLoader((keys) => this.tallyBatch(keys));
   }
 
-  /**
-   * Whether the post may still be liked: false once its delete reached likes. Takes the post's
-   * lock until the transaction ends, so a like and the post's removal serialise: either the like
-   * commits first and the removal deletes it, or the removal commits first and this sees its
-   * tombstone. (Without the lock each could miss the other.)
-   */
+  /** Whether the post may still be liked; holds its lock until `tx` ends (Tombstones.lockLive). */
   lockLivePost(tx: WriteTransaction, postId: string): Promise<boolean> {
     return this.deletedPosts.lockLive(tx.db, postId);
   }
 
-  /**
-   * Removes a deleted post's likes and remembers the post as deleted; answers how many likes
-   * went. Naturally idempotent: a second run finds nothing more to delete and the tombstone
-   * already there, so a redelivered event changes nothing.
-   */
+  /** A deleted post's likes removed and the post buried (Tombstones.bury); how many went. */
   removePost(postId: string): Promise<number> {
     return this.deletedPosts.bury(postId, async (db) => {
       const r = await db.query({
