@@ -9,7 +9,11 @@ COPY apps apps
 COPY libs libs
 COPY tools tools
 COPY bench bench
-RUN npm run build && npm prune --omit=dev
+# What runs in an image: the apps, the libraries less libs/testing, the launcher's tools/mesh
+# (for `mesh` commands from inside a pod) and the web client. Tests, the chaos tool and the
+# bench stay in the build stage.
+RUN npm run build && npm prune --omit=dev \
+  && rm -rf dist/libs/testing dist/tools/chaos dist/bench
 
 FROM node:20-bookworm-slim AS runtime
 ARG APP
@@ -19,5 +23,5 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
 USER node
-# The same node flags the launcher uses (libs/mesh/src/runtime-flags.ts).
+# The same node flags the launcher uses (libs/runtime/src/runtime-flags.ts).
 CMD ["sh", "-c", "exec node --max-semi-space-size=4 --max-old-space-size=128 dist/apps/${APP}/src/main.js"]

@@ -1,21 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
-
-const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
 
 export default defineConfig({
   // Nest and TypeORM need decorator metadata, which esbuild does not emit; swc does.
   plugins: [swc.vite({ module: { type: 'es6' } })],
-  resolve: {
-    alias: {
-      '#contracts': lib('contracts'),
-      '#mesh': lib('mesh'),
-      '#persistence': lib('persistence'),
-      '#testing': lib('testing'),
-    },
-  },
+  // package.json `imports` maps each #lib once: the `source` condition picks its TypeScript
+  // (tests run the code under test from source), Node without it picks dist/.
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
+    globalSetup: ['test/build-before-tests.ts'],
     // Files run one at a time: the end-to-end suites start whole meshes of processes, and
     // two of those at once on two cores would measure the machine, not the code.
     fileParallelism: false,

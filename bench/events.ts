@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Events, Subjects } from '#contracts';
-import { EVENTS_STREAM } from '#mesh';
+import { EVENTS_STREAM } from '#events';
 import { consumerState, sql, startTestMesh, testClient, TEST_DATABASE_URL, type AppProcess } from '#testing';
 import { round } from './measure.js';
 

@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { EVENTS_STREAM } from '#mesh';
+import { EVENTS_STREAM } from '#events';
 import {
   createPosts,
   expectEventually,

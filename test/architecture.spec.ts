@@ -37,7 +37,44 @@ describe('boundaries', () => {
       'libs/contracts/src/probe.ts',
       "import { Entity } from 'typeorm';\nexport const e = Entity;\n",
     );
-    expect(messages).toEqual([expect.stringContaining('No TypeORM')]);
+    expect(messages).toEqual([expect.stringContaining('no database here')]);
+  });
+
+  // Each library imports only the layers below it (LIB_LAYERS in eslint.config.js).
+  it.each([
+    [
+      'libs/persistence/src/probe.ts',
+      "import { MeshClient } from '#mesh';",
+      'libs/persistence may import only #contracts, #runtime',
+    ],
+    ['libs/persistence/src/probe.ts', "import { connect } from '@nats-io/transport-node';", 'no NATS here'],
+    ['libs/runtime/src/probe.ts', "import { MeshClient } from '#mesh';", 'libs/runtime may import only #contracts'],
+    ['libs/mesh/src/probe.ts', "import { Outbox } from '#events';", 'libs/mesh may import only #contracts, #runtime'],
+    ['libs/mesh/src/probe.ts', "import { DataSource } from 'typeorm';", 'no database here'],
+    ['libs/events/src/probe.ts', "import { runService } from '#service';", 'libs/events may import only'],
+    ['libs/mesh/src/probe.ts', "import { x } from '../../persistence/src/index.js';", 'through its #alias'],
+  ])('%s: %s is refused', async (file, importLine, message) => {
+    const messages = await restrictedImports(file, `${importLine}\nexport const probe = 1;\n`);
+    expect(messages).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('nothing that runs in an image imports #testing; tests may', async () => {
+    const code = "import { freePort } from '#testing';\nexport const f = freePort;\n";
+    for (const file of ['apps/posts/src/probe.ts', 'tools/mesh/src/probe.ts']) {
+      expect(await restrictedImports(file, code)).toEqual([expect.stringContaining('#testing is for tests only')]);
+    }
+    // A library's own code: #testing is above every layer.
+    expect(await restrictedImports('libs/service/src/probe.ts', code)).toEqual([
+      expect.stringContaining('libs/service may import only'),
+    ]);
+    for (const file of [
+      'apps/posts/src/probe.spec.ts',
+      'apps/posts/test/probe.int-spec.ts',
+      'libs/mesh/test/probe.int-spec.ts',
+      'tools/chaos/src/probe.ts',
+    ]) {
+      expect(await restrictedImports(file, code)).toEqual([]);
+    }
   });
 
   it('an app importing its own files and the libraries is fine', async () => {

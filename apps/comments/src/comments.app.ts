@@ -1,7 +1,9 @@
 // Starts one comments replica: database first (retrying while PostgreSQL is down), then its
 // own NATS connection for asking posts and consuming events, then the mesh, then the events.
-import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
+import { openDatabase } from '#persistence';
+import { runDatabaseService, type RunningService } from '#service';
+import { createLogger } from '#runtime';
+import { serviceMeshClient } from '#mesh';
 import type { CommentsConfig } from './comments.config.js';
 import { createCommentsDataSource } from './comments.data-source.js';
 import { CommentsModule } from './comments.module.js';

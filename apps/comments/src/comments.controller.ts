@@ -13,7 +13,7 @@ import {
   type CommentRecord,
   type DeleteCommentReply,
 } from '#contracts';
-import { currentIdempotencyKey } from '#mesh';
+import { currentIdempotencyKey } from '#runtime';
 import { CommentsService } from './comments.service.js';
 
 @Controller()

@@ -2,7 +2,7 @@
 // event by some replica (the durable consumer comments--events-posts-deleted).
 import { Injectable } from '@nestjs/common';
 import { Events } from '#contracts';
-import type { EventHandlerSet, EventHandlers } from '#mesh';
+import { type EventHandlerSet, type EventHandlers } from '#events';
 import { CommentsService } from './comments.service.js';
 
 @Injectable()

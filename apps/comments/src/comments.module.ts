@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { MeshClient } from '#mesh';
+import { type MeshClient } from '#mesh';
 import { IdempotentWrites } from '#persistence';
 import { CommentsController } from './comments.controller.js';
 import { CommentsEventHandlers } from './comments.event-handlers.js';

@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, Events, Subjects, type PostDeletedEvent } from '#contracts';
-import { EVENTS_STREAM, type MeshClient, type RunningService } from '#mesh';
+import { EVENTS_STREAM } from '#events';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   consumerState,
   dropSchemas,

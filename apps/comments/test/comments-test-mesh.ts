@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { MeshClient, RunningService } from '#mesh';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   dropSchemas,
   freshSchema,

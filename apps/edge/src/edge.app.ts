@@ -3,16 +3,8 @@ import { hostname } from 'node:os';
 import { Svcm } from '@nats-io/services';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  connectNats,
-  createLogger,
-  MeshClient,
-  PinoNestLogger,
-  ReplicaDirectory,
-  startTracing,
-  stopOnSignals,
-  stopTracing,
-} from '#mesh';
+import { connectNats, MeshClient, ReplicaDirectory } from '#mesh';
+import { createLogger, PinoNestLogger, startTracing, stopOnSignals, stopTracing } from '#runtime';
 import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
 import type { EdgeConfig } from './edge.config.js';
 import { EdgeModule } from './edge.module.js';

@@ -1,4 +1,4 @@
-import { meshEnv, parseEnv, z } from '#mesh';
+import { meshEnv, parseEnv, z } from '#runtime';
 
 const int = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
 

@@ -1,7 +1,8 @@
 // Starts one identity replica: the signing key first (a bad key stops it at once), then the
 // database (retrying while PostgreSQL is down), then the mesh.
-import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, type RunningService } from '#mesh';
+import { openDatabase } from '#persistence';
+import { runDatabaseService, type RunningService } from '#service';
+import { createLogger } from '#runtime';
 import type { IdentityConfig } from './identity.config.js';
 import { createIdentityDataSource } from './identity.data-source.js';
 import { IdentityModule } from './identity.module.js';

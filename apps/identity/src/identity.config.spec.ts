@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '#mesh';
+import { ConfigError } from '#runtime';
 import { loadIdentityConfig } from './identity.config.js';
 
 describe('loadIdentityConfig', () => {

@@ -1,4 +1,4 @@
-import { databaseEnv, meshEnv, parseEnv, z } from '#mesh';
+import { databaseEnv, meshEnv, parseEnv, z } from '#runtime';
 
 const IdentityEnv = z
   .object({

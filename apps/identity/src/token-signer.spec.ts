@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TokenAlgorithm, TokenAudience, TokenIssuer, type UserDto } from '#contracts';
-import { ConfigError } from '#mesh';
+import { ConfigError } from '#runtime';
 import { loadPrivateKey, TokenSigner } from './token-signer.js';
 
 const pems = () =>

@@ -4,7 +4,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { TokenAlgorithm, TokenAudience, TokenIssuer, type TokenClaims, type UserDto } from '#contracts';
-import { ConfigError } from '#mesh';
+import { ConfigError } from '#runtime';
 
 /**
  * The signing key, from the PEM itself (`JWT_PRIVATE_KEY`, preferred as at the edge) or a file

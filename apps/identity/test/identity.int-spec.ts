@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtVerify } from 'jose';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCodes, MeshError, Subjects, TokenAlgorithm, TokenAudience, TokenIssuer, type UserDto } from '#contracts';
-import type { MeshClient, RunningService } from '#mesh';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   dropSchemas,
   freshSchema,

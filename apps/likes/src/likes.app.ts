@@ -1,7 +1,9 @@
 // Starts one likes replica: database first (retrying while PostgreSQL is down), then its own
 // NATS connection for asking posts and consuming events, then the mesh, then the events.
-import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
+import { openDatabase } from '#persistence';
+import { runDatabaseService, type RunningService } from '#service';
+import { createLogger } from '#runtime';
+import { serviceMeshClient } from '#mesh';
 import type { LikesConfig } from './likes.config.js';
 import { createLikesDataSource } from './likes.data-source.js';
 import { LikesModule } from './likes.module.js';

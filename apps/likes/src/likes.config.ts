@@ -1,4 +1,4 @@
-import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#mesh';
+import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#runtime';
 
 const LikesEnv = z.object({
   ...meshEnv,

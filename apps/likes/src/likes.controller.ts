@@ -12,7 +12,7 @@ import {
   type LikeReply,
   type LikeSummaryReply,
 } from '#contracts';
-import { currentIdempotencyKey } from '#mesh';
+import { currentIdempotencyKey } from '#runtime';
 import { LikesService } from './likes.service.js';
 
 @Controller()

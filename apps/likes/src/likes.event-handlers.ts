@@ -2,7 +2,7 @@
 // event by some replica (the durable consumer likes--events-posts-deleted).
 import { Injectable } from '@nestjs/common';
 import { Events } from '#contracts';
-import type { EventHandlerSet, EventHandlers } from '#mesh';
+import { type EventHandlerSet, type EventHandlers } from '#events';
 import { LikesService } from './likes.service.js';
 
 @Injectable()

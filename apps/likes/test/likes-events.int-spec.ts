@@ -6,7 +6,9 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, Events, Subjects, type PostDeletedEvent } from '#contracts';
-import { EVENTS_STREAM, type MeshClient, type RunningService } from '#mesh';
+import { EVENTS_STREAM } from '#events';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   consumerState,
   dropSchemas,

@@ -1,8 +1,9 @@
 // Starts one media replica: database first (retrying while PostgreSQL is down), then its own
 // NATS connection for the object store (creating the bucket if needed) and its events, then the
 // mesh, then the events.
-import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, type RunningService } from '#mesh';
+import { openDatabase } from '#persistence';
+import { runDatabaseService, type RunningService } from '#service';
+import { createLogger } from '#runtime';
 import type { MediaConfig } from './media.config.js';
 import { createMediaDataSource } from './media.data-source.js';
 import { MediaModule } from './media.module.js';

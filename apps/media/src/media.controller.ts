@@ -11,7 +11,7 @@ import {
   type ResolveMediaReply,
   type StoredMedia,
 } from '#contracts';
-import { currentIdempotencyKey } from '#mesh';
+import { currentIdempotencyKey } from '#runtime';
 import { MediaService } from './media.service.js';
 
 @Controller()

@@ -3,7 +3,7 @@
 // media's replicas.
 import { Injectable } from '@nestjs/common';
 import { Events } from '#contracts';
-import type { EventHandlerSet, EventHandlers } from '#mesh';
+import { type EventHandlerSet, type EventHandlers } from '#events';
 import { MediaService } from './media.service.js';
 
 @Injectable()

@@ -7,7 +7,8 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, type EventSubject, type PostCreatedEvent } from '#contracts';
-import { EVENTS_STREAM, type RunningService } from '#mesh';
+import { EVENTS_STREAM } from '#events';
+import { type RunningService } from '#service';
 import {
   consumerState,
   dropSchemas,

@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Subjects, type Media } from '#contracts';
-import type { MeshClient, RunningService } from '#mesh';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   dropSchemas,
   freshSchema,

@@ -1,7 +1,9 @@
 // Starts one messaging replica: database first (retrying while PostgreSQL is down), then its own
 // NATS connection for asking identity and publishing live deliveries, then the mesh.
-import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, serviceMeshClient, type RunningService } from '#mesh';
+import { openDatabase } from '#persistence';
+import { runDatabaseService, type RunningService } from '#service';
+import { createLogger } from '#runtime';
+import { serviceMeshClient } from '#mesh';
 import { IdentityClient } from './identity.client.js';
 import { LivePublisher } from './live-publisher.js';
 import type { MessagingConfig } from './messaging.config.js';

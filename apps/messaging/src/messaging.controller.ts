@@ -11,7 +11,7 @@ import {
   type Message,
   type MessagePage,
 } from '#contracts';
-import { currentIdempotencyKey } from '#mesh';
+import { currentIdempotencyKey } from '#runtime';
 import { MessagingService } from './messaging.service.js';
 
 @Controller()

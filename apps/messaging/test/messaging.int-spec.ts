@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { LiveSubjects, Subjects, type Message } from '#contracts';
-import type { MeshClient, RunningService } from '#mesh';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   dropSchemas,
   freshSchema,

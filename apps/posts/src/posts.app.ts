@@ -1,6 +1,7 @@
 // Starts one posts replica: database first (retrying while PostgreSQL is down), then the mesh.
-import { openDatabase, runDatabaseService } from '#persistence';
-import { createLogger, type RunningService } from '#mesh';
+import { openDatabase } from '#persistence';
+import { runDatabaseService, type RunningService } from '#service';
+import { createLogger } from '#runtime';
 import type { PostsConfig } from './posts.config.js';
 import { createPostsDataSource } from './posts.data-source.js';
 import { PostsModule } from './posts.module.js';

@@ -1,4 +1,4 @@
-import { databaseEnv, eventsEnv, meshEnv, outboxEnv, parseEnv, z } from '#mesh';
+import { databaseEnv, eventsEnv, meshEnv, outboxEnv, parseEnv, z } from '#runtime';
 
 const PostsEnv = z.object({
   ...meshEnv,

@@ -12,7 +12,7 @@ import {
   type PostPage,
   type PostRecord,
 } from '#contracts';
-import { currentIdempotencyKey } from '#mesh';
+import { currentIdempotencyKey } from '#runtime';
 import { PostsService } from './posts.service.js';
 
 @Controller()

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { IdempotentWrites, Outbox } from '#persistence';
+import { IdempotentWrites } from '#persistence';
+import { Outbox } from '#events';
 import { PostsController } from './posts.controller.js';
 import { PostsRepository } from './posts.repository.js';
 import { PostsService } from './posts.service.js';

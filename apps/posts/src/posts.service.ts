@@ -15,7 +15,8 @@ import {
   type PostPage,
   type PostRecord,
 } from '#contracts';
-import { IdempotentWrites, Outbox } from '#persistence';
+import { IdempotentWrites } from '#persistence';
+import { Outbox } from '#events';
 import { PostsRepository } from './posts.repository.js';
 import { toPostRecord } from './post.mapper.js';
 

@@ -6,7 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Events, Subjects } from '#contracts';
-import { EVENTS_STREAM, type MeshClient, type RunningService } from '#mesh';
+import { EVENTS_STREAM } from '#events';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   dropSchemas,
   expectEventually,

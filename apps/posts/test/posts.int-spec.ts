@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCodes, Subjects, type PostRecord } from '#contracts';
-import type { MeshClient, RunningService } from '#mesh';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
 import {
   dropSchemas,
   freshSchema,

@@ -12,8 +12,7 @@ import {
   type RequestOf,
   type RequestSubject,
 } from '#contracts';
-import { requestContext } from './request-context.js';
-import { TRACEPARENT } from './tracing.js';
+import { requestContext, TRACEPARENT } from '#runtime';
 import { ReplicaDirectory } from './replica-directory.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';

@@ -10,8 +10,15 @@ import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { ErrorCodes, MeshHeaders } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
-import { requestContext, type RequestContext } from './request-context.js';
-import { endSpan, startSpan, TRACEPARENT, traceparentOf, tracingEnabled } from './tracing.js';
+import {
+  requestContext,
+  type RequestContext,
+  endSpan,
+  startSpan,
+  TRACEPARENT,
+  traceparentOf,
+  tracingEnabled,
+} from '#runtime';
 import { isServerFault, toErrorPayload, type ErrorClassifier } from './error-payload.js';
 import { EndpointStats } from './endpoint-stats.js';
 import { directSubject, type ReplyPacket, type RequestPacket } from './wire.js';

@@ -5,7 +5,9 @@ import { Controller, Module } from '@nestjs/common';
 import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, MeshError, MeshHeaders } from '#contracts';
-import { createLogger, discoverMesh, MeshClient, runService, type RunningService } from '#mesh';
+import { createLogger } from '#runtime';
+import { discoverMesh, MeshClient } from '#mesh';
+import { runService, type RunningService } from '#service';
 import { expectEventually, startNatsServer, testClient, type NatsServerHandle } from '#testing';
 
 // A test-only service on subjects of its own (the typed client is cast to reach them).

@@ -8,7 +8,7 @@ import { Logger, type OnModuleDestroy, type OnModuleInit, type Provider } from '
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import { ErrorCodes, MeshError } from '#contracts';
-import { requestContext } from '#mesh';
+import { requestContext } from '#runtime';
 import { pgPool, qualifiedTable } from './pg-pool.js';
 import { inTransaction, isLockTimeout, type WriteTransaction } from './write-transaction.js';
 

@@ -3,7 +3,7 @@
 // 'error' on a checked-out client, which would be an uncaught exception without our listener.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { createLogger } from '#mesh';
+import { createLogger } from '#runtime';
 import { classifyDatabaseError, createDataSource, inTransaction, openDatabase, pgPool } from '#persistence';
 import { dropSchemas, freshSchema, sql, TEST_DATABASE_URL } from '#testing';
 

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, MeshError } from '#contracts';
-import { createLogger } from '#mesh';
+import { createLogger } from '#runtime';
 import {
   classifyDatabaseError,
   createDataSource,

@@ -2,7 +2,7 @@
 // created once, each migration applied once, and nobody fails on a half-made table.
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from '#mesh';
+import { createLogger } from '#runtime';
 import { createDataSource, migrateWithLock, schemaOf } from '#persistence';
 import { dropSchemas, freshSchema, sql, TEST_DATABASE_URL } from '#testing';
 

@@ -1,17 +1,11 @@
-// Built apps as real processes (`node dist/apps/<app>/src/main.js`), for end-to-end tests: real
-// pids to signal, their JSON log lines kept for assertions, and all of them ended by pid.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
-import { REPLICA_NODE_FLAGS } from '#mesh';
+// Built apps as real processes, started by the same runner as the launcher's (spawnReplica), for
+// end-to-end tests: real pids to signal, their JSON log lines kept for assertions, and all of
+// them ended by pid.
+import type { ChildProcess } from 'node:child_process';
+import { appMainFile, findRepoRoot, spawnReplica } from '#service';
 
 /** The repository root, found from here whether this runs from source or from dist/. */
-export const REPO_ROOT = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'nest-cli.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-})();
+export const REPO_ROOT = findRepoRoot();
 
 export interface AppProcess {
   app: string;
@@ -32,14 +26,16 @@ export interface AppProcess {
 const live = new Set<AppProcess>();
 
 export function spawnApp(app: string, env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, [...REPLICA_NODE_FLAGS, resolve(REPO_ROOT, `dist/apps/${app}/src/main.js`)], {
+  const { child } = spawnReplica({
+    script: appMainFile(REPO_ROOT, app),
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
+    output: 'pipe',
   });
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];
   let partial = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout!.on('data', (chunk: Buffer) => {
     partial += chunk.toString();
     const lines = partial.split('\n');
     partial = lines.pop() ?? '';
@@ -53,7 +49,7 @@ export function spawnApp(app: string, env: Record<string, string>): AppProcess {
     waiters.splice(0).forEach((w) => w());
   });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
+  child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);
   });
   const exited = new Promise<number | null>((res) =>

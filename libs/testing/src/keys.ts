@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevKeys, type KeyFiles } from '#mesh';
+import { ensureDevKeys, type KeyFiles } from '#runtime';
 
 /** A fresh token key pair in a temp folder. */
 export function tempKeys(): KeyFiles {

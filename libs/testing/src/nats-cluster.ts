@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsCredential } from '#mesh';
+import { type NatsCredential } from '#mesh';
 import { freePort } from './free-port.js';
 import { NATS_SERVER_PING, writeNatsConfig } from './nats-server.js';
 

@@ -1,10 +1,6 @@
 // The apps the launcher knows how to run. Adding one (comments, likes, media, messaging) is
 // one line here. An `http` app gets its own PORT per replica (Node 20 has no SO_REUSEPORT) and
 // counts as running once `livePath` answers 200; the others once their pid answers $SRV.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 export interface AppEntry {
   name: string;
   http?: { livePath: string };
@@ -29,23 +25,6 @@ export function isAppName(name: string): name is AppName {
 
 export function appEntry(name: AppName): AppEntry {
   return AppCatalogue.find((a) => a.name === name) as AppEntry;
-}
-
-/**
- * The repository root: the nearest folder above this file with a package.json. Walking up
- * (rather than a fixed `../../..`) works both from dist/tools/mesh/src and from the sources
- * under vitest, and never depends on the caller's working directory.
- */
-export function findRepoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
-}
-
-/** The compiled entry point a replica of `app` runs. */
-export function appMainFile(repoRoot: string, app: AppName): string {
-  return join(repoRoot, 'dist', 'apps', app, 'src', 'main.js');
 }
 
 /** The HTTP port replica `index` of an http app listens on; null for the others. */

@@ -2,7 +2,7 @@
 // POST /scale {app, replicas}, POST /kill {app, signal, pid?}. JSON in and out; bad input 400.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { z } from '#mesh';
+import { z } from '#runtime';
 import { DrillSignals, type LauncherStatus } from './control-types.js';
 import { ControlError, type ReplicaSupervisor } from './replica-supervisor.js';
 

@@ -2,7 +2,8 @@
 // calls, which the operator's NATS user may make) and prints them.
 import { connect } from '@nats-io/transport-node';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, type StreamInfo } from '@nats-io/jetstream';
-import { DEADLETTER_STREAM, EVENTS_STREAM, inboxPrefixFor } from '#mesh';
+import { DEADLETTER_STREAM, EVENTS_STREAM } from '#events';
+import { inboxPrefixFor } from '#mesh';
 import type { OperatorConfig } from './mesh.config.js';
 import { formatEvents, type EventsConsumer, type EventsReport, type EventsStream } from './events-view.js';
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AppNames, findRepoRoot } from './app-catalogue.js';
+import { findRepoRoot } from '#service';
+import { AppNames } from './app-catalogue.js';
 import { manifestsYaml, RequiredSecrets } from './k8s-manifests.js';
 
 const committed = readFileSync(join(findRepoRoot(), 'deploy', 'k8s', 'failsoft.yaml'), 'utf8');

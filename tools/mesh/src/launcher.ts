@@ -4,10 +4,12 @@
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { connectNats, createLogger, ensureDevKeys } from '#mesh';
+import { connectNats } from '#mesh';
+import { createLogger, ensureDevKeys } from '#runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { appMainFile, replicaEnv, type AppName } from './app-catalogue.js';
+import { appMainFile } from '#service';
+import { replicaEnv, type AppName } from './app-catalogue.js';
 import { startControlApi } from './control-api.js';
 import type { LauncherConfig } from './mesh.config.js';
 import {

@@ -1,6 +1,6 @@
 // `mesh <verb>`: `up` runs the mesh in the foreground; status, events, scale and kill operate on it.
 import { type Command, parseArgs, Usage, UsageError } from './cli-args.js';
-import { findRepoRoot } from './app-catalogue.js';
+import { findRepoRoot } from '#service';
 import { runLauncher } from './launcher.js';
 import { loadLauncherConfig, loadOperatorConfig, MeshConfigError } from './mesh.config.js';
 import { killCommand, scaleCommand, statusCommand } from './operator-commands.js';

@@ -1,6 +1,6 @@
 // The launcher's and operator CLI's settings: the only reader of process.env in tools/mesh.
 // Every error is one line naming the variable, so a typo in REPLICAS fails before anything runs.
-import { meshEnv, z } from '#mesh';
+import { meshEnv, z } from '#runtime';
 import { AppNames, isAppName, type AppName } from './app-catalogue.js';
 import { CountsError, parseAppList, parseReplicaCounts } from './replica-counts.js';
 

@@ -13,7 +13,7 @@ import type {
   ScaleResult,
 } from './control-types.js';
 import { MaxReplicas } from './replica-counts.js';
-import { signal, spawnReplica, type Exit } from './replica-process.js';
+import { signal, spawnReplica, type Exit } from '#service';
 import { pickKillTarget } from './replica-selection.js';
 import { DefaultRestartPolicy, RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 
@@ -191,9 +191,14 @@ export class ReplicaSupervisor {
   private spawn(r: Replica): void {
     r.timer = null;
     const { script, env } = this.o.spawnSpec(r.app, r.index);
-    const p = spawnReplica(script, env, this.o.cwd, (err) =>
-      this.o.logger.error({ err, app: r.app, index: r.index }, 'replica process error'),
-    );
+    const p = spawnReplica({
+      script,
+      env,
+      cwd: this.o.cwd,
+      output: 'inherit',
+      detached: true,
+      onError: (err) => this.o.logger.error({ err, app: r.app, index: r.index }, 'replica process error'),
+    });
     Object.assign(r, {
       child: p.child,
       exited: p.exited,

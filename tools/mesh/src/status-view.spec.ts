@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MeshView } from '#mesh';
+import { type MeshView } from '#mesh';
 import type { LauncherStatus } from './control-types.js';
 import { formatDuration, formatStatus, joinStatus } from './status-view.js';
 

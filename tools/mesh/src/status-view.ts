@@ -1,7 +1,7 @@
 // `mesh status`: what NATS's service API says is alive, joined by pid with what the launcher
 // knows (desired count, restarts, crash loops, frozen or still-starting replicas that cannot
 // answer $SRV, and HTTP apps such as the edge, which are not NATS services). Pure.
-import type { MeshView } from '#mesh';
+import { type MeshView } from '#mesh';
 import { appEntry, isAppName } from './app-catalogue.js';
 import type { LauncherStatus } from './control-types.js';
 

@@ -6,14 +6,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events } from '#contracts';
-import {
-  createLogger,
-  ensureEventStreams,
-  generateCredentials,
-  inboxPrefixFor,
-  startEventConsumers,
-  type NatsCredential,
-} from '#mesh';
+import { createLogger } from '#runtime';
+import { ensureEventStreams, startEventConsumers } from '#events';
+import { generateCredentials, inboxPrefixFor, type NatsCredential } from '#mesh';
 import { expectEventually, startNatsServer, type NatsServerHandle } from '#testing';
 import { cli } from './launcher-process.js';
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Span } from '@opentelemetry/api';
-import { endSpan, requestContext, startSpan, traceparentOf, tracingEnabled } from '#mesh';
+import { endSpan, requestContext, startSpan, traceparentOf, tracingEnabled } from '#runtime';
 import type { EdgeMetrics } from '../metrics/edge-metrics.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,7 +1,7 @@
 // Prometheus figures of the edge: HTTP by route and status, NATS requests by subject and
 // outcome, degraded and unavailable answers by service.
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { RequestOutcome } from '#mesh';
+import { type RequestOutcome } from '#mesh';
 import { RecentCounter } from './recent-counter.js';
 
 export class EdgeMetrics {

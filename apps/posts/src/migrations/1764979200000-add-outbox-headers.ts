@@ -1,4 +1,4 @@
-import { OutboxHeadersMigration } from '#persistence';
+import { OutboxHeadersMigration } from '#events';
 
 /** The outbox rows' publish headers (request id, trace context); see libs/persistence outbox. */
 export class AddOutboxHeaders1764979200000 extends OutboxHeadersMigration {

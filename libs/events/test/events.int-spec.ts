@@ -7,9 +7,8 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, MeshHeaders, type PostDeletedEvent } from '#contracts';
+import { createLogger, currentRequestId } from '#runtime';
 import {
-  createLogger,
-  currentRequestId,
   DEADLETTER_STREAM,
   DeadLetterHeaders,
   durableName,
@@ -20,7 +19,7 @@ import {
   type EventConsumerSettings,
   type EventHandlers,
   type RunningEventConsumers,
-} from '#mesh';
+} from '#events';
 import { expectEventually, startNatsServer, type NatsServerHandle } from '#testing';
 
 const logger = createLogger({ service: 'test', level: 'silent' });

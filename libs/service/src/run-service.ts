@@ -3,13 +3,15 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice, DynamicModule, Type } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { MeshServer, type MeshServerOptions } from './mesh-server.js';
-import { MeshExceptionFilter } from './mesh-exception.filter.js';
-import { PinoNestLogger } from './logger.js';
-import { stopOnSignals } from './stop-on-signals.js';
-import { startHealthServer, type HealthServer } from './health-server.js';
-import { NatsStatus } from './nats-status.js';
-import { startTracing, stopTracing } from './tracing.js';
+import { MeshServer, type MeshServerOptions, MeshExceptionFilter, NatsStatus } from '#mesh';
+import {
+  PinoNestLogger,
+  stopOnSignals,
+  startHealthServer,
+  type HealthServer,
+  startTracing,
+  stopTracing,
+} from '#runtime';
 
 export interface RunServiceOptions extends MeshServerOptions {
   module: Type | DynamicModule;

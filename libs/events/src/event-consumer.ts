@@ -19,8 +19,15 @@ import {
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { EventSchemas, MeshHeaders, type EventOf, type EventSubject } from '#contracts';
-import { requestContext, type RequestContext } from '../request-context.js';
-import { endSpan, startSpan, TRACEPARENT, traceparentOf, tracingEnabled } from '../tracing.js';
+import {
+  requestContext,
+  type RequestContext,
+  endSpan,
+  startSpan,
+  TRACEPARENT,
+  traceparentOf,
+  tracingEnabled,
+} from '#runtime';
 import { deadLetter } from './dead-letter.js';
 import { EVENTS_STREAM } from './event-streams.js';
 

@@ -11,9 +11,8 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { EVENTS_STREAM } from '#mesh';
-import { pgPool } from '../pg-pool.js';
-import { inTransaction } from '../write-transaction.js';
+import { EVENTS_STREAM } from './event-streams.js';
+import { pgPool, inTransaction } from '#persistence';
 import type { Outbox } from './outbox.js';
 
 export interface OutboxRelayOptions {

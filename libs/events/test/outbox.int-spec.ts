@@ -9,20 +9,25 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, type PostDeletedEvent } from '#contracts';
-import { createLogger, ensureEventStreams, EVENTS_STREAM, requestContext } from '#mesh';
+import { createLogger, requestContext } from '#runtime';
 import {
-  createDataSource,
-  inTransaction,
-  migrateWithLock,
+  ensureEventStreams,
+  EVENTS_STREAM,
   Outbox,
   OutboxHeadersMigration,
   OutboxMigration,
   OutboxRelay,
-  pgPool,
-  schemaOf,
-} from '#persistence';
-import { dropSchemas, expectEventually, freshSchema, sql, startNatsServer, TEST_DATABASE_URL } from '#testing';
-import type { NatsServerHandle } from '#testing';
+} from '#events';
+import { createDataSource, inTransaction, migrateWithLock, pgPool, schemaOf } from '#persistence';
+import {
+  dropSchemas,
+  expectEventually,
+  freshSchema,
+  sql,
+  startNatsServer,
+  TEST_DATABASE_URL,
+  type NatsServerHandle,
+} from '#testing';
 
 class CreateThing1700000000000 implements MigrationInterface {
   name = 'CreateThing1700000000000';

@@ -9,19 +9,18 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { connectNats } from '#mesh';
 import {
-  connectNats,
   ensureEventStreams,
-  runService,
   startEventConsumers,
   type EventHandlerSet,
-  type LogLevel,
   type RunningEventConsumers,
-  type RunningService,
-} from '#mesh';
-import { classifyDatabaseError } from './database-errors.js';
-import { Outbox } from './outbox/outbox.js';
-import { OutboxRelay } from './outbox/outbox-relay.js';
+  Outbox,
+  OutboxRelay,
+} from '#events';
+import { runService, type RunningService } from './run-service.js';
+import { type LogLevel } from '#runtime';
+import { classifyDatabaseError } from '#persistence';
 
 export interface ServiceEnv {
   NATS_URL: string;

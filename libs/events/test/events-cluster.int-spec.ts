@@ -6,14 +6,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events } from '#contracts';
+import { createLogger } from '#runtime';
 import {
-  createLogger,
   DEADLETTER_STREAM,
   ensureEventStreams,
   EVENTS_STREAM,
   startEventConsumers,
   type RunningEventConsumers,
-} from '#mesh';
+} from '#events';
 import { expectEventually, startNatsCluster, type NatsClusterHandle } from '#testing';
 
 const logger = createLogger({ service: 'test', level: 'silent' });

@@ -4,9 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { EventSchemas, MeshHeaders, type EventFacts, type EventOf, type EventSubject } from '#contracts';
-import { requestContext, TRACEPARENT } from '#mesh';
-import { qualifiedTable } from '../pg-pool.js';
-import type { WriteTransaction } from '../write-transaction.js';
+import { requestContext, TRACEPARENT } from '#runtime';
+import { qualifiedTable, type WriteTransaction } from '#persistence';
 
 export class Outbox {
   readonly table: string;

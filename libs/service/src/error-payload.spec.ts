@@ -1,9 +1,10 @@
+// Composed here, where a service replica wires mesh's error payloads to persistence's classifier.
 // A failed handler's error becomes the reply's `err`: our codes pass through, dependency
 // failures become `unavailable`, and anything else is `internal` — never a raw driver error.
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, MeshError } from '#contracts';
 import { classifyDatabaseError } from '#persistence';
-import { toErrorPayload } from './error-payload.js';
+import { toErrorPayload } from '#mesh';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
 

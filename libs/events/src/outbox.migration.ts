@@ -5,7 +5,7 @@
 //     name = 'CreateOutbox1764892800000';
 //   }
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { schemaOf } from '../schema-name.js';
+import { schemaOf } from '#persistence';
 
 export abstract class OutboxMigration implements MigrationInterface {
   abstract name: string;

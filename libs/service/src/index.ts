@@ -1,0 +1,3 @@
+export * from './run-service.js';
+export * from './run-database-service.js';
+export * from './replica-process.js';
