@@ -15,6 +15,7 @@ import {
 import { requestContext } from './request-context.js';
 import { TRACEPARENT } from './tracing.js';
 import { ReplicaDirectory } from './replica-directory.js';
+import { ReplicaRouter } from './replica-router.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { directSubject, type ReplyPacket } from './wire.js';
@@ -36,10 +37,6 @@ export interface MeshClientOptions {
   retryBudget?: RetryBudgetOptions;
 }
 
-/** At most this many live replicas are asked at once by a retry. */
-const RETRY_FAN_OUT = 3;
-/** How long after a timeout first tries go to live replicas directly rather than to the queue group. */
-const SUSPECT_MS = 10_000;
 /**
  * A request not answered after half its deadline, or after this long if sooner, asks the
  * directory whether a replica of its service has just vanished (killed with the request in its
@@ -49,9 +46,6 @@ const VANISHED_CHECK_MAX_MS = 100;
 
 const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
 const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
-
-/** A direct try's outcome: an answer (even a domain error) settles the retry; a transport failure does not. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -69,16 +63,15 @@ export interface RequestOptions {
 
 export class MeshClient {
   private readonly inbox: ReplyInbox;
-  /** Services with a replica that recently let a request time out, until when. */
-  private readonly suspectUntil = new Map<string, number>();
+  private readonly router: ReplicaRouter;
   private readonly budgets = new Map<string, RetryBudget>();
-  private turn = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: MeshClientOptions,
   ) {
     this.inbox = new ReplyInbox(nc);
+    this.router = new ReplicaRouter(options.replicas);
   }
 
   get connection(): NatsConnection {
@@ -134,6 +127,10 @@ export class MeshClient {
         clearTimeout(timer);
         reject(err instanceof Error ? err : new Error(String(err)));
       };
+      const send =
+        (o: RequestOptions) =>
+        (target: string): Promise<ReplyOf<K>> =>
+          this.send(subject, target, data, o);
       // Made only when needed: an Error per request (with its stack) would cost every read.
       const timedOut = () =>
         new MeshError(ErrorCodes.timeout, `${service} did not answer within ${deadline} ms`, undefined, service);
@@ -143,7 +140,7 @@ export class MeshClient {
         // Some replica of this service holds requests without answering (frozen, or killed with
         // them): for a while, send to the replicas known alive instead of the queue group, which
         // would keep handing that replica its share until NATS drops its connection.
-        this.suspectUntil.set(service, Date.now() + SUSPECT_MS);
+        this.router.suspect(service);
         if (!this.budget(service).tryWithdraw()) {
           // Overloaded rather than broken, most likely: the first try keeps waiting instead.
           this.options.onRetryRefused?.(subject);
@@ -151,7 +148,7 @@ export class MeshClient {
         }
         tries++;
         this.options.onRetry?.(subject);
-        this.onLiveReplicas(subject, data, opts, timedOut()).then(answer, (err: unknown) => {
+        this.router.retry(service, subject, send(opts)).then(answer, (err: unknown) => {
           if (!isTransport(err)) return fail(err);
           if (++failures === tries) fail(timedOut());
         });
@@ -169,47 +166,18 @@ export class MeshClient {
           if (gone && !done && tries === 1 && retry()) clearTimeout(timer);
         });
       }, checkAfter);
-      this.firstTry(service, subject, data, { ...opts, timeoutMs: 2 * deadline }).then(answer, (err: unknown) => {
-        if (!isTransport(err)) return fail(err);
-        if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final
-        if (tries === 1) {
-          clearTimeout(timer);
-          retry();
-        }
-        if (++failures === tries) fail(timedOut());
-      });
+      this.router
+        .firstTry(service, subject, send({ ...opts, timeoutMs: 2 * deadline }))
+        .then(answer, (err: unknown) => {
+          if (!isTransport(err)) return fail(err);
+          if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final
+          if (tries === 1) {
+            clearTimeout(timer);
+            retry();
+          }
+          if (++failures === tries) fail(timedOut());
+        });
     });
-  }
-
-  /**
-   * The queue group; or, while the service is suspect (a timeout lately, or a replica that
-   * stopped answering pings and may still be in the queue group), one live replica in turn.
-   */
-  private async firstTry<K extends RequestSubject>(
-    service: string,
-    subject: K,
-    data: RequestOf<K>,
-    opts: RequestOptions,
-  ): Promise<ReplyOf<K>> {
-    const replicas = this.options.replicas;
-    if (!replicas) return this.send(subject, subject, data, opts);
-    const until = this.suspectUntil.get(service);
-    if (until !== undefined && until < Date.now()) this.suspectUntil.delete(service);
-    // Suspect: a request timed out lately, or a replica stopped answering pings without leaving.
-    if (!(until !== undefined && until >= Date.now()) && !replicas.hasStale(service)) {
-      return this.send(subject, subject, data, opts);
-    }
-    const ids = replicas.alive(service, 100);
-    if (ids.length === 0) return this.send(subject, subject, data, opts);
-    const id = ids[this.turn++ % ids.length];
-    try {
-      return await this.requestReplica(subject, id, data, opts);
-    } catch (err) {
-      if (!(err instanceof MeshError && err.code === ErrorCodes.noResponders)) throw err;
-      // That replica is gone (killed): the queue group has whoever is left.
-      replicas.forget(service, id);
-      return this.send(subject, subject, data, opts);
-    }
   }
 
   /** The same request, to one replica by its id (see directSubject), bypassing the queue group. */
@@ -220,40 +188,6 @@ export class MeshClient {
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
     return this.send(subject, directSubject(subject, replicaId), data, opts);
-  }
-
-  private async onLiveReplicas<K extends RequestSubject>(
-    subject: K,
-    data: RequestOf<K>,
-    opts: RequestOptions,
-    firstError: unknown,
-  ): Promise<ReplyOf<K>> {
-    const service = ownerOf(subject);
-    const replicas = this.options.replicas;
-    // Without a directory (or with no replica heard from lately) the queue group is asked again.
-    const ids = replicas?.alive(service, RETRY_FAN_OUT) ?? [];
-    if (!replicas || ids.length === 0) return this.send(subject, subject, data, opts);
-    const tries = ids.map((id) =>
-      this.requestReplica(subject, id, data, opts).then(
-        (value): Settled<ReplyOf<K>> => ({ ok: true, value }),
-        (error: unknown): Settled<ReplyOf<K>> => {
-          if (error instanceof MeshError && error.code === ErrorCodes.noResponders) replicas.forget(service, id);
-          // Transport failures leave the others to answer; a domain error is the answer.
-          if (isTransport(error)) throw error;
-          return { ok: false, error };
-        },
-      ),
-    );
-    let settled: Settled<ReplyOf<K>>;
-    try {
-      settled = await Promise.any(tries);
-    } catch (err) {
-      // No replica answered: the deadline (rather than a vanished replica) explains it.
-      const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [];
-      throw errors.find(isTimeout) ?? firstError;
-    }
-    if (settled.ok) return settled.value;
-    throw settled.error;
   }
 
   private async send<K extends RequestSubject>(
