@@ -14,6 +14,7 @@ import {
 } from '#contracts';
 import { requestContext } from './request-context.js';
 import { TRACEPARENT } from './tracing.js';
+import { HedgedRequest } from './hedged-request.js';
 import { ReplicaDirectory } from './replica-directory.js';
 import { ReplicaRouter } from './replica-router.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
@@ -36,16 +37,6 @@ export interface MeshClientOptions {
   /** How many retries may go out per service (see RetryBudget). */
   retryBudget?: RetryBudgetOptions;
 }
-
-/**
- * A request not answered after half its deadline, or after this long if sooner, asks the
- * directory whether a replica of its service has just vanished (killed with the request in its
- * hands); if so it is asked again of the live replicas at once rather than at the deadline.
- */
-const VANISHED_CHECK_MAX_MS = 100;
-
-const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
-const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -96,11 +87,8 @@ export class MeshClient {
   }
 
   /**
-   * The first try, and at its deadline (not answered yet) the retry on the live replicas; the
-   * first try is not abandoned meanwhile: a replica that is merely slow (a survivor taking a
-   * killed sibling's load) may still answer first. The first answer of either wins (a domain
-   * error is an answer); a transport failure of the first try before its deadline is final.
-   * Retries come out of the service's RetryBudget: when it is spent, the first try alone goes on.
+   * The first try, and the retry racing it (see HedgedRequest): the first try waits twice the
+   * deadline, the retry one; ReplicaRouter picks the subjects they go to.
    */
   private hedged<K extends RequestSubject>(
     service: string,
@@ -108,76 +96,22 @@ export class MeshClient {
     data: RequestOf<K>,
     opts: RequestOptions,
   ): Promise<ReplyOf<K>> {
-    const deadline = opts.timeoutMs ?? this.options.defaultTimeoutMs;
-    return new Promise<ReplyOf<K>>((resolve, reject) => {
-      let done = false;
-      let failures = 0;
-      let tries = 1;
-      /** One timer per request: the vanished-replica check, then the retry at the deadline. */
-      let timer: NodeJS.Timeout | undefined;
-      const answer = (value: ReplyOf<K>) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(value);
-      };
-      const fail = (err: unknown) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      };
-      const send =
-        (o: RequestOptions) =>
-        (target: string): Promise<ReplyOf<K>> =>
-          this.send(subject, target, data, o);
-      // Made only when needed: an Error per request (with its stack) would cost every read.
-      const timedOut = () =>
-        new MeshError(ErrorCodes.timeout, `${service} did not answer within ${deadline} ms`, undefined, service);
-      /** Sends the retry unless the service's retry budget is spent; answers whether it did. */
-      const retry = (): boolean => {
-        if (done) return false;
-        // Some replica of this service holds requests without answering (frozen, or killed with
-        // them): for a while, send to the replicas known alive instead of the queue group, which
-        // would keep handing that replica its share until NATS drops its connection.
-        this.router.suspect(service);
-        if (!this.budget(service).tryWithdraw()) {
-          // Overloaded rather than broken, most likely: the first try keeps waiting instead.
-          this.options.onRetryRefused?.(subject);
-          return false;
-        }
-        tries++;
-        this.options.onRetry?.(subject);
-        this.router.retry(service, subject, send(opts)).then(answer, (err: unknown) => {
-          if (!isTransport(err)) return fail(err);
-          if (++failures === tries) fail(timedOut());
-        });
-        return true;
-      };
-      // Keyed writes too: if the vanished replica held this one, its transaction died with its
-      // connection; if another replica still runs it, the retry waits on the key and answers
-      // the first try's reply (IdempotentWrites).
-      const replicas = this.options.replicas;
-      const checkAfter = replicas ? Math.min(deadline / 2, VANISHED_CHECK_MAX_MS) : deadline;
-      timer = setTimeout(() => {
-        if (!replicas) return void retry();
-        timer = setTimeout(retry, deadline - checkAfter);
-        void replicas.vanished(service).then((gone) => {
-          if (gone && !done && tries === 1 && retry()) clearTimeout(timer);
-        });
-      }, checkAfter);
-      this.router
-        .firstTry(service, subject, send({ ...opts, timeoutMs: 2 * deadline }))
-        .then(answer, (err: unknown) => {
-          if (!isTransport(err)) return fail(err);
-          if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final
-          if (tries === 1) {
-            clearTimeout(timer);
-            retry();
-          }
-          if (++failures === tries) fail(timedOut());
-        });
-    });
+    const replicas = this.options.replicas;
+    const waiting =
+      (timeoutMs: number) =>
+      (target: string): Promise<ReplyOf<K>> =>
+        this.send(subject, target, data, { ...opts, timeoutMs });
+    return new HedgedRequest<ReplyOf<K>>({
+      service,
+      deadlineMs: opts.timeoutMs ?? this.options.defaultTimeoutMs,
+      first: (timeoutMs) => this.router.firstTry(service, subject, waiting(timeoutMs)),
+      retry: (timeoutMs) => this.router.retry(service, subject, waiting(timeoutMs)),
+      vanished: replicas ? () => replicas.vanished(service) : undefined,
+      withdrawRetry: () => this.budget(service).tryWithdraw(),
+      suspect: () => this.router.suspect(service),
+      onRetry: () => this.options.onRetry?.(subject),
+      onRetryRefused: () => this.options.onRetryRefused?.(subject),
+    }).run();
   }
 
   /** The same request, to one replica by its id (see directSubject), bypassing the queue group. */
