@@ -26,13 +26,20 @@ export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
 export interface MeshClientOptions {
   /** Deadline of a request that names none. */
   defaultTimeoutMs: number;
-  /** Called once per request, for metrics. */
+  /**
+   * Called once per NATS request, for metrics: a `retryOnTimeout` request's first try and each
+   * replica its retry asked count apiece (a first try outrun by its retry still reports its own
+   * late answer or timeout).
+   */
   onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number) => void;
   /** Which replicas answered lately, for `retryOnTimeout` (without it, the queue group is asked again). */
   replicas?: ReplicaDirectory;
   /** Called when a timed-out request is asked again of the live replicas. */
   onRetry?: (subject: string) => void;
-  /** Called when a retry was not sent because the service's retry budget is spent. */
+  /**
+   * Called when a retry was not sent because the service's retry budget is spent; a request may
+   * be refused more than once (at the vanished-replica check, the deadline, its first try's timeout).
+   */
   onRetryRefused?: (subject: string) => void;
   /** How many retries may go out per service (see RetryBudget). */
   retryBudget?: RetryBudgetOptions;
