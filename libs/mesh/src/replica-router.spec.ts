@@ -107,7 +107,10 @@ describe('ReplicaRouter: first tries', () => {
     const timedOut = h.firstTry().catch((e: MeshError) => e.code);
     h.fail('posts.get.b', ErrorCodes.timeout);
     expect(await timedOut).toBe('timeout');
-    expect(h.sent).toEqual(['posts.get.b']);
+    const refused = h.firstTry().catch((e: MeshError) => e.code);
+    h.fail('posts.get.b', ErrorCodes.notFound);
+    expect(await refused).toBe('not_found');
+    expect(h.sent).toEqual(['posts.get.b', 'posts.get.b']);
     expect(h.forgotten).toEqual([]);
   });
 });
