@@ -13,7 +13,9 @@ import {
   type RequestSubject,
 } from '#contracts';
 import { requestContext, TRACEPARENT } from '#runtime';
+import { HedgedRequest } from './hedged-request.js';
 import { ReplicaDirectory } from './replica-directory.js';
+import { ReplicaRouter } from './replica-router.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { directSubject, type ReplyPacket } from './wire.js';
@@ -23,34 +25,24 @@ export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
 export interface MeshClientOptions {
   /** Deadline of a request that names none. */
   defaultTimeoutMs: number;
-  /** Called once per request, for metrics. */
+  /**
+   * Called once per NATS request, for metrics: a `retryOnTimeout` request's first try and each
+   * replica its retry asked count apiece (a first try outrun by its retry still reports its own
+   * late answer or timeout).
+   */
   onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number) => void;
   /** Which replicas answered lately, for `retryOnTimeout` (without it, the queue group is asked again). */
   replicas?: ReplicaDirectory;
   /** Called when a timed-out request is asked again of the live replicas. */
   onRetry?: (subject: string) => void;
-  /** Called when a retry was not sent because the service's retry budget is spent. */
+  /**
+   * Called when a retry was not sent because the service's retry budget is spent; a request may
+   * be refused more than once (at the vanished-replica check, the deadline, its first try's timeout).
+   */
   onRetryRefused?: (subject: string) => void;
   /** How many retries may go out per service (see RetryBudget). */
   retryBudget?: RetryBudgetOptions;
 }
-
-/** At most this many live replicas are asked at once by a retry. */
-const RETRY_FAN_OUT = 3;
-/** How long after a timeout first tries go to live replicas directly rather than to the queue group. */
-const SUSPECT_MS = 10_000;
-/**
- * A request not answered after half its deadline, or after this long if sooner, asks the
- * directory whether a replica of its service has just vanished (killed with the request in its
- * hands); if so it is asked again of the live replicas at once rather than at the deadline.
- */
-const VANISHED_CHECK_MAX_MS = 100;
-
-const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
-const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
-
-/** A direct try's outcome: an answer (even a domain error) settles the retry; a transport failure does not. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export interface RequestOptions {
   timeoutMs?: number;
@@ -68,16 +60,15 @@ export interface RequestOptions {
 
 export class MeshClient {
   private readonly inbox: ReplyInbox;
-  /** Services with a replica that recently let a request time out, until when. */
-  private readonly suspectUntil = new Map<string, number>();
+  private readonly router: ReplicaRouter;
   private readonly budgets = new Map<string, RetryBudget>();
-  private turn = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: MeshClientOptions,
   ) {
     this.inbox = new ReplyInbox(nc);
+    this.router = new ReplicaRouter(options.replicas);
   }
 
   get connection(): NatsConnection {
@@ -102,11 +93,8 @@ export class MeshClient {
   }
 
   /**
-   * The first try, and at its deadline (not answered yet) the retry on the live replicas; the
-   * first try is not abandoned meanwhile: a replica that is merely slow (a survivor taking a
-   * killed sibling's load) may still answer first. The first answer of either wins (a domain
-   * error is an answer); a transport failure of the first try before its deadline is final.
-   * Retries come out of the service's RetryBudget: when it is spent, the first try alone goes on.
+   * The first try, and the retry racing it (see HedgedRequest): the first try waits twice the
+   * deadline, the retry one; ReplicaRouter picks the subjects they go to.
    */
   private hedged<K extends RequestSubject>(
     service: string,
@@ -114,101 +102,22 @@ export class MeshClient {
     data: RequestOf<K>,
     opts: RequestOptions,
   ): Promise<ReplyOf<K>> {
-    const deadline = opts.timeoutMs ?? this.options.defaultTimeoutMs;
-    return new Promise<ReplyOf<K>>((resolve, reject) => {
-      let done = false;
-      let failures = 0;
-      let tries = 1;
-      /** One timer per request: the vanished-replica check, then the retry at the deadline. */
-      let timer: NodeJS.Timeout | undefined;
-      const answer = (value: ReplyOf<K>) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(value);
-      };
-      const fail = (err: unknown) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      };
-      // Made only when needed: an Error per request (with its stack) would cost every read.
-      const timedOut = () =>
-        new MeshError(ErrorCodes.timeout, `${service} did not answer within ${deadline} ms`, undefined, service);
-      /** Sends the retry unless the service's retry budget is spent; answers whether it did. */
-      const retry = (): boolean => {
-        if (done) return false;
-        // Some replica of this service holds requests without answering (frozen, or killed with
-        // them): for a while, send to the replicas known alive instead of the queue group, which
-        // would keep handing that replica its share until NATS drops its connection.
-        this.suspectUntil.set(service, Date.now() + SUSPECT_MS);
-        if (!this.budget(service).tryWithdraw()) {
-          // Overloaded rather than broken, most likely: the first try keeps waiting instead.
-          this.options.onRetryRefused?.(subject);
-          return false;
-        }
-        tries++;
-        this.options.onRetry?.(subject);
-        this.onLiveReplicas(subject, data, opts, timedOut()).then(answer, (err: unknown) => {
-          if (!isTransport(err)) return fail(err);
-          if (++failures === tries) fail(timedOut());
-        });
-        return true;
-      };
-      // Keyed writes too: if the vanished replica held this one, its transaction died with its
-      // connection; if another replica still runs it, the retry waits on the key and answers
-      // the first try's reply (IdempotentWrites).
-      const replicas = this.options.replicas;
-      const checkAfter = replicas ? Math.min(deadline / 2, VANISHED_CHECK_MAX_MS) : deadline;
-      timer = setTimeout(() => {
-        if (!replicas) return void retry();
-        timer = setTimeout(retry, deadline - checkAfter);
-        void replicas.vanished(service).then((gone) => {
-          if (gone && !done && tries === 1 && retry()) clearTimeout(timer);
-        });
-      }, checkAfter);
-      this.firstTry(service, subject, data, { ...opts, timeoutMs: 2 * deadline }).then(answer, (err: unknown) => {
-        if (!isTransport(err)) return fail(err);
-        if (!isTimeout(err) && tries === 1) return fail(err); // no responders, unreachable: final
-        if (tries === 1) {
-          clearTimeout(timer);
-          retry();
-        }
-        if (++failures === tries) fail(timedOut());
-      });
-    });
-  }
-
-  /**
-   * The queue group; or, while the service is suspect (a timeout lately, or a replica that
-   * stopped answering pings and may still be in the queue group), one live replica in turn.
-   */
-  private async firstTry<K extends RequestSubject>(
-    service: string,
-    subject: K,
-    data: RequestOf<K>,
-    opts: RequestOptions,
-  ): Promise<ReplyOf<K>> {
     const replicas = this.options.replicas;
-    if (!replicas) return this.send(subject, subject, data, opts);
-    const until = this.suspectUntil.get(service);
-    if (until !== undefined && until < Date.now()) this.suspectUntil.delete(service);
-    // Suspect: a request timed out lately, or a replica stopped answering pings without leaving.
-    if (!(until !== undefined && until >= Date.now()) && !replicas.hasStale(service)) {
-      return this.send(subject, subject, data, opts);
-    }
-    const ids = replicas.alive(service, 100);
-    if (ids.length === 0) return this.send(subject, subject, data, opts);
-    const id = ids[this.turn++ % ids.length];
-    try {
-      return await this.requestReplica(subject, id, data, opts);
-    } catch (err) {
-      if (!(err instanceof MeshError && err.code === ErrorCodes.noResponders)) throw err;
-      // That replica is gone (killed): the queue group has whoever is left.
-      replicas.forget(service, id);
-      return this.send(subject, subject, data, opts);
-    }
+    const waiting =
+      (timeoutMs: number) =>
+      (target: string): Promise<ReplyOf<K>> =>
+        this.send(subject, target, data, { ...opts, timeoutMs });
+    return new HedgedRequest<ReplyOf<K>>({
+      service,
+      deadlineMs: opts.timeoutMs ?? this.options.defaultTimeoutMs,
+      first: (timeoutMs) => this.router.firstTry(service, subject, waiting(timeoutMs)),
+      retry: (timeoutMs) => this.router.retry(service, subject, waiting(timeoutMs)),
+      vanished: replicas ? () => replicas.vanished(service) : undefined,
+      withdrawRetry: () => this.budget(service).tryWithdraw(),
+      suspect: () => this.router.suspect(service),
+      onRetry: () => this.options.onRetry?.(subject),
+      onRetryRefused: () => this.options.onRetryRefused?.(subject),
+    }).run();
   }
 
   /** The same request, to one replica by its id (see directSubject), bypassing the queue group. */
@@ -219,40 +128,6 @@ export class MeshClient {
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
     return this.send(subject, directSubject(subject, replicaId), data, opts);
-  }
-
-  private async onLiveReplicas<K extends RequestSubject>(
-    subject: K,
-    data: RequestOf<K>,
-    opts: RequestOptions,
-    firstError: unknown,
-  ): Promise<ReplyOf<K>> {
-    const service = ownerOf(subject);
-    const replicas = this.options.replicas;
-    // Without a directory (or with no replica heard from lately) the queue group is asked again.
-    const ids = replicas?.alive(service, RETRY_FAN_OUT) ?? [];
-    if (!replicas || ids.length === 0) return this.send(subject, subject, data, opts);
-    const tries = ids.map((id) =>
-      this.requestReplica(subject, id, data, opts).then(
-        (value): Settled<ReplyOf<K>> => ({ ok: true, value }),
-        (error: unknown): Settled<ReplyOf<K>> => {
-          if (error instanceof MeshError && error.code === ErrorCodes.noResponders) replicas.forget(service, id);
-          // Transport failures leave the others to answer; a domain error is the answer.
-          if (isTransport(error)) throw error;
-          return { ok: false, error };
-        },
-      ),
-    );
-    let settled: Settled<ReplyOf<K>>;
-    try {
-      settled = await Promise.any(tries);
-    } catch (err) {
-      // No replica answered: the deadline (rather than a vanished replica) explains it.
-      const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [];
-      throw errors.find(isTimeout) ?? firstError;
-    }
-    if (settled.ok) return settled.value;
-    throw settled.error;
   }
 
   private async send<K extends RequestSubject>(
