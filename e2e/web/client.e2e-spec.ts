@@ -250,6 +250,19 @@ describe('two people', () => {
   }, 40_000);
 });
 
+describe('navigation', () => {
+  it('marks "My posts" as the current page on your own page only, not on someone else\'s', async () => {
+    const myPosts = alice.getByRole('link', { name: 'My posts' });
+    await alice.goto(`${url}/#/u/bob_web`);
+    await alice.getByRole('heading', { name: 'bob_web' }).waitFor(WAIT);
+    expect(await myPosts.getAttribute('aria-current')).toBeNull();
+    expect(await alice.locator('nav [aria-current]').count()).toBe(0);
+    await alice.goto(`${url}/#/u/alice_web`);
+    await alice.getByRole('heading', { name: 'alice_web' }).waitFor(WAIT);
+    expect(await myPosts.getAttribute('aria-current')).toBe('page');
+  });
+});
+
 describe('likes down, then back', () => {
   it('disables the like button with a notice while likes is down; posts still show', async () => {
     await alice.goto(`${url}/#/u/alice_web`);
