@@ -166,6 +166,30 @@ describe('two people', () => {
     await article.screenshot({ path: resolve(REPO_ROOT, 'test-artifacts/screenshots/post-with-image.png') });
   }, 40_000);
 
+  it('posts an image with no text: the composer allows it, and the post shows the image alone', async () => {
+    const png = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#1565c0' } })
+      .png()
+      .toBuffer();
+    await alice.goto(`${url}/#/`);
+    const post = alice.getByRole('button', { name: 'Post', exact: true });
+    await post.waitFor(WAIT);
+    expect(await post.isDisabled()).toBe(true); // neither text nor an image yet
+    await alice.getByLabel('Add images').setInputFiles({ name: 'sky.png', mimeType: 'image/png', buffer: png });
+    await alice.getByRole('img', { name: 'Preview 1: sky.png' }).waitFor(WAIT);
+    expect(await alice.getByLabel("What's happening?").inputValue()).toBe('');
+    await post.click();
+    await alice.getByText('Posted.', { exact: true }).waitFor(WAIT);
+
+    const article = alice.locator('article').first();
+    const id = (await article.getAttribute('data-post-id'))!;
+    expect(id).not.toBe(postId);
+    await article.getByRole('img', { name: /Image 1 of 1 posted by alice_web/ }).waitFor(WAIT);
+    expect(await article.locator('.post-text').count()).toBe(0);
+    const stored = await http(url, 'GET', `/posts/${id}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ text: '', media: [{ width: 200, height: 120 }] });
+  }, 40_000);
+
   it("likes with the keyboard and comments, on the author's page", async () => {
     await bob.goto(`${url}/#/u/alice_web`);
     const like = likeButton(bob, postId);

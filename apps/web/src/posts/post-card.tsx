@@ -25,7 +25,8 @@ export function PostCard({ post, onChange }: { post: Post; onChange: (change: (p
           {formatTime(post.createdAt)}
         </time>
       </header>
-      <p className="post-text">{post.text}</p>
+      {/* An image-only post has no text: no empty paragraph either. */}
+      {post.text.trim() && <p className="post-text">{post.text}</p>}
       {post.media.length > 0 && (
         <ul className={`media-grid media-${Math.min(post.media.length, 4)}`} aria-label="Images">
           {post.media.map((m, i) => (
