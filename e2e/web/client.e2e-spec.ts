@@ -1,6 +1,7 @@
 // The web client in a real browser (playwright-core on Debian's chromium) against a real mesh,
 // served by the edge: two people in two browser contexts sign up, post with an image, like,
-// comment and message each other live; then likes is scaled to 0 and back, and the page follows.
+// comment and message each other live; then likes and messaging are scaled to 0 and back, and the
+// pages follow by themselves, within bounds measured here.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,8 +64,10 @@ const mark = (page: Page) =>
 const notReloaded = (page: Page) => page.evaluate(() => (globalThis as any).__noReload as boolean | undefined);
 const pageWidth = (page: Page) =>
   page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Elements showing this text on screen (hidden descriptions do not count). */
 const visibleText = (page: Page, text: RegExp) => page.getByText(text).filter({ visible: true }).count();
+const liveBadge = (page: Page) => page.locator('.live-badge');
 
 /** The like buttons as Chromium's accessibility tree has them: name, description, disabled. */
 async function likeButtonsAsAnnounced(
@@ -408,6 +411,104 @@ describe('messaging down, then back', () => {
     await bob.getByRole('button', { name: 'Send' }).click();
     await alice.getByRole('link', { name: /bob_web.*Back again/ }).waitFor(WAIT);
     expect(await notReloaded(alice)).toBe(true);
+  }, 60_000);
+});
+
+describe('messaging down for a while, with a conversation open', () => {
+  const NOTICE = 'Messaging is unavailable right now — trying again shortly.';
+  /** The conversation's own refresh (10 s, FRESH_MS) and its answer, with room for a busy machine. */
+  const NOTICED_WITHIN_MS = 14_000;
+  const conversationAsked: number[] = [];
+  const onRequest = (r: { url: () => string; method: () => string }) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname === '/messages/bob_web') {
+      conversationAsked.push(performance.now());
+    }
+  };
+
+  it('says "reconnecting…", not "live", while the edge refuses the event stream', async () => {
+    await alice.goto(`${url}/#/messages/bob_web`);
+    await alice.getByRole('log').getByText('Back again').waitFor(WAIT);
+    expect(await liveBadge(alice).innerText()).toBe('live');
+    const stream = (u: URL) => u.pathname === '/events';
+    await alice.route(stream, (route) =>
+      route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{}' }),
+    );
+    try {
+      await alice.reload();
+      await alice.getByRole('log').getByText('Back again').waitFor(WAIT);
+      await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('reconnecting…'), {
+        timeoutMs: 5000,
+      });
+      expect(await liveBadge(alice).getAttribute('class')).not.toContain('live-live');
+    } finally {
+      await alice.unroute(stream);
+    }
+    // Reopened with backoff (at most 10 s) once the edge takes it again.
+    await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('live'), { timeoutMs: 12_000 });
+  }, 40_000);
+
+  it('keeps retrying every 4 s for as long as messaging is down (15 s), and loads the conversation when it is back', async () => {
+    expect(await liveBadge(alice).innerText()).toBe('live');
+    alice.on('request', onRequest);
+    try {
+      await scaleToZero(mesh, 'messaging');
+      await alice.reload();
+      await alice.getByText(NOTICE, { exact: true }).waitFor(WAIT);
+      expect(await alice.getByRole('log').getByRole('listitem').count()).toBe(0);
+      await mark(alice);
+      conversationAsked.length = 0;
+      const openedAt = performance.now();
+      await sleep(15_000);
+      // A retry 4 s after each failure (the first try was before openedAt): not one and then silence.
+      const asked = [...conversationAsked];
+      expect(asked.length).toBeGreaterThanOrEqual(3);
+      const gaps = [asked[0] - openedAt, ...asked.slice(1).map((t, i) => t - asked[i])];
+      expect(Math.min(...gaps.slice(1))).toBeGreaterThan(3500);
+      expect(await alice.getByText(NOTICE, { exact: true }).count()).toBe(1);
+      // An open stream is not "live" while messaging is down.
+      await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('not live'));
+
+      await mesh.addReplica('messaging');
+      const backAt = performance.now();
+      await alice.getByRole('log').getByText('Back again').waitFor({ timeout: 8000 });
+      const loadedAfterMs = performance.now() - backAt;
+      expect(await alice.getByRole('log').getByText('Saw your picture!').count()).toBe(1);
+      expect(await alice.getByText(NOTICE, { exact: true }).count()).toBe(0);
+      expect(await liveBadge(alice).innerText()).toBe('live');
+      expect(await notReloaded(alice)).toBe(true);
+      process.stdout.write(
+        `[web] messaging down 15 s: ${asked.length} tries (${gaps.map((g) => (g / 1000).toFixed(1)).join(' s, ')} s apart); ` +
+          `the conversation loaded ${loadedAfterMs.toFixed(0)} ms after a replica joined\n`,
+      );
+    } finally {
+      alice.off('request', onRequest);
+    }
+  }, 60_000);
+
+  it('says "not live" once an open, idle conversation learns by itself that messaging is down; "live" when it is back', async () => {
+    await alice.getByRole('log').getByText('Back again').waitFor(WAIT);
+    expect(await liveBadge(alice).innerText()).toBe('live');
+    await mark(alice);
+    await scaleToZero(mesh, 'messaging');
+    const goneAt = performance.now();
+    // No send, no reload: the page's own refresh finds out.
+    await alice.getByText(NOTICE, { exact: true }).waitFor({ timeout: NOTICED_WITHIN_MS });
+    const noticedAfterMs = performance.now() - goneAt;
+    await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('not live'));
+    expect(await liveBadge(alice).getAttribute('title')).toBe(
+      'messaging is unavailable right now: new messages do not arrive',
+    );
+    expect(await liveBadge(alice).getAttribute('class')).not.toContain('live-live');
+    // What was shown stays shown.
+    expect(await alice.getByRole('log').getByText('Back again').count()).toBe(1);
+
+    await mesh.addReplica('messaging');
+    await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('live'), { timeoutMs: 8000 });
+    expect(await alice.getByText(NOTICE, { exact: true }).count()).toBe(0);
+    expect(await notReloaded(alice)).toBe(true);
+    process.stdout.write(
+      `[web] an idle conversation showed messaging down ${noticedAfterMs.toFixed(0)} ms after it went\n`,
+    );
   }, 60_000);
 });
 
