@@ -208,6 +208,18 @@ describe('posts', () => {
     expect(after).toBe(before);
   });
 
+  it('refuses a post with neither text nor media: 400 naming text, and stores nothing', async () => {
+    const before = (await http(url, 'GET', '/posts?author=alice_posts&limit=100')).body.items.length;
+    for (const [body, message] of [
+      [{ text: '' }, 'text must not be empty when no media is attached'],
+      [{ text: '  \n ', mediaIds: [] }, 'text must not be blank when no media is attached'],
+    ] as const) {
+      const res = await http(url, 'POST', '/posts', { token: alice.token, body });
+      expect([res.status, res.body]).toEqual([400, problem(400, { errors: [{ field: 'text', message }] })]);
+    }
+    expect((await http(url, 'GET', '/posts?author=alice_posts&limit=100')).body.items.length).toBe(before);
+  });
+
   it('401 for writes without a token', async () => {
     expect(await http(url, 'POST', '/posts', { body: { text: 'anon' } })).toMatchObject({
       status: 401,

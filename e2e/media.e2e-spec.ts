@@ -20,6 +20,7 @@ import {
 let mesh: TestMesh;
 let url: string;
 let token: string;
+let me: { id: string; username: string; displayName: string };
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -90,6 +91,8 @@ beforeAll(async () => {
   const res = await http(url, 'POST', '/auth/signup', { body: { username: 'media_e2e', password: 'media password' } });
   expect(res.status).toBe(201);
   token = res.body.token;
+  const { id, username, displayName } = res.body.user;
+  me = { id, username, displayName };
 });
 afterAll(async () => mesh?.stop());
 
@@ -242,6 +245,32 @@ describe('media in posts', () => {
     expect((await http(url, 'GET', `/posts/${post.body.id}`)).body.media).toEqual([mine]);
     const page = await http(url, 'GET', '/posts?author=media_e2e');
     expect(page.body.items.find((p: { id: string }) => p.id === post.body.id).media).toEqual([mine]);
+
+    // An image needs no caption: empty text is fine with media (and only with media: api.e2e).
+    const imageOnly = await http(url, 'POST', '/posts', { token, body: { text: '', mediaIds: [mine.id] } });
+    const imageOnlyPost = {
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      author: me,
+      text: '',
+      media: [mine],
+      createdAt: expect.stringMatching(/Z$/),
+      likeCount: 0,
+      commentCount: 0,
+      likedByMe: false,
+      degraded: [],
+    };
+    expect([imageOnly.status, imageOnly.body]).toEqual([201, imageOnlyPost]);
+    // This mesh runs no likes or comments: read back, their parts are null and degraded.
+    expect(await http(url, 'GET', `/posts/${imageOnly.body.id}`)).toMatchObject({
+      status: 200,
+      body: {
+        ...imageOnly.body,
+        likeCount: null,
+        commentCount: null,
+        likedByMe: null,
+        degraded: ['comments', 'likes'],
+      },
+    });
 
     const other = await http(url, 'POST', '/auth/signup', {
       body: { username: 'media_other', password: 'media password' },

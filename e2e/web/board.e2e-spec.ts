@@ -97,6 +97,18 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the mesh board', () => {
+  it("has an icon, the client's: its <link rel=icon> resolves (200, an SVG)", async () => {
+    const icon = await page.evaluate(
+      () => (globalThis as any).document.querySelector('link[rel~="icon"]')?.href as string | undefined,
+    );
+    expect(icon).toBe(`${url}/favicon.svg`);
+    const client = await (await fetch(`${url}/`)).text();
+    expect(client).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml" />');
+    const res = await fetch(icon!);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+    expect(await res.text()).toMatch(/^<svg /);
+  });
+
   it('shows every service with its replicas, by pid, live', async () => {
     await expect
       .poll(

@@ -1,6 +1,7 @@
 // The web client in a real browser (playwright-core on Debian's chromium) against a real mesh,
 // served by the edge: two people in two browser contexts sign up, post with an image, like,
-// comment and message each other live; then likes is scaled to 0 and back, and the page follows.
+// comment and message each other live; then likes and messaging are scaled to 0 and back, and the
+// pages follow by themselves, within bounds measured here.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,30 @@ const mark = (page: Page) =>
 const notReloaded = (page: Page) => page.evaluate(() => (globalThis as any).__noReload as boolean | undefined);
 const pageWidth = (page: Page) =>
   page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Elements showing this text on screen (hidden descriptions do not count). */
+const visibleText = (page: Page, text: RegExp) => page.getByText(text).filter({ visible: true }).count();
+const liveBadge = (page: Page) => page.locator('.live-badge');
+
+/** The like buttons as Chromium's accessibility tree has them: name, description, disabled. */
+async function likeButtonsAsAnnounced(
+  page: Page,
+): Promise<Array<{ name: string; description: string; disabled: boolean }>> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = await cdp.send('DOM.getDocument', { depth: 0 });
+    const { nodes } = await cdp.send('Accessibility.queryAXTree', { nodeId: root.nodeId, role: 'button' });
+    return nodes
+      .filter((n) => /Like/.test(String(n.name?.value)))
+      .map((n) => ({
+        name: String(n.name?.value),
+        description: String(n.description?.value ?? ''),
+        disabled: n.properties?.some((p) => p.name === 'disabled' && p.value.value === true) ?? false,
+      }));
+  } finally {
+    await cdp.detach();
+  }
+}
 
 beforeAll(async () => {
   if (!existsSync(resolve(REPO_ROOT, 'dist/web/index.html'))) throw new Error('dist/web is missing: npm run build');
@@ -166,6 +191,30 @@ describe('two people', () => {
     await article.screenshot({ path: resolve(REPO_ROOT, 'test-artifacts/screenshots/post-with-image.png') });
   }, 40_000);
 
+  it('posts an image with no text: the composer allows it, and the post shows the image alone', async () => {
+    const png = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#1565c0' } })
+      .png()
+      .toBuffer();
+    await alice.goto(`${url}/#/`);
+    const post = alice.getByRole('button', { name: 'Post', exact: true });
+    await post.waitFor(WAIT);
+    expect(await post.isDisabled()).toBe(true); // neither text nor an image yet
+    await alice.getByLabel('Add images').setInputFiles({ name: 'sky.png', mimeType: 'image/png', buffer: png });
+    await alice.getByRole('img', { name: 'Preview 1: sky.png' }).waitFor(WAIT);
+    expect(await alice.getByLabel("What's happening?").inputValue()).toBe('');
+    await post.click();
+    await alice.getByText('Posted.', { exact: true }).waitFor(WAIT);
+
+    const article = alice.locator('article').first();
+    const id = (await article.getAttribute('data-post-id'))!;
+    expect(id).not.toBe(postId);
+    await article.getByRole('img', { name: /Image 1 of 1 posted by alice_web/ }).waitFor(WAIT);
+    expect(await article.locator('.post-text').count()).toBe(0);
+    const stored = await http(url, 'GET', `/posts/${id}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ text: '', media: [{ width: 200, height: 120 }] });
+  }, 40_000);
+
   it("likes with the keyboard and comments, on the author's page", async () => {
     await bob.goto(`${url}/#/u/alice_web`);
     const like = likeButton(bob, postId);
@@ -250,34 +299,75 @@ describe('two people', () => {
   }, 40_000);
 });
 
+describe('navigation', () => {
+  it('marks "My posts" as the current page on your own page only, not on someone else\'s', async () => {
+    const myPosts = alice.getByRole('link', { name: 'My posts' });
+    await alice.goto(`${url}/#/u/bob_web`);
+    await alice.getByRole('heading', { name: 'bob_web' }).waitFor(WAIT);
+    expect(await myPosts.getAttribute('aria-current')).toBeNull();
+    expect(await alice.locator('nav [aria-current]').count()).toBe(0);
+    await alice.goto(`${url}/#/u/alice_web`);
+    await alice.getByRole('heading', { name: 'alice_web' }).waitFor(WAIT);
+    expect(await myPosts.getAttribute('aria-current')).toBe('page');
+  });
+});
+
 describe('likes down, then back', () => {
-  it('disables the like button with a notice while likes is down; posts still show', async () => {
+  /** The healthy timeline's refresh (5 s, FRESH_EVERY_MS) and its answer, with room for a busy machine. */
+  const NOTICED_WITHIN_MS = 8000;
+
+  it('disables every like button within seconds of likes going down, without a click or a reload', async () => {
     await alice.goto(`${url}/#/u/alice_web`);
     const like = likeButton(alice, postId);
     await like.waitFor(WAIT);
     expect(await like.isEnabled()).toBe(true);
+    await mark(alice);
 
-    await scaleToZero(mesh, 'likes');
-    // A like tried on the page loaded before: the 503 disables the button instead of failing.
-    await like.click();
-    await expectEventually(async () => expect(await like.isDisabled()).toBe(true), { timeoutMs: 10_000 });
-    await postCard(alice, postId).getByText('likes are unavailable right now', { exact: true }).waitFor(WAIT);
+    expect(await scaleToZero(mesh, 'likes')).toEqual([0]);
+    const goneAt = performance.now();
+    await expectEventually(
+      async () => expect(await alice.getByRole('button', { name: /Like/, disabled: false }).count()).toBe(0),
+      { timeoutMs: NOTICED_WITHIN_MS, intervalMs: 100 },
+    );
+    const noticedAfterMs = performance.now() - goneAt;
+    expect(noticedAfterMs).toBeLessThan(NOTICED_WITHIN_MS);
+    expect(await like.isDisabled()).toBe(true);
+    expect(await notReloaded(alice)).toBe(true);
+    process.stdout.write(`[web] like buttons disabled ${noticedAfterMs.toFixed(0)} ms after likes' replicas exited\n`);
+  }, 40_000);
 
-    // A page opened while likes is down: the posts, their images and comments, no like.
-    await alice.reload();
-    await postCard(alice, postId).getByText('Hello from a real browser').waitFor(WAIT);
-    expect(await likeButton(alice, postId).isDisabled()).toBe(true);
-    await postCard(alice, postId).getByText('likes are unavailable right now', { exact: true }).waitFor(WAIT);
+  it('says so once, in the banner; each button keeps it as its description, not as visible text', async () => {
     await alice
       .getByRole('status')
       .filter({ hasText: 'Likes are unavailable right now — posts still show' })
       .waitFor(WAIT);
+    // alice has two posts on her page: the sentence is on screen once, not once per post.
+    expect(await alice.locator('article').count()).toBe(2);
+    expect(await visibleText(alice, /likes are unavailable right now/i)).toBe(1);
+    const buttons = await likeButtonsAsAnnounced(alice);
+    expect(buttons).toEqual([
+      { name: '♡ Like', description: 'likes are unavailable right now', disabled: true },
+      { name: '♡ Like', description: 'likes are unavailable right now', disabled: true },
+    ]);
+    expect(await likeButton(alice, postId).getAttribute('title')).toBe('likes are unavailable right now');
+    await screenshot(alice, 'degraded-user-timeline');
+  });
+
+  it('shows posts opened while likes is down: images and comments, no like', async () => {
+    await alice.reload();
+    await postCard(alice, postId).getByText('Hello from a real browser').waitFor(WAIT);
+    expect(await likeButton(alice, postId).isDisabled()).toBe(true);
+    await alice
+      .getByRole('status')
+      .filter({ hasText: 'Likes are unavailable right now — posts still show' })
+      .waitFor(WAIT);
+    expect(await visibleText(alice, /likes are unavailable right now/i)).toBe(1);
     expect(await postCard(alice, postId).getByRole('button', { name: 'Comments (1)' }).isEnabled()).toBe(true);
     expect(await postCard(alice, postId).getByRole('img').count()).toBe(1);
-    await screenshot(alice, 'degraded-user-timeline');
     await alice.goto(`${url}/#/`);
     await alice.locator('article').nth(9).waitFor(WAIT);
     expect(await alice.getByRole('button', { name: /Like/, disabled: false }).count()).toBe(0);
+    expect(await visibleText(alice, /likes are unavailable right now/i)).toBe(1);
     await screenshot(alice, 'degraded-timeline');
     await alice.goto(`${url}/#/u/alice_web`);
     await likeButton(alice, postId).waitFor(WAIT);
@@ -321,6 +411,104 @@ describe('messaging down, then back', () => {
     await bob.getByRole('button', { name: 'Send' }).click();
     await alice.getByRole('link', { name: /bob_web.*Back again/ }).waitFor(WAIT);
     expect(await notReloaded(alice)).toBe(true);
+  }, 60_000);
+});
+
+describe('messaging down for a while, with a conversation open', () => {
+  const NOTICE = 'Messaging is unavailable right now — trying again shortly.';
+  /** The conversation's own refresh (10 s, FRESH_MS) and its answer, with room for a busy machine. */
+  const NOTICED_WITHIN_MS = 14_000;
+  const conversationAsked: number[] = [];
+  const onRequest = (r: { url: () => string; method: () => string }) => {
+    if (r.method() === 'GET' && new URL(r.url()).pathname === '/messages/bob_web') {
+      conversationAsked.push(performance.now());
+    }
+  };
+
+  it('says "reconnecting…", not "live", while the edge refuses the event stream', async () => {
+    await alice.goto(`${url}/#/messages/bob_web`);
+    await alice.getByRole('log').getByText('Back again').waitFor(WAIT);
+    expect(await liveBadge(alice).innerText()).toBe('live');
+    const stream = (u: URL) => u.pathname === '/events';
+    await alice.route(stream, (route) =>
+      route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{}' }),
+    );
+    try {
+      await alice.reload();
+      await alice.getByRole('log').getByText('Back again').waitFor(WAIT);
+      await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('reconnecting…'), {
+        timeoutMs: 5000,
+      });
+      expect(await liveBadge(alice).getAttribute('class')).not.toContain('live-live');
+    } finally {
+      await alice.unroute(stream);
+    }
+    // Reopened with backoff (at most 10 s) once the edge takes it again.
+    await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('live'), { timeoutMs: 12_000 });
+  }, 40_000);
+
+  it('keeps retrying every 4 s for as long as messaging is down (15 s), and loads the conversation when it is back', async () => {
+    expect(await liveBadge(alice).innerText()).toBe('live');
+    alice.on('request', onRequest);
+    try {
+      await scaleToZero(mesh, 'messaging');
+      await alice.reload();
+      await alice.getByText(NOTICE, { exact: true }).waitFor(WAIT);
+      expect(await alice.getByRole('log').getByRole('listitem').count()).toBe(0);
+      await mark(alice);
+      conversationAsked.length = 0;
+      const openedAt = performance.now();
+      await sleep(15_000);
+      // A retry 4 s after each failure (the first try was before openedAt): not one and then silence.
+      const asked = [...conversationAsked];
+      expect(asked.length).toBeGreaterThanOrEqual(3);
+      const gaps = [asked[0] - openedAt, ...asked.slice(1).map((t, i) => t - asked[i])];
+      expect(Math.min(...gaps.slice(1))).toBeGreaterThan(3500);
+      expect(await alice.getByText(NOTICE, { exact: true }).count()).toBe(1);
+      // An open stream is not "live" while messaging is down.
+      await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('not live'));
+
+      await mesh.addReplica('messaging');
+      const backAt = performance.now();
+      await alice.getByRole('log').getByText('Back again').waitFor({ timeout: 8000 });
+      const loadedAfterMs = performance.now() - backAt;
+      expect(await alice.getByRole('log').getByText('Saw your picture!').count()).toBe(1);
+      expect(await alice.getByText(NOTICE, { exact: true }).count()).toBe(0);
+      expect(await liveBadge(alice).innerText()).toBe('live');
+      expect(await notReloaded(alice)).toBe(true);
+      process.stdout.write(
+        `[web] messaging down 15 s: ${asked.length} tries (${gaps.map((g) => (g / 1000).toFixed(1)).join(' s, ')} s apart); ` +
+          `the conversation loaded ${loadedAfterMs.toFixed(0)} ms after a replica joined\n`,
+      );
+    } finally {
+      alice.off('request', onRequest);
+    }
+  }, 60_000);
+
+  it('says "not live" once an open, idle conversation learns by itself that messaging is down; "live" when it is back', async () => {
+    await alice.getByRole('log').getByText('Back again').waitFor(WAIT);
+    expect(await liveBadge(alice).innerText()).toBe('live');
+    await mark(alice);
+    await scaleToZero(mesh, 'messaging');
+    const goneAt = performance.now();
+    // No send, no reload: the page's own refresh finds out.
+    await alice.getByText(NOTICE, { exact: true }).waitFor({ timeout: NOTICED_WITHIN_MS });
+    const noticedAfterMs = performance.now() - goneAt;
+    await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('not live'));
+    expect(await liveBadge(alice).getAttribute('title')).toBe(
+      'messaging is unavailable right now: new messages do not arrive',
+    );
+    expect(await liveBadge(alice).getAttribute('class')).not.toContain('live-live');
+    // What was shown stays shown.
+    expect(await alice.getByRole('log').getByText('Back again').count()).toBe(1);
+
+    await mesh.addReplica('messaging');
+    await expectEventually(async () => expect(await liveBadge(alice).innerText()).toBe('live'), { timeoutMs: 8000 });
+    expect(await alice.getByText(NOTICE, { exact: true }).count()).toBe(0);
+    expect(await notReloaded(alice)).toBe(true);
+    process.stdout.write(
+      `[web] an idle conversation showed messaging down ${noticedAfterMs.toFixed(0)} ms after it went\n`,
+    );
   }, 60_000);
 });
 

@@ -1,9 +1,9 @@
 // The real posts service, in this process, against a private nats-server and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { ErrorCodes, Subjects, type PostRecord } from '#contracts';
-import { type MeshClient } from '#mesh';
-import { type RunningService } from '#service';
+import { ErrorCodes, Subjects, type CreatePostRequest, type PostRecord } from '#contracts';
+import type { MeshClient } from '#mesh';
+import type { RunningService } from '#service';
 import {
   dropSchemas,
   freshSchema,
@@ -77,6 +77,29 @@ describe('posts over NATS', () => {
     );
     expect(err.code).toBe(ErrorCodes.invalid);
     expect(err.errors).toEqual([{ field: 'authorId', message: 'unknown field' }]);
+    const after = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`);
+    expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('takes a post of media alone (empty text), but not one with neither text nor media', async () => {
+    const mediaIds = ['44444444-4444-4444-8444-444444444444'];
+    const imageOnly = await client.mesh.request(Subjects.posts.create, { author: alice, text: '', mediaIds });
+    expect(imageOnly).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      author: alice,
+      text: '',
+      mediaIds,
+      createdAt: expect.stringMatching(/Z$/),
+    });
+    const before = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`);
+    const cases: Array<[CreatePostRequest, string]> = [
+      [{ author: alice, text: '' }, 'text must not be empty when no media is attached'],
+      [{ author: alice, text: ' ', mediaIds: [] }, 'text must not be blank when no media is attached'],
+    ];
+    for (const [request, message] of cases) {
+      const err = await meshFailure(client.mesh.request(Subjects.posts.create, request));
+      expect([err.code, err.errors]).toEqual([ErrorCodes.invalid, [{ field: 'text', message }]]);
+    }
     const after = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`);
     expect(after[0].n).toBe(before[0].n);
   });

@@ -49,7 +49,13 @@ function Shell() {
             </li>
             {session && (
               <li>
-                <a href={href.user(session.user.username)} aria-current={current('user')}>
+                <a
+                  href={href.user(session.user.username)}
+                  aria-current={
+                    // Only your own page is "My posts"; someone else's is just a page you are on.
+                    route.name === 'user' && route.username === session.user.username ? 'page' : undefined
+                  }
+                >
                   My posts
                 </a>
               </li>

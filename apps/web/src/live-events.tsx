@@ -1,25 +1,46 @@
 // One GET /events stream per signed-in tab (EventSource, token in ?access_token=): direct
 // messages arrive without a reload. EventSource retries a dropped connection itself, but gives up
 // on an HTTP error (an edge restarting answers 503): then we open a new one, backing off to 10 s.
+// The stream stays open while messaging is down (nothing is sent then, so nothing arrives): what
+// the pages' messaging calls answered is kept beside it, so "live" is only said when both hold.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { ApiError } from './api/client';
 import type { Message } from './api/types';
 import { useSession } from './session';
 
 export type LiveState = 'off' | 'connecting' | 'live';
+/** What the last messaging call said: unknown until one answers. */
+export type MessagingState = 'unknown' | 'up' | 'down';
 type Listener = (m: Message) => void;
 
 interface LiveValue {
   state: LiveState;
+  messaging: MessagingState;
+  /** A messaging call's outcome: no error (it answered) or the error it failed with. */
+  reportMessaging: (err?: unknown) => void;
   subscribe: (fn: Listener) => () => void;
 }
 
-const LiveContext = createContext<LiveValue>({ state: 'off', subscribe: () => () => {} });
+const LiveContext = createContext<LiveValue>({
+  state: 'off',
+  messaging: 'unknown',
+  reportMessaging: () => {},
+  subscribe: () => () => {},
+});
 
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const { session } = useSession();
   const token = session?.token;
   const [state, setState] = useState<LiveState>('off');
+  const [messaging, setMessaging] = useState<MessagingState>('unknown');
   const listeners = useRef(new Set<Listener>());
+
+  const reportMessaging = useCallback((err?: unknown) => {
+    if (err === undefined) setMessaging('up');
+    // Only a 503 naming messaging says it is down (a 503 for identity, a 400, the network do not).
+    else if (err instanceof ApiError && err.service === 'messaging') setMessaging('down');
+  }, []);
+  useEffect(() => setMessaging('unknown'), [token]);
 
   useEffect(() => {
     if (!token) {
@@ -68,7 +89,10 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
       listeners.current.delete(fn);
     };
   }, []);
-  const value = useMemo(() => ({ state, subscribe }), [state, subscribe]);
+  const value = useMemo(
+    () => ({ state, messaging, reportMessaging, subscribe }),
+    [state, messaging, reportMessaging, subscribe],
+  );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 

@@ -3,14 +3,21 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError, newKey } from '../api/client';
 import type { Message, Page } from '../api/types';
-import { useLiveMessages } from '../live-events';
+import { useLiveEvents, useLiveMessages } from '../live-events';
 import { LiveBadge } from '../messages/live-badge';
 import { href } from '../router';
 import { useSession } from '../session';
 import { formatTime } from '../ui/time';
+import { useVisibleInterval } from '../ui/use-visible-interval';
 import { SignInFirst } from './messages-page';
 
 const RETRY_MS = 4000;
+/**
+ * While all is well and the page is visible, the newest page is asked again this often (one
+ * request): messaging going down shows (notice, badge) without waiting for a send to fail, and a
+ * message the stream missed while it was reconnecting appears.
+ */
+const FRESH_MS = 10_000;
 
 /** Oldest first, each message once. */
 function merge(a: Message[], b: Message[]): Message[] {
@@ -24,7 +31,11 @@ export function ConversationPage({ username }: { username: string }) {
   const [messages, setMessages] = useState<Message[]>([]);
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
-  const [round, setRound] = useState(0);
+  // Every failed load counts here, and each count schedules one retry: the error's text is the
+  // same every time messaging is down, so it cannot be what starts the next attempt.
+  const [failures, setFailures] = useState(0);
+  const [attempt, setAttempt] = useState(0);
+  const { reportMessaging } = useLiveEvents();
 
   const load = useCallback(
     (from: string | null) => {
@@ -33,28 +44,35 @@ export function ConversationPage({ username }: { username: string }) {
       return api<Page<Message>>('GET', `/messages/${encodeURIComponent(username)}?${q.toString()}`, { token }).then(
         (page) => {
           setMessages((prev) => merge(prev, page.items));
-          setCursor(page.nextCursor);
+          // The newest page asked again must not forget the older pages already shown.
+          setCursor((prev) => (from === null && prev !== undefined ? prev : page.nextCursor));
           setError(null);
+          reportMessaging();
         },
-        (err: unknown) => setError(describeError(err)),
+        (err: unknown) => {
+          setError(describeError(err));
+          setFailures((n) => n + 1);
+          reportMessaging(err);
+        },
       );
     },
-    [username, token],
+    [username, token, reportMessaging],
   );
   useEffect(() => {
     setMessages([]);
     setCursor(undefined);
   }, [username]);
-  // The newest page; again every few seconds while messaging is down (messages sent meanwhile
-  // through another edge are not lost: they are in this page once it loads).
+  // The newest page; again 4 s after each failure, for as long as messaging is down (messages
+  // sent meanwhile through another edge are not lost: they are in this page once it loads).
   useEffect(() => {
     if (token) void load(null);
-  }, [load, token, round]);
+  }, [load, token, attempt]);
   useEffect(() => {
-    if (!error) return;
-    const t = setTimeout(() => setRound((r) => r + 1), RETRY_MS);
+    if (failures === 0) return;
+    const t = setTimeout(() => setAttempt((a) => a + 1), RETRY_MS);
     return () => clearTimeout(t);
-  }, [error]);
+  }, [failures]);
+  useVisibleInterval(() => void load(null), FRESH_MS, Boolean(token) && !error);
 
   useLiveMessages((m) => {
     if (m.from.username === username || m.to.username === username) setMessages((prev) => merge(prev, [m]));
@@ -107,6 +125,7 @@ export function ConversationPage({ username }: { username: string }) {
 }
 
 function SendForm({ to, token, onSent }: { to: string; token: string; onSent: (m: Message) => void }) {
+  const { reportMessaging } = useLiveEvents();
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -124,9 +143,11 @@ function SendForm({ to, token, onSent }: { to: string; token: string; onSent: (m
         idempotencyKey: key.current,
       });
       onSent(m);
+      reportMessaging();
       setText('');
       key.current = newKey();
     } catch (err) {
+      reportMessaging(err);
       setError(describeError(err));
       if (!(err instanceof ApiError && err.status === 503)) key.current = newKey();
     } finally {

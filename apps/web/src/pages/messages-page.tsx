@@ -1,24 +1,41 @@
-// Direct messages: the conversation list (refreshed when a message arrives live) and a form to
-// start a new one.
+// Direct messages: the conversation list (refreshed when a message arrives live, and every few
+// seconds while visible, so messaging going down shows without a click) and a form to start a
+// new one.
 import { useCallback, useId, useState, type FormEvent } from 'react';
 import { api, describeError, newKey } from '../api/client';
 import type { Conversation, Message } from '../api/types';
-import { useLiveMessages } from '../live-events';
+import { useLiveEvents, useLiveMessages } from '../live-events';
 import { LiveBadge } from '../messages/live-badge';
 import { useRetryingLoad } from '../messages/use-retrying-load';
 import { href } from '../router';
 import { useSession } from '../session';
 import { formatTime } from '../ui/time';
+import { useVisibleInterval } from '../ui/use-visible-interval';
+
+/** How often a healthy, visible list is asked again: one request. */
+const FRESH_MS = 10_000;
 
 export function MessagesPage() {
   const { session } = useSession();
   const token = session?.token;
+  const { reportMessaging } = useLiveEvents();
   const load = useCallback(
-    () => api<{ items: Conversation[] }>('GET', '/conversations', { token }).then((r) => r.items),
-    [token],
+    () =>
+      api<{ items: Conversation[] }>('GET', '/conversations', { token }).then(
+        (r) => {
+          reportMessaging();
+          return r.items;
+        },
+        (err: unknown) => {
+          reportMessaging(err);
+          throw err;
+        },
+      ),
+    [token, reportMessaging],
   );
   const { data: conversations, error, reload } = useRetryingLoad(token ? load : null);
   useLiveMessages(reload);
+  useVisibleInterval(reload, FRESH_MS, Boolean(token) && !error);
 
   if (!session) return <SignInFirst />;
   return (
@@ -55,6 +72,7 @@ export function MessagesPage() {
 }
 
 function NewMessage({ from, token }: { from: string; token: string }) {
+  const { reportMessaging } = useLiveEvents();
   const [to, setTo] = useState('');
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -71,8 +89,10 @@ function NewMessage({ from, token }: { from: string; token: string }) {
         body: { to: to.trim(), text: text.trim() },
         idempotencyKey: newKey(),
       });
+      reportMessaging();
       location.hash = href.conversation(m.to.username);
     } catch (err) {
+      reportMessaging(err);
       setError(describeError(err));
     } finally {
       setBusy(false);

@@ -14,6 +14,9 @@ export function Comments({ post, onChange }: { post: Post; onChange: (change: (p
   const [items, setItems] = useState<Comment[]>([]);
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const [loadError, setLoadError] = useState<string | null>(null);
+  // Each failed load schedules one retry: the error's text does not change while comments is
+  // down, so it cannot be what starts the next attempt.
+  const [failures, setFailures] = useState(0);
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
@@ -30,18 +33,25 @@ export function Comments({ post, onChange }: { post: Post; onChange: (change: (p
           setCursor(page.nextCursor);
           setLoadError(null);
         })
-        .catch((err: unknown) => setLoadError(describeError(err)));
+        .catch((err: unknown) => {
+          setLoadError(describeError(err));
+          setFailures((n) => n + 1);
+        });
     },
     [post.id],
   );
   useEffect(() => {
     load(null);
   }, [load]);
+  const retry = useRef(() => {});
   useEffect(() => {
-    if (!loadError) return;
-    const t = setTimeout(() => load(cursor ?? null), RETRY_MS);
+    retry.current = () => load(cursor ?? null);
+  });
+  useEffect(() => {
+    if (failures === 0) return;
+    const t = setTimeout(() => retry.current(), RETRY_MS);
     return () => clearTimeout(t);
-  }, [loadError, cursor, load]);
+  }, [failures]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();

@@ -1,6 +1,7 @@
 // Write a post with up to 4 images: previews from object URLs before anything is sent, then each
 // image is uploaded (POST /media) and the post created (POST /posts {text, mediaIds}). One key per
 // image and one per draft: sending again after a failure re-uses the uploads and never posts twice.
+// Text, images or both: an image needs no caption (the API takes empty text with media).
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError, newKey } from '../api/client';
 import type { Media, Post } from '../api/types';
@@ -37,6 +38,7 @@ export function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
   useEffect(() => () => urls.current.forEach((u) => URL.revokeObjectURL(u)), []);
 
   if (!session) return null;
+  const sayable = text.trim().length > 0 || picked.length > 0;
 
   const changed = () => {
     // Another draft now: a key must never be reused for a different request (422).
@@ -63,7 +65,7 @@ export function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!text.trim() || sending) return;
+    if (!sayable || sending) return;
     setSending(true);
     setError(null);
     try {
@@ -96,7 +98,7 @@ export function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
       const why = describeError(err);
       setError(
         err instanceof ApiError && err.service === 'media'
-          ? `${why}: your post was not sent. Try again in a moment, or remove the images to post the text now.`
+          ? `${why}: your post was not sent. Try again in a moment${text.trim() ? ', or remove the images to post the text now' : ''}.`
           : `${why}: your post was not sent.`,
       );
     } finally {
@@ -112,7 +114,8 @@ export function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
         value={text}
         maxLength={5000}
         rows={3}
-        required
+        required={picked.length === 0}
+        aria-describedby={hintId}
         onChange={(e) => {
           setText(e.target.value);
           changed();
@@ -145,9 +148,9 @@ export function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
           onChange={(e) => pick(e.target.files)}
         />
         <span id={hintId} className="muted small">
-          {picked.length}/{MAX_IMAGES} images
+          {picked.length}/{MAX_IMAGES} images · text, images or both
         </span>
-        <button type="submit" className="primary" disabled={sending || !text.trim()}>
+        <button type="submit" className="primary" disabled={sending || !sayable}>
           {sending ? 'Sending…' : 'Post'}
         </button>
       </div>

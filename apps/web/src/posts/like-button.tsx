@@ -1,25 +1,35 @@
 // Like / unlike (PUT / DELETE, keyed). While likes is down the post still shows: the button is
-// disabled and says why, until the timeline's refresh brings the count back.
+// disabled, and says why as its description (and title), until the timeline's refresh brings the
+// count back; the visible sentence is the timeline's banner, once for all posts.
 import { useId, useState } from 'react';
 import { api, ApiError, describeError, newKey, unavailable } from '../api/client';
 import type { Post } from '../api/types';
 import { href } from '../router';
 import { useSession } from '../session';
 
-export function LikeButton({ post, onChange }: { post: Post; onChange: (change: (p: Post) => Post) => void }) {
+export function LikeButton({
+  post,
+  down: timelineDown = false,
+  onChange,
+}: {
+  post: Post;
+  /** The timeline knows likes is down (another post said so), even if this post was loaded before. */
+  down?: boolean;
+  onChange: (change: (p: Post) => Post) => void;
+}) {
   const { session } = useSession();
   const noticeId = useId();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const down = post.likeCount === null || post.degraded.includes('likes');
+  const down = timelineDown || post.likeCount === null || post.degraded.includes('likes');
 
   if (down) {
     return (
       <span className="action">
-        <button type="button" className="like" disabled aria-describedby={noticeId}>
+        <button type="button" className="like" disabled aria-describedby={noticeId} title={unavailable('likes')}>
           ♡ Like
         </button>
-        <span id={noticeId} className="part-notice">
+        <span id={noticeId} hidden>
           {unavailable('likes')}
         </span>
       </span>

@@ -1,5 +1,7 @@
-// One post: author, text, images (thumbnails linking to the original), likes and comments. Each
-// part another service serves shows a short notice in its place while that service is down.
+// One post: author, text, images (thumbnails linking to the original), likes and comments. While
+// another service is down its controls are disabled, and say why to assistive technology and on
+// hover; the visible sentence is the timeline's banner, once, not one per post. Images keep a
+// notice in their place, since that is all there is to see of them.
 import { useId, useState } from 'react';
 import { unavailable } from '../api/client';
 import type { Post } from '../api/types';
@@ -8,11 +10,20 @@ import { formatTime } from '../ui/time';
 import { Comments } from './comments';
 import { LikeButton } from './like-button';
 
-export function PostCard({ post, onChange }: { post: Post; onChange: (change: (p: Post) => Post) => void }) {
+export function PostCard({
+  post,
+  down,
+  onChange,
+}: {
+  post: Post;
+  /** Services the timeline knows to be down: one post saying so is enough to disable them all. */
+  down: string[];
+  onChange: (change: (p: Post) => Post) => void;
+}) {
   const [open, setOpen] = useState(false);
   const panelId = useId();
   const noticeId = useId();
-  const commentsDown = post.commentCount === null || post.degraded.includes('comments');
+  const commentsDown = post.commentCount === null || post.degraded.includes('comments') || down.includes('comments');
   const mediaDown = post.degraded.includes('media');
 
   return (
@@ -25,7 +36,8 @@ export function PostCard({ post, onChange }: { post: Post; onChange: (change: (p
           {formatTime(post.createdAt)}
         </time>
       </header>
-      <p className="post-text">{post.text}</p>
+      {/* An image-only post has no text: no empty paragraph either. */}
+      {post.text.trim() && <p className="post-text">{post.text}</p>}
       {post.media.length > 0 && (
         <ul className={`media-grid media-${Math.min(post.media.length, 4)}`} aria-label="Images">
           {post.media.map((m, i) => (
@@ -48,7 +60,7 @@ export function PostCard({ post, onChange }: { post: Post; onChange: (change: (p
         </ul>
       )}
       <footer className="post-actions">
-        <LikeButton post={post} onChange={onChange} />
+        <LikeButton post={post} down={down.includes('likes')} onChange={onChange} />
         <span className="action">
           <button
             type="button"
@@ -56,12 +68,13 @@ export function PostCard({ post, onChange }: { post: Post; onChange: (change: (p
             aria-controls={panelId}
             disabled={commentsDown && !open}
             aria-describedby={commentsDown ? noticeId : undefined}
+            title={commentsDown ? unavailable('comments') : undefined}
             onClick={() => setOpen((v) => !v)}
           >
             {commentsDown ? 'Comments' : `Comments (${post.commentCount})`}
           </button>
           {commentsDown && (
-            <span id={noticeId} className="part-notice">
+            <span id={noticeId} hidden>
               {unavailable('comments')}
             </span>
           )}

@@ -25,6 +25,7 @@ export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: s
 
   return (
     <section aria-label="Posts" className="timeline">
+      {/* The one place that says which parts are missing; each post's controls only point here. */}
       <div role="status" aria-live="polite" className="timeline-status">
         {degraded.length > 0 && (
           <p className="notice notice-warn">
@@ -34,7 +35,7 @@ export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: s
       </div>
       <div className="posts" aria-busy={loading}>
         {posts.map((p) => (
-          <PostCard key={p.id} post={p} onChange={(change) => update(p.id, change)} />
+          <PostCard key={p.id} post={p} down={degraded} onChange={(change) => update(p.id, change)} />
         ))}
       </div>
       <div ref={sentinel} />

@@ -1,14 +1,20 @@
 // A timeline (global or one author's) loaded page by page on the cursor. While any loaded post
 // lacks a part (`degraded`, e.g. likes down), the pages holding such posts are asked again every
 // few seconds and merged in place, so the page heals by itself when the service is back; while
-// all is well, the newest page is merged in every 20 s (fresh counts, and outages noticed).
+// all is well, the newest page is merged in every few seconds (fresh counts, and an outage noticed
+// before anyone clicks a like that cannot work). Both only while the page is visible.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { Post, PostPage } from '../api/types';
+import { useVisibleInterval } from '../ui/use-visible-interval';
 
 export const PAGE_SIZE = 10;
 export const HEAL_EVERY_MS = 3000;
-export const FRESH_EVERY_MS = 20_000;
+/**
+ * How often a healthy, visible timeline merges its newest page: one GET /posts (a constant
+ * number of NATS requests, whatever the page size), so an outage shows within about 5 s.
+ */
+export const FRESH_EVERY_MS = 5000;
 const RETRY_EVERY_MS = 4000;
 
 export interface Timeline {
@@ -104,36 +110,41 @@ export function useTimeline(o: { author?: string; token?: string | null }): Time
   useEffect(() => {
     shown.current = posts;
   }, [posts]);
+  // When each post was last changed here (a like, a like's 503): an answer asked for before that
+  // must not put the old version back.
+  const touched = useRef(new Map<string, number>());
+  const refreshing = useRef(false);
   const degraded = [...new Set(posts.flatMap((p) => p.degraded))].sort();
   const isDegraded = degraded.length > 0;
-  useEffect(() => {
-    // Degraded: the pages holding degraded posts, every few seconds. Healthy: the newest page now
-    // and then, so counts stay fresh and a page notices a service going down without a reload.
-    const timer = setInterval(
-      () => {
-        const gen = generation.current;
-        if (pageCursors.current.length === 0) return;
-        const pages = isDegraded
-          ? new Set(shown.current.filter((p) => p.degraded.length > 0).map((p) => pageOf.current.get(p.id) ?? 0))
-          : new Set([0]);
-        for (const index of pages) {
-          query(pageCursors.current[index] ?? null)
-            .then((page) => {
-              if (gen !== generation.current) return;
-              const byId = new Map(page.items.map((p) => [p.id, p]));
-              setPosts((prev) => prev.map((p) => byId.get(p.id) ?? p));
-            })
-            .catch(() => {
-              // posts itself is down, or the network: keep what is shown; the next round asks again.
-            });
-        }
-      },
-      isDegraded ? HEAL_EVERY_MS : FRESH_EVERY_MS,
+  const refresh = useCallback(() => {
+    // Degraded: the pages holding degraded posts. Healthy: the newest page, so counts stay fresh
+    // and a page notices a service going down without a reload. Never two rounds at once.
+    if (refreshing.current || pageCursors.current.length === 0) return;
+    const gen = generation.current;
+    const asked = performance.now();
+    const sick = shown.current.filter((p) => p.degraded.length > 0);
+    const pages = sick.length > 0 ? new Set(sick.map((p) => pageOf.current.get(p.id) ?? 0)) : new Set([0]);
+    refreshing.current = true;
+    const rounds = [...pages].map((index) =>
+      query(pageCursors.current[index] ?? null).then(
+        (page) => {
+          if (gen !== generation.current) return;
+          const byId = new Map(page.items.map((p) => [p.id, p]));
+          setPosts((prev) => prev.map((p) => ((touched.current.get(p.id) ?? -1) > asked ? p : (byId.get(p.id) ?? p))));
+        },
+        () => {
+          // posts itself is down, or the network: keep what is shown; the next round asks again.
+        },
+      ),
     );
-    return () => clearInterval(timer);
-  }, [isDegraded, query]);
+    void Promise.all(rounds).finally(() => {
+      refreshing.current = false;
+    });
+  }, [query]);
+  useVisibleInterval(refresh, isDegraded ? HEAL_EVERY_MS : FRESH_EVERY_MS);
 
   const update = useCallback((id: string, change: (p: Post) => Post) => {
+    touched.current.set(id, performance.now());
     setPosts((prev) => prev.map((p) => (p.id === id ? change(p) : p)));
   }, []);
   const prepend = useCallback((p: Post) => {

@@ -3,24 +3,38 @@ import { AuthorSummary, Uuid } from '../common/ids.js';
 import { Cursor, PageLimit, type Page } from '../common/pagination.js';
 import { Username } from '../identity/identity.schemas.js';
 
+/** A post's text; whether it may be empty depends on its media (`textOrMedia`). */
 export const PostText = z
   .string({ error: 'text must be a string' })
-  .min(1, 'text must not be empty')
   .max(5000, 'text must be at most 5000 characters')
-  .refine((t) => t.trim().length > 0, 'text must not be blank');
+  .describe('may be empty (or blank) when mediaIds has at least one id: an image-only post');
+
+/**
+ * A post says something: text that is not blank, or at least one image (a photo needs no
+ * caption). Checked on the whole body, so the message can say what would make it valid.
+ */
+function textOrMedia(p: { text: string; mediaIds?: string[] }, ctx: z.RefinementCtx): void {
+  if ((p.mediaIds?.length ?? 0) > 0 || p.text.trim().length > 0) return;
+  const message = p.text.length === 0 ? 'text must not be empty' : 'text must not be blank';
+  ctx.addIssue({ code: 'custom', path: ['text'], message: `${message} when no media is attached` });
+}
 
 /** The HTTP body of `POST /posts`. */
-export const CreatePostBody = z.strictObject({
-  text: PostText,
-  mediaIds: z.array(Uuid).max(4, 'at most 4 media per post').optional(),
-});
+export const CreatePostBody = z
+  .strictObject({
+    text: PostText,
+    mediaIds: z.array(Uuid).max(4, 'at most 4 media per post').optional(),
+  })
+  .superRefine(textOrMedia);
 export type CreatePostBody = z.infer<typeof CreatePostBody>;
 
-export const CreatePostRequest = z.strictObject({
-  author: AuthorSummary,
-  text: PostText,
-  mediaIds: z.array(Uuid).max(4).default([]),
-});
+export const CreatePostRequest = z
+  .strictObject({
+    author: AuthorSummary,
+    text: PostText,
+    mediaIds: z.array(Uuid).max(4).default([]),
+  })
+  .superRefine(textOrMedia);
 export type CreatePostRequest = z.input<typeof CreatePostRequest>;
 
 export const GetPostRequest = z.strictObject({ id: Uuid });
