@@ -1,4 +1,4 @@
-// The edge's HTTP contract (edge-api.md) over a real mesh: built apps as processes, a private
+// The edge's HTTP contract (docs/api.md) over a real mesh: built apps as processes, a private
 // nats-server, PostgreSQL. Status and whole bodies, error bodies included.
 import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';

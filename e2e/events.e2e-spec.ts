@@ -53,7 +53,7 @@ describe('events through the whole mesh', () => {
     expect(await comments.exited).toBe(0);
 
     expect((await http(url, 'DELETE', `/posts/${id}`, { token: alice })).status).toBe(204);
-    // comments is down: its list is a 503 naming it (fail-soft.md), and nothing removed them yet.
+    // comments is down: its list is a 503 naming it (docs/fail-soft.md), and nothing removed them yet.
     const whileDown = await http(url, 'GET', `/posts/${id}/comments`);
     expect(whileDown.status).toBe(503);
     expect(whileDown.body).toEqual(problem(503, { service: 'comments' }));

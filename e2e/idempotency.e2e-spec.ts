@@ -1,4 +1,4 @@
-// Idempotency-Key over the edge, against the mesh as processes (drills.md, last row): a repeat
+// Idempotency-Key over the edge, against the mesh as processes (docs/drills.md, last row): a repeat
 // answers the first status and body and writes nothing, another body under the key is a 422,
 // ten at once make one post, and the key outlives the replica that stored it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

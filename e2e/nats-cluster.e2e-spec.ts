@@ -1,4 +1,4 @@
-// drills.md, "one node of a 3-node NATS cluster killed": the mesh (identity, posts ×2, likes,
+// docs/drills.md, "one node of a 3-node NATS cluster killed": the mesh (identity, posts ×2, likes,
 // comments, media, edge) on a private 3-node JetStream cluster on loopback, the event streams
 // and the media bucket replicated 3 ways (without per-app NATS users: the test reads the events
 // stream message by message, which no app's user may). Under the drill load (reads, and keyed
@@ -34,9 +34,9 @@ import {
 } from '#testing';
 import { image } from '../apps/media/test/test-images.js';
 
-/** drills.md: clients reconnect to the other nodes within this. */
+/** docs/drills.md: clients reconnect to the other nodes within this. */
 const RECONNECT_WITHIN_MS = 5000;
-/** drills.md: errors during the failover stay below this share of the requests. */
+/** docs/drills.md: errors during the failover stay below this share of the requests. */
 const MAX_ERROR_SHARE = 0.01;
 /** Load after the reconnection: long enough for JetStream to elect new leaders (~2–7 s). */
 const AFTER_RECONNECT_MS = 8000;
@@ -186,7 +186,7 @@ afterAll(async () => {
   await mesh?.stop();
 });
 
-describe('one node of a 3-node NATS cluster killed (drills.md)', () => {
+describe('one node of a 3-node NATS cluster killed (docs/drills.md)', () => {
   it('replicates the event streams and the media bucket on all three nodes', async () => {
     for (const stream of [EVENTS_STREAM, 'OBJ_media']) {
       const info = await (await jetstreamManager(operator)).streams.info(stream);
@@ -362,7 +362,7 @@ describe('one node of a 3-node NATS cluster killed (drills.md)', () => {
     expect.soft(info.state.messages, 'events stream messages = events in the outbox').toBe(Number(outboxEvents));
 
     // The object store lost nothing either, and serves and takes media on two nodes — with client
-    // retries: nats-server ≤ 2.11 may place a read's ephemeral consumer on the dead node (README).
+    // retries: nats-server ≤ 2.11 may place a read's ephemeral consumer on the dead node (docs/drills.md).
     await probeMedia(`with ${victim.name} down`, 5, { mustSucceed: false });
   }, 120_000);
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 
-/** The whole problem+json body edge-api.md promises, for `toEqual`. */
+/** The whole problem+json body docs/api.md promises, for `toEqual`. */
 export const problem = (status: number, extra: Record<string, unknown> = {}) => ({
   type: expect.stringMatching(/^urn:failsoft:problem:/),
   title: expect.any(String),

@@ -12,7 +12,7 @@ export async function meshPids(url: string, app: string): Promise<number[]> {
   return (service?.replicas ?? []).map((r: { pid: number }) => r.pid).sort((a: number, b: number) => a - b);
 }
 
-/** The fail-fast 503 of fail-soft.md: names the service, says when to retry, in < 100 ms. */
+/** The fail-fast 503 of docs/fail-soft.md: names the service, says when to retry, in < 100 ms. */
 export function expectFast503(res: HttpResult, service: string, what: string): void {
   expect({ what, status: res.status, body: res.body }).toEqual({ what, status: 503, body: problem(503, { service }) });
   expect(res.headers.get('retry-after'), what).toBe('1');

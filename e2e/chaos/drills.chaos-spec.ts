@@ -1,4 +1,4 @@
-// drills.md under load: every drill runs the drill load (drill-load.ts), reconciles its writes
+// docs/drills.md under load: every drill runs the drill load (drill-load.ts), reconciles its writes
 // afterwards (reconcile.ts), prints its figures, and asserts the drill's pass criteria on them.
 // The suite's mesh has its own database, so the PostgreSQL drill can take it away.
 import { randomBytes } from 'node:crypto';
@@ -38,7 +38,7 @@ const READ_DEADLINE_MS = 200;
 const WORST_READ_MS = 400;
 /** SIGSTOP: no request waits longer than deadline × (1 + one retry), plus this much slack. */
 const FROZEN_SLACK_MS = 150;
-/** drills.md says 60 s; 20 s still spans the server's ping check (~10–15 s) with time to spare. */
+/** docs/drills.md says 60 s; 20 s still spans the server's ping check (~10–15 s) with time to spare. */
 const FROZEN_FOR_MS = 20_000;
 
 const database = `failsoft_chaos_${randomBytes(4).toString('hex')}`;

@@ -1,4 +1,4 @@
-// fail-soft.md, row by row, over HTTP against real processes: each service scaled to 0 (its
+// docs/fail-soft.md, row by row, over HTTP against real processes: each service scaled to 0 (its
 // replicas SIGTERMed by pid), its row checked — degraded reads as fast as healthy ones, 503s
 // naming it in < 100 ms, everything not named still answering — then scaled back, with normal
 // answers within 5 s. The rows under load and the infrastructure rows are in drills.chaos-spec.ts (npm run test:chaos).
@@ -52,7 +52,7 @@ const readPost = (id = postId) => http(url, 'GET', `/posts/${id}`, { token: bob.
 
 /**
  * One read and one write per service, as a user would use it: what must keep answering while
- * another service is down. `needs` are the services whose row in fail-soft.md names this route.
+ * another service is down. `needs` are the services whose row in docs/fail-soft.md names this route.
  */
 const probes: Record<Service, Array<{ what: string; needs: Service[]; call: () => Promise<HttpResult> }>> = {
   identity: [
@@ -106,7 +106,7 @@ const probes: Record<Service, Array<{ what: string; needs: Service[]; call: () =
   ],
 };
 
-/** Everything fail-soft.md does not name in the row of `down` answers as if nothing happened. */
+/** Everything docs/fail-soft.md does not name in the row of `down` answers as if nothing happened. */
 async function othersAnswer(down: Service): Promise<void> {
   for (const service of SERVICES.filter((s) => s !== down)) {
     for (const p of probes[service].filter((x) => !x.needs.includes(down))) {
@@ -151,7 +151,7 @@ async function row(service: Service, checks: () => Promise<void>): Promise<void>
   );
 }
 
-/** A degraded read is about as fast as the same read healthy (drills.md: within ~10 ms of its p50). */
+/** A degraded read is about as fast as the same read healthy (docs/drills.md: within ~10 ms of its p50). */
 async function expectDegradedAsFast(down: Service, id: string): Promise<void> {
   const degraded = await p50Of(20, () => readPost(id));
   const healthy = healthyP50.get(id)!;

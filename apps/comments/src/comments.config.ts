@@ -1,6 +1,7 @@
 import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#runtime';
 
-const CommentsEnv = z.object({
+/** The variables comments reads, exported for the generated config table (docs/operations.md). */
+export const CommentsEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
   ...eventsEnv,

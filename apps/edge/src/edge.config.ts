@@ -2,13 +2,17 @@ import { meshEnv, parseEnv, z } from '#runtime';
 
 const int = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
 
-const EdgeEnv = z
+/** The variables edge reads, exported for the generated config table (docs/operations.md). */
+export const EdgeEnv = z
   .object({
     ...meshEnv,
+    /** The HTTP port (0: any free one). */
     PORT: int(3000, 0),
+    /** The address HTTP binds to. */
     HOST: z.string().min(1).default('0.0.0.0'),
     /** Verifies tokens without asking identity: a path to the SPKI PEM, or the PEM itself. */
     JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+    /** The token public key itself (SPKI PEM), instead of JWT_PUBLIC_KEY_FILE. */
     JWT_PUBLIC_KEY: z.string().min(1).optional(),
     /**
      * Deadline of a read (a query another service answers); one that misses it is asked once more
@@ -22,7 +26,7 @@ const EdgeEnv = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/)
       .default('media'),
-    /** How often GET /events sends a keep-alive comment (at most 15 s per edge-api.md). */
+    /** How often GET /events sends a keep-alive comment (at most 15 s: docs/api.md). */
     SSE_KEEPALIVE_MS: int(15_000, 100),
     /** How often the edge pings the mesh ($SRV.PING) to know which replicas are alive. */
     REPLICA_PING_INTERVAL_MS: int(1000, 50),

@@ -49,7 +49,9 @@ export class EdgeModule {
         { provide: MeshClient, useValue: d.mesh },
         { provide: TokenVerifier, useValue: d.tokens },
         { provide: EdgeMetrics, useValue: d.metrics },
-        { provide: NatsStatus, useValue: new NatsStatus(d.nc) },
+        // A factory, not a value: register() itself touches no connection, so the OpenAPI document
+        // can be built from this module without one (openapi-document.ts).
+        { provide: NatsStatus, useFactory: () => new NatsStatus(d.nc) },
         EdgeMesh,
         PostStitcher,
         AuthGuard,

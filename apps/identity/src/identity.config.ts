@@ -1,6 +1,7 @@
 import { databaseEnv, meshEnv, parseEnv, z } from '#runtime';
 
-const IdentityEnv = z
+/** The variables identity reads, exported for the generated config table (docs/operations.md). */
+export const IdentityEnv = z
   .object({
     ...meshEnv,
     ...databaseEnv,
@@ -11,6 +12,7 @@ const IdentityEnv = z
       .default('identity'),
     /** The token signing key: a path to the PKCS#8 PEM of an Ed25519 key, or the PEM itself. */
     JWT_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+    /** The token signing key itself (PKCS#8 PEM), instead of JWT_PRIVATE_KEY_FILE. */
     JWT_PRIVATE_KEY: z.string().min(1).optional(),
     /** How long a token stays valid; the edge cannot revoke one earlier. */
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),

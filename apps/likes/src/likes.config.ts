@@ -1,6 +1,7 @@
 import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#runtime';
 
-const LikesEnv = z.object({
+/** The variables likes reads, exported for the generated config table (docs/operations.md). */
+export const LikesEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
   ...eventsEnv,

@@ -1,6 +1,7 @@
 import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#runtime';
 
-const MediaEnv = z.object({
+/** The variables media reads, exported for the generated config table (docs/operations.md). */
+export const MediaEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
   ...eventsEnv,

@@ -1,6 +1,7 @@
 import { databaseEnv, meshEnv, parseEnv, z } from '#runtime';
 
-const MessagingEnv = z.object({
+/** The variables messaging reads, exported for the generated config table (docs/operations.md). */
+export const MessagingEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
   /** The service's schema; tests use a fresh one per run. */

@@ -1,6 +1,7 @@
 import { databaseEnv, eventsEnv, meshEnv, outboxEnv, parseEnv, z } from '#runtime';
 
-const PostsEnv = z.object({
+/** The variables posts reads, exported for the generated config table (docs/operations.md). */
+export const PostsEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
   ...eventsEnv,

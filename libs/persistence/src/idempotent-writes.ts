@@ -12,7 +12,7 @@ import { requestContext } from '#runtime';
 import { pgPool, qualifiedTable } from './pg-pool.js';
 import { inTransaction, isLockTimeout, type WriteTransaction } from './write-transaction.js';
 
-/** How long a key is remembered (edge-api.md: "within 24 h"); older rows count as absent. */
+/** How long a key is remembered (docs/api.md: "within 24 h"); older rows count as absent. */
 export const IDEMPOTENCY_RETENTION_HOURS = 24;
 /** What a service accepts as a key (the edge enforces the same, 1-255 visible ASCII characters). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

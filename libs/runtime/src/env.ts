@@ -18,12 +18,17 @@ const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(d
 
 /** Variables every mesh member reads. */
 export const meshEnv = {
+  /** The NATS server(s) to connect to, comma-separated (a cluster's nodes). */
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** The lowest level of JSON log line written; `debug` logs every handled request and event. */
   LOG_LEVEL: z.enum(LogLevels as [LogLevel, ...LogLevel[]]).default('info'),
+  /** The longest a stopping replica waits for the work it holds before it exits anyway. */
   DRAIN_TIMEOUT_MS: int(10_000, 100),
+  /** How often the client pings its NATS server; two unanswered pings and it reconnects elsewhere. */
   NATS_PING_INTERVAL_MS: int(10_000, 100),
   /** This app's NATS user and password (see `mesh nats-auth`); unset: no authentication. */
   NATS_USER: z.string().min(1).optional(),
+  /** The password of NATS_USER (in `.mesh/nats/<app>.env` after `mesh nats-auth`). */
   NATS_PASSWORD: z.string().min(1).optional(),
   /** Services: serve /health/live and /health/ready on this port (0: off). The edge uses PORT. */
   HEALTH_PORT: int(0),
@@ -33,9 +38,13 @@ export const meshEnv = {
 
 /** Variables every service with a database reads. */
 export const databaseEnv = {
+  /** The PostgreSQL server and database; each service keeps to its own schema in it. */
   DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /** Connections to PostgreSQL per replica. */
   DB_POOL_SIZE: int(10, 1),
+  /** A query that cannot get a connection within this fails, and its request answers 503. */
   DB_CONNECT_TIMEOUT_MS: int(1000, 50),
+  /** PostgreSQL's `statement_timeout` for the replica's sessions. */
   DB_STATEMENT_TIMEOUT_MS: int(5000, 50),
 };
 

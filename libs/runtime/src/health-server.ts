@@ -2,7 +2,7 @@
 // Kubernetes probes and compose healthchecks. Live: the event loop answers. Ready: connected to
 // NATS and joined the mesh (its endpoints are subscribed). A database outage does not make a
 // replica unready: it answers 503 fast meanwhile, and restarting it would not bring the database
-// back (fail-soft.md).
+// back (docs/fail-soft.md).
 import { createServer, type Server } from 'node:http';
 
 export interface HealthServer {

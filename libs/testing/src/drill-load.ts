@@ -1,4 +1,4 @@
-// The steady load every drill runs under (drills.md): signed-in readers of `GET /posts/:id` and
+// The steady load every drill runs under (docs/drills.md): signed-in readers of `GET /posts/:id` and
 // `GET /posts?limit=20`, one writer of posts and one of likes. Each write carries its own
 // `Idempotency-Key` and is retried by this client, with the same key, on a timeout or a 503 —
 // what a careful frontend does. Every HTTP request is recorded (ok / failed / unknown = timed

@@ -125,7 +125,7 @@ const COLUMNS: Array<[string, (f: DrillFigures) => string]> = [
   ['recovered', (f) => String(f.recovered)],
 ];
 
-/** A markdown table of drills, as the README shows them. */
+/** A markdown table of drills, as docs/drills.md shows them. */
 export function figuresTable(all: DrillFigures[]): string {
   const rows = [COLUMNS.map(([h]) => h), ...all.map((f) => COLUMNS.map(([, cell]) => cell(f)))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -1,4 +1,4 @@
-// A 3-node NATS cluster on loopback, for tests that kill a node (drills.md: "one node of a 3-node
+// A 3-node NATS cluster on loopback, for tests that kill a node (docs/drills.md: "one node of a 3-node
 // NATS cluster killed"). Each node is a real nats-server process with its own client, route and
 // monitoring port, its own JetStream store and server name (clustered JetStream requires one),
 // and the same ping settings as startNatsServer. Every process is signalled by its pid only.

@@ -144,7 +144,7 @@ describe('buildReport', () => {
       ok: false,
       headline: '2 unexpected failed reads · 1 unexpected failed write · 0 lost · 1 duplicated',
       expected:
-        'Expected, as fail-soft.md says: during fault 1 (fault 1), 1 like answered 503; during fault 3 (fault 3), ' +
+        'Expected, as docs/fail-soft.md says: during fault 1 (fault 1), 1 like answered 503; during fault 3 (fault 3), ' +
         '2 reads and 1 write answered 503. Each write was tried 4 times with the same key.',
     });
   });

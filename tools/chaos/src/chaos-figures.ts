@@ -201,8 +201,8 @@ export function verdict(t: Totals, faults: ReportFault[]): ChaosReport['verdict'
       expected.length === 0
         ? t.failedReads + t.failedWrites === 0
           ? 'No request failed.'
-          : 'No failure was one fail-soft.md allows.'
-        : `Expected, as fail-soft.md says: ${expected.join('; ')}. Each write was tried 4 times with the same key.`,
+          : 'No failure was one docs/fail-soft.md allows.'
+        : `Expected, as docs/fail-soft.md says: ${expected.join('; ')}. Each write was tried 4 times with the same key.`,
   };
 }
 

@@ -71,7 +71,7 @@ function totalsCards(r: ChaosReport): string {
   ].join('');
 }
 
-/** A fault's failures: red only when some were not ones fail-soft.md allows. */
+/** A fault's failures: red only when some were not ones docs/fail-soft.md allows. */
 function failures(n: number, expected: number): string {
   if (n === 0) return '<td class="num">0</td>';
   const unexpected = n - expected;
@@ -114,7 +114,7 @@ function failureTable(r: ChaosReport): string {
   return (
     `<table class="failures"><caption>What failed (a write counts once, with the status of its last try)</caption>` +
     `<thead><tr><th scope="col">route</th><th scope="col">status, service</th><th scope="col">count</th>` +
-    `<th scope="col">sent</th><th scope="col">allowed by fail-soft.md?</th></tr></thead><tbody>${rows}</tbody></table>`
+    `<th scope="col">sent</th><th scope="col">allowed by docs/fail-soft.md?</th></tr></thead><tbody>${rows}</tbody></table>`
   );
 }
 

@@ -1,7 +1,7 @@
 // The chaos report's data, as chaos-report.json holds it and the page draws it.
 
 /**
- * How long after a fault ends its failures still count as expected: drills.md gives a service
+ * How long after a fault ends its failures still count as expected: docs/drills.md gives a service
  * scaled back, and PostgreSQL back, 5 s to answer normally again.
  */
 export const RECOVERY_MS = 5000;
@@ -18,7 +18,7 @@ export interface FaultMark {
   detail: string;
   startedAt: number;
   endedAt: number;
-  /** The failures fail-soft.md allows while it lasts (and RECOVERY_MS after). */
+  /** The failures docs/fail-soft.md allows while it lasts (and RECOVERY_MS after). */
   allows: { reads: boolean; writes: 'all' | 'likes' | 'none' };
 }
 

@@ -90,7 +90,7 @@ describe('npm run chaos -- --short', () => {
     ).toBe(true);
     const second = (at: number) => Math.floor(at);
     const [likesDown, , , , postgres] = report.faults;
-    // likes at 0: posts still load, degraded (fail-soft.md); its like writes are refused.
+    // likes at 0: posts still load, degraded (docs/fail-soft.md); its like writes are refused.
     const degradedWhileLikesDown = s.degradedPercent.slice(second(likesDown.startS) + 1, second(likesDown.endS));
     expect(Math.max(...degradedWhileLikesDown.map((p) => p ?? 0))).toBeGreaterThan(50);
     // PostgreSQL away: DB-backed reads answer 503 — the report must show them, as expected ones.

@@ -6,7 +6,7 @@
 // committed file equal to this output.
 //
 // NATS (3 nodes, JetStream) comes from the official NATS Helm chart and PostgreSQL from your
-// platform; both are reached by the URLs below. Secrets are created by the operator (README).
+// platform; both are reached by the URLs below. Secrets are created by the operator (docs/operations.md).
 import type {
   ConfigMap,
   Container,
@@ -37,7 +37,7 @@ const meta = (name: string, app?: AppName) => ({
   labels: app ? labels(app) : { 'app.kubernetes.io/name': 'failsoft' },
 });
 
-/** Secrets the operator creates (see README: "On Kubernetes"). */
+/** Secrets the operator creates (see docs/operations.md, "On Kubernetes"). */
 export const RequiredSecrets = {
   database: 'failsoft-database', // DATABASE_URL
   nats: (app: AppName) => `failsoft-nats-${app}`, // NATS_USER, NATS_PASSWORD (mesh nats-auth)

@@ -8,21 +8,28 @@ export class MeshConfigError extends Error {}
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
 
-const OperatorEnv = z.object({
+/** What the operator commands read (status, events, scale, kill); exported for docs/operations.md. */
+export const OperatorEnv = z.object({
   NATS_URL: meshEnv.NATS_URL,
   /** The operator's NATS user (`mesh nats-auth` makes one), when NATS requires users. */
   NATS_USER: meshEnv.NATS_USER,
+  /** The operator's NATS password. */
   NATS_PASSWORD: meshEnv.NATS_PASSWORD,
+  /** The launcher's control API, on 127.0.0.1; the operator commands talk to it. */
   MESH_CONTROL_PORT: port(3099),
   DRAIN_TIMEOUT_MS: meshEnv.DRAIN_TIMEOUT_MS,
 });
 
-const LauncherEnv = OperatorEnv.extend({
+/** What `npm start` reads; every replica inherits the launcher's whole environment. */
+export const LauncherEnv = OperatorEnv.extend({
   LOG_LEVEL: meshEnv.LOG_LEVEL,
   /** The first edge replica's HTTP port; replica i listens on PORT + i. */
   PORT: port(3000),
+  /** The apps to run, comma-separated (default: all of them). */
   MESH_APPS: z.string().optional(),
+  /** Replicas per app, e.g. `posts=2,likes=3` (default 1 each); `--replicas` wins over it. */
   REPLICAS: z.string().optional(),
+  /** The nats-server the launcher starts when no NATS answers at NATS_URL. */
   NATS_SERVER_BIN: z.string().min(1).default('nats-server'),
   /** Where a nats-server the launcher starts keeps JetStream data (default <repo>/.mesh/nats). */
   MESH_NATS_STORE_DIR: z.string().min(1).optional(),

@@ -1,4 +1,4 @@
-// The fail-soft matrix of the edge, route by route, in one place (fail-soft.md made concrete):
+// The fail-soft matrix of the edge, route by route, in one place (docs/fail-soft.md made concrete):
 // - `needs`: services the route cannot answer without — when one is down the answer is 503 with
 //   `service` naming it and `Retry-After`;
 // - `degrades`: services whose part is left out when they are down — the answer is still 200,

@@ -1,9 +1,9 @@
-// The `Idempotency-Key` header of an authenticated write (edge-api.md, "Writes are safely
-// retryable"). The key travels to the service that writes, which stores it with the write; a
-// request without one gets a key made up here, so that the edge's own retry of this very request
-// (after a timeout) cannot apply it twice either. Writes that are idempotent by nature (like,
-// unlike: twice is once) need no made-up key for that, and storing one would cost each of them a
-// row and a disk flush: for those only the client's own key travels (ClientIdempotencyKey).
+// The `Idempotency-Key` header of an authenticated write (docs/api.md, "Retrying writes"). The
+// key travels to the service that writes, which stores it with the write; a request without one
+// gets a key made up here, so that the edge's own retry of this very request (after a timeout)
+// cannot apply it twice either. Writes that are idempotent by nature (like, unlike: twice is
+// once) need no made-up key for that, and storing one would cost each of them a row and a disk
+// flush: for those only the client's own key travels (ClientIdempotencyKey).
 import { randomUUID } from 'node:crypto';
 import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';

@@ -14,7 +14,7 @@ export const mediaControllers: Type[] = [MediaController];
 
 export function mediaProviders(deps: EdgeDeps): Provider[] {
   return [
-    { provide: MediaBucket, useValue: new MediaBucket(deps.nc, deps.config.MEDIA_BUCKET) },
+    { provide: MediaBucket, useFactory: () => new MediaBucket(deps.nc, deps.config.MEDIA_BUCKET) },
     MediaUploader,
     MediaDelivery,
   ];

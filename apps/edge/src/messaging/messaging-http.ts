@@ -11,12 +11,12 @@ import { MessagingController } from './messaging.controller.js';
 export const messagingControllers: Type[] = [MessagingController, EventsController];
 
 export function messagingProviders(deps: EdgeDeps): Provider[] {
-  const options: LiveStreamsOptions = {
+  const options = (): LiveStreamsOptions => ({
     nc: deps.nc,
     keepAliveMs: deps.config.SSE_KEEPALIVE_MS,
     registry: deps.metrics.registry,
-  };
-  return [{ provide: LIVE_STREAMS_OPTIONS, useValue: options }, LiveStreams, EventsAuthGuard];
+  });
+  return [{ provide: LIVE_STREAMS_OPTIONS, useFactory: options }, LiveStreams, EventsAuthGuard];
 }
 
 export async function installMessagingHttp(_app: NestFastifyApplication, _deps: EdgeDeps): Promise<void> {}

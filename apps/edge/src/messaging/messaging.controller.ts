@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import {
   ConversationParam,
   ConversationQuery,
@@ -15,7 +14,7 @@ import type { AuthUser } from '../auth/token-verifier.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
-import { Problems } from '../openapi/openapi-refs.js';
+import { Problems, ref } from '../openapi/openapi-refs.js';
 
 const summary = (u: AuthUser) => ({ id: u.id, username: u.username, displayName: u.displayName });
 
@@ -30,8 +29,8 @@ export class MessagingController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Send a direct message (404 if `to` is no user; 400 to yourself)' })
   @ApiIdempotencyKey()
-  @ApiBody({ schema: z.toJSONSchema(SendMessageBody) as object })
-  @ApiResponse({ status: 201, description: 'the Message, also pushed to both sides’ /events streams' })
+  @ApiBody({ schema: ref('SendMessageBody') })
+  @ApiResponse({ status: 201, description: 'also pushed to both sides’ /events streams', schema: ref('Message') })
   @Problems(400, 401, 404, 503)
   send(
     @CurrentUser() user: AuthUser,
@@ -49,7 +48,7 @@ export class MessagingController {
   @ApiOperation({ summary: 'Your conversation with a user, newest first' })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-100, default 20' })
   @ApiQuery({ name: 'cursor', required: false, type: String })
-  @ApiResponse({ status: 200, description: '{items: Message[], nextCursor}' })
+  @ApiResponse({ status: 200, schema: ref('MessagePage') })
   @Problems(400, 401, 503)
   conversation(
     @CurrentUser() user: AuthUser,
@@ -66,7 +65,7 @@ export class MessagingController {
 
   @Get('conversations')
   @ApiOperation({ summary: 'Your conversations, newest first, each with its last message' })
-  @ApiResponse({ status: 200, description: '{items: [{with: User-summary, lastMessage: Message}]}' })
+  @ApiResponse({ status: 200, schema: ref('ConversationList') })
   @Problems(401, 503)
   conversations(@CurrentUser() user: AuthUser): Promise<ConversationList> {
     return this.mesh.read(Subjects.messaging.conversations, { userId: user.id });

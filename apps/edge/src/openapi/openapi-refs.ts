@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '../problem/problem.js';
 
 export function ref(name: string): { $ref: string } {
@@ -13,4 +13,9 @@ export function Problems(...statuses: number[]): MethodDecorator & ClassDecorato
       ApiResponse({ status, description: 'problem', content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } } }),
     ),
   );
+}
+
+/** A route that reads a token when there is one (OptionalAuthGuard): anonymous, or bearer. */
+export function ApiOptionalAuth(): MethodDecorator & ClassDecorator {
+  return applyDecorators(ApiBearerAuth(), ApiSecurity({}));
 }

@@ -1,7 +1,14 @@
 // JSON Schemas of the documented bodies. Requests come from the very zod schemas that validate
 // them (so the document cannot drift from the checks); replies are described here in zod too.
 import { z } from 'zod';
-import { AuthorSummary, CreateCommentBody, CreatePostBody, LoginRequest, SignupRequest } from '#contracts';
+import {
+  AuthorSummary,
+  CreateCommentBody,
+  CreatePostBody,
+  LoginRequest,
+  SendMessageBody,
+  SignupRequest,
+} from '#contracts';
 
 const User = z.object({ id: z.uuid(), username: z.string(), displayName: z.string(), createdAt: z.iso.datetime() });
 const Media = z.object({
@@ -39,6 +46,13 @@ const Problem = z.object({
   errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   service: z.string().optional().describe('on a 503: the service this request could not do without'),
 });
+const Message = z.object({
+  id: z.uuid(),
+  from: AuthorSummary,
+  to: AuthorSummary,
+  text: z.string(),
+  createdAt: z.iso.datetime(),
+});
 const Replica = z.object({
   id: z.string(),
   pid: z.number().int().nullable(),
@@ -51,6 +65,7 @@ const Replica = z.object({
 });
 
 export const openApiSchemas: Record<string, z.ZodType> = {
+  AuthorSummary,
   SignupRequest,
   LoginRequest,
   CreatePostBody,
@@ -66,6 +81,12 @@ export const openApiSchemas: Record<string, z.ZodType> = {
     count: z.number().int(),
     items: z.array(z.object({ user: AuthorSummary, createdAt: z.iso.datetime() })),
     nextCursor: z.string().nullable(),
+  }),
+  SendMessageBody,
+  Message,
+  MessagePage: z.object({ items: z.array(Message), nextCursor: z.string().nullable() }),
+  ConversationList: z.object({
+    items: z.array(z.object({ with: AuthorSummary, lastMessage: Message })).describe('newest first, at most 100'),
   }),
   Problem,
   MeshView: z.object({

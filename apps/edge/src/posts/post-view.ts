@@ -1,6 +1,6 @@
 import type { AuthorSummary } from '#contracts';
 
-/** The `Post` of edge-api.md. */
+/** The `Post` of docs/api.md. */
 export interface PostView {
   id: string;
   author: AuthorSummary;

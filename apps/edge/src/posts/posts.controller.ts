@@ -7,7 +7,7 @@ import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
-import { Problems, ref } from '../openapi/openapi-refs.js';
+import { ApiOptionalAuth, Problems, ref } from '../openapi/openapi-refs.js';
 import { PostStitcher } from './post-stitcher.js';
 import type { PostPageView, PostView } from './post-view.js';
 
@@ -52,6 +52,7 @@ export class PostsController {
 
   @Get(':id')
   @UseGuards(OptionalAuthGuard)
+  @ApiOptionalAuth()
   @ApiOperation({ summary: 'One post, with its like and comment counts' })
   @ApiResponse({ status: 200, schema: ref('Post') })
   @Problems(400, 401, 404, 503)
@@ -69,6 +70,7 @@ export class PostsController {
 
   @Get()
   @UseGuards(OptionalAuthGuard)
+  @ApiOptionalAuth()
   @ApiOperation({ summary: 'A page of posts, newest first: one author or the global timeline' })
   @ApiQuery({ name: 'author', required: false, type: String })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-100, default 20' })

@@ -1,4 +1,4 @@
-// RFC 9457 problem details, exactly as edge-api.md gives them.
+// RFC 9457 problem details, exactly as docs/api.md gives them.
 import { ErrorCodes, type ErrorCode, type FieldError } from '#contracts';
 
 export interface Problem {

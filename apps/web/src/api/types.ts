@@ -1,4 +1,4 @@
-// The edge's answers as the client sees them (edge-api.md); fields a degraded answer leaves out are null.
+// The edge's answers as the client sees them (docs/api.md); fields a degraded answer leaves out are null.
 export type ServiceName = 'identity' | 'posts' | 'comments' | 'likes' | 'media' | 'messaging';
 
 export interface UserSummary {
