@@ -9,6 +9,8 @@ const mesh: MeshView = {
     {
       name: 'posts',
       status: 'up',
+      reason: null,
+      waiting: [],
       replicas: [
         {
           id: 'AAA',
@@ -22,7 +24,7 @@ const mesh: MeshView = {
         },
       ],
     },
-    { name: 'identity', status: 'down', replicas: [] },
+    { name: 'identity', status: 'down', reason: null, replicas: [], waiting: [] },
   ],
 };
 const launcher: LauncherStatus = {
