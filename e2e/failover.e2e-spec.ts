@@ -134,7 +134,10 @@ describe('replica failures', () => {
     expect(posts).toEqual({
       name: 'posts',
       status: 'down',
+      // No replica at all (none waiting in the mesh either): no reason to give.
+      reason: null,
       replicas: [],
+      waiting: [],
       degradedLastMinute: expect.any(Number),
       unavailableLastMinute: expect.any(Number),
     });

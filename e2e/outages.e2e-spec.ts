@@ -1,14 +1,18 @@
 // What a user sees when the mesh's own infrastructure goes away, and that it comes back by
-// itself: PostgreSQL refusing connections, then the NATS server gone and restarted.
+// itself: PostgreSQL refusing connections, a replica started while its database is unreachable,
+// then the NATS server gone and restarted.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   expectEventually,
+  freePort,
   http,
   refuseConnections,
+  spawnApp,
   sql,
   startNatsServer,
   startTestMesh,
+  tcpForwarder,
   type NatsServerHandle,
   type TestMesh,
 } from '#testing';
@@ -59,6 +63,47 @@ describe('outages', () => {
     for (const p of [...mesh.replicas.values()].flat()) expect(p.child.exitCode).toBeNull();
     await expectEventually(async () => expect((await http(url, 'GET', `/posts/${postId}`)).status).toBe(200));
   });
+
+  it('a replica started while its database is unreachable: in $SRV with its reason, live, not ready, given no request; serves once it answers', async () => {
+    const db = await tcpForwarder({ host: '127.0.0.1', port: 5432 });
+    const healthPort = await freePort();
+    const health = (path: string) =>
+      fetch(`http://127.0.0.1:${healthPort}${path}`, { signal: AbortSignal.timeout(1000) }).then(
+        (r) => r.status,
+        () => null,
+      );
+    const late = spawnApp('posts', {
+      ...mesh.env,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${db.port}/${database}`,
+      HEALTH_PORT: String(healthPort),
+    });
+    try {
+      const state = `database 127.0.0.1:${db.port}/${database} unreachable: ECONNREFUSED 127.0.0.1:${db.port}`;
+      const posts = async () =>
+        (await http(url, 'GET', '/mesh')).body.services.find((s: { name: string }) => s.name === 'posts');
+      await expectEventually(
+        async () => expect((await posts()).waiting).toEqual([expect.objectContaining({ pid: late.pid, state })]),
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
+      // Its sibling serves: the service is up, and the waiting replica is no reason for it to be down.
+      expect(await posts()).toMatchObject({ status: 'up', reason: null, replicas: [expect.anything()] });
+      expect([await health('/health/live'), await health('/health/ready')]).toEqual([200, 503]);
+      // It takes no request: every read goes to the sibling that reaches its database.
+      for (let i = 0; i < 20; i++) expect((await http(url, 'GET', `/posts/${postId}`)).status).toBe(200);
+
+      await db.open();
+      await expectEventually(async () => expect(await health('/health/ready')).toBe(200), { timeoutMs: 15_000 });
+      await expectEventually(async () => {
+        const p = await posts();
+        expect(p.waiting).toEqual([]);
+        expect(p.replicas.map((r: { pid: number }) => r.pid)).toContain(late.pid);
+      });
+    } finally {
+      late.kill('SIGTERM');
+      await late.exited;
+      await db.close();
+    }
+  }, 40_000);
 
   it('NATS gone: the edge stays live, says it is not ready, answers 503; all recover when NATS is back', async () => {
     await mesh.nats.stop();

@@ -19,11 +19,6 @@ const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclud
   .filter((f) => f && existsSync(join(root, f)));
 const markdown = files.filter((f) => f.endsWith('.md'));
 const OUTSIDE = ['..', 'shared'].join('/');
-/**
- * Docs another branch is writing, linked before they land. Each must not exist yet: once it
- * does, the test below fails until its entry here is removed, so this list cannot go stale.
- */
-const LANDING_ELSEWHERE = new Set(['docs/troubleshooting.md']);
 
 /** The markdown without fenced code blocks, where nothing is a heading or a link. */
 function withoutFences(md: string): string {
@@ -76,7 +71,7 @@ function problemOf(file: string, target: string): string | undefined {
   const absolute = path === '' ? join(root, file) : resolve(root, dirname(file), path);
   const inside = relative(root, absolute);
   if (path.startsWith('/') || inside.startsWith('..')) return 'points outside the repository';
-  if (!existsSync(absolute)) return LANDING_ELSEWHERE.has(inside) ? undefined : 'points to a file that does not exist';
+  if (!existsSync(absolute)) return 'points to a file that does not exist';
   if (anchor && absolute.endsWith('.md') && statSync(absolute).isFile() && !anchorsOf(inside).has(anchor)) {
     return `names a heading ${inside} does not have`;
   }
@@ -102,10 +97,6 @@ describe('links in markdown', () => {
       }),
     );
     expect(broken).toEqual([]);
-  });
-
-  it('links to docs still being written elsewhere only while they do not exist here', () => {
-    expect([...LANDING_ELSEWHERE].filter((f) => existsSync(join(root, f)))).toEqual([]);
   });
 
   it('no markdown file mentions the folder beside the repository', () => {

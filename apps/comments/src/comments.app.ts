@@ -1,6 +1,5 @@
 // Starts one comments replica: database first (retrying while PostgreSQL is down), then its
 // own NATS connection for asking posts and consuming events, then the mesh, then the events.
-import { openDatabase } from '#persistence';
 import { runDatabaseService, type RunningService } from '#service';
 import { createLogger } from '#runtime';
 import { serviceMeshClient } from '#mesh';
@@ -13,13 +12,15 @@ export const COMMENTS_VERSION = '0.1.0';
 
 export async function startComments(c: CommentsConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
   const logger = createLogger({ service: 'comments', level: c.LOG_LEVEL });
-  const dataSource = await openDatabase(createCommentsDataSource(c), { schema: c.COMMENTS_DB_SCHEMA, logger });
+  // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
+  const dataSource = createCommentsDataSource(c);
   return runDatabaseService({
     service: 'comments',
     version: COMMENTS_VERSION,
     env: c,
     logger,
     dataSource,
+    schema: c.COMMENTS_DB_SCHEMA,
     clientConnection: 'comments-client',
     events: { env: c, handlers: CommentsEventHandlers },
     module: (nc) => {

@@ -1,6 +1,5 @@
 // Starts one identity replica: the signing key first (a bad key stops it at once), then the
 // database (retrying while PostgreSQL is down), then the mesh.
-import { openDatabase } from '#persistence';
 import { runDatabaseService, type RunningService } from '#service';
 import { createLogger } from '#runtime';
 import type { IdentityConfig } from './identity.config.js';
@@ -14,13 +13,15 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
   const logger = createLogger({ service: 'identity', level: c.LOG_LEVEL });
   const privateKey = loadPrivateKey({ pem: c.JWT_PRIVATE_KEY, file: c.JWT_PRIVATE_KEY_FILE });
   const tokens = new TokenSigner(privateKey, c.JWT_TTL_SECONDS);
-  const dataSource = await openDatabase(createIdentityDataSource(c), { schema: c.IDENTITY_DB_SCHEMA, logger });
+  // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
+  const dataSource = createIdentityDataSource(c);
   return runDatabaseService({
     service: 'identity',
     version: IDENTITY_VERSION,
     env: c,
     logger,
     dataSource,
+    schema: c.IDENTITY_DB_SCHEMA,
     module: () => IdentityModule.register(dataSource, tokens),
     handleSignals: o.handleSignals,
   });

@@ -1,6 +1,5 @@
 // Starts one likes replica: database first (retrying while PostgreSQL is down), then its own
 // NATS connection for asking posts and consuming events, then the mesh, then the events.
-import { openDatabase } from '#persistence';
 import { runDatabaseService, type RunningService } from '#service';
 import { createLogger } from '#runtime';
 import { serviceMeshClient } from '#mesh';
@@ -14,13 +13,15 @@ export const LIKES_VERSION = '0.1.0';
 
 export async function startLikes(c: LikesConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
   const logger = createLogger({ service: 'likes', level: c.LOG_LEVEL });
-  const dataSource = await openDatabase(createLikesDataSource(c), { schema: c.LIKES_DB_SCHEMA, logger });
+  // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
+  const dataSource = createLikesDataSource(c);
   return runDatabaseService({
     service: 'likes',
     version: LIKES_VERSION,
     env: c,
     logger,
     dataSource,
+    schema: c.LIKES_DB_SCHEMA,
     clientConnection: 'likes-client',
     events: { env: c, handlers: LikesEventHandlers },
     module: (nc) => {

@@ -1,7 +1,6 @@
 // Starts one media replica: database first (retrying while PostgreSQL is down), then its own
 // NATS connection for the object store (creating the bucket if needed) and its events, then the
 // mesh, then the events.
-import { openDatabase } from '#persistence';
 import { runDatabaseService, type RunningService } from '#service';
 import { createLogger } from '#runtime';
 import type { MediaConfig } from './media.config.js';
@@ -14,13 +13,15 @@ export const MEDIA_VERSION = '0.1.0';
 
 export async function startMedia(c: MediaConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
   const logger = createLogger({ service: 'media', level: c.LOG_LEVEL });
-  const dataSource = await openDatabase(createMediaDataSource(c), { schema: c.MEDIA_DB_SCHEMA, logger });
+  // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
+  const dataSource = createMediaDataSource(c);
   return runDatabaseService({
     service: 'media',
     version: MEDIA_VERSION,
     env: c,
     logger,
     dataSource,
+    schema: c.MEDIA_DB_SCHEMA,
     clientConnection: 'media-store',
     events: { env: c, handlers: MediaEventHandlers },
     module: async (nc) => {

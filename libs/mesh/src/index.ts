@@ -12,3 +12,4 @@ export * from './nats-status.js';
 export * from './nats-permissions.js';
 export * from './retry-budget.js';
 export * from './publish-batch.js';
+export * from './not-serving.js';

@@ -16,6 +16,7 @@ import { requestContext, TRACEPARENT } from '#runtime';
 import { HedgedRequest } from './hedged-request.js';
 import { ReplicaDirectory } from './replica-directory.js';
 import { ReplicaRouter } from './replica-router.js';
+import { notServingDetail } from './not-serving.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { directSubject, type ReplyPacket } from './wire.js';
@@ -153,17 +154,10 @@ export class MeshClient {
     try {
       msg = await this.inbox.request(target, body, timeout, h);
     } catch (err) {
-      const mapped = this.mapTransportError(subject, err, timeout);
-      this.options.onOutcome?.(
-        subject,
-        mapped.code === ErrorCodes.noResponders
-          ? 'no-responders'
-          : mapped.code === ErrorCodes.timeout
-            ? 'timeout'
-            : 'error',
-        performance.now() - started,
-      );
-      throw mapped;
+      // The outcome is what happened on the wire, whatever the error then says.
+      const outcome = err instanceof NoReplicas ? 'no-responders' : err instanceof ReplyTimeout ? 'timeout' : 'error';
+      this.options.onOutcome?.(subject, outcome, performance.now() - started);
+      throw this.mapTransportError(subject, err, timeout);
     }
     let packet: ReplyPacket<ReplyOf<K>>;
     try {
@@ -181,11 +175,20 @@ export class MeshClient {
     return packet.response as ReplyOf<K>;
   }
 
+  /**
+   * What a caller is told when no replica of `service` takes requests: `unavailable` with the
+   * reason when a replica of it is in the mesh and said why it does not serve yet ("posts cannot
+   * reach its database"); else `no_responders`, "no replica of posts is running".
+   */
+  unservedError(service: string): MeshError {
+    const why = this.options.replicas?.notServing(service);
+    if (why) return new MeshError(ErrorCodes.unavailable, notServingDetail(service, why), undefined, service);
+    return new MeshError(ErrorCodes.noResponders, `no replica of ${service} is running`, undefined, service);
+  }
+
   private mapTransportError(subject: string, err: unknown, timeout: number): MeshError {
     const service = ownerOf(subject);
-    if (err instanceof NoReplicas) {
-      return new MeshError(ErrorCodes.noResponders, `no replica of ${service} is running`, undefined, service);
-    }
+    if (err instanceof NoReplicas) return this.unservedError(service);
     if (err instanceof ReplyTimeout) {
       return new MeshError(ErrorCodes.timeout, `${service} did not answer within ${timeout} ms`, undefined, service);
     }

@@ -1,7 +1,10 @@
 // What is alive in the mesh right now, gathered over NATS's service API ($SRV.STATS): the same
-// data `nats micro stats` shows, shaped for `GET /mesh` and `mesh status`.
+// data `nats micro stats` shows, shaped for `GET /mesh` and `mesh status`. A replica that is in
+// the mesh but does not serve yet (see not-serving.ts) is listed apart, with its reason: it is
+// neither counted as live nor left out.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Svcm } from '@nats-io/services';
+import { notServingOf } from './not-serving.js';
 
 export interface ReplicaView {
   id: string;
@@ -14,10 +17,30 @@ export interface ReplicaView {
   averageLatencyMs: number;
 }
 
+/** A replica in the mesh that answers no request yet, and why. */
+export interface WaitingReplicaView {
+  id: string;
+  pid: number | null;
+  host: string | null;
+  version: string;
+  startedAt: string;
+  /** What it waits for: `database`. */
+  waitingFor: string;
+  /** `database 127.0.0.1:5999/failsoft unreachable: ECONNREFUSED 127.0.0.1:5999`. */
+  state: string;
+  /** Where it is trying, without credentials: `127.0.0.1:5999/failsoft`. */
+  target: string | null;
+}
+
 export interface ServiceView {
   name: string;
   status: 'up' | 'down';
+  /** Why it is down, as its waiting replicas say (their distinct states); null when up or nobody said. */
+  reason: string | null;
+  /** The replicas that serve. */
   replicas: ReplicaView[];
+  /** The replicas in the mesh that do not serve yet. */
+  waiting: WaitingReplicaView[];
 }
 
 export interface MeshView {
@@ -53,18 +76,44 @@ export async function discoverMesh(nc: NatsConnection, o: DiscoveryOptions): Pro
   } catch {
     // No service at all answers $SRV.STATS with "no responders": every service is down.
   }
-  const byName = new Map<string, ReplicaView[]>(o.known.map((n) => [n, []]));
+  const byName = new Map<string, { replicas: ReplicaView[]; waiting: WaitingReplicaView[] }>(
+    o.known.map((n) => [n, { replicas: [], waiting: [] }]),
+  );
   for (const r of replies) {
-    const list = byName.get(r.name) ?? [];
-    list.push(toReplica(r));
-    byName.set(r.name, list);
+    let entry = byName.get(r.name);
+    if (!entry) byName.set(r.name, (entry = { replicas: [], waiting: [] }));
+    const why = notServingOf(r.metadata);
+    if (why)
+      entry.waiting.push({ ...identity(r), waitingFor: why.waitingFor, state: why.state, target: why.target ?? null });
+    else entry.replicas.push(toReplica(r));
   }
+  const byStart = (a: { startedAt: string; id: string }, b: { startedAt: string; id: string }) =>
+    a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id);
   return {
-    services: [...byName.entries()].map(([name, replicas]) => ({
-      name,
-      status: replicas.length > 0 ? 'up' : 'down',
-      replicas: replicas.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id)),
-    })),
+    services: [...byName.entries()].map(([name, { replicas, waiting }]) => {
+      // A replica hands over from waiting to serving by joining before it leaves: one process.
+      const serving = new Set(replicas.map((r) => `${r.pid}@${r.host}`));
+      const notYet = waiting.filter((w) => !serving.has(`${w.pid}@${w.host}`)).sort(byStart);
+      const up = replicas.length > 0;
+      return {
+        name,
+        status: up ? 'up' : 'down',
+        reason: up || notYet.length === 0 ? null : [...new Set(notYet.map((w) => w.state))].join('; '),
+        replicas: replicas.sort(byStart),
+        waiting: notYet,
+      };
+    }),
+  };
+}
+
+function identity(r: StatsReply): Pick<ReplicaView, 'id' | 'pid' | 'host' | 'version' | 'startedAt'> {
+  const pid = Number(r.metadata?.pid);
+  return {
+    id: r.id,
+    pid: Number.isInteger(pid) ? pid : null,
+    host: r.metadata?.host ?? null,
+    version: r.version,
+    startedAt: r.metadata?.startedAt ?? r.started,
   };
 }
 
@@ -77,13 +126,8 @@ function toReplica(r: StatsReply): ReplicaView {
     errors += e.num_errors;
     ns += e.processing_time;
   }
-  const pid = Number(r.metadata?.pid);
   return {
-    id: r.id,
-    pid: Number.isInteger(pid) ? pid : null,
-    host: r.metadata?.host ?? null,
-    version: r.version,
-    startedAt: r.metadata?.startedAt ?? r.started,
+    ...identity(r),
     requests,
     errors,
     averageLatencyMs: requests === 0 ? 0 : Math.round(ns / requests / 1000) / 1000,

@@ -14,12 +14,17 @@
 // whose read is slow uses it to learn within a millisecond or two that a replica was killed
 // (the server drops a dead client's subscriptions as soon as its socket closes), and asks the
 // live ones at once instead of waiting for its deadline.
+//
+// A replica that answers pings but says it does not serve yet (not-serving.ts) is never offered;
+// its reason is kept for `notServing(service)`, so a caller that found no responder can say why.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { connectionInbox } from './nats-connection.js';
+import { notServingOf, type NotServing } from './not-serving.js';
 
 interface PingReply {
   name?: unknown;
   id?: unknown;
+  metadata?: Record<string, string> | null;
 }
 
 export interface ReplicaDirectoryOptions {
@@ -38,6 +43,8 @@ const CHECK_REUSE_MS = 50;
 
 export class ReplicaDirectory {
   private readonly seen = new Map<string, Map<string, number>>();
+  /** Per service: replicas that said they do not serve yet, their reason and when heard. */
+  private readonly waiting = new Map<string, Map<string, { why: NotServing; at: number }>>();
   private readonly inbox: string;
   private sub: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -67,7 +74,10 @@ export class ReplicaDirectory {
         }
         try {
           const r = msg.json<PingReply>();
-          if (typeof r.name === 'string' && typeof r.id === 'string') this.heard(r.name, r.id);
+          if (typeof r.name !== 'string' || typeof r.id !== 'string') return;
+          const why = notServingOf(r.metadata);
+          if (why) this.heardWaiting(r.name, r.id, why);
+          else this.heard(r.name, r.id);
         } catch {
           // not a ping reply
         }
@@ -95,6 +105,19 @@ export class ReplicaDirectory {
       .sort((a, b) => b[1] - a[1])
       .slice(0, max)
       .map(([id]) => id);
+  }
+
+  /**
+   * Why `service` has no replica serving, when a replica of it heard from within `freshMs` said
+   * it is in the mesh but not serving yet (e.g. waiting for its database); else undefined.
+   */
+  notServing(service: string): NotServing | undefined {
+    const since = Date.now() - this.o.freshMs;
+    let latest: { why: NotServing; at: number } | undefined;
+    for (const entry of this.waiting.get(service)?.values() ?? []) {
+      if (entry.at >= since && (!latest || entry.at > latest.at)) latest = entry;
+    }
+    return latest?.why;
   }
 
   /** Whether `service` has a replica that stopped answering and was not seen to leave. */
@@ -161,6 +184,15 @@ export class ReplicaDirectory {
     let replicas = this.seen.get(service);
     if (!replicas) this.seen.set(service, (replicas = new Map<string, number>()));
     replicas.set(id, Date.now());
+  }
+
+  private heardWaiting(service: string, id: string, why: NotServing): void {
+    let replicas = this.waiting.get(service);
+    if (!replicas) this.waiting.set(service, (replicas = new Map<string, { why: NotServing; at: number }>()));
+    const now = Date.now();
+    replicas.set(id, { why, at: now });
+    // A waiting replica re-registers (a new id) when its reason changes: forget the old ones.
+    for (const [other, entry] of replicas) if (entry.at < now - this.o.freshMs) replicas.delete(other);
   }
 
   private ping(): void {

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { describeDatabaseFailure, type DatabaseFailure } from './database-errors.js';
 import { migrateWithLock } from './migrate.js';
 import { pgPool } from './pg-pool.js';
 
@@ -10,14 +11,20 @@ export interface OpenOptions {
   /** Stop retrying when this aborts (a replica told to stop while PostgreSQL is down). */
   signal?: AbortSignal;
   maxBackoffMs?: number;
+  /** Called after every failed attempt, before the pause: the replica can say why it waits. */
+  onFailure?: (failure: DatabaseFailure) => void;
 }
 
 /**
  * Connects and migrates, retrying with backoff while PostgreSQL is unreachable: a replica
- * started during a database outage waits for it instead of dying.
+ * started during a database outage waits for it instead of dying. It warns once, and again only
+ * when the reason changes (each retry is a debug line): an outage is one line per replica, not
+ * one per replica per retry. Once open after failures it says so, and how long it waited.
  */
 export async function openDatabase(ds: DataSource, o: OpenOptions): Promise<DataSource> {
   let backoff = 250;
+  let warned: string | undefined;
+  const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
       if (!ds.isInitialized) {
@@ -25,15 +32,26 @@ export async function openDatabase(ds: DataSource, o: OpenOptions): Promise<Data
         guardClientErrors(pgPool(ds), o.logger);
       }
       await migrateWithLock(ds, o.schema, o.logger);
+      if (warned !== undefined) o.logger.info({ attempts: attempt, waitedMs: Date.now() - started }, 'database ready');
       return ds;
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      o.logger.warn(
-        { attempt, retryInMs: backoff, err: err instanceof Error ? err.message : String(err) },
-        'database not ready, retrying',
-      );
+      const failure = describeDatabaseFailure(err, ds);
+      const fields = {
+        attempt,
+        retryInMs: backoff,
+        state: failure.state,
+        database: failure.target,
+        err: err instanceof Error ? err.message : String(err),
+      };
+      if (failure.state !== warned) o.logger.warn(fields, 'database not ready: retrying until it answers');
+      else o.logger.debug(fields, 'database still not ready, retrying');
+      warned = failure.state;
+      o.onFailure?.(failure);
       await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, o.maxBackoffMs ?? 5000);
+      // At most 2 s: a replica is up that soon after the database answers again, and an attempt
+      // costs PostgreSQL little (a refused or failed connection per replica every 2 s).
+      backoff = Math.min(backoff * 2, o.maxBackoffMs ?? 2000);
     }
   }
 }

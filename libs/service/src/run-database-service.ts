@@ -1,15 +1,21 @@
-// How a service with a database starts and stops: its (already opened) data source, optionally
-// a NATS connection of its own for what its handlers ask (other services, the object store) and
-// for its domain events, then the mesh. Events: the streams are ensured first; a producer's
-// outbox relay starts with the replica and makes a last pass after the drain; a consumer's
-// consumers start once the replica has joined the mesh and drain alongside it. The connection
-// and the data source are closed after all that — nothing uses them any more — or at once if
-// the start fails.
+// How a service with a database starts and stops: its data source opened (connected, migrated)
+// first, optionally a NATS connection of its own for what its handlers ask (other services, the
+// object store) and for its domain events, then the mesh.
+// While the database cannot be opened the replica retries, and meanwhile it is in the mesh
+// without serving (NotServingAnnouncement): $SRV lists it with its reason ("database
+// 127.0.0.1:5999/failsoft unreachable: ECONNREFUSED 127.0.0.1:5999"), callers that find no
+// replica serving say "posts cannot reach its database", and its health server is live but not
+// ready. It takes no request and consumes no event until the database is open; then it joins as
+// usual and the announcement leaves.
+// Events: the streams are ensured first; a producer's outbox relay starts with the replica and
+// makes a last pass after the drain; a consumer's consumers start once the replica has joined the
+// mesh and drain alongside it. The connection and the data source are closed after all that —
+// nothing uses them any more — or at once if the start fails.
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { connectNats } from '#mesh';
+import { connectNats, NotServingAnnouncement } from '#mesh';
 import {
   ensureEventStreams,
   startEventConsumers,
@@ -19,8 +25,8 @@ import {
   OutboxRelay,
 } from '#events';
 import { runService, type RunningService } from './run-service.js';
-import { type LogLevel } from '#runtime';
-import { classifyDatabaseError } from '#persistence';
+import { startHealthServer, type HealthServer, type LogLevel } from '#runtime';
+import { classifyDatabaseError, openDatabase } from '#persistence';
 
 export interface ServiceEnv {
   NATS_URL: string;
@@ -69,7 +75,10 @@ export interface DatabaseServiceOptions {
   version: string;
   env: ServiceEnv;
   logger: Logger;
+  /** Opened here (connected and migrated, retrying while PostgreSQL is unreachable), if it is not yet. */
   dataSource: DataSource;
+  /** The service's own schema, which the migrations create. */
+  schema: string;
   /** Open a second NATS connection under this name and hand it to `module`. */
   clientConnection?: string;
   /** Domain events this service publishes (outbox) or consumes (handlers). */
@@ -80,6 +89,34 @@ export interface DatabaseServiceOptions {
 
 export async function runDatabaseService(o: DatabaseServiceOptions): Promise<RunningService> {
   const { env, events, logger } = o;
+  // Up before the database is open: a replica waiting for it is live, and not ready.
+  const health: HealthServer | undefined = env.HEALTH_PORT
+    ? await startHealthServer({ port: env.HEALTH_PORT, ready: () => false })
+    : undefined;
+  const announcement = new NotServingAnnouncement({
+    service: o.service,
+    version: o.version,
+    logger,
+    connect: () =>
+      connectNats({
+        url: env.NATS_URL,
+        name: o.service,
+        pingIntervalMs: env.NATS_PING_INTERVAL_MS,
+        user: env.NATS_USER,
+        password: env.NATS_PASSWORD,
+      }),
+  });
+  try {
+    await openDatabase(o.dataSource, {
+      schema: o.schema,
+      logger,
+      onFailure: (f) => announcement.show({ waitingFor: 'database', state: f.state, target: f.target }),
+    });
+  } catch (err) {
+    await announcement.end();
+    await health?.close();
+    throw err;
+  }
   // The server's own connection exists only once Nest listens, and it is drained on stop while
   // handlers may still be asking: so calls (and events) go over a connection of their own.
   const clientName = o.clientConnection ?? (events ? `${o.service}-events` : undefined);
@@ -122,7 +159,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
       pingIntervalMs: env.NATS_PING_INTERVAL_MS,
       natsUser: env.NATS_USER,
       natsPassword: env.NATS_PASSWORD,
-      healthPort: env.HEALTH_PORT,
+      health,
       tracingEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
       logger,
@@ -131,6 +168,9 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
       onStopping: async () => consumers?.stop(env.DRAIN_TIMEOUT_MS),
       onStopped: close,
     });
+    // Joined with its endpoints: the not-serving entry leaves only now, so the service is never
+    // absent from $SRV in between.
+    await announcement.end();
     if (events?.handlers) {
       consumers = await startEventConsumers(client!, {
         service: o.service,
@@ -146,8 +186,12 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
     }
     return running;
   } catch (err) {
+    await announcement.end();
     if (running) await running.stop();
-    else await close();
+    else {
+      await close();
+      await health?.close();
+    }
     throw err;
   }
 }

@@ -27,6 +27,8 @@ export interface RunServiceOptions extends MeshServerOptions {
   handleSignals?: boolean;
   /** Serve /health/live and /health/ready on this port (0 or unset: off). */
   healthPort?: number;
+  /** A health server already listening (started before the database was open): used instead. */
+  health?: HealthServer;
   /** Export traces to this OTLP/HTTP collector (unset: tracing off). */
   tracingEndpoint?: string;
 }
@@ -50,12 +52,10 @@ export async function runService(o: RunServiceOptions): Promise<RunningService> 
   await app.listen();
   let draining = false;
   const nats = new NatsStatus(server.connection);
-  const health: HealthServer | undefined = o.healthPort
-    ? await startHealthServer({
-        port: o.healthPort,
-        ready: () => !draining && server.replicaId !== undefined && nats.isConnected,
-      })
-    : undefined;
+  const ready = () => !draining && server.replicaId !== undefined && nats.isConnected;
+  const health: HealthServer | undefined =
+    o.health ?? (o.healthPort ? await startHealthServer({ port: o.healthPort, ready }) : undefined);
+  health?.setReady(ready);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -17,3 +17,4 @@ export * from './drill-load.js';
 export * from './drill-reconcile.js';
 export * from './browser.js';
 export * from './drill-accounts.js';
+export * from './tcp-forwarder.js';

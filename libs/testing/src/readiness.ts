@@ -1,5 +1,6 @@
 // Readiness by asking, not by reading logs (which a quiet LOG_LEVEL would hide).
 import type { NatsConnection } from '@nats-io/transport-node';
+import { notServingOf } from '#mesh';
 import type { AppProcess } from './app-process.js';
 
 async function check(p: AppProcess, timeoutMs: number, ready: () => Promise<boolean>, what: string): Promise<void> {
@@ -13,7 +14,10 @@ async function check(p: AppProcess, timeoutMs: number, ready: () => Promise<bool
   }
 }
 
-/** Waits until the replica with this pid answers `$SRV.PING.<service>`. */
+/**
+ * Waits until the replica with this pid answers `$SRV.PING.<service>` as a replica that serves
+ * (one waiting in the mesh for its database answers too, saying so: that is not joined).
+ */
 export function waitUntilJoined(nc: NatsConnection, p: AppProcess, timeoutMs = 20_000): Promise<void> {
   return check(
     p,
@@ -21,7 +25,8 @@ export function waitUntilJoined(nc: NatsConnection, p: AppProcess, timeoutMs = 2
     async () => {
       const replies = await nc.requestMany(`$SRV.PING.${p.app}`, '', { maxWait: 300, strategy: 'timer' } as never);
       for await (const m of replies) {
-        if (m.json<{ metadata?: { pid?: string } }>().metadata?.pid === String(p.pid)) return true;
+        const { metadata } = m.json<{ metadata?: Record<string, string> }>();
+        if (metadata?.pid === String(p.pid) && notServingOf(metadata) === null) return true;
       }
       return false;
     },

@@ -1,6 +1,9 @@
 // `mesh up`: NATS (found or started), token keys, the replicas under supervision, the control
 // API; on SIGINT/SIGTERM everything stops in order (replicas drain, then NATS) and nothing is
 // left behind. Resolves with the process exit code.
+// The mesh is said to be up (announceUp, once) only when every replica asked for serves: not
+// when they are spawned, and not while some wait in $SRV for a database they cannot reach —
+// that is said instead, one line per reason (WaitingReport), on stderr whatever LOG_LEVEL.
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -20,8 +23,9 @@ import {
   startOwnNats,
   type OwnedNats,
 } from './nats-bootstrap.js';
-import { servingPids } from './readiness-probe.js';
+import { probeStarting } from './readiness-probe.js';
 import { ReplicaSupervisor } from './replica-supervisor.js';
+import { WaitingReport } from './waiting-report.js';
 
 /** A startup failure the operator can fix: printed as one line, exit 1. */
 class StartupError extends Error {}
@@ -84,19 +88,30 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
     await owned?.stop();
     return 1;
   }
-  logger.info(
-    { replicas: Object.fromEntries(c.replicas), nats: c.NATS_URL, control: c.MESH_CONTROL_PORT },
-    'mesh is up',
-  );
 
+  // The one gate in front of "up": every replica asked for serves. Checked after each probe,
+  // and on each tick (nothing to probe when no replica was asked for).
+  let up = false;
+  const checkUp = () => {
+    if (up || !supervisor.allServing()) return;
+    up = true;
+    announceUp(logger, c);
+  };
+  const waiting = new WaitingReport();
   // `starting` → `running` once a replica serves; probed only while some replica is starting.
   let probing = false;
   const probe = setInterval(() => {
+    checkUp();
     const starting = supervisor.starting();
     if (probing || starting.length === 0) return;
     probing = true;
-    servingPids(nc, starting, c.PORT)
-      .then((pids) => supervisor.markRunning(pids))
+    probeStarting(nc, starting, c.PORT)
+      .then((seen) => {
+        supervisor.markRunning(seen.serving);
+        for (const line of waiting.update(seen.waiting, (pid) => supervisor.stateOf(pid)))
+          process.stderr.write(`${line}\n`);
+        checkUp();
+      })
       .catch((err: unknown) => logger.debug({ err }, 'readiness probe failed'))
       .finally(() => (probing = false));
   }, 250);
@@ -138,6 +153,17 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
       void (owned?.stop() ?? Promise.resolve()).finally(() => resolve(1));
     });
   });
+}
+
+/**
+ * The launcher's "the mesh is up" line: the only place it is said, called only by the gate in
+ * runLauncher (`checkUp`), once every replica asked for serves.
+ */
+function announceUp(logger: Logger, c: LauncherConfig): void {
+  logger.info(
+    { replicas: Object.fromEntries(c.replicas), nats: c.NATS_URL, control: c.MESH_CONTROL_PORT },
+    'mesh is up',
+  );
 }
 
 async function ensureNats(c: LauncherConfig, repoRoot: string, logger: Logger): Promise<OwnedNats | null> {

@@ -115,7 +115,7 @@ export class ReplicaSupervisor {
     return { app, index: r.index, pid: target.pid, signal };
   }
 
-  /** Replicas whose pid answered $SRV are serving: `starting` → `running`. */
+  /** Replicas whose pid answered $SRV as serving (not merely waiting in it): `starting` → `running`. */
   markRunning(pids: ReadonlySet<number>): void {
     for (const r of this.all()) {
       const pid = r.child?.pid;
@@ -126,6 +126,19 @@ export class ReplicaSupervisor {
         'replica is serving',
       );
     }
+  }
+
+  /** The state of the replica running as `pid`; undefined when no replica is that process. */
+  stateOf(pid: number): ReplicaState | undefined {
+    return this.all().find((r) => r.child?.pid === pid)?.state;
+  }
+
+  /**
+   * Every replica asked for has been seen serving (a replica in $SRV that waits for its database
+   * has not; a crashed one never will). True with none asked for.
+   */
+  allServing(): boolean {
+    return [...this.groups.values()].every((g) => g.slots.every((r) => r.state === 'running'));
   }
 
   /** Replicas spawned but not yet seen serving. */

@@ -9,6 +9,8 @@ const mesh: MeshView = {
     {
       name: 'posts',
       status: 'up',
+      reason: null,
+      waiting: [],
       replicas: [
         {
           id: 'AAA',
@@ -22,7 +24,7 @@ const mesh: MeshView = {
         },
       ],
     },
-    { name: 'identity', status: 'down', replicas: [] },
+    { name: 'identity', status: 'down', reason: null, replicas: [], waiting: [] },
   ],
 };
 const launcher: LauncherStatus = {
@@ -120,6 +122,75 @@ describe('joinStatus', () => {
       status: 'down',
       live: 0,
     });
+  });
+});
+
+describe('a service whose replica is in $SRV but waits for its database', () => {
+  const state = 'database 127.0.0.1:5999/failsoft unreachable: ECONNREFUSED 127.0.0.1:5999';
+  const waitingMesh: MeshView = {
+    services: [
+      {
+        name: 'likes',
+        status: 'down',
+        reason: state,
+        replicas: [],
+        waiting: [
+          {
+            id: 'WWW',
+            pid: 201,
+            host: 'h1',
+            version: '0.1.0',
+            startedAt: '2026-01-01T00:59:50.000Z',
+            waitingFor: 'database',
+            state,
+            target: '127.0.0.1:5999/failsoft',
+          },
+        ],
+      },
+    ],
+  };
+  const waitingLauncher: LauncherStatus = {
+    ...launcher,
+    apps: [
+      {
+        app: 'likes',
+        desired: 1,
+        replicas: [
+          { index: 0, pid: 201, startedAt: '2026-01-01T00:59:49.000Z', restarts: 0, state: 'starting', frozen: false },
+        ],
+      },
+    ],
+  };
+
+  it('lists the replica once, its reason as its state, and the reason on the service', () => {
+    const likes = joinStatus(waitingMesh, waitingLauncher, now).services[0];
+    expect(likes).toMatchObject({ name: 'likes', status: 'down', live: 0, waiting: 1, reason: state, desired: 1 });
+    expect(likes.replicas).toEqual([
+      {
+        id: 'WWW',
+        pid: 201,
+        host: 'h1',
+        startedAt: '2026-01-01T00:59:50.000Z',
+        uptimeMs: 10_000,
+        requests: null,
+        errors: null,
+        averageLatencyMs: null,
+        index: 0,
+        state,
+        restarts: 0,
+      },
+    ]);
+  });
+
+  it('prints the reason on the service line and as the replica state', () => {
+    expect(formatStatus(joinStatus(waitingMesh, waitingLauncher, now))).toBe(
+      [
+        `likes  DOWN  (0 live, 1 waiting, desired 1): ${state}`,
+        `  ID   PID  HOST  UPTIME  REQUESTS  ERRORS  MEAN MS  ${'STATE'.padEnd(state.length)}  RESTARTS`,
+        `  WWW  201  h1       10s         -       -        -  ${state}         0`,
+        '',
+      ].join('\n'),
+    );
   });
 });
 

@@ -1,6 +1,9 @@
 // `mesh status`: what NATS's service API says is alive, joined by pid with what the launcher
 // knows (desired count, restarts, crash loops, frozen or still-starting replicas that cannot
 // answer $SRV, and HTTP apps such as the edge, which are not NATS services). Pure.
+// A replica in $SRV that does not serve yet is listed with its own words as its state
+// ("database 127.0.0.1:5999/failsoft unreachable: ECONNREFUSED 127.0.0.1:5999"), and a service down for that reason
+// says it on its line: the launcher's "starting" alone explains nothing.
 import { type MeshView } from '#mesh';
 import { appEntry, isAppName } from './app-catalogue.js';
 import type { LauncherStatus } from './control-types.js';
@@ -16,6 +19,7 @@ export interface StatusReplica {
   averageLatencyMs: number | null;
   /** From the launcher; null when it does not run this replica (or is not running). */
   index: number | null;
+  /** The launcher's state (running, starting, frozen…), or why a replica in $SRV does not serve yet. */
   state: string | null;
   restarts: number | null;
 }
@@ -25,6 +29,10 @@ export interface StatusService {
   status: 'up' | 'down';
   /** Replicas serving: answering $SRV, or (an HTTP app, which is not in $SRV) running per the launcher. */
   live: number;
+  /** Replicas in $SRV that do not serve yet (see `reason`). */
+  waiting: number;
+  /** Why the service is down, as its waiting replicas say; null when up or nobody said. */
+  reason: string | null;
   desired: number | null;
   crashed: number;
   replicas: StatusReplica[];
@@ -38,7 +46,9 @@ export interface StatusReport {
 export function joinStatus(mesh: MeshView, launcher: LauncherStatus | null, now: number): StatusReport {
   const names = [...new Set([...mesh.services.map((s) => s.name), ...(launcher?.apps.map((a) => a.app) ?? [])])];
   const services = names.map((name): StatusService => {
-    const live = mesh.services.find((s) => s.name === name)?.replicas ?? [];
+    const seen = mesh.services.find((s) => s.name === name);
+    const live = seen?.replicas ?? [];
+    const waiting = seen?.waiting ?? [];
     const managed = launcher?.apps.find((a) => a.app === name);
     const byPid = new Map((managed?.replicas ?? []).filter((r) => r.pid !== null).map((r) => [r.pid!, r]));
     const replicas: StatusReplica[] = live.map((r) => {
@@ -58,6 +68,23 @@ export function joinStatus(mesh: MeshView, launcher: LauncherStatus | null, now:
         restarts: m?.restarts ?? null,
       };
     });
+    for (const w of waiting) {
+      const m = w.pid === null ? undefined : byPid.get(w.pid);
+      if (w.pid !== null) byPid.delete(w.pid);
+      replicas.push({
+        id: w.id,
+        pid: w.pid,
+        host: w.host,
+        startedAt: w.startedAt,
+        uptimeMs: uptime(w.startedAt, now),
+        requests: null,
+        errors: null,
+        averageLatencyMs: null,
+        index: m?.index ?? null,
+        state: m?.frozen ? 'frozen' : w.state,
+        restarts: m?.restarts ?? null,
+      });
+    }
     // Replicas the launcher runs that did not answer $SRV: starting, frozen, draining, crashed.
     for (const m of managed?.replicas ?? []) {
       if (m.pid !== null && !byPid.has(m.pid)) continue;
@@ -83,6 +110,8 @@ export function joinStatus(mesh: MeshView, launcher: LauncherStatus | null, now:
       name,
       status: serving > 0 ? 'up' : 'down',
       live: serving,
+      waiting: waiting.length,
+      reason: serving > 0 ? null : (seen?.reason ?? null),
       desired: managed?.desired ?? null,
       crashed: managed?.replicas.filter((r) => r.state === 'crashed').length ?? 0,
       replicas,
@@ -138,9 +167,10 @@ export function formatStatus(report: StatusReport): string {
   let next = 0;
   for (const s of report.services) {
     const facts = [`${s.live} live`];
+    if (s.waiting > 0) facts.push(`${s.waiting} waiting`);
     if (s.desired !== null) facts.push(`desired ${s.desired}`);
     if (s.crashed > 0) facts.push(`${s.crashed} crashed`);
-    out.push(`${s.name}  ${s.status.toUpperCase()}  (${facts.join(', ')})`);
+    out.push(`${s.name}  ${s.status.toUpperCase()}  (${facts.join(', ')})${s.reason ? `: ${s.reason}` : ''}`);
     if (s.replicas.length > 0) out.push(line(Header));
     out.push(...rows.slice(next, next + s.replicas.length).map(line));
     next += s.replicas.length;

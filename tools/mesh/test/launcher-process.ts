@@ -22,18 +22,25 @@ export interface LauncherProcess {
   child: ChildProcess;
   exited: Promise<{ code: number | null; signal: string | null }>;
   output: () => string;
+  /** Everything written to stdout (its replicas' JSON logs and its own), then to stderr. */
+  stdout: () => string;
+  stderr: () => string;
 }
 
 export function startLauncher(env: NodeJS.ProcessEnv): LauncherProcess {
   const child = spawn(process.execPath, [mainJs, 'up'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let stdout = '';
+  let stderr = '';
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4_000_000)));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000_000)));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { pid: child.pid!, child, exited, output: () => output };
+  return { pid: child.pid!, child, exited, output: () => output, stdout: () => stdout, stderr: () => stderr };
 }
 
 export interface CliResult {

@@ -17,6 +17,10 @@
 //   probe is let through to close it. A timeout that the retry recovered does not count, and a
 //   few unrecovered ones do not either: one killed replica among several must not take its
 //   healthy siblings out of service.
+// - A service none of whose replicas serves, but one of which is in the mesh saying why (waiting
+//   for its database: MeshClient.unservedError), fails `unavailable` with that reason ("posts
+//   cannot reach its database") instead of "no replica of posts is running"; that does not open
+//   the breaker (each such call is one ~1 ms "no responders"), so every 503 says the same thing.
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BrokenCircuitError,
@@ -122,7 +126,8 @@ export class EdgeMesh {
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         this.metrics.nats(subject, 'circuit-open', 0);
-        throw new MeshError(ErrorCodes.unavailable, `no replica of ${service} is running`, undefined, service);
+        const unserved = this.client.unservedError(service);
+        throw new MeshError(ErrorCodes.unavailable, unserved.message, undefined, service);
       }
       throw err;
     }

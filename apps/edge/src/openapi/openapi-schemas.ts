@@ -94,7 +94,22 @@ export const openApiSchemas: Record<string, z.ZodType> = {
       z.object({
         name: z.string(),
         status: z.enum(['up', 'down']),
-        replicas: z.array(Replica),
+        reason: z
+          .string()
+          .nullable()
+          .describe(
+            'why it is down, as its waiting replicas say: "database 127.0.0.1:5999/failsoft unreachable: ECONNREFUSED 127.0.0.1:5999"',
+          ),
+        replicas: z.array(Replica).describe('the replicas that serve'),
+        waiting: z
+          .array(
+            Replica.pick({ id: true, pid: true, host: true, version: true, startedAt: true }).extend({
+              waitingFor: z.string().describe('what it waits for before it serves: "database"'),
+              state: z.string(),
+              target: z.string().nullable().describe('where it is trying, without credentials: "host:port/database"'),
+            }),
+          )
+          .describe('replicas in the mesh that do not serve yet, and why'),
         degradedLastMinute: z
           .number()
           .int()

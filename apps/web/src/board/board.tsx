@@ -1,6 +1,7 @@
 // The operators' mesh board: every service × its replicas, live from GET /mesh. A row per
 // service; its first cells say whether it is up and how often this edge had to answer without
-// it in the last minute, then one cell per replica. Status is always said in words, not only
+// it in the last minute, then one cell per replica — or, down, why: its replicas' own reason when
+// they are in the mesh but wait (for their database). Status is always said in words, not only
 // in colour; the table keeps its semantics (explicit roles) when it stacks at phone width.
 import type { ReactNode } from 'react';
 import { uptime, type BoardReplica, type BoardService } from './mesh-rates';
@@ -53,6 +54,8 @@ function ServiceRow({
   now: number;
 }) {
   const down = s.replicas.length === 0;
+  // Replicas that are there but wait (for their database): the row says why, not just "down".
+  const waiting = s.waiting?.length ?? 0;
   const degraded = s.degradedLastMinute ?? 0;
   const unavailable = s.unavailableLastMinute ?? 0;
   return (
@@ -61,7 +64,11 @@ function ServiceRow({
         <span className="name">{s.name}</span>
         <span className={down ? 'state down' : 'state up'}>{down ? 'down' : 'up'}</span>
         <span className="count">
-          {down ? 'no replica' : `${s.replicas.length} ${s.replicas.length === 1 ? 'replica' : 'replicas'}`}
+          {down
+            ? waiting > 0
+              ? `${waiting} waiting`
+              : 'no replica'
+            : `${s.replicas.length} ${s.replicas.length === 1 ? 'replica' : 'replicas'}`}
         </span>
       </th>
       <td role="cell" className="last-minute" data-degraded={degraded} data-unavailable={unavailable}>
@@ -73,8 +80,18 @@ function ServiceRow({
         </span>
       </td>
       {down ? (
-        <td role="cell" className="replica none" colSpan={columns}>
-          <strong>down</strong> — no replica answers: reads leave its part out, its writes answer 503
+        <td role="cell" className="replica none" colSpan={columns} data-reason={s.reason ?? ''}>
+          {s.reason ? (
+            <>
+              <strong>down</strong> — <span className="reason">{s.reason}</span> ({waiting}{' '}
+              {waiting === 1 ? 'replica waits and retries' : 'replicas wait and retry'}): reads leave its part out, its
+              writes answer 503
+            </>
+          ) : (
+            <>
+              <strong>down</strong> — no replica answers: reads leave its part out, its writes answer 503
+            </>
+          )}
         </td>
       ) : (
         <>

@@ -15,7 +15,11 @@ export interface BoardReplica {
 export interface BoardService {
   name: string;
   status: 'up' | 'down';
+  /** Why it is down, as its replicas waiting in the mesh say (`database … unreachable: …`). */
+  reason?: string | null;
   replicas: BoardReplica[];
+  /** Replicas in the mesh that do not serve yet (their database is unreachable, say). */
+  waiting?: Array<{ id: string; pid: number | null; state: string }>;
   /** Added by the edge: its degraded answers naming this service in the last 60 s. */
   degradedLastMinute?: number;
   /** Added by the edge: its 503 answers naming this service in the last 60 s. */
