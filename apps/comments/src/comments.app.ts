@@ -12,7 +12,7 @@ import { CommentsEventHandlers } from './comments.event-handlers.js';
 export const COMMENTS_VERSION = '0.1.0';
 
 export async function startComments(c: CommentsConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'comments', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'comments', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   const dataSource = await openDatabase(createCommentsDataSource(c), { schema: c.COMMENTS_DB_SCHEMA, logger });
   return runDatabaseService({
     service: 'comments',

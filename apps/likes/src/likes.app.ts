@@ -13,7 +13,7 @@ import { LikesEventHandlers } from './likes.event-handlers.js';
 export const LIKES_VERSION = '0.1.0';
 
 export async function startLikes(c: LikesConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'likes', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'likes', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   const dataSource = await openDatabase(createLikesDataSource(c), { schema: c.LIKES_DB_SCHEMA, logger });
   return runDatabaseService({
     service: 'likes',

@@ -13,7 +13,7 @@ import { MediaEventHandlers } from './media.event-handlers.js';
 export const MEDIA_VERSION = '0.1.0';
 
 export async function startMedia(c: MediaConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'media', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'media', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   const dataSource = await openDatabase(createMediaDataSource(c), { schema: c.MEDIA_DB_SCHEMA, logger });
   return runDatabaseService({
     service: 'media',

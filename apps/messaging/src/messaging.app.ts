@@ -13,7 +13,7 @@ import { MessagingModule } from './messaging.module.js';
 export const MESSAGING_VERSION = '0.1.0';
 
 export async function startMessaging(c: MessagingConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'messaging', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'messaging', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   const dataSource = await openDatabase(createMessagingDataSource(c), { schema: c.MESSAGING_DB_SCHEMA, logger });
   return runDatabaseService({
     service: 'messaging',

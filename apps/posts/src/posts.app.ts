@@ -9,7 +9,7 @@ import { PostsModule } from './posts.module.js';
 export const POSTS_VERSION = '0.1.0';
 
 export async function startPosts(c: PostsConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'posts', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'posts', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   const dataSource = await openDatabase(createPostsDataSource(c), { schema: c.POSTS_DB_SCHEMA, logger });
   return runDatabaseService({
     service: 'posts',
