@@ -1,4 +1,4 @@
-// `mesh up`: NATS (found or started), token keys, the replicas under supervision, the control
+// `mesh up`: its ports checked, NATS (found or started), token keys, the replicas under supervision, the control
 // API; on SIGINT/SIGTERM everything stops in order (replicas drain, then NATS) and nothing is
 // left behind. Resolves with the process exit code.
 import type { Server } from 'node:http';
@@ -20,6 +20,7 @@ import {
   startOwnNats,
   type OwnedNats,
 } from './nats-bootstrap.js';
+import { checkPorts, portsToCheck, portTaken } from './port-check.js';
 import { servingPids } from './readiness-probe.js';
 import { ReplicaSupervisor } from './replica-supervisor.js';
 
@@ -46,6 +47,12 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
     spawnSpec: (app: AppName, index: number) => ({ script: scriptOf(app), env: replicaEnv(app, index, env, c.PORT) }),
   });
   try {
+    // Every port it will listen on must be free before anything starts (NATS's is checked
+    // where the launcher would start its own nats-server).
+    const taken = await checkPorts(
+      portsToCheck({ controlPort: c.MESH_CONTROL_PORT, httpHost: c.HOST, basePort: c.PORT, replicas: c.replicas }),
+    );
+    if (taken.length > 0) throw new StartupError(taken.join('\nmesh: '));
     // Every app that should run must be built before anything starts.
     const missing = [...c.replicas].filter(([app, n]) => n > 0 && !existsSync(scriptOf(app))).map(([app]) => app);
     if (missing.length > 0) {
@@ -150,6 +157,11 @@ async function ensureNats(c: LauncherConfig, repoRoot: string, logger: Logger): 
       `no NATS answers at ${c.NATS_URL} and ${why}: start one (e.g. \`docker run -p 4222:4222 nats -js\`, or install nats-server: https://docs.nats.io/running-a-nats-service/introduction/installation) or set NATS_URL`,
     );
   }
+  // Something that is not NATS on NATS's port would make nats-server fail with a line of its own.
+  if ((await portTaken('127.0.0.1', port)) !== null)
+    throw new NatsUnavailableError(
+      `port ${port} is already in use by something that does not answer as NATS: the launcher would start nats-server there (NATS_URL); stop what holds it, or set NATS_URL to a running NATS or a free port`,
+    );
   logger.info({ url: c.NATS_URL }, 'no NATS answers: starting nats-server');
   return startOwnNats({
     bin,

@@ -21,6 +21,8 @@ const LauncherEnv = OperatorEnv.extend({
   LOG_LEVEL: meshEnv.LOG_LEVEL,
   /** The first edge replica's HTTP port; replica i listens on PORT + i. */
   PORT: port(3000),
+  /** The address the edge replicas bind (the edge reads it too); their ports are checked there. */
+  HOST: z.string().min(1).default('0.0.0.0'),
   MESH_APPS: z.string().optional(),
   REPLICAS: z.string().optional(),
   NATS_SERVER_BIN: z.string().min(1).default('nats-server'),
@@ -38,6 +40,7 @@ export type OperatorConfig = z.output<typeof OperatorEnv>;
 export interface LauncherConfig extends OperatorConfig {
   LOG_LEVEL: z.output<typeof LauncherEnv>['LOG_LEVEL'];
   PORT: number;
+  HOST: string;
   NATS_SERVER_BIN: string;
   MESH_NATS_STORE_DIR?: string;
   PATH: string;
