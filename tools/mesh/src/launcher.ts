@@ -1,11 +1,12 @@
-// `mesh up`: its ports checked, NATS (found or started), token keys, the replicas under supervision, the control
-// API; on SIGINT/SIGTERM everything stops in order (replicas drain, then NATS) and nothing is
-// left behind. Resolves with the process exit code.
+// `mesh up`: its ports checked, NATS (found or started), token keys, the replicas under
+// supervision, the control API, and one line once every replica serves; on SIGINT/SIGTERM
+// everything stops in order (replicas drain, then NATS) and nothing is left behind. Resolves
+// with the process exit code.
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { connectNats } from '#mesh';
-import { createLogger, ensureDevKeys } from '#runtime';
+import { createLogger, ensureDevKeys, resolveLogFormat, type LogFormat } from '#runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { appMainFile } from '#service';
@@ -22,13 +23,18 @@ import {
 } from './nats-bootstrap.js';
 import { checkPorts, portsToCheck, portTaken } from './port-check.js';
 import { servingPids } from './readiness-probe.js';
+import { readyFacts, readyLine } from './ready-line.js';
 import { ReplicaSupervisor } from './replica-supervisor.js';
 
 /** A startup failure the operator can fix: printed as one line, exit 1. */
 class StartupError extends Error {}
 
 export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<number> {
-  const logger = createLogger({ service: 'launcher', level: c.LOG_LEVEL });
+  // Chosen once here and handed to every replica: they write to this stdout but are not asked
+  // whether it is a terminal (and must not each guess differently).
+  const format: LogFormat = resolveLogFormat(c.LOG_FORMAT);
+  const logger = createLogger({ service: 'launcher', level: c.LOG_LEVEL, format });
+  const startedAt = Date.now();
   // Signals are caught from the first moment: one that arrives while NATS or the replicas
   // are still starting is acted on as soon as the launcher can stop them in order.
   let pendingSignal: string | undefined;
@@ -39,7 +45,7 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
   let nc: NatsConnection | undefined;
   let control: Server | undefined;
   const scriptOf = (app: AppName) => c.overrides.get(app) ?? appMainFile(repoRoot, app);
-  const env: NodeJS.ProcessEnv = { ...c.childEnv, NATS_URL: c.NATS_URL };
+  const env: NodeJS.ProcessEnv = { ...c.childEnv, NATS_URL: c.NATS_URL, LOG_FORMAT: format };
   const supervisor = new ReplicaSupervisor({
     logger,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
@@ -93,17 +99,34 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
   }
   logger.info(
     { replicas: Object.fromEntries(c.replicas), nats: c.NATS_URL, control: c.MESH_CONTROL_PORT },
-    'mesh is up',
+    'replicas started: waiting for each to serve',
   );
+
+  let announced = false;
+  /**
+   * The one place that decides the mesh is up and says so: once, when every replica asked for
+   * serves. In a terminal the line stands alone; in a JSON log it is a log line like the others.
+   * A further condition for "up" (every service reaching its database, say) belongs here.
+   */
+  const announceWhenReady = () => {
+    if (announced || !supervisor.allServing()) return;
+    announced = true;
+    const facts = readyFacts(c.replicas, c.HOST, c.PORT);
+    const line = readyLine(facts);
+    if (format === 'pretty') process.stdout.write(`${line}\n`);
+    else logger.info({ ...facts, ms: Date.now() - startedAt }, line);
+  };
 
   // `starting` → `running` once a replica serves; probed only while some replica is starting.
   let probing = false;
   const probe = setInterval(() => {
     const starting = supervisor.starting();
-    if (probing || starting.length === 0) return;
+    if (probing) return;
+    if (starting.length === 0) return announceWhenReady();
     probing = true;
     servingPids(nc, starting, c.PORT)
       .then((pids) => supervisor.markRunning(pids))
+      .then(announceWhenReady)
       .catch((err: unknown) => logger.debug({ err }, 'readiness probe failed'))
       .finally(() => (probing = false));
   }, 250);

@@ -19,6 +19,11 @@ const OperatorEnv = z.object({
 
 const LauncherEnv = OperatorEnv.extend({
   LOG_LEVEL: meshEnv.LOG_LEVEL,
+  /**
+   * `json` or `pretty`, for the launcher and every replica (they write to its stdout, so it
+   * passes its choice down). Unset: pretty when stdout is a terminal, JSON otherwise.
+   */
+  LOG_FORMAT: meshEnv.LOG_FORMAT,
   /** The first edge replica's HTTP port; replica i listens on PORT + i. */
   PORT: port(3000),
   /** The address the edge replicas bind (the edge reads it too); their ports are checked there. */
@@ -39,6 +44,7 @@ export type OperatorConfig = z.output<typeof OperatorEnv>;
 
 export interface LauncherConfig extends OperatorConfig {
   LOG_LEVEL: z.output<typeof LauncherEnv>['LOG_LEVEL'];
+  LOG_FORMAT?: z.output<typeof LauncherEnv>['LOG_FORMAT'];
   PORT: number;
   HOST: string;
   NATS_SERVER_BIN: string;

@@ -74,7 +74,8 @@ export class ReplicaSupervisor {
     if (!group) this.groups.set(app, (group = { desired: 0, slots: [], retiring: new Set() }));
     const from = group.desired;
     group.desired = to;
-    if (from !== to) this.o.logger.info({ app, from, to }, 'scaling');
+    // From 0 (the launcher's start, or an app brought back) each new replica's own line says it.
+    if (from !== to) this.o.logger[from === 0 ? 'debug' : 'info']({ app, from, to }, 'scaling');
     // The newest replicas (highest index) go first, so the ones left keep their index and port.
     const removed = group.slots.splice(to);
     const started: ScaleResult['started'] = [];
@@ -126,6 +127,11 @@ export class ReplicaSupervisor {
         'replica is serving',
       );
     }
+  }
+
+  /** Whether every replica asked for is serving (none starting, backing off, crashed or draining). */
+  allServing(): boolean {
+    return [...this.groups.values()].every((g) => g.retiring.size === 0 && g.slots.every((r) => r.state === 'running'));
   }
 
   /** Replicas spawned but not yet seen serving. */
