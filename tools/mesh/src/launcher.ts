@@ -1,7 +1,7 @@
 // `mesh up`: its ports checked, NATS (found or started), token keys, the replicas under
 // supervision, the control API, and one line once every replica serves; on SIGINT/SIGTERM
-// everything stops in order (replicas drain, then NATS) and nothing is left behind. Resolves
-// with the process exit code.
+// everything stops in order (replicas drain, then NATS) and nothing is left behind. `mesh dev`
+// adds the rebuild loop (dev-reload.ts). Resolves with the process exit code.
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { appMainFile } from '#service';
 import { replicaEnv, type AppName } from './app-catalogue.js';
 import { startControlApi } from './control-api.js';
+import { DevReloader, startTscWatch } from './dev-reload.js';
 import type { LauncherConfig } from './mesh.config.js';
 import {
   findExecutable,
@@ -29,7 +30,12 @@ import { ReplicaSupervisor } from './replica-supervisor.js';
 /** A startup failure the operator can fix: printed as one line, exit 1. */
 class StartupError extends Error {}
 
-export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<number> {
+export interface LauncherMode {
+  /** `mesh dev`: rebuild on change and restart the replicas whose built code changed. */
+  dev?: boolean;
+}
+
+export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: LauncherMode = {}): Promise<number> {
   // Chosen once here and handed to every replica: they write to this stdout but are not asked
   // whether it is a terminal (and must not each guess differently).
   const format: LogFormat = resolveLogFormat(c.LOG_FORMAT);
@@ -131,6 +137,8 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
       .finally(() => (probing = false));
   }, 250);
 
+  const dev = mode.dev ? startDevLoop(repoRoot, supervisor, c, format, logger) : null;
+
   return new Promise<number>((resolve) => {
     let stopping = false;
     const shutdown = (signal: string) => {
@@ -142,12 +150,14 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
       stopping = true;
       logger.info({ signal }, 'stopping: draining every replica');
       clearInterval(probe);
+      const devStopped = dev?.stop();
       control.close();
       control.closeAllConnections();
       const started = Date.now();
       void supervisor
         .stopAll()
         .then(async (drained) => {
+          await devStopped;
           await nc.close().catch(() => undefined);
           await owned?.stop();
           logger.info({ ms: Date.now() - started, replicas: drained.length }, 'mesh stopped');
@@ -165,9 +175,38 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
     process.on('uncaughtException', (err) => {
       logger.fatal({ err }, 'launcher failed: killing every replica');
       supervisor.killAllNow();
-      void (owned?.stop() ?? Promise.resolve()).finally(() => resolve(1));
+      void Promise.all([owned?.stop(), dev?.stop()]).finally(() => resolve(1));
     });
   });
+}
+
+/** tsc --watch plus the watcher on dist/ that restarts what changed. */
+function startDevLoop(
+  repoRoot: string,
+  supervisor: ReplicaSupervisor,
+  c: LauncherConfig,
+  format: LogFormat,
+  logger: Logger,
+): { stop: () => Promise<void> } {
+  const reloader = new DevReloader({
+    distDir: join(repoRoot, 'dist'),
+    logger,
+    running: () =>
+      supervisor
+        .status()
+        .filter((a) => a.desired > 0)
+        .map((a) => a.app),
+    restart: (app) => supervisor.restart(app),
+  });
+  reloader.start();
+  const tsc = startTscWatch({ repoRoot, logger: createLogger({ service: 'tsc', level: c.LOG_LEVEL, format }) });
+  logger.info('dev: tsc --watch rebuilds on change; replicas restart when their built code changes');
+  return {
+    stop: async () => {
+      reloader.stop();
+      await tsc.stop();
+    },
+  };
 }
 
 async function ensureNats(c: LauncherConfig, repoRoot: string, logger: Logger): Promise<OwnedNats | null> {
