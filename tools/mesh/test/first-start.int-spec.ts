@@ -3,7 +3,7 @@
 // lines and one ready line in a terminal), `mesh status` asked of another NATS, and `npm run
 // dev` restarting what changed.
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppNames } from '../src/app-catalogue.js';
@@ -139,15 +139,13 @@ describe('a running mesh (posts and edge), its stdout a pipe', () => {
     expect(second.output()).toBe(
       `mesh: another launcher (pid ${launcher.pid}) is already running a mesh, its control API on 127.0.0.1:${controlPort}: use it (\`npm run mesh -- status\`), stop it (Ctrl-C in its terminal), or give this one its own MESH_CONTROL_PORT, PORT and NATS_URL\n`,
     );
-    expect(ms).toBeLessThan(3000);
+    expect(ms).toBeLessThan(5000);
     process.stdout.write(`[measured] second mesh up refused after ${ms} ms\n`);
     // Only the first launcher's processes carry its control port: the second started none.
     expect((await controlStatus(controlPort)).apps.flatMap((a) => a.replicas)).toHaveLength(2);
   });
 
   it('a second `npm start` is refused the same way before it builds anything', async () => {
-    const buildInfo = `${repoRoot}dist/.tsbuildinfo`;
-    const builtAt = statSync(buildInfo).mtimeMs;
     const t0 = Date.now();
     const npm = spawn('npm', ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -158,9 +156,9 @@ describe('a running mesh (posts and edge), its stdout a pipe', () => {
     const ms = Date.now() - t0;
     expect(code).toBe(1);
     expect(stderr).toContain(`mesh: another launcher (pid ${launcher.pid}) is already running a mesh`);
-    expect(statSync(buildInfo).mtimeMs).toBe(builtAt);
-    // A build takes ten seconds or more here; npm itself and the check take well under one.
-    expect(ms).toBeLessThan(5000);
+    // Had it built first, the launcher would have refused in the same words, but later: a
+    // no-op tsc alone takes 4–6 s here, the whole build more; npm and the check take under one.
+    expect(ms).toBeLessThan(3000);
     process.stdout.write(`[measured] second npm start refused after ${ms} ms\n`);
   }, 30_000);
 
@@ -206,7 +204,7 @@ describe('a port already taken', () => {
       const t0 = Date.now();
       const launcher = startLauncher(env);
       expect(await launcher.exited).toEqual({ code: 1, signal: null });
-      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(Date.now() - t0).toBeLessThan(5000);
       expect(launcher.output()).toBe(
         `mesh: port ${port} is already in use: the edge listens there (PORT); stop what holds it, or set PORT to a free port\n`,
       );
