@@ -140,7 +140,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', 'vitest.config.ts', 'vitest.chaos.config.ts'],
+    // Plain JavaScript outside the TypeScript project (tools/mesh/bin runs before any build).
+    files: ['eslint.config.js', 'vitest.config.ts', 'vitest.chaos.config.ts', 'tools/mesh/bin/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -11,7 +11,7 @@ import { CommentsEventHandlers } from './comments.event-handlers.js';
 export const COMMENTS_VERSION = '0.1.0';
 
 export async function startComments(c: CommentsConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'comments', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'comments', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createCommentsDataSource(c);
   return runDatabaseService({

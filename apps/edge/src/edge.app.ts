@@ -25,7 +25,7 @@ export interface RunningEdge {
 }
 
 export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = {}): Promise<RunningEdge> {
-  const logger = createLogger({ service: 'edge', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'edge', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   startTracing({ service: 'edge', endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT });
   const tokens = new TokenVerifier(loadPublicKey({ file: c.JWT_PUBLIC_KEY_FILE, pem: c.JWT_PUBLIC_KEY }));
   const metrics = new EdgeMetrics();

@@ -10,7 +10,7 @@ import { loadPrivateKey, TokenSigner } from './token-signer.js';
 export const IDENTITY_VERSION = '0.1.0';
 
 export async function startIdentity(c: IdentityConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'identity', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'identity', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   const privateKey = loadPrivateKey({ pem: c.JWT_PRIVATE_KEY, file: c.JWT_PRIVATE_KEY_FILE });
   const tokens = new TokenSigner(privateKey, c.JWT_TTL_SECONDS);
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.

@@ -12,7 +12,7 @@ import { LikesEventHandlers } from './likes.event-handlers.js';
 export const LIKES_VERSION = '0.1.0';
 
 export async function startLikes(c: LikesConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'likes', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'likes', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createLikesDataSource(c);
   return runDatabaseService({

@@ -12,7 +12,7 @@ import { MediaEventHandlers } from './media.event-handlers.js';
 export const MEDIA_VERSION = '0.1.0';
 
 export async function startMedia(c: MediaConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'media', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'media', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createMediaDataSource(c);
   return runDatabaseService({

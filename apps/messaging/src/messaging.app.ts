@@ -12,7 +12,7 @@ import { MessagingModule } from './messaging.module.js';
 export const MESSAGING_VERSION = '0.1.0';
 
 export async function startMessaging(c: MessagingConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'messaging', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'messaging', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createMessagingDataSource(c);
   return runDatabaseService({

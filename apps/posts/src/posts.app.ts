@@ -8,7 +8,7 @@ import { PostsModule } from './posts.module.js';
 export const POSTS_VERSION = '0.1.0';
 
 export async function startPosts(c: PostsConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
-  const logger = createLogger({ service: 'posts', level: c.LOG_LEVEL });
+  const logger = createLogger({ service: 'posts', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createPostsDataSource(c);
   return runDatabaseService({

@@ -1,7 +1,7 @@
 // Config parsing shared by every app's `<app>.config.ts`: validate once at start and fail with
 // the variable's name.
 import { z } from 'zod';
-import { LogLevels, type LogLevel } from './logger.js';
+import { LogFormats, LogLevels, type LogFormat, type LogLevel } from './logger.js';
 
 export class ConfigError extends Error {}
 
@@ -22,6 +22,12 @@ export const meshEnv = {
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   /** The lowest level of JSON log line written; `debug` logs every handled request and event. */
   LOG_LEVEL: z.enum(LogLevels as [LogLevel, ...LogLevel[]]).default('info'),
+  /**
+   * `json`: one JSON object per line, for log collectors; `pretty`: short readable lines, for a
+   * person. Unset: pretty when stdout is a terminal, JSON otherwise. The launcher passes the
+   * format it chose to every replica, whose stdout is the launcher's.
+   */
+  LOG_FORMAT: z.enum(LogFormats as [LogFormat, ...LogFormat[]], { error: 'must be json or pretty' }).optional(),
   /** The longest a stopping replica waits for the work it holds before it exits anyway. */
   DRAIN_TIMEOUT_MS: int(10_000, 100),
   /** How often the client pings its NATS server; two unanswered pings and it reconnects elsewhere. */

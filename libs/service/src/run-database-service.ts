@@ -147,7 +147,9 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
   try {
     if (events) {
       const streams = await ensureEventStreams(client!, { replicas: events.env.EVENTS_STREAM_REPLICAS });
-      logger.info({ streams }, 'event streams ready');
+      // Worth a line at start-up only when this replica created or changed a stream.
+      const changed = Object.values(streams).some((s) => s !== 'unchanged');
+      logger[changed ? 'info' : 'debug']({ streams }, 'event streams ready');
     }
     if (outbox && !relay) logger.warn('OUTBOX_RELAY_ENABLED=false: this replica leaves its events to its siblings');
     relay?.start();

@@ -6,6 +6,7 @@ describe('parseArgs', () => {
     expect(parseArgs(['up'])).toEqual({ verb: 'up', replicas: undefined });
     expect(parseArgs(['up', '--replicas', 'posts=2'])).toEqual({ verb: 'up', replicas: 'posts=2' });
     expect(parseArgs(['up', '--replicas=posts=2,edge=3'])).toEqual({ verb: 'up', replicas: 'posts=2,edge=3' });
+    expect(parseArgs(['dev', '--replicas', 'posts=2'])).toEqual({ verb: 'dev', replicas: 'posts=2' });
     expect(parseArgs(['status'])).toEqual({ verb: 'status', json: false });
     expect(parseArgs(['status', '--json'])).toEqual({ verb: 'status', json: true });
     expect(parseArgs(['events'])).toEqual({ verb: 'events', json: false });

@@ -6,7 +6,7 @@ import { CountsError, parseReplicaPair } from './replica-counts.js';
 
 export type Command =
   | { verb: 'help' }
-  | { verb: 'up'; replicas?: string }
+  | { verb: 'up' | 'dev'; replicas?: string }
   | { verb: 'status'; json: boolean }
   | { verb: 'events'; json: boolean }
   | { verb: 'scale'; targets: Array<{ app: AppName; replicas: number }> }
@@ -17,6 +17,7 @@ export class UsageError extends Error {}
 
 export const Usage = `usage: mesh <verb> [options]
   up [--replicas <app>=<n>,...]     run the mesh in the foreground (Ctrl-C stops it)
+  dev [--replicas <app>=<n>,...]    up, plus tsc --watch: replicas restart when their built code changes
   status [--json]                   services, their replicas and up/down
   events [--json]                   event streams, each consumer's backlog, the dead letters
   scale <app>=<n> [<app>=<n> ...]   add or drain replicas of a running mesh
@@ -58,7 +59,8 @@ export function parseArgs(argv: readonly string[]): Command {
   if (verb === undefined) throw new UsageError('name a verb');
   try {
     switch (verb) {
-      case 'up': {
+      case 'up':
+      case 'dev': {
         const { options, positional } = split(rest, ['replicas'], []);
         noPositional(verb, positional);
         return { verb, replicas: options.get('replicas') };

@@ -1,19 +1,21 @@
-// `mesh up`: NATS (found or started), token keys, the replicas under supervision, the control
-// API; on SIGINT/SIGTERM everything stops in order (replicas drain, then NATS) and nothing is
-// left behind. Resolves with the process exit code.
-// The mesh is said to be up (announceUp, once) only when every replica asked for serves: not
-// when they are spawned, and not while some wait in $SRV for a database they cannot reach —
-// that is said instead, one line per reason (WaitingReport), on stderr whatever LOG_LEVEL.
+// `mesh up`: its ports checked, NATS (found or started), token keys, the replicas under
+// supervision, the control API, and one line once every replica serves; on SIGINT/SIGTERM
+// everything stops in order (replicas drain, then NATS) and nothing is left behind. `mesh dev`
+// adds the rebuild loop (dev-reload.ts). Resolves with the process exit code.
+// "Up" is said (announceWhenReady, once) only when every replica asked for serves: not when they
+// are spawned, and not while some wait in $SRV for a database they cannot reach — that is said
+// instead, one line per reason (WaitingReport), on stderr whatever LOG_LEVEL.
 import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { connectNats } from '#mesh';
-import { createLogger, ensureDevKeys } from '#runtime';
+import { createLogger, ensureDevKeys, resolveLogFormat, type LogFormat } from '#runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { appMainFile } from '#service';
 import { replicaEnv, type AppName } from './app-catalogue.js';
 import { startControlApi } from './control-api.js';
+import { DevReloader, startTscWatch } from './dev-reload.js';
 import type { LauncherConfig } from './mesh.config.js';
 import {
   findExecutable,
@@ -23,15 +25,26 @@ import {
   startOwnNats,
   type OwnedNats,
 } from './nats-bootstrap.js';
+import { checkPorts, portsToCheck, portTaken } from './port-check.js';
 import { probeStarting } from './readiness-probe.js';
+import { readyFacts, readyLine } from './ready-line.js';
 import { ReplicaSupervisor } from './replica-supervisor.js';
 import { WaitingReport } from './waiting-report.js';
 
 /** A startup failure the operator can fix: printed as one line, exit 1. */
 class StartupError extends Error {}
 
-export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<number> {
-  const logger = createLogger({ service: 'launcher', level: c.LOG_LEVEL });
+export interface LauncherMode {
+  /** `mesh dev`: rebuild on change and restart the replicas whose built code changed. */
+  dev?: boolean;
+}
+
+export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: LauncherMode = {}): Promise<number> {
+  // Chosen once here and handed to every replica: they write to this stdout but are not asked
+  // whether it is a terminal (and must not each guess differently).
+  const format: LogFormat = resolveLogFormat(c.LOG_FORMAT);
+  const logger = createLogger({ service: 'launcher', level: c.LOG_LEVEL, format });
+  const startedAt = Date.now();
   // Signals are caught from the first moment: one that arrives while NATS or the replicas
   // are still starting is acted on as soon as the launcher can stop them in order.
   let pendingSignal: string | undefined;
@@ -42,7 +55,7 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
   let nc: NatsConnection | undefined;
   let control: Server | undefined;
   const scriptOf = (app: AppName) => c.overrides.get(app) ?? appMainFile(repoRoot, app);
-  const env: NodeJS.ProcessEnv = { ...c.childEnv, NATS_URL: c.NATS_URL };
+  const env: NodeJS.ProcessEnv = { ...c.childEnv, NATS_URL: c.NATS_URL, LOG_FORMAT: format };
   const supervisor = new ReplicaSupervisor({
     logger,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
@@ -50,6 +63,12 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
     spawnSpec: (app: AppName, index: number) => ({ script: scriptOf(app), env: replicaEnv(app, index, env, c.PORT) }),
   });
   try {
+    // Every port it will listen on must be free before anything starts (NATS's is checked
+    // where the launcher would start its own nats-server).
+    const taken = await checkPorts(
+      portsToCheck({ controlPort: c.MESH_CONTROL_PORT, httpHost: c.HOST, basePort: c.PORT, replicas: c.replicas }),
+    );
+    if (taken.length > 0) throw new StartupError(taken.join('\nmesh: '));
     // Every app that should run must be built before anything starts.
     const missing = [...c.replicas].filter(([app, n]) => n > 0 && !existsSync(scriptOf(app))).map(([app]) => app);
     if (missing.length > 0) {
@@ -88,33 +107,46 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
     await owned?.stop();
     return 1;
   }
+  logger.info(
+    { replicas: Object.fromEntries(c.replicas), nats: c.NATS_URL, control: c.MESH_CONTROL_PORT },
+    'replicas started: waiting for each to serve',
+  );
 
-  // The one gate in front of "up": every replica asked for serves. Checked after each probe,
-  // and on each tick (nothing to probe when no replica was asked for).
-  let up = false;
-  const checkUp = () => {
-    if (up || !supervisor.allServing()) return;
-    up = true;
-    announceUp(logger, c);
+  let announced = false;
+  /**
+   * The one place that decides the mesh is up and says so: once, when every replica asked for
+   * serves. In a terminal the line stands alone; in a JSON log it is a log line like the others.
+   * A replica that waits for its database is not serving, so it holds this back too.
+   */
+  const announceWhenReady = () => {
+    if (announced || !supervisor.allServing()) return;
+    announced = true;
+    const facts = readyFacts(c.replicas, c.HOST, c.PORT);
+    const line = readyLine(facts);
+    if (format === 'pretty') process.stdout.write(`${line}\n`);
+    else logger.info({ ...facts, ms: Date.now() - startedAt }, line);
   };
+
   const waiting = new WaitingReport();
   // `starting` → `running` once a replica serves; probed only while some replica is starting.
   let probing = false;
   const probe = setInterval(() => {
-    checkUp();
     const starting = supervisor.starting();
-    if (probing || starting.length === 0) return;
+    if (probing) return;
+    if (starting.length === 0) return announceWhenReady();
     probing = true;
     probeStarting(nc, starting, c.PORT)
       .then((seen) => {
         supervisor.markRunning(seen.serving);
         for (const line of waiting.update(seen.waiting, (pid) => supervisor.stateOf(pid)))
           process.stderr.write(`${line}\n`);
-        checkUp();
+        announceWhenReady();
       })
       .catch((err: unknown) => logger.debug({ err }, 'readiness probe failed'))
       .finally(() => (probing = false));
   }, 250);
+
+  const dev = mode.dev ? startDevLoop(repoRoot, supervisor, c, format, logger) : null;
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -127,12 +159,14 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
       stopping = true;
       logger.info({ signal }, 'stopping: draining every replica');
       clearInterval(probe);
+      const devStopped = dev?.stop();
       control.close();
       control.closeAllConnections();
       const started = Date.now();
       void supervisor
         .stopAll()
         .then(async (drained) => {
+          await devStopped;
           await nc.close().catch(() => undefined);
           await owned?.stop();
           logger.info({ ms: Date.now() - started, replicas: drained.length }, 'mesh stopped');
@@ -150,20 +184,38 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string): Promise<
     process.on('uncaughtException', (err) => {
       logger.fatal({ err }, 'launcher failed: killing every replica');
       supervisor.killAllNow();
-      void (owned?.stop() ?? Promise.resolve()).finally(() => resolve(1));
+      void Promise.all([owned?.stop(), dev?.stop()]).finally(() => resolve(1));
     });
   });
 }
 
-/**
- * The launcher's "the mesh is up" line: the only place it is said, called only by the gate in
- * runLauncher (`checkUp`), once every replica asked for serves.
- */
-function announceUp(logger: Logger, c: LauncherConfig): void {
-  logger.info(
-    { replicas: Object.fromEntries(c.replicas), nats: c.NATS_URL, control: c.MESH_CONTROL_PORT },
-    'mesh is up',
-  );
+/** tsc --watch plus the watcher on dist/ that restarts what changed. */
+function startDevLoop(
+  repoRoot: string,
+  supervisor: ReplicaSupervisor,
+  c: LauncherConfig,
+  format: LogFormat,
+  logger: Logger,
+): { stop: () => Promise<void> } {
+  const reloader = new DevReloader({
+    distDir: join(repoRoot, 'dist'),
+    logger,
+    running: () =>
+      supervisor
+        .status()
+        .filter((a) => a.desired > 0)
+        .map((a) => a.app),
+    restart: (app) => supervisor.restart(app),
+  });
+  reloader.start();
+  const tsc = startTscWatch({ repoRoot, logger: createLogger({ service: 'tsc', level: c.LOG_LEVEL, format }) });
+  logger.info('dev: tsc --watch rebuilds on change; replicas restart when their built code changes');
+  return {
+    stop: async () => {
+      reloader.stop();
+      await tsc.stop();
+    },
+  };
 }
 
 async function ensureNats(c: LauncherConfig, repoRoot: string, logger: Logger): Promise<OwnedNats | null> {
@@ -176,6 +228,11 @@ async function ensureNats(c: LauncherConfig, repoRoot: string, logger: Logger): 
       `no NATS answers at ${c.NATS_URL} and ${why}: start one (e.g. \`docker run -p 4222:4222 nats -js\`, or install nats-server: https://docs.nats.io/running-a-nats-service/introduction/installation) or set NATS_URL`,
     );
   }
+  // Something that is not NATS on NATS's port would make nats-server fail with a line of its own.
+  if ((await portTaken('127.0.0.1', port)) !== null)
+    throw new NatsUnavailableError(
+      `port ${port} is already in use by something that does not answer as NATS: the launcher would start nats-server there (NATS_URL); stop what holds it, or set NATS_URL to a running NATS or a free port`,
+    );
   logger.info({ url: c.NATS_URL }, 'no NATS answers: starting nats-server');
   return startOwnNats({
     bin,

@@ -1,4 +1,4 @@
-// `mesh <verb>`: `up` runs the mesh in the foreground; status, events, scale and kill operate on it.
+// `mesh <verb>`: `up` runs the mesh in the foreground (`dev` too, rebuilding on change); status, events, scale and kill operate on it.
 import { type Command, parseArgs, Usage, UsageError } from './cli-args.js';
 import { findRepoRoot } from '#service';
 import { runLauncher } from './launcher.js';
@@ -13,7 +13,8 @@ async function run(cmd: Command): Promise<number> {
       process.stdout.write(Usage + '\n');
       return 0;
     case 'up':
-      return runLauncher(loadLauncherConfig(process.env, cmd.replicas), findRepoRoot());
+    case 'dev':
+      return runLauncher(loadLauncherConfig(process.env, cmd.replicas), findRepoRoot(), { dev: cmd.verb === 'dev' });
     case 'status':
       return statusCommand(loadOperatorConfig(), cmd.json);
     case 'events':

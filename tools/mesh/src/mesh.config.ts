@@ -23,8 +23,15 @@ export const OperatorEnv = z.object({
 /** What `npm start` reads; every replica inherits the launcher's whole environment. */
 export const LauncherEnv = OperatorEnv.extend({
   LOG_LEVEL: meshEnv.LOG_LEVEL,
+  /**
+   * `json` or `pretty`, for the launcher and every replica (they write to its stdout, so it
+   * passes its choice down). Unset: pretty when stdout is a terminal, JSON otherwise.
+   */
+  LOG_FORMAT: meshEnv.LOG_FORMAT,
   /** The first edge replica's HTTP port; replica i listens on PORT + i. */
   PORT: port(3000),
+  /** The address the edge replicas bind (the edge reads it too); their ports are checked there. */
+  HOST: z.string().min(1).default('0.0.0.0'),
   /** The apps to run, comma-separated (default: all of them). */
   MESH_APPS: z.string().optional(),
   /** Replicas per app, e.g. `posts=2,likes=3` (default 1 each); `--replicas` wins over it. */
@@ -44,7 +51,9 @@ export type OperatorConfig = z.output<typeof OperatorEnv>;
 
 export interface LauncherConfig extends OperatorConfig {
   LOG_LEVEL: z.output<typeof LauncherEnv>['LOG_LEVEL'];
+  LOG_FORMAT?: z.output<typeof LauncherEnv>['LOG_FORMAT'];
   PORT: number;
+  HOST: string;
   NATS_SERVER_BIN: string;
   MESH_NATS_STORE_DIR?: string;
   PATH: string;

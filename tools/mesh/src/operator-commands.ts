@@ -7,7 +7,7 @@ import { AppNames, type AppName } from './app-catalogue.js';
 import { callControl, isError, LauncherDownError } from './control-client.js';
 import type { DrillSignal, KillResult, LauncherStatus, ScaleResult } from './control-types.js';
 import type { OperatorConfig } from './mesh.config.js';
-import { formatStatus, joinStatus } from './status-view.js';
+import { formatNatsLine, formatStatus, joinStatus, natsMismatchWarning, statusNats } from './status-view.js';
 
 const out = (text: string) => process.stdout.write(text);
 const fail = (text: string) => (process.stderr.write(`mesh: ${text}\n`), 1);
@@ -23,7 +23,17 @@ export async function statusCommand(c: OperatorConfig, json: boolean): Promise<n
   if (mesh === null && launcher === null)
     return fail(`no NATS answers at ${c.NATS_URL} and no launcher on 127.0.0.1:${c.MESH_CONTROL_PORT}`);
   const report = joinStatus(mesh ?? { services: [] }, launcher, Date.now());
-  out(json ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
+  // Asked of another NATS than the launcher's, every service it runs looks down beside its live
+  // pids: say which NATS this is, and warn when it is not the launcher's.
+  const nats = statusNats(c.NATS_URL, launcher);
+  const pid = launcher?.pid ?? null;
+  out(
+    json
+      ? JSON.stringify({ ...report, nats }, null, 2) + '\n'
+      : `${formatNatsLine(nats, pid)}\n${formatStatus(report)}`,
+  );
+  const warning = natsMismatchWarning(nats, pid);
+  if (warning !== null) fail(warning);
   return mesh === null ? fail(`no NATS answers at ${c.NATS_URL}: live replicas unknown`) : 0;
 }
 

@@ -74,7 +74,8 @@ export class ReplicaSupervisor {
     if (!group) this.groups.set(app, (group = { desired: 0, slots: [], retiring: new Set() }));
     const from = group.desired;
     group.desired = to;
-    if (from !== to) this.o.logger.info({ app, from, to }, 'scaling');
+    // From 0 (the launcher's start, or an app brought back) each new replica's own line says it.
+    if (from !== to) this.o.logger[from === 0 ? 'debug' : 'info']({ app, from, to }, 'scaling');
     // The newest replicas (highest index) go first, so the ones left keep their index and port.
     const removed = group.slots.splice(to);
     const started: ScaleResult['started'] = [];
@@ -134,11 +135,35 @@ export class ReplicaSupervisor {
   }
 
   /**
-   * Every replica asked for has been seen serving (a replica in $SRV that waits for its database
-   * has not; a crashed one never will). True with none asked for.
+   * Every replica asked for has been seen serving, none draining (a replica in $SRV that waits for
+   * its database has not; a crashed one never will). True with none asked for.
    */
   allServing(): boolean {
-    return [...this.groups.values()].every((g) => g.slots.every((r) => r.state === 'running'));
+    return [...this.groups.values()].every((g) => g.retiring.size === 0 && g.slots.every((r) => r.state === 'running'));
+  }
+
+  /**
+   * Replaces every replica of `app` with a fresh process running the code on disk now (the dev
+   * loop's reload), one replica at a time, each drained first exactly as a scale-down drains it,
+   * so an app with two replicas keeps serving. A crashed one is started again too.
+   */
+  async restart(app: AppName): Promise<Array<{ index: number; from: number | null; to: number | null }>> {
+    const group = this.groups.get(app);
+    const out: Array<{ index: number; from: number | null; to: number | null }> = [];
+    for (const r of [...(group?.slots ?? [])]) {
+      // A scale-down or the launcher's stop may take a replica away while another drains.
+      if (this.shuttingDown || !group!.slots.includes(r)) continue;
+      const from = r.child?.pid ?? null;
+      if (r.timer) clearTimeout(r.timer);
+      r.timer = null;
+      r.state = 'stopping';
+      if (r.child?.pid !== undefined) await this.drain(r, r.child);
+      if (this.shuttingDown || !group!.slots.includes(r)) continue;
+      r.policy.reset();
+      this.spawn(r);
+      out.push({ index: r.index, from, to: r.child?.pid ?? null });
+    }
+    return out;
   }
 
   /** Replicas spawned but not yet seen serving. */
@@ -262,6 +287,13 @@ export class ReplicaSupervisor {
     const child = r.child;
     if (!child || child.pid === undefined) return null; // waiting out a backoff, or crashed
     g.retiring.add(r);
+    const drained = await this.drain(r, child);
+    g.retiring.delete(r);
+    return drained;
+  }
+
+  /** SIGTERM, and SIGKILL if it has not exited within the drain bound; resolves once it exited. */
+  private async drain(r: Replica, child: ChildProcess): Promise<DrainedReplica> {
     const started = Date.now();
     signal(child, 'SIGTERM');
     signal(child, 'SIGCONT'); // a frozen replica must wake up to drain
@@ -274,7 +306,6 @@ export class ReplicaSupervisor {
     }, this.o.drainTimeoutMs + 5000);
     const exit = await r.exited;
     clearTimeout(timer);
-    g.retiring.delete(r);
-    return { index: r.index, pid: child.pid, code: exit.code, signal: exit.signal, ms: Date.now() - started };
+    return { index: r.index, pid: child.pid!, code: exit.code, signal: exit.signal, ms: Date.now() - started };
   }
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { type MeshView } from '#mesh';
 import type { LauncherStatus } from './control-types.js';
-import { formatDuration, formatStatus, joinStatus } from './status-view.js';
+import {
+  formatDuration,
+  formatNatsLine,
+  formatStatus,
+  joinStatus,
+  natsMismatchWarning,
+  sameNats,
+  statusNats,
+} from './status-view.js';
 
 const now = Date.parse('2026-01-01T01:00:00.000Z');
 const mesh: MeshView = {
@@ -211,6 +219,37 @@ describe('formatStatus', () => {
 
   it('says when the launcher part is missing', () => {
     expect(formatStatus(joinStatus(mesh, null, now))).toContain('(launcher not running');
+  });
+});
+
+describe('which NATS a status comes from', () => {
+  it('takes every spelling of one server as the same, and other ports or hosts as another', () => {
+    expect(sameNats('nats://127.0.0.1:4222', 'localhost')).toBe(true);
+    expect(sameNats('127.0.0.1:4222', 'nats://[::1]:4222')).toBe(true);
+    expect(sameNats('nats://a:4222,nats://b:4222', 'nats://b:4222')).toBe(true);
+    expect(sameNats('nats://127.0.0.1:4333', 'nats://127.0.0.1:4222')).toBe(false);
+    expect(sameNats('nats://nats-0:4222', 'nats://nats-1:4222')).toBe(false);
+  });
+
+  it("says which NATS it asked, and warns when the launcher's replicas are on another", () => {
+    const same = statusNats('nats://localhost:4222', launcher);
+    expect(same).toEqual({ queried: 'nats://localhost:4222', launcher: 'nats://127.0.0.1:4222', same: true });
+    expect(formatNatsLine(same, 1)).toBe("NATS nats://localhost:4222 (the launcher's)");
+    expect(natsMismatchWarning(same, 1)).toBeNull();
+
+    const other = statusNats('nats://127.0.0.1:4333', launcher);
+    expect(formatNatsLine(other, 1)).toBe(
+      'NATS nats://127.0.0.1:4333 (the launcher, pid 1, uses nats://127.0.0.1:4222)',
+    );
+    expect(natsMismatchWarning(other, 1)).toBe(
+      'warning: this status asked NATS at nats://127.0.0.1:4333 (NATS_URL), but the launcher (pid 1) runs its replicas on nats://127.0.0.1:4222, so they show as down here: run it with NATS_URL=nats://127.0.0.1:4222',
+    );
+
+    const alone = statusNats('nats://127.0.0.1:4333', null);
+    expect([formatNatsLine(alone, null), natsMismatchWarning(alone, null)]).toEqual([
+      'NATS nats://127.0.0.1:4333',
+      null,
+    ]);
   });
 });
 

@@ -179,3 +179,54 @@ export function formatStatus(report: StatusReport): string {
     out.push('(launcher not running: desired counts, restarts and crash loops unknown)');
   return out.join('\n') + '\n';
 }
+
+/** What `mesh status` looked at: the NATS it asked, and the one the launcher runs its replicas on. */
+export interface StatusNats {
+  queried: string;
+  /** null when no launcher answered. */
+  launcher: string | null;
+  /** Whether the two name a server in common; null when no launcher answered. */
+  same: boolean | null;
+}
+
+export function statusNats(queried: string, launcher: LauncherStatus | null): StatusNats {
+  const theirs = launcher?.nats.url ?? null;
+  return { queried, launcher: theirs, same: theirs === null ? null : sameNats(queried, theirs) };
+}
+
+/**
+ * Whether two NATS_URL values (each a comma-separated server list) share a server: scheme and
+ * default port filled in, and every loopback spelling (localhost, 127.x, ::1) taken as one.
+ */
+export function sameNats(a: string, b: string): boolean {
+  const servers = (url: string) =>
+    url
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => {
+        try {
+          const u = new URL(s.includes('://') ? s : `nats://${s}`);
+          const host = u.hostname.replace(/^\[|\]$/g, '');
+          const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+          return `${loopback ? 'loopback' : host.toLowerCase()}:${u.port || '4222'}`;
+        } catch {
+          return s;
+        }
+      });
+  const theirs = new Set(servers(b));
+  return servers(a).some((s) => theirs.has(s));
+}
+
+/** The first line of `mesh status`: which NATS these services and replicas come from. */
+export function formatNatsLine(n: StatusNats, launcherPid: number | null): string {
+  if (n.launcher === null) return `NATS ${n.queried}`;
+  if (n.same) return `NATS ${n.queried} (the launcher's)`;
+  return `NATS ${n.queried} (the launcher, pid ${launcherPid}, uses ${n.launcher})`;
+}
+
+/** A warning when the services shown come from another NATS than the launcher's replicas use. */
+export function natsMismatchWarning(n: StatusNats, launcherPid: number | null): string | null {
+  if (n.launcher === null || n.same) return null;
+  return `warning: this status asked NATS at ${n.queried} (NATS_URL), but the launcher (pid ${launcherPid}) runs its replicas on ${n.launcher}, so they show as down here: run it with NATS_URL=${n.launcher}`;
+}

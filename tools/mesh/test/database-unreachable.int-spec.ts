@@ -1,7 +1,7 @@
 // `mesh up` with PostgreSQL unreachable (DATABASE_URL at a forwarder that is closed: ECONNREFUSED),
 // as a real launcher process with posts ×2, comments and the edge: the start tells the truth —
 // one line on the console naming the database and the error (not one per replica per retry), no
-// "mesh is up", every replica in `mesh status` and GET /mesh with its reason, the board saying it,
+// "failsoft is up", every replica in `mesh status` and GET /mesh with its reason, the board saying it,
 // 503s that blame the database — and once the forwarder opens, everything comes up by itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -202,7 +202,7 @@ describe('mesh up with PostgreSQL unreachable', () => {
     }
   }, 40_000);
 
-  it('said it once, however many replicas and retries; each replica warned once; never "mesh is up"', async () => {
+  it('said it once, however many replicas and retries; each replica warned once; never "failsoft is up"', async () => {
     const warned = () => logs().filter((l) => l.msg === 'database not ready: retrying until it answers');
     // 4 s after the last replica's first failure it has tried at least 4 times more (250, 500,
     // 1000, 2000 ms of backoff): "once" is then once over several retries of every replica.
@@ -213,19 +213,22 @@ describe('mesh up with PostgreSQL unreachable', () => {
     expect(new Set(warnings.map((l) => l.pid)).size).toBe(3);
     expect(warnings).toHaveLength(3);
     expect(consoleLines().filter(dbLine)).toHaveLength(1);
-    expect(logs().filter((l) => l.msg === 'mesh is up')).toEqual([]);
+    expect(logs().filter((l) => String(l.msg).startsWith('failsoft is up: '))).toEqual([]);
     expect(launcher.stdout() + launcher.stderr()).not.toContain(PASSWORD);
   });
 
-  it('comes up by itself once PostgreSQL answers: the reason gone, "mesh is up" logged, reads served', async () => {
+  it('comes up by itself once PostgreSQL answers: the reason gone, "failsoft is up" logged, reads served', async () => {
     await db.open();
     const openedAt = Date.now();
-    await expectEventually(() => expect(logs().filter((l) => l.msg === 'mesh is up')).toHaveLength(1), {
-      timeoutMs: 30_000,
-      intervalMs: 50,
-    });
+    await expectEventually(
+      () => expect(logs().filter((l) => String(l.msg).startsWith('failsoft is up: '))).toHaveLength(1),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      },
+    );
     const upAfter = Date.now() - openedAt;
-    process.stdout.write(`[measured] database back → "mesh is up": ${upAfter} ms\n`);
+    process.stdout.write(`[measured] database back → "failsoft is up": ${upAfter} ms\n`);
     expect(consoleLines()).toContain(
       `mesh: the replicas that waited for the database at 127.0.0.1:${db.port}/test reached it and serve`,
     );

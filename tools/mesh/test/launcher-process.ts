@@ -27,16 +27,37 @@ export interface LauncherProcess {
   stderr: () => string;
 }
 
-export function startLauncher(env: NodeJS.ProcessEnv): LauncherProcess {
-  const child = spawn(process.execPath, [mainJs, 'up'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startLauncher(env: NodeJS.ProcessEnv, verb: 'up' | 'dev' = 'up'): LauncherProcess {
+  return watchOutput(
+    spawn(process.execPath, [mainJs, verb], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+}
+
+/**
+ * `mesh up` with a terminal for its stdout, as a person runs it: util-linux's `script` gives it a
+ * pseudo-terminal and copies what appears there to our pipe. `pid` is script's; the launcher's
+ * own pid is in its control API's GET /status.
+ */
+export function startLauncherInTerminal(env: NodeJS.ProcessEnv): LauncherProcess {
+  const command = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(mainJs)} up`;
+  return watchOutput(
+    spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+function watchOutput(child: ChildProcess): LauncherProcess {
   let output = '';
   let stdout = '';
   let stderr = '';
-  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4_000_000)));
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000_000)));
+  const keep = (d: Buffer) => (output = (output + d.toString()).slice(-200_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.stdout!.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4_000_000)));
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000_000)));
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -89,6 +110,23 @@ export function childrenOf(pid: number): number[] {
       if (parentOf(Number(entry)) === pid) out.push(Number(entry));
     } catch {
       // exited while we looked
+    }
+  }
+  return out;
+}
+
+/**
+ * Every live process whose environment holds `entry` (e.g. `MESH_CONTROL_PORT=41234`, which a
+ * launcher's replicas, its nats-server and its tsc inherit): what a launcher left behind.
+ */
+export function processesWithEnv(entry: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry)) out.push(Number(pid));
+    } catch {
+      // exited while we looked, or not ours to read
     }
   }
   return out;
