@@ -41,7 +41,7 @@ export interface ServiceEnv {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
 
-/** The `eventsEnv` variables (libs/mesh env.ts). */
+/** The `eventsEnv` variables (libs/runtime/src/env.ts). */
 export interface EventsEnv {
   EVENTS_STREAM_REPLICAS: number;
   EVENTS_MAX_DELIVER: number;
@@ -50,7 +50,7 @@ export interface EventsEnv {
   EVENTS_CONCURRENCY: number;
 }
 
-/** The `outboxEnv` variables (libs/mesh env.ts). */
+/** The `outboxEnv` variables (libs/runtime/src/env.ts). */
 export interface OutboxEnv {
   OUTBOX_RELAY_ENABLED: boolean;
   OUTBOX_POLL_MS: number;
