@@ -272,6 +272,9 @@ describe('operations', () => {
       // Posts is never left out of an answer (every read needs it); nor was it unavailable here.
       degradedLastMinute: 0,
       unavailableLastMinute: 0,
+      // Every replica serves: no reason to give, none waiting (for its database, say).
+      reason: null,
+      waiting: [],
     });
     expect(posts.replicas[0].requests).toBeGreaterThan(0);
 

@@ -6,6 +6,7 @@ import type { Msg, MsgHdrs, NatsConnection, PublishOptions } from '@nats-io/tran
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MeshHeaders, type MeshError } from '#contracts';
 import { MeshClient, type MeshClientOptions, type RequestOptions } from './mesh-client.js';
+import type { NotServing } from './not-serving.js';
 import type { ReplicaDirectory } from './replica-directory.js';
 
 interface Sent {
@@ -53,9 +54,18 @@ function fakeNats(log: (line: string) => void) {
   };
 }
 
-/** The replicas of posts heard from lately; `gone` is what the vanished-replica check says. */
-function fakeDirectory(alive: string[], log: (line: string) => void, gone = false): ReplicaDirectory {
+/**
+ * The replicas of posts heard from lately; `gone` is what the vanished-replica check says, and
+ * `waiting` the reason a replica in the mesh gave for not serving.
+ */
+function fakeDirectory(
+  alive: string[],
+  log: (line: string) => void,
+  gone = false,
+  waiting?: NotServing,
+): ReplicaDirectory {
   const directory = {
+    notServing: () => waiting,
     alive: (_service: string, max: number) => alive.slice(0, max),
     hasStale: () => false,
     forget: (_service: string, id: string) => log(`forget ${id}`),
@@ -71,6 +81,7 @@ interface Setup {
   /** Replicas the directory offers; without, MeshClient has no directory. */
   alive?: string[];
   gone?: boolean;
+  waiting?: NotServing;
   options?: Partial<MeshClientOptions>;
 }
 
@@ -80,7 +91,7 @@ function setup(o: Setup = {}) {
   const nats = fakeNats(log);
   const client = new MeshClient(nats.nc, {
     defaultTimeoutMs: 200,
-    replicas: o.alive && fakeDirectory(o.alive, log, o.gone),
+    replicas: o.alive && fakeDirectory(o.alive, log, o.gone, o.waiting),
     onRetry: (s) => log(`retry ${s}`),
     onRetryRefused: (s) => log(`refused ${s}`),
     onOutcome: (s, outcome) => log(`outcome ${s} ${outcome}`),
@@ -179,6 +190,18 @@ describe('MeshClient: hedged requests on the wire', () => {
     nats.noResponders('posts.get');
     await wait(1000);
     expect(lines).toEqual(['0 → posts.get', '1 outcome posts.get no-responders', '1 failed no_responders']);
+  });
+
+  it('no responders while a replica waits for its database: unavailable, naming the database', async () => {
+    const { nats, lines, ask } = setup({
+      alive: ['b'],
+      waiting: { waitingFor: 'database', state: 'database 127.0.0.1:5999/x unreachable: ECONNREFUSED' },
+    });
+    const failed = ask();
+    await wait(1);
+    nats.noResponders('posts.get');
+    await expect(failed).rejects.toMatchObject({ code: 'unavailable', message: 'posts cannot reach its database' });
+    expect(lines).toEqual(['0 → posts.get', '1 outcome posts.get no-responders', '1 failed unavailable']);
   });
 
   it('a domain error settles at once and is never retried', async () => {
