@@ -8,7 +8,12 @@ export const PageLimit = z.coerce
   .max(100, 'limit must be at most 100')
   .default(20);
 
-export const Cursor = z.string().min(1).max(512);
+/** base64url only (what encodeCursor writes): anything else is refused before it is decoded. */
+export const Cursor = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API gave out');
 
 export interface Page<T> {
   items: T[];
