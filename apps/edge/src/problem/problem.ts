@@ -27,6 +27,7 @@ const byCode: Record<ErrorCode, { status: number; title: string }> = {
   [ErrorCodes.unavailable]: { status: 503, title: 'Service unavailable' },
   [ErrorCodes.timeout]: { status: 503, title: 'Service unavailable' },
   [ErrorCodes.noResponders]: { status: 503, title: 'Service unavailable' },
+  [ErrorCodes.replyTooLarge]: { status: 500, title: 'Internal error' },
   [ErrorCodes.internal]: { status: 500, title: 'Internal error' },
 };
 
