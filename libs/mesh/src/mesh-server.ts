@@ -8,7 +8,7 @@ import { Svcm, type Service } from '@nats-io/services';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
-import { ErrorCodes, MeshHeaders } from '#contracts';
+import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
 import {
   requestContext,
@@ -117,6 +117,15 @@ export class MeshServer extends ServerNats {
       );
     }
     this.mesh.logger.info({ subjects: [...this.messageHandlers.keys()] }, 'joined the mesh');
+    const maxPayload = nc.info?.max_payload;
+    if (maxPayload !== undefined && maxPayload < NATS_MAX_PAYLOAD_BYTES) {
+      // Pages are budgeted for nats-server's default (PAGE_BUDGET_BYTES): below it, a page of
+      // long texts is answered reply_too_large instead of being served.
+      this.mesh.logger.warn(
+        { maxPayload, sizedFor: NATS_MAX_PAYLOAD_BYTES },
+        "the server's max_payload is below what replies are sized for",
+      );
+    }
   }
 
   private async track(subject: string, msg: Msg): Promise<void> {
