@@ -10,6 +10,7 @@ import {
   http,
   launchBrowser,
   liveReplicas,
+  recordCspViolations,
   REPO_ROOT,
   scaleToZero,
   screenshot,
@@ -29,6 +30,8 @@ let postId: string;
 /** The services GET /mesh lists (the six, and the edge, which registers too). */
 let services: string[];
 const pageErrors: string[] = [];
+/** What the edge's Content-Security-Policy blocked, per board opened: it must block nothing. */
+const cspViolationLists: string[][] = [];
 /** The main board's GET /mesh requests in flight: it must never overlap its polls. */
 const inFlight = new Set<Request>();
 let maxInFlight = 0;
@@ -52,6 +55,7 @@ async function openBoard(
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: o.height ?? 900 } });
   context.setDefaultTimeout(10_000);
+  cspViolationLists.push(await recordCspViolations(context));
   const p = await context.newPage();
   if (o.countPolls) {
     const isPoll = (r: Request) => new URL(r.url()).pathname === '/mesh';
@@ -197,5 +201,10 @@ describe('the mesh board', () => {
     expect(polls).toBeGreaterThan(5);
     expect(maxInFlight).toBe(1);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("ran under the edge's Content-Security-Policy without a single violation", () => {
+    expect(cspViolationLists.length).toBeGreaterThanOrEqual(2);
+    expect(cspViolationLists.flat()).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import {
   freePort,
   http,
   launchBrowser,
+  recordCspViolations,
   REPO_ROOT,
   scaleToZero,
   screenshot,
@@ -27,6 +28,8 @@ let url: string;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
+/** What the edge's Content-Security-Policy blocked, per context: it must block nothing of ours. */
+const cspViolationLists: string[][] = [];
 let alice: Page;
 let bob: Page;
 let postId: string;
@@ -35,6 +38,8 @@ async function newPage(o: { width?: number; height?: number } = {}): Promise<Pag
   const context = await browser.newContext({ viewport: { width: o.width ?? 1000, height: o.height ?? 800 } });
   context.setDefaultTimeout(10_000);
   contexts.push(context);
+  const violations = await recordCspViolations(context);
+  cspViolationLists.push(violations);
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message} ${err.stack}`));
   // Console errors too (React reports misuse there), except the 503s the outage test causes on purpose.
@@ -554,5 +559,10 @@ describe('phone width (375 px)', () => {
 
   it('threw no uncaught error and logged no error in any page (the expected 503s aside)', () => {
     expect(pageErrors).toEqual([]);
+  });
+
+  it("ran under the edge's Content-Security-Policy without a single violation", () => {
+    expect(cspViolationLists.length).toBeGreaterThanOrEqual(3);
+    expect(cspViolationLists.flat()).toEqual([]);
   });
 });

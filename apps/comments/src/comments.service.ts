@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
-  encodeCursor,
+  keysetPage,
   ErrorCodes,
   MeshError,
   Subjects,
@@ -56,10 +56,8 @@ export class CommentsService {
   async list(r: ListCommentsRequest): Promise<CommentPage> {
     const after = r.cursor ? decodeCursor(r.cursor) : undefined;
     const rows = await this.repo.page({ postId: r.postId, after, limit: r.limit + 1 });
-    const items = rows.slice(0, r.limit).map(toCommentRecord);
-    const last = items[items.length - 1];
-    const nextCursor = rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-    return { items, nextCursor };
+    // Bounded in bytes as well as items: the reply must fit NATS's max_payload (keysetPage).
+    return keysetPage(rows.map(toCommentRecord), r.limit);
   }
 
   /** Once per idempotency key: a repeat of a delete that succeeded succeeds again (not 404). */

@@ -9,6 +9,8 @@ import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
 import type { EdgeConfig } from './edge.config.js';
 import { EdgeModule } from './edge.module.js';
 import { installHooks, requestIdFrom } from './http/fastify-hooks.js';
+import { httpTimeouts } from './http/http-timeouts.js';
+import { installSecurityHeaders } from './http/security-headers.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { buildOpenApi, serveOpenApi } from './openapi/openapi.js';
 import { ProblemFilter } from './problem/problem.filter.js';
@@ -52,11 +54,13 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     bodyLimit: c.JSON_BODY_LIMIT_BYTES,
     genReqId: (req: { headers: Record<string, unknown> }) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
+    ...httpTimeouts(c),
   });
   const deps = { config: c, nc, mesh, tokens, metrics };
   const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), adapter, {
     logger: new PinoNestLogger(logger),
   });
+  await installSecurityHeaders(app);
   installHooks(app.getHttpAdapter().getInstance(), { logger, metrics, accessLog: c.ACCESS_LOG });
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
   await installMediaHttp(app, deps);

@@ -40,6 +40,20 @@ export const EdgeEnv = z
     WEB_ROOT: z.string().min(1).optional(),
     /** Largest JSON body accepted. */
     JSON_BODY_LIMIT_BYTES: int(256 * 1024),
+    /**
+     * Longest a request may take to arrive, headers and body (then 408 and the connection is
+     * closed): a client trickling a body byte by byte holds a connection no longer than this.
+     * 60 s lets a 10 MiB upload through at 1.4 Mbit/s; a JSON body needs only 35 kbit/s. A
+     * GET /events stream is not cut: its request has arrived, only the answer goes on.
+     */
+    REQUEST_TIMEOUT_MS: int(60_000, 1000),
+    /** Longest the request headers may take to arrive (slowloris); at most REQUEST_TIMEOUT_MS. */
+    HEADERS_TIMEOUT_MS: int(10_000, 500),
+    /**
+     * A connection on which nothing moved either way for this long is closed. Above
+     * SSE_KEEPALIVE_MS, so an open GET /events (a comment every SSE_KEEPALIVE_MS) is never idle.
+     */
+    CONNECTION_TIMEOUT_MS: int(30_000, 1000),
     /** One access-log line per request at info level. */
     ACCESS_LOG: z
       .enum(['true', 'false'])
@@ -49,6 +63,14 @@ export const EdgeEnv = z
   .refine((e) => e.JWT_PUBLIC_KEY_FILE || e.JWT_PUBLIC_KEY, {
     message: 'set JWT_PUBLIC_KEY_FILE (path to the token public key PEM) or JWT_PUBLIC_KEY',
     path: ['JWT_PUBLIC_KEY_FILE'],
+  })
+  .refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
+    message: 'HEADERS_TIMEOUT_MS must not be above REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    path: ['HEADERS_TIMEOUT_MS'],
+  })
+  .refine((e) => e.CONNECTION_TIMEOUT_MS > e.SSE_KEEPALIVE_MS, {
+    message: 'CONNECTION_TIMEOUT_MS must be above SSE_KEEPALIVE_MS, or every idle GET /events stream would be cut',
+    path: ['CONNECTION_TIMEOUT_MS'],
   });
 
 export type EdgeConfig = z.output<typeof EdgeEnv>;

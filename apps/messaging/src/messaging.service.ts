@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
-  encodeCursor,
+  keysetPage,
   ErrorCodes,
   MAX_CONVERSATIONS,
   MeshError,
@@ -84,10 +84,8 @@ export class MessagingService {
     const otherId = await this.repo.counterpartId(r.userId, r.withUsername);
     if (!otherId) return { items: [], nextCursor: null };
     const rows = await this.repo.page({ a: r.userId, b: otherId, after, limit: r.limit + 1 });
-    const items = rows.slice(0, r.limit).map(toMessage);
-    const last = items[items.length - 1];
-    const nextCursor = rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-    return { items, nextCursor };
+    // Bounded in bytes as well as items: the reply must fit NATS's max_payload (keysetPage).
+    return keysetPage(rows.map(toMessage), r.limit);
   }
 
   async conversations(r: ConversationsRequest): Promise<ConversationList> {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
-  encodeCursor,
+  keysetPage,
   ErrorCodes,
   Events,
   MeshError,
@@ -61,10 +61,8 @@ export class PostsService {
   async list(r: ListPostsRequest): Promise<PostPage> {
     const after = r.cursor ? decodeCursor(r.cursor) : undefined;
     const rows = await this.repo.page({ authorUsername: r.author, after, limit: r.limit + 1 });
-    const items = rows.slice(0, r.limit).map(toPostRecord);
-    const last = items[items.length - 1];
-    const nextCursor = rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-    return { items, nextCursor };
+    // Bounded in bytes as well as items: the reply must fit NATS's max_payload (keysetPage).
+    return keysetPage(rows.map(toPostRecord), r.limit);
   }
 
   /**

@@ -9,6 +9,14 @@ export const ErrorCodes = {
   unsupportedMedia: 'unsupported_media',
   idempotencyMismatch: 'idempotency_mismatch',
   rateLimited: 'rate_limited',
+  /** The client did not send its whole request in time (the edge's REQUEST_TIMEOUT_MS). */
+  requestTimeout: 'request_timeout',
+  /**
+   * The answer was made but is larger than NATS's max_payload, so it cannot be sent: the replica
+   * answers this instead, at once, rather than letting the caller wait out its deadline. Our
+   * fault (every reply is meant to fit), and an answer, not an outage: it never opens a breaker.
+   */
+  replyTooLarge: 'reply_too_large',
   /** The service answered but cannot do the work now (e.g. its database is down). */
   unavailable: 'unavailable',
   /** The caller's deadline passed before any replica answered. */

@@ -5,6 +5,7 @@ export * from './headers.js';
 export * from './request-map.js';
 export * from './common/ids.js';
 export * from './common/pagination.js';
+export * from './common/text.js';
 export * from './identity/identity.schemas.js';
 export * from './posts/posts.schemas.js';
 export * from './comments/comments.schemas.js';

@@ -13,5 +13,5 @@ export function toErrorPayload(err: unknown, classify?: ErrorClassifier): MeshEr
 }
 
 export function isServerFault(p: MeshErrorPayload): boolean {
-  return p.code === ErrorCodes.internal || p.code === ErrorCodes.unavailable;
+  return p.code === ErrorCodes.internal || p.code === ErrorCodes.unavailable || p.code === ErrorCodes.replyTooLarge;
 }

@@ -8,7 +8,7 @@ import { Svcm, type Service } from '@nats-io/services';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
-import { ErrorCodes, MeshHeaders } from '#contracts';
+import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
 import {
   requestContext,
@@ -117,6 +117,15 @@ export class MeshServer extends ServerNats {
       );
     }
     this.mesh.logger.info({ subjects: [...this.messageHandlers.keys()] }, 'joined the mesh');
+    const maxPayload = nc.info?.max_payload;
+    if (maxPayload !== undefined && maxPayload < NATS_MAX_PAYLOAD_BYTES) {
+      // Pages are budgeted for nats-server's default (PAGE_BUDGET_BYTES): below it, a page of
+      // long texts is answered reply_too_large instead of being served.
+      this.mesh.logger.warn(
+        { maxPayload, sizedFor: NATS_MAX_PAYLOAD_BYTES },
+        "the server's max_payload is below what replies are sized for",
+      );
+    }
   }
 
   private async track(subject: string, msg: Msg): Promise<void> {
@@ -195,21 +204,56 @@ export class MeshServer extends ServerNats {
         // exception filter's throwError); only the latter needs RxJS.
         let response: unknown = await handler(packet.data, ctx);
         if (isObservable(response)) response = await lastValueFrom(response, { defaultValue: null });
-        this.reply(msg, { id: packet.id, response: response ?? null, isDisposed: true });
-        this.mesh.logger.debug({ subject, outcome: 'ok' }, 'handled');
-        return false;
+        const sent = this.reply(msg, { id: packet.id, response: response ?? null, isDisposed: true });
+        this.mesh.logger.debug({ subject, outcome: sent ? 'ok' : ErrorCodes.replyTooLarge }, 'handled');
+        return !sent;
       } catch (err) {
         const payload = toErrorPayload(err, this.mesh.classifyError);
-        this.reply(msg, { id: packet.id, err: payload, isDisposed: true });
-        this.mesh.logger.debug({ subject, outcome: payload.code }, 'handled');
-        return isServerFault(payload);
+        const sent = this.reply(msg, { id: packet.id, err: payload, isDisposed: true });
+        this.mesh.logger.debug({ subject, outcome: sent ? payload.code : ErrorCodes.replyTooLarge }, 'handled');
+        return !sent || isServerFault(payload);
       }
     });
   }
 
-  private reply(msg: Msg, packet: ReplyPacket): void {
-    // Batched with the other replies and requests of this turn (PublishBatch): one socket write.
-    if (msg.reply) PublishBatch.of(this.connection).publish(msg.reply, JSON.stringify(packet), {});
+  /**
+   * Sends `packet`, batched with the other replies and requests of this turn (PublishBatch: one
+   * socket write). One larger than the server's max_payload cannot be sent, and nats.js would
+   * only throw at the flush, long after the handler returned: the caller would wait out its
+   * deadline, retry, and count a timeout against the service. So it is measured here and
+   * answered with `reply_too_large` at once instead; false when that happened.
+   */
+  private reply(msg: Msg, packet: ReplyPacket): boolean {
+    const to = msg.reply;
+    if (!to) return true;
+    const nc = this.connection;
+    const payload = JSON.stringify(packet);
+    const max = nc.info?.max_payload ?? Infinity;
+    // A UTF-16 unit is at most 3 bytes of UTF-8: most replies are measured without counting.
+    const bytes = payload.length * 3 <= max ? payload.length : Buffer.byteLength(payload);
+    if (bytes > max) {
+      this.tooLarge(nc, to, packet, bytes, max);
+      return false;
+    }
+    PublishBatch.of(nc).publish(to, payload, {}, (err) => {
+      // Only a closed connection should get here (its size was checked): nothing can be sent then,
+      // but an error reply is tried, in case the failure was the size after all (a reconnect to a
+      // server with a smaller max_payload).
+      this.mesh.logger.error({ err, bytes, subject: msg.subject }, 'could not send a reply');
+      this.tooLarge(nc, to, packet, bytes, nc.info?.max_payload ?? max);
+    });
+    return true;
+  }
+
+  private tooLarge(nc: NatsConnection, to: string, packet: ReplyPacket, bytes: number, max: number): void {
+    const message = `the reply (${bytes} bytes) is larger than the broker's max_payload (${max} bytes)`;
+    this.mesh.logger.error({ bytes, maxPayload: max, service: this.mesh.service }, 'reply too large to send');
+    const err = { code: ErrorCodes.replyTooLarge, message, service: this.mesh.service };
+    try {
+      nc.publish(to, JSON.stringify({ id: packet.id, err, isDisposed: true } satisfies ReplyPacket));
+    } catch {
+      // The connection is closed: the caller's deadline is all that is left.
+    }
   }
 
   /** Drain: stop taking new messages, finish the ones held, flush the replies, then close. */

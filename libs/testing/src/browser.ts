@@ -3,7 +3,7 @@
 // Playwright makes and removes. Screenshots go to test-artifacts/screenshots/ (not committed).
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT } from './app-process.js';
 
 /** Where the browser is; CHROMIUM_PATH overrides Debian's /usr/bin/chromium. */
@@ -40,4 +40,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = resolve(SCREENSHOT_DIR, `${name.replace(/[^A-Za-z0-9._-]/g, '-')}.png`);
   await page.screenshot({ path, fullPage: true, timeout: 10_000 });
   return path;
+}
+
+/**
+ * Every Content-Security-Policy violation the pages of `context` report, as "<directive>
+ * <blocked URI> <source>:<line>", gathered from their `securitypolicyviolation` events (a blocked
+ * script, style, image, connection or frame). The listener is put in by the browser itself, ahead
+ * of the page's scripts, so the policy under test does not govern it.
+ */
+export async function recordCspViolations(context: BrowserContext): Promise<string[]> {
+  const violations: string[] = [];
+  await context.exposeBinding('__failsoftCspViolation', (_source, v: string) => void violations.push(v));
+  // A string: this project compiles without the DOM's types, and the script runs in the page.
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => {
+      void window.__failsoftCspViolation(
+        e.effectiveDirective + ' ' + (e.blockedURI || '(inline)') + ' ' + e.sourceFile + ':' + e.lineNumber,
+      );
+    });`,
+  });
+  return violations;
 }

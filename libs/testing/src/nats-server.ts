@@ -36,6 +36,8 @@ export function writeNatsConfig(
     ping: { interval: string; max: number };
     monitorPort?: number;
     auth?: { credentials: NatsCredential[]; mediaBucket: string };
+    /** The largest message the server takes (default nats-server's 1 MiB); only a config file sets it. */
+    maxPayload?: number;
   },
 ): string {
   const configFile = join(dir, 'nats-server.conf');
@@ -45,6 +47,7 @@ export function writeNatsConfig(
       `ping_interval: "${o.ping.interval}"`,
       `ping_max: ${o.ping.max}`,
       ...(o.monitorPort !== undefined ? [`http: "127.0.0.1:${o.monitorPort}"`] : []),
+      ...(o.maxPayload !== undefined ? [`max_payload: ${o.maxPayload}`] : []),
       ...(o.auth ? [authorizationConfig(o.auth.credentials, { mediaBucket: o.auth.mediaBucket })] : []),
     ].join('\n') + '\n',
   );
@@ -62,13 +65,15 @@ export async function startNatsServer(
     monitor?: boolean;
     /** Per-app users and permissions (libs/mesh nats-permissions), as `mesh nats-auth` makes them. */
     auth?: { credentials: NatsCredential[]; mediaBucket: string };
+    /** A smaller max_payload than nats-server's 1 MiB (what a reply too large for it does). */
+    maxPayload?: number;
   } = {},
 ): Promise<NatsServerHandle> {
   const port = o.port ?? (await freePort());
   const storeDir = mkdtempSync(join(tmpdir(), 'failsoft-nats-'));
   const ping = o.ping ?? NATS_SERVER_PING;
   const monitorPort = o.monitor ? await freePort() : undefined;
-  const configFile = writeNatsConfig(storeDir, { ping, monitorPort, auth: o.auth });
+  const configFile = writeNatsConfig(storeDir, { ping, monitorPort, auth: o.auth, maxPayload: o.maxPayload });
   const args = [
     '-c',
     configFile,

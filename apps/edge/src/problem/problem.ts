@@ -24,9 +24,11 @@ const byCode: Record<ErrorCode, { status: number; title: string }> = {
   [ErrorCodes.unsupportedMedia]: { status: 415, title: 'Unsupported media type' },
   [ErrorCodes.idempotencyMismatch]: { status: 422, title: 'Idempotency key reused' },
   [ErrorCodes.rateLimited]: { status: 429, title: 'Too many requests' },
+  [ErrorCodes.requestTimeout]: { status: 408, title: 'Request timeout' },
   [ErrorCodes.unavailable]: { status: 503, title: 'Service unavailable' },
   [ErrorCodes.timeout]: { status: 503, title: 'Service unavailable' },
   [ErrorCodes.noResponders]: { status: 503, title: 'Service unavailable' },
+  [ErrorCodes.replyTooLarge]: { status: 500, title: 'Internal error' },
   [ErrorCodes.internal]: { status: 500, title: 'Internal error' },
 };
 

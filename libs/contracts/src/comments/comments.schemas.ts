@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { AuthorSummary, Uuid } from '../common/ids.js';
 import { Cursor, PageLimit, type Page } from '../common/pagination.js';
+import { textField } from '../common/text.js';
 
-export const CommentText = z
-  .string({ error: 'text must be a string' })
+export const CommentText = textField('text', { multiline: true })
   .min(1, 'text must not be empty')
   .max(2000, 'text must be at most 2000 characters')
   .refine((t) => t.trim().length > 0, 'text must not be blank');

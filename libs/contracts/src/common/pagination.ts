@@ -8,7 +8,12 @@ export const PageLimit = z.coerce
   .max(100, 'limit must be at most 100')
   .default(20);
 
-export const Cursor = z.string().min(1).max(512);
+/** base64url only (what encodeCursor writes): anything else is refused before it is decoded. */
+export const Cursor = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API gave out');
 
 export interface Page<T> {
   items: T[];
@@ -44,4 +49,40 @@ export function decodeCursor(cursor: string): KeysetPosition {
     ]);
   }
   return { createdAt, id };
+}
+
+/** NATS's default max_payload, the size every reply of the mesh is made to fit. */
+export const NATS_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/**
+ * A page stops taking items before their JSON passes this, and says so with a nextCursor: a
+ * page of 100 posts of 5000 three-byte characters is 1.5 MB, past max_payload, and the limits
+ * that would make that fit (50 posts, or 3300 characters) would cost every reader or writer.
+ * Half of max_payload leaves room for the reply's envelope with margin to spare.
+ */
+export const PAGE_BUDGET_BYTES = 512 * 1024;
+
+/**
+ * A keyset page out of `rows`, asked for with `limit + 1` rows (the extra one says whether there
+ * is more): at most `limit` items, and fewer when the next one would take their JSON past
+ * `budgetBytes` — but never none, so a reader always moves on. `nextCursor` follows the last
+ * item whenever any row was left out.
+ */
+export function keysetPage<T extends KeysetPosition>(
+  rows: readonly T[],
+  limit: number,
+  budgetBytes: number = PAGE_BUDGET_BYTES,
+): Page<T> {
+  const items: T[] = [];
+  let bytes = 2; // []
+  for (const row of rows.slice(0, limit)) {
+    const size = Buffer.byteLength(JSON.stringify(row)) + 1; // and its comma
+    if (items.length > 0 && bytes + size > budgetBytes) break;
+    items.push(row);
+    bytes += size;
+  }
+  const last = items[items.length - 1];
+  const nextCursor =
+    rows.length > items.length && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+  return { items, nextCursor };
 }

@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import { Uuid } from '../common/ids.js';
+import { textField } from '../common/text.js';
 
 export const Username = z
   .string({ error: 'username must be a string' })
   .regex(/^[a-z0-9_]{3,32}$/, 'username must be 3-32 characters of a-z, 0-9 and _');
-export const Password = z
-  .string({ error: 'password must be a string' })
+/**
+ * One line, like every name: a control character in a password is a paste accident, never
+ * typed; refused at sign-up, so no account has one, and at login (400, which says nothing about
+ * any account), as it never matches a password anyone has.
+ */
+export const Password = textField('password', { multiline: false })
   .min(8, 'password must be at least 8 characters')
   .max(128, 'password must be at most 128 characters');
-export const DisplayName = z
-  .string({ error: 'displayName must be a string' })
+export const DisplayName = textField('displayName', { multiline: false })
   .trim()
   .min(1, 'displayName must not be empty')
   .max(64, 'displayName must be at most 64 characters');
@@ -22,8 +26,8 @@ export const SignupRequest = z.strictObject({
 export type SignupRequest = z.infer<typeof SignupRequest>;
 
 export const LoginRequest = z.strictObject({
-  username: z.string({ error: 'username must be a string' }).min(1).max(32),
-  password: z.string({ error: 'password must be a string' }).min(1).max(128),
+  username: textField('username', { multiline: false }).min(1).max(32),
+  password: textField('password', { multiline: false }).min(1).max(128),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { AuthorSummary, Uuid } from '../common/ids.js';
 import { Cursor, PageLimit, type Page } from '../common/pagination.js';
+import { textField } from '../common/text.js';
 
 /** A recipient named by username; a name that cannot exist is a 400, one that does not is a 404. */
 export const MessageRecipient = z
   .string({ error: 'to must be a string' })
   .regex(/^[a-z0-9_]{3,32}$/, 'to must be a username: 3-32 characters of a-z, 0-9 and _');
 
-export const MessageText = z
-  .string({ error: 'text must be a string' })
+export const MessageText = textField('text', { multiline: true })
   .min(1, { error: 'text must not be empty', abort: true })
   .max(2000, { error: 'text must be at most 2000 characters', abort: true })
   .refine((t) => t.trim().length > 0, 'text must not be blank');

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { AuthorSummary, Uuid } from '../common/ids.js';
 import { Cursor, PageLimit, type Page } from '../common/pagination.js';
 import { Username } from '../identity/identity.schemas.js';
+import { textField } from '../common/text.js';
 
 /** A post's text; whether it may be empty depends on its media (`textOrMedia`). */
-export const PostText = z
-  .string({ error: 'text must be a string' })
+export const PostText = textField('text', { multiline: true })
   .max(5000, 'text must be at most 5000 characters')
   .describe('may be empty (or blank) when mediaIds has at least one id: an image-only post');
 
