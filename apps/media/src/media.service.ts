@@ -38,7 +38,8 @@ export class MediaService {
 
   /**
    * Turns an upload into media, once per idempotency key: type by magic bytes, size by the
-   * header, then one capped decode for the thumbnail.
+   * header, then capped decodes for the thumbnail and for the original
+   * that is stored: oriented and re-encoded without its metadata (see image-processor).
    *
    * What makes two uploads "the same request" is the owner and the bytes (the store's digest),
    * not the object name: a client's retry is a new HTTP request, so the edge streams its bytes
@@ -126,7 +127,10 @@ export class MediaService {
       const bytes = await upload.all();
       const image = await processImage(bytes, type, this.limits);
       const id = randomUUID();
-      await this.store.put(MediaObjects.original(id), bytes, type.contentType);
+      // What is stored is the re-encoded image, without its EXIF; the idempotency key's digest
+      // stays the upload's, so the same bytes again still find the first media.
+      const original = image.original;
+      await this.store.put(MediaObjects.original(id), original, type.contentType);
       await this.store.put(MediaObjects.thumbnail(id), image.thumbnail, image.thumbnailContentType);
       return {
         id,
@@ -134,8 +138,8 @@ export class MediaService {
         contentType: type.contentType,
         width: image.width,
         height: image.height,
-        bytes: bytes.length,
-        etag: sha256(bytes),
+        bytes: original.length,
+        etag: sha256(original),
         thumbContentType: image.thumbnailContentType,
         thumbBytes: image.thumbnail.length,
         thumbEtag: sha256(image.thumbnail),

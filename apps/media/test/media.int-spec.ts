@@ -86,6 +86,11 @@ describe('media.register', () => {
       const bytes = await image(format, 800, 600);
       const { objectName, reply } = await register(bytes);
       const m = await reply;
+      // The original is re-encoded (without metadata) unless it is a GIF: same format, same size.
+      const original = await blob(`originals/${m.id}`);
+      const om = await sharp(original).metadata();
+      expect({ format: om.format, width: om.width, height: om.height }).toEqual({ format, width: 800, height: 600 });
+      if (format === 'gif') expect(original.equals(bytes)).toBe(true);
       expect(m).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         url: `/media/${m.id}`,
@@ -93,10 +98,9 @@ describe('media.register', () => {
         width: 800,
         height: 600,
         contentType: contentTypeOf(format),
-        bytes: bytes.length,
+        bytes: original.length,
       });
 
-      expect((await blob(`originals/${m.id}`)).equals(bytes)).toBe(true);
       const thumb = await blob(`thumbnails/${m.id}`);
       const tm = await sharp(thumb).metadata();
       expect({ format: tm.format, width: tm.width, height: tm.height }).toEqual({
@@ -114,13 +118,85 @@ describe('media.register', () => {
         original: {
           object: `originals/${m.id}`,
           contentType: contentTypeOf(format),
-          etag: sha256(bytes),
-          bytes: bytes.length,
+          etag: sha256(original),
+          bytes: original.length,
         },
         thumbnail: { object: `thumbnails/${m.id}`, contentType: thumbType, etag: sha256(thumb), bytes: thumb.length },
       });
     },
   );
+
+  it('stores a JPEG oriented upright and without its EXIF (GPS, owner, camera) or XMP', async () => {
+    const xmp =
+      '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+      '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="Alice"/></rdf:RDF></x:xmpmeta>';
+    // Taken sideways: 400×200 pixels that orientation 6 shows as 200×400.
+    const bytes = await sharp(await image('jpeg', 400, 200))
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .withExif({
+        IFD0: { Artist: 'Alice', Copyright: 'Alice', Make: 'Camera', Model: 'X' },
+        IFD2: { BodySerialNumber: 'SN-123456' },
+        IFD3: {
+          GPSLatitudeRef: 'N',
+          GPSLatitude: '48/1 51/1 24/1',
+          GPSLongitudeRef: 'E',
+          GPSLongitude: '2/1 21/1 3/1',
+        },
+      })
+      .withXmp(xmp)
+      .toBuffer();
+    const before = await sharp(bytes).metadata();
+    expect([before.orientation, before.width, before.height, !!before.exif, !!before.xmp]).toEqual([
+      6,
+      400,
+      200,
+      true,
+      true,
+    ]);
+    expect(bytes.includes('Alice')).toBe(true);
+
+    const m = await (await register(bytes)).reply;
+    expect([m.width, m.height]).toEqual([200, 400]);
+    const original = await blob(`originals/${m.id}`);
+    const om = await sharp(original).metadata();
+    expect({ format: om.format, width: om.width, height: om.height }).toEqual({
+      format: 'jpeg',
+      width: 200,
+      height: 400,
+    });
+    expect(om.exif).toBeUndefined();
+    expect(om.xmp).toBeUndefined();
+    expect(om.iptc).toBeUndefined();
+    expect(om.orientation ?? 1).toBe(1);
+    for (const s of ['Alice', 'SN-123456', 'Camera']) expect(original.includes(s)).toBe(false);
+    const stored = await client.mesh.request(Subjects.media.get, { id: m.id });
+    expect(stored.original).toMatchObject({ etag: sha256(original), bytes: original.length });
+  });
+
+  it.each(['png', 'webp'] as const)('stores a %s without its EXIF or XMP, oriented', async (format) => {
+    const raw = await image(format, 300, 100);
+    const withMeta = sharp(raw)
+      .withMetadata({ orientation: 8 })
+      .withExif({ IFD0: { Artist: 'Alice' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } })
+      .withXmp('<x:xmpmeta xmlns:x="adobe:ns:meta/">Alice</x:xmpmeta>');
+    const bytes = await (format === 'png' ? withMeta.png() : withMeta.webp()).toBuffer();
+    const before = await sharp(bytes).metadata();
+    expect([!!before.exif, !!before.xmp]).toEqual([true, true]);
+
+    const m = await (await register(bytes)).reply;
+    const om = await sharp(await blob(`originals/${m.id}`)).metadata();
+    expect([om.format, om.exif, om.xmp, om.iptc, om.orientation ?? 1]).toEqual([
+      format,
+      undefined,
+      undefined,
+      undefined,
+      1,
+    ]);
+    const upright = (before.orientation ?? 1) >= 5 ? [100, 300] : [300, 100];
+    expect([m.width, m.height]).toEqual(upright);
+    expect([om.width, om.height]).toEqual(upright);
+  });
 
   it('never enlarges a small image, and keeps a tall one within 320 px', async () => {
     const small = await (await register(await image('png', 200, 100))).reply;
