@@ -2,8 +2,6 @@
 // mesh: every service with its replicas by pid; likes scaled to 0 (SIGTERM to its real pids)
 // turns its row red and "down" within seconds and its degraded count rises as posts are read
 // without it; scaled back, it is up again. Then at phone width, and with its edge gone.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page, Request } from 'playwright-core';
 import {
@@ -11,7 +9,6 @@ import {
   launchBrowser,
   liveReplicas,
   recordCspViolations,
-  REPO_ROOT,
   scaleToZero,
   screenshot,
   startTestMesh,
@@ -79,7 +76,6 @@ async function openBoard(
 }
 
 beforeAll(async () => {
-  if (!existsSync(resolve(REPO_ROOT, 'dist/web/board.html'))) throw new Error('dist/web is missing: npm run build');
   mesh = await startTestMesh({ replicas: REPLICAS, joinTimeoutMs: 40_000 });
   url = mesh.edgeUrl;
   const who = await http(url, 'POST', '/auth/signup', {

@@ -2,7 +2,6 @@
 // served by the edge: two people in two browser contexts sign up, post with an image, like,
 // comment and message each other live; then likes and messaging are scaled to 0 and back, and the
 // pages follow by themselves, within bounds measured here.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
@@ -95,7 +94,6 @@ async function likeButtonsAsAnnounced(
 }
 
 beforeAll(async () => {
-  if (!existsSync(resolve(REPO_ROOT, 'dist/web/index.html'))) throw new Error('dist/web is missing: npm run build');
   mesh = await startTestMesh({
     replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1 },
     joinTimeoutMs: 40_000,

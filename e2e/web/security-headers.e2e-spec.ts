@@ -2,11 +2,9 @@
 // client, the board, Swagger UI at /docs — and, in a real browser, that the pages work under the
 // Content-Security-Policy (no violation) while it does refuse what it is there to refuse: an
 // injected inline script or inline handler, being framed. Before, none of these headers was sent.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { http, launchBrowser, recordCspViolations, REPO_ROOT, startTestMesh, type TestMesh } from '#testing';
+import { http, launchBrowser, recordCspViolations, startTestMesh, type TestMesh } from '#testing';
 
 const APP_CSP =
   "default-src 'self';script-src 'self';script-src-attr 'none';style-src 'self';img-src 'self' blob:;" +
@@ -55,7 +53,6 @@ async function open(path: string): Promise<{ page: Page; violations: string[]; e
 }
 
 beforeAll(async () => {
-  if (!existsSync(resolve(REPO_ROOT, 'dist/web/index.html'))) throw new Error('dist/web is missing: npm run build');
   mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 } });
   url = mesh.edgeUrl;
   browser = await launchBrowser();

@@ -3,8 +3,6 @@
 // redelivered event changes nothing twice, a post deleted while comments had no replica loses
 // its comments once comments is back, and a comment racing the delete cannot outlive it.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, Events, Subjects, type PostDeletedEvent } from '#contracts';
@@ -17,7 +15,6 @@ import {
   expectEventually,
   freshSchema,
   meshFailure,
-  REPO_ROOT,
   spawnApp,
   sql,
   startNatsServer,
@@ -46,7 +43,6 @@ const startCommentsReplica = async () => {
 };
 
 beforeAll(async () => {
-  if (!existsSync(resolve(REPO_ROOT, 'dist/apps/posts/src/main.js'))) throw new Error('run `npm run build` first');
   nats = await startNatsServer();
   client = await testClient(nats.url);
   env = { NATS_URL: nats.url, DATABASE_URL: TEST_DATABASE_URL, LOG_LEVEL: 'warn', EVENTS_RETRY_BACKOFF_MS: '50' };

@@ -1,14 +1,11 @@
 // What the comments integration test runs against: a private nats-server, the built posts
 // service as a real process (no app imports another), and comments itself in this process.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type MeshClient } from '#mesh';
 import { type RunningService } from '#service';
 import {
   dropSchemas,
   freshSchema,
-  REPO_ROOT,
   spawnApp,
   startNatsServer,
   stopAllApps,
@@ -30,8 +27,6 @@ export interface CommentsTestMesh {
 }
 
 export async function startCommentsTestMesh(o: { postsTimeoutMs: number }): Promise<CommentsTestMesh> {
-  const postsMain = resolve(REPO_ROOT, 'dist/apps/posts/src/main.js');
-  if (!existsSync(postsMain)) throw new Error(`${postsMain} is missing: run \`npx tsc -p tsconfig.build.json\` first`);
   const schema = freshSchema('comments');
   const postsSchema = freshSchema('posts');
   let nats: NatsServerHandle | undefined;
