@@ -9,3 +9,4 @@ export * from './idempotent-writes.js';
 export * from './idempotency-keys.migration.js';
 export * from './tombstones.js';
 export * from './batched-loader.js';
+export * from './service-roles.js';

@@ -1,5 +1,8 @@
 // A whole mesh for one end-to-end test file: a private nats-server (or a private 3-node cluster),
-// fresh schemas, token keys, and the built apps as processes.
+// fresh schemas, token keys, and the built apps as processes. Each service connects to PostgreSQL
+// as its own role owning only its schema (`failsoft_<service>`), made by the function the
+// launcher uses (provisionServiceRoles); `env.DATABASE_URL` stays the administrator's, for the
+// test's own queries.
 import { dropSchemas, freshSchema, TEST_DATABASE_URL } from './database.js';
 import { freePort } from './free-port.js';
 import { tempKeys } from './keys.js';
@@ -7,6 +10,7 @@ import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 import { startNatsCluster, type NatsClusterHandle } from './nats-cluster.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateCredentials, inboxPrefixFor } from '#mesh';
+import { provisionServiceRoles, roleDatabaseUrl, serviceRoleName } from '#persistence';
 import { spawnApp, stopAllApps, type AppProcess } from './app-process.js';
 import { waitUntilJoined, waitUntilReady } from './readiness.js';
 
@@ -70,6 +74,16 @@ export async function startTestMesh(o: {
     ...Object.fromEntries(schemas.map(([s, name]) => [`${s.toUpperCase()}_DB_SCHEMA`, name])),
     ...o.env,
   };
+  const roles = schemas.map(([s, schema]) => ({ service: s, role: serviceRoleName(s), schema }));
+  await provisionServiceRoles(env.DATABASE_URL, roles).catch(async (err: unknown) => {
+    await stopNats();
+    throw err;
+  });
+  /** An app's own database URL: DATABASE_URL's server and database, as the app's role. */
+  const databaseOf = (app: string): Record<string, string> => {
+    const r = roles.find((x) => x.service === app);
+    return r ? { DATABASE_URL: roleDatabaseUrl(env.DATABASE_URL, r.role) } : {};
+  };
   const operator = credentials.find((c) => c.user === 'operator');
   const connectNats = () =>
     connect({
@@ -81,7 +95,7 @@ export async function startTestMesh(o: {
   const nc: NatsConnection = await connectNats();
   const replicas = new Map<string, AppProcess[]>();
   const addReplica = async (app: string, extraEnv: Record<string, string> = {}) => {
-    const p = spawnApp(app, { ...env, ...natsUserOf(app), ...extraEnv });
+    const p = spawnApp(app, { ...env, ...natsUserOf(app), ...databaseOf(app), ...extraEnv });
     replicas.set(app, [...(replicas.get(app) ?? []), p]);
     await waitUntilJoined(nc, p, o.joinTimeoutMs);
     return p;

@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { appMainFile } from '#service';
 import { replicaEnv, type AppName } from './app-catalogue.js';
 import { startControlApi } from './control-api.js';
+import { DatabaseRoles, DatabaseRolesError, serviceDatabases, withServiceDatabase } from './db-roles.js';
 import { DevReloader, startTscWatch } from './dev-reload.js';
 import type { LauncherConfig } from './mesh.config.js';
 import {
@@ -56,11 +57,16 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
   let control: Server | undefined;
   const scriptOf = (app: AppName) => c.overrides.get(app) ?? appMainFile(repoRoot, app);
   const env: NodeJS.ProcessEnv = { ...c.childEnv, NATS_URL: c.NATS_URL, LOG_FORMAT: format };
+  let databases: ReturnType<typeof serviceDatabases> = new Map();
+  let dbRoles: DatabaseRoles | undefined;
   const supervisor = new ReplicaSupervisor({
     logger,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
     cwd: repoRoot,
-    spawnSpec: (app: AppName, index: number) => ({ script: scriptOf(app), env: replicaEnv(app, index, env, c.PORT) }),
+    spawnSpec: (app: AppName, index: number) => ({
+      script: scriptOf(app),
+      env: withServiceDatabase(app, replicaEnv(app, index, env, c.PORT), databases),
+    }),
   });
   try {
     // Every port it will listen on must be free before anything starts (NATS's is checked
@@ -78,6 +84,11 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
       );
     }
     owned = await ensureNats(c, repoRoot, logger);
+    // Each service's own PostgreSQL role (db-roles.ts), made before its replicas start.
+    databases = serviceDatabases(c);
+    const roles = [...databases.values()].flatMap((d) => (d.role ? [d.role] : []));
+    dbRoles = new DatabaseRoles(c.DATABASE_URL, roles, logger);
+    await dbRoles.start();
     if (!c.hasTokenKeys) {
       const keys = ensureDevKeys(join(repoRoot, '.mesh', 'keys'));
       Object.assign(env, { JWT_PRIVATE_KEY_FILE: keys.privateKeyFile, JWT_PUBLIC_KEY_FILE: keys.publicKeyFile });
@@ -98,9 +109,11 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
     });
     for (const [app, n] of c.replicas) if (!pendingSignal) await supervisor.scale(app, n);
   } catch (err) {
-    const known = err instanceof StartupError || err instanceof NatsUnavailableError;
+    const known =
+      err instanceof StartupError || err instanceof NatsUnavailableError || err instanceof DatabaseRolesError;
     if (known) process.stderr.write(`mesh: ${err.message}\n`);
     else logger.fatal({ err }, 'launcher failed to start');
+    dbRoles?.stop();
     supervisor.killAllNow();
     control?.close();
     await nc?.close();
@@ -159,6 +172,7 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
       stopping = true;
       logger.info({ signal }, 'stopping: draining every replica');
       clearInterval(probe);
+      dbRoles?.stop();
       const devStopped = dev?.stop();
       control.close();
       control.closeAllConnections();

@@ -1,6 +1,6 @@
 // The launcher's and operator CLI's settings: the only reader of process.env in tools/mesh.
 // Every error is one line naming the variable, so a typo in REPLICAS fails before anything runs.
-import { meshEnv, z } from '#runtime';
+import { databaseEnv, meshEnv, z } from '#runtime';
 import { AppNames, isAppName, type AppName } from './app-catalogue.js';
 import { CountsError, parseAppList, parseReplicaCounts } from './replica-counts.js';
 
@@ -19,6 +19,41 @@ export const OperatorEnv = z.object({
   MESH_CONTROL_PORT: port(3099),
   DRAIN_TIMEOUT_MS: meshEnv.DRAIN_TIMEOUT_MS,
 });
+
+const serviceUrl = z.string().min(1).optional();
+
+/** The PostgreSQL role per service (db-roles.ts, docs/security.md). */
+const databaseRolesEnv = {
+  /**
+   * The services' PostgreSQL server and database, as a role that may create roles (the launcher
+   * makes each service's role with it, MESH_DB_ROLES); every service gets this URL with its own
+   * role instead, never this one.
+   */
+  DATABASE_URL: databaseEnv.DATABASE_URL,
+  /**
+   * `create`: at start the launcher makes a role per service (`<MESH_DB_ROLE_PREFIX><app>`, LOGIN
+   * only) owning that service's schema and nothing else, on DATABASE_URL's server; `off`: every
+   * service connects with DATABASE_URL itself (one role for all, as before).
+   */
+  MESH_DB_ROLES: z.enum(['create', 'off'], { error: 'must be create or off' }).default('create'),
+  /** The start of every service's role name: `failsoft_likes` for likes. */
+  MESH_DB_ROLE_PREFIX: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, { error: 'must be lowercase letters, digits and _' })
+    .default('failsoft_'),
+  /** identity's own database URL (a role made beforehand): given, the launcher hands it to identity and makes no role for it. */
+  IDENTITY_DATABASE_URL: serviceUrl,
+  /** posts' own database URL, as IDENTITY_DATABASE_URL. */
+  POSTS_DATABASE_URL: serviceUrl,
+  /** comments' own database URL, as IDENTITY_DATABASE_URL. */
+  COMMENTS_DATABASE_URL: serviceUrl,
+  /** likes' own database URL, as IDENTITY_DATABASE_URL. */
+  LIKES_DATABASE_URL: serviceUrl,
+  /** media's own database URL, as IDENTITY_DATABASE_URL. */
+  MEDIA_DATABASE_URL: serviceUrl,
+  /** messaging's own database URL, as IDENTITY_DATABASE_URL. */
+  MESSAGING_DATABASE_URL: serviceUrl,
+};
 
 /** What `npm start` reads; every replica inherits the launcher's whole environment. */
 export const LauncherEnv = OperatorEnv.extend({
@@ -45,6 +80,7 @@ export const LauncherEnv = OperatorEnv.extend({
   JWT_PRIVATE_KEY_FILE: z.string().optional(),
   JWT_PUBLIC_KEY: z.string().optional(),
   JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  ...databaseRolesEnv,
 });
 
 export type OperatorConfig = z.output<typeof OperatorEnv>;
@@ -57,6 +93,9 @@ export interface LauncherConfig extends OperatorConfig {
   NATS_SERVER_BIN: string;
   MESH_NATS_STORE_DIR?: string;
   PATH: string;
+  DATABASE_URL: string;
+  MESH_DB_ROLES: 'create' | 'off';
+  MESH_DB_ROLE_PREFIX: string;
   replicas: Map<AppName, number>;
   /** Whether token keys come from outside; if not, the launcher makes local dev keys. */
   hasTokenKeys: boolean;
