@@ -3,7 +3,6 @@
 // and nowhere else — not in another service's schema, not in public. Roles here have a per-run
 // prefix and are dropped at the end (the meshes' `failsoft_<service>` roles are shared).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '#runtime';
@@ -16,27 +15,14 @@ import {
   serviceRoleName,
   ServiceRoleError,
 } from '#persistence';
-import { dropSchemas, freshSchema, sql, TEST_DATABASE_URL } from '#testing';
+import { asRole, dropSchemas, freshSchema, sql, TEST_DATABASE_URL } from '#testing';
 
 const prefix = `t_${randomBytes(4).toString('hex')}_`;
 const a = { role: serviceRoleName('alpha', prefix), schema: freshSchema('alpha') };
 const b = { role: serviceRoleName('beta', prefix), schema: freshSchema('beta') };
 const publicTable = `${prefix}public_thing`;
 
-/** Runs `text` as `role`, answering the rows or the error's SQLSTATE and message. */
-async function as(role: string, text: string): Promise<{ rows?: unknown[]; code?: string; message?: string }> {
-  const client = new pg.Client({ connectionString: roleDatabaseUrl(TEST_DATABASE_URL, role) });
-  await client.connect();
-  try {
-    return { rows: (await client.query(text)).rows };
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    return { code: e.code, message: e.message };
-  } finally {
-    await client.end();
-  }
-}
-
+const as = (role: string, text: string) => asRole(role, text);
 const denied = (message: string) => ({ code: '42501', message });
 
 beforeAll(async () => {
@@ -129,14 +115,18 @@ describe('provisionServiceRoles', () => {
 
   it("refuses another service's schema (read, write, create), public, and new schemas", async () => {
     const other = `"${b.schema}"`;
-    expect(await as(a.role, `SELECT * FROM ${other}.thing`)).toEqual(denied(`permission denied for schema ${b.schema}`));
+    expect(await as(a.role, `SELECT * FROM ${other}.thing`)).toEqual(
+      denied(`permission denied for schema ${b.schema}`),
+    );
     expect(await as(a.role, `INSERT INTO ${other}.thing (secret) VALUES ('x')`)).toEqual(
       denied(`permission denied for schema ${b.schema}`),
     );
     expect(await as(a.role, `CREATE TABLE ${other}.planted (id int)`)).toEqual(
       denied(`permission denied for schema ${b.schema}`),
     );
-    expect(await as(a.role, `CREATE TABLE public.planted (id int)`)).toEqual(denied('permission denied for schema public'));
+    expect(await as(a.role, `CREATE TABLE public.planted (id int)`)).toEqual(
+      denied('permission denied for schema public'),
+    );
     expect(await as(a.role, `SELECT * FROM public."${publicTable}"`)).toEqual(
       denied(`permission denied for table ${publicTable}`),
     );
@@ -153,7 +143,9 @@ describe('provisionServiceRoles', () => {
     await sql(`CREATE ROLE "${role}" LOGIN CREATEDB`);
     try {
       await expect(provisionServiceRoles(TEST_DATABASE_URL, [{ role, schema: freshSchema('big') }])).rejects.toThrow(
-        new ServiceRoleError(`role ${role} exists with more than a service may have (CREATEDB): drop it or take those away`),
+        new ServiceRoleError(
+          `role ${role} exists with more than a service may have (CREATEDB): drop it or take those away`,
+        ),
       );
     } finally {
       await sql(`DROP ROLE "${role}"`);

@@ -34,3 +34,30 @@ export async function refuseConnections(database: string, refuse: boolean): Prom
 export async function dropSchemas(...schemas: string[]): Promise<void> {
   for (const s of schemas) await sql(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
 }
+
+/** What a statement run as a role gave: its rows, or the error's SQLSTATE and message. */
+export interface AsRoleResult {
+  rows?: unknown[];
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Runs `text` on TEST_DATABASE_URL's server as `role` (trust authentication: no password), from
+ * outside any service: what that role may and may not do.
+ */
+export async function asRole(role: string, text: string, url = TEST_DATABASE_URL): Promise<AsRoleResult> {
+  const u = new URL(url);
+  u.username = role;
+  u.password = '';
+  const client = new pg.Client({ connectionString: u.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return { rows: (await client.query(text)).rows };
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return { code: e.code, message: e.message };
+  } finally {
+    await client.end();
+  }
+}
