@@ -48,6 +48,28 @@ describe('Kubernetes manifests (deploy/k8s/failsoft.yaml)', () => {
     expect(budgets.every((b) => b.spec.minAvailable === 1)).toBe(true);
   });
 
+  it("read each service's DATABASE_URL from its own Secret, and give the edge none", () => {
+    const sources = of('Deployment').map((d) => {
+      const c = d.spec.template.spec.containers[0];
+      const app = d.spec.template.metadata.labels['app.kubernetes.io/component'] as string;
+      const secrets = c.envFrom.flatMap((e: any) => (e.secretRef ? [e.secretRef.name] : []));
+      const db = c.env.find((e: any) => e.name === 'DATABASE_URL');
+      return {
+        app,
+        db: db?.valueFrom ?? null,
+        databaseSecretsInEnvFrom: secrets.filter((n: string) => /database/.test(n)),
+      };
+    });
+    expect(sources).toEqual(
+      AppNames.map((app) => ({
+        app,
+        db: app === 'edge' ? null : { secretKeyRef: { name: RequiredSecrets.database(app), key: 'DATABASE_URL' } },
+        databaseSecretsInEnvFrom: [],
+      })),
+    );
+    expect(new Set(sources.map((s) => s.db?.secretKeyRef.name)).size).toBe(AppNames.length);
+  });
+
   it('put the edge behind a Service and give autoscaler examples that target real Deployments', () => {
     const [service] = of('Service');
     const edge = of('Deployment').find((d) => d.metadata.name === 'failsoft-edge')!;

@@ -11,6 +11,7 @@ import type {
   ConfigMap,
   Container,
   EnvFromSource,
+  EnvVar,
   Probe,
   Service,
   Volume,
@@ -39,7 +40,8 @@ const meta = (name: string, app?: AppName) => ({
 
 /** Secrets the operator creates (see docs/operations.md, "On Kubernetes"). */
 export const RequiredSecrets = {
-  database: 'failsoft-database', // DATABASE_URL
+  // DATABASE_URL: the service's own PostgreSQL role, owning only its schema (docs/security.md)
+  database: (app: AppName) => `failsoft-database-${app}`,
   nats: (app: AppName) => `failsoft-nats-${app}`, // NATS_USER, NATS_PASSWORD (mesh nats-auth)
   tokenKeys: 'failsoft-token-keys', // token-private.pem, token-public.pem
 } as const;
@@ -68,12 +70,17 @@ function deployment(app: AppName): Deployment {
   const envFrom: EnvFromSource[] = [
     { configMapRef: { name: 'failsoft-config' } },
     { secretRef: { name: RequiredSecrets.nats(app) } },
-    ...(isEdge ? [] : [{ secretRef: { name: RequiredSecrets.database } }]),
   ];
   const keyFile = app === 'identity' ? 'token-private.pem' : isEdge ? 'token-public.pem' : undefined;
   const volumes: Volume[] = [{ name: 'tmp', emptyDir: {} }];
   const mounts: VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
-  const env = [];
+  const env: EnvVar[] = [];
+  // The one key it needs from its own Secret: no service can read another's credentials.
+  if (!isEdge)
+    env.push({
+      name: 'DATABASE_URL',
+      valueFrom: { secretKeyRef: { name: RequiredSecrets.database(app), key: 'DATABASE_URL' } },
+    });
   if (keyFile) {
     volumes.push({
       name: 'token-keys',

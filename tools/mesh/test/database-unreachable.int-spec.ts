@@ -16,7 +16,9 @@ import {
   tcpForwarder,
   type NatsServerHandle,
   type TcpForwarder,
+  TEST_DATABASE_URL,
 } from '#testing';
+import { provisionServiceRoles } from '#persistence';
 import { assertBuilt, baseEnv, cleanUp, cli, startLauncher, type LauncherProcess } from './launcher-process.js';
 
 const PASSWORD = 'never-print-me';
@@ -59,6 +61,12 @@ const status = async () => {
 
 beforeAll(async () => {
   assertBuilt();
+  // The roles and schemas as any earlier start left them: the launcher makes them too, once the
+  // database answers, but a replica that reached it first would report a missing role meanwhile.
+  await provisionServiceRoles(TEST_DATABASE_URL, [
+    { role: 'failsoft_posts', schema: schemas.posts },
+    { role: 'failsoft_comments', schema: schemas.comments },
+  ]);
   nats = await startNatsServer();
   db = await tcpForwarder({ host: '127.0.0.1', port: 5432 });
   const port = await freePort();
