@@ -11,8 +11,8 @@ export async function migrateWithLock(ds: DataSource, schema: string, logger: Lo
     await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
     // Only when it is missing: a service's role owns its schema but may not create schemas, and
     // PostgreSQL checks that right before it looks whether the schema exists (IF NOT EXISTS).
-    const exists = await runner.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-    if ((exists as unknown[]).length === 0) await runner.query(`CREATE SCHEMA "${schema.replace(/"/g, '""')}"`);
+    const exists = (await runner.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])) as unknown[];
+    if (exists.length === 0) await runner.query(`CREATE SCHEMA "${schema.replace(/"/g, '""')}"`);
     const applied = await ds.runMigrations({ transaction: 'each' });
     const names = applied.map((m) => m.name);
     if (names.length > 0) logger.info({ schema, migrations: names }, 'migrations applied');

@@ -18,3 +18,4 @@ export * from './drill-reconcile.js';
 export * from './browser.js';
 export * from './drill-accounts.js';
 export * from './tcp-forwarder.js';
+export * from './postgres-server.js';

@@ -2,9 +2,11 @@
 // a database from before (posts' schema and tables migrated as the administrator) is handed over
 // to `failsoft_posts` at start, every replica gets its own role's URL and nobody's else, and the
 // mesh serves end to end; a role missing is what the waiting replica reports — one clear console
-// line, no crash loop — and once the role exists the replica serves by itself.
+// line, no crash loop — and once the role exists the replica serves by itself; so is a wrong
+// password, on a private server that asks for one.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionServiceRoles } from '#persistence';
 import {
@@ -16,6 +18,8 @@ import {
   spawnApp,
   sql,
   startNatsServer,
+  startPasswordPostgres,
+  type PasswordPostgres,
   stopAllApps,
   TEST_DATABASE_URL,
   type NatsServerHandle,
@@ -46,6 +50,16 @@ afterAll(async () => {
   await sql(`DROP OWNED BY "${missingRole}"`).catch(() => undefined);
   await sql(`DROP ROLE IF EXISTS "${missingRole}"`);
 });
+
+async function sqlOn(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
 
 const environOf = (pid: number) =>
   Object.fromEntries(
@@ -172,4 +186,39 @@ describe('mesh up with a role missing', () => {
       { timeoutMs: 20_000, intervalMs: 200 },
     );
   }, 30_000);
+});
+
+describe('mesh up with a wrong password, on a server that asks for one', () => {
+  let server: PasswordPostgres;
+  let launcher: LauncherProcess;
+  const WRONG = 'not-the-password';
+
+  beforeAll(async () => {
+    server = await startPasswordPostgres();
+    await provisionServiceRoles(server.adminUrl, [{ role: 'failsoft_posts', schema: 'posts' }]);
+    await sqlOn(server.adminUrl, `ALTER ROLE failsoft_posts PASSWORD 'the-right-one'`);
+    launcher = startLauncher({
+      ...baseEnv({ NATS_URL: nats.url, MESH_CONTROL_PORT: String(await freePort()) }),
+      MESH_APPS: 'posts',
+      POSTS_DATABASE_URL: `postgres://failsoft_posts:${WRONG}@127.0.0.1:${server.port}/postgres`,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await cleanUp(launcher);
+    server?.stop();
+  });
+
+  it('the replica says the password was refused, and never prints it', async () => {
+    const state = `database 127.0.0.1:${server.port}/postgres not ready: password authentication failed for user "failsoft_posts"`;
+    await expectEventually(
+      () => expect(launcher.stderr()).toContain(`mesh: ${state}; the services that need it wait`),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(launcher.stdout()).not.toMatch(/replica exited unasked|replica keeps crashing/);
+    expect(launcher.stdout() + launcher.stderr()).not.toContain(WRONG);
+  }, 45_000);
 });
