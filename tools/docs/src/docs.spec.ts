@@ -97,7 +97,15 @@ describe('the config table', () => {
     const row = (name: string) => configRows(root, readers).find((r) => r.name === name)!;
     expect([...row('READ_TIMEOUT_MS').defaults.keys()]).toEqual(['`200`']);
     expect([...row('EVENTS_STREAM_REPLICAS').accepts.keys()]).toEqual(['integer 1–5']);
-    expect(row('DATABASE_URL').readers).toEqual(['identity', 'posts', 'comments', 'likes', 'media', 'messaging']);
+    expect(row('DATABASE_URL').readers).toEqual([
+      'identity',
+      'posts',
+      'comments',
+      'likes',
+      'media',
+      'messaging',
+      'launcher',
+    ]);
     expect(generated.parts.config).toContain('| `READ_TIMEOUT_MS` | `200` | integer ≥ 1 | edge |');
   });
 
