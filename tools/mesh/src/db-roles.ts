@@ -137,7 +137,7 @@ export class DatabaseRoles {
           `mesh: cannot make the services' database roles on ${target(this.adminUrl)} (${message}); they wait for them: DATABASE_URL must be a role that may create roles, or set MESH_DB_ROLES=off or <APP>_DATABASE_URL (docs/operations.md)`,
         );
       }
-      if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), RETRY_MS);
+      if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), RETRY_MS).unref();
     }
   }
 }
