@@ -102,6 +102,15 @@ describe('mesh up on a database whose schemas the administrator owns', () => {
       timeoutMs: 60_000,
       intervalMs: 200,
     });
+    const made = launcher
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('database roles ready'))
+      .map((l) => JSON.parse(l) as { ms: number; roles: string[] });
+    expect(made.map((m) => m.roles)).toEqual([
+      [`failsoft_identity:${schemas.identity}`, `failsoft_posts:${schemas.posts}`],
+    ]);
+    process.stdout.write(`[measured] the launcher made 2 roles and handed over their schemas in ${made[0].ms} ms\n`);
     const owners = await sql<{ schema: string; owner: string }>(
       `SELECT nspname AS schema, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = ANY($1)
        UNION SELECT schemaname, tableowner FROM pg_tables WHERE schemaname = ANY($1) ORDER BY 1, 2`,
