@@ -90,17 +90,19 @@ function target(url: string): string {
   }
 }
 
-const RETRY_MS = 500;
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 5000;
 
 /**
  * Makes the roles: once before the replicas start (bounded by the connection timeout), then,
- * if that failed, again every RETRY_MS until it works. A refusal (not an outage) is said once on
+ * if that failed, again after 0.5 s, doubling to 5 s, until it works. A refusal (not an outage) is said once on
  * the console, naming what to change; an outage is the replicas' to report.
  */
 export class DatabaseRoles {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private said: string | undefined;
+  private retryMs = FIRST_RETRY_MS;
 
   constructor(
     private readonly adminUrl: string,
@@ -129,15 +131,16 @@ export class DatabaseRoles {
       if (this.said !== undefined) this.console(`mesh: the services' database roles are made`);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (classifyDatabaseError(err))
-        this.logger.debug({ err: message }, 'database roles: the database is not there yet');
-      else if (message !== this.said) {
+      this.logger.debug({ err: message, retryInMs: this.retryMs }, 'database roles not made yet: retrying');
+      // An outage is the replicas' to report (they wait for the database and say so).
+      if (!classifyDatabaseError(err) && message !== this.said) {
         this.said = message;
         this.console(
           `mesh: cannot make the services' database roles on ${target(this.adminUrl)} (${message}); they wait for them: DATABASE_URL must be a role that may create roles, or set MESH_DB_ROLES=off or <APP>_DATABASE_URL (docs/operations.md)`,
         );
       }
-      if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), RETRY_MS).unref();
+      if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), this.retryMs).unref();
+      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
     }
   }
 }

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionServiceRoles } from '#persistence';
+import pino from 'pino';
+import { DatabaseRoles } from '../src/db-roles.js';
 import {
   dropSchemas,
   expectEventually,
@@ -230,4 +232,26 @@ describe('mesh up with a wrong password, on a server that asks for one', () => {
     expect(launcher.stdout()).not.toMatch(/replica exited unasked|replica keeps crashing/);
     expect(launcher.stdout() + launcher.stderr()).not.toContain(WRONG);
   }, 45_000);
+});
+
+describe('DatabaseRoles with an administrator that may not create roles', () => {
+  it('says so once on the console, naming the server and what to change, over attempts that back off', async () => {
+    const lines: string[] = [];
+    const attempts: Array<{ retryInMs: number }> = [];
+    // A service's own role as the "administrator": LOGIN only.
+    await provisionServiceRoles(TEST_DATABASE_URL, [{ role: 'failsoft_posts', schema: schemas.posts }]);
+    const roles = new DatabaseRoles(
+      'postgres://failsoft_posts@127.0.0.1:5432/test',
+      [{ role: `${missingRole}_never`, schema: freshSchema('never') }],
+      pino({ level: 'debug' }, { write: (l: string) => void attempts.push(JSON.parse(l) as { retryInMs: number }) }),
+      (l) => lines.push(l),
+    );
+    await roles.start();
+    await new Promise((r) => setTimeout(r, 2000)); // two more attempts (0.5 s, 1 s)
+    roles.stop();
+    expect(attempts.map((a) => a.retryInMs).slice(0, 3)).toEqual([500, 1000, 2000]);
+    expect(lines).toEqual([
+      "mesh: cannot make the services' database roles on 127.0.0.1:5432/test (permission denied to create role); they wait for them: DATABASE_URL must be a role that may create roles, or set MESH_DB_ROLES=off or <APP>_DATABASE_URL (docs/operations.md)",
+    ]);
+  });
 });
