@@ -97,6 +97,10 @@ async function provisionOnce(client: pg.Client, roles: readonly ServiceRole[]): 
   // One provisioning at a time per database; the transaction's end releases it.
   await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsoft.service-roles'))`);
   for (const r of roles) await ensureRole(client, r.role);
+  // Everyone may connect by default; a database that took that away from PUBLIC still lets these.
+  const db = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows[0].name;
+  for (const r of roles)
+    await client.query(`GRANT CONNECT ON DATABASE "${db.replace(/"/g, '""')}" TO ${quote(r.role)}`);
   const schemas = roles.map((r) => r.schema);
   for (const r of roles) await handOverSchema(client, r);
   for (const r of roles) {

@@ -138,6 +138,23 @@ describe('provisionServiceRoles', () => {
     expect(await as(a.role, `SELECT * FROM "${b.schema}".thing`)).toMatchObject({ code: '42501' });
   });
 
+  it('lets the role connect to a database that took CONNECT away from PUBLIC', async () => {
+    const database = `${prefix}closed`;
+    await sql(`CREATE DATABASE "${database}"`);
+    try {
+      await sql(`REVOKE CONNECT ON DATABASE "${database}" FROM PUBLIC`);
+      const url = new URL(TEST_DATABASE_URL);
+      url.pathname = `/${database}`;
+      expect(await asRole(a.role, 'SELECT 1 AS one', url.toString()).catch((e: Error) => e.message)).toBe(
+        `permission denied for database "${database}"`,
+      );
+      await provisionServiceRoles(url.toString(), [{ role: a.role, schema: 'alpha' }]);
+      expect(await asRole(a.role, 'SELECT 1 AS one', url.toString())).toEqual({ rows: [{ one: 1 }] });
+    } finally {
+      await sql(`DROP DATABASE "${database}" WITH (FORCE)`);
+    }
+  });
+
   it('refuses a role that exists with more than LOGIN, and names that are not plain identifiers', async () => {
     const role = `${prefix}big`;
     await sql(`CREATE ROLE "${role}" LOGIN CREATEDB`);
