@@ -3,6 +3,7 @@
 // as its own role owning only its schema (`failsoft_<service>`), made by the function the
 // launcher uses (provisionServiceRoles); `env.DATABASE_URL` stays the administrator's, for the
 // test's own queries.
+import { MeshServices } from '#contracts';
 import { dropSchemas, freshSchema, TEST_DATABASE_URL } from './database.js';
 import { freePort } from './free-port.js';
 import { tempKeys } from './keys.js';
@@ -62,9 +63,7 @@ export async function startTestMesh(o: {
     return c ? { NATS_USER: c.user, NATS_PASSWORD: c.password } : {};
   };
   const keys = tempKeys();
-  const schemas = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'].map(
-    (s) => [s, freshSchema(s)] as const,
-  );
+  const schemas = MeshServices.map((s) => [s, freshSchema(s)] as const);
   const env: Record<string, string> = {
     NATS_URL: cluster?.url ?? nats.url,
     ...(cluster ? { EVENTS_STREAM_REPLICAS: String(o.cluster), MEDIA_BUCKET_REPLICAS: String(o.cluster) } : {}),

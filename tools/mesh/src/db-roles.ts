@@ -6,6 +6,7 @@
 // holds nothing up: the replicas wait for it and say so (WaitingReport), and the roles are made
 // as soon as it answers.
 import type { Logger } from 'pino';
+import { MeshServices, type MeshService } from '#contracts';
 import {
   classifyDatabaseError,
   provisionServiceRoles,
@@ -16,15 +17,8 @@ import {
 import type { AppName } from './app-catalogue.js';
 import type { LauncherConfig } from './mesh.config.js';
 
-/** The apps with a database (and a schema of their own). */
-export const DATABASE_APPS = [
-  'identity',
-  'posts',
-  'comments',
-  'likes',
-  'media',
-  'messaging',
-] as const satisfies readonly AppName[];
+/** The apps with a database (and a schema of their own): every mesh service has one. */
+export const DATABASE_APPS: readonly (MeshService & AppName)[] = MeshServices;
 
 export interface ServiceDatabase {
   /** What the service's replicas get as DATABASE_URL. */
