@@ -1,5 +1,11 @@
 // The launcher's control API on 127.0.0.1 (the operator CLI is its client): GET /status,
 // POST /scale {app, replicas}, POST /kill {app, signal, pid?}. JSON in and out; bad input 400.
+// Every request needs the launcher's token (control-token.ts) as `Authorization: Bearer …`:
+// none → 401, another → 403. A request a browser could send is refused before the token is
+// looked at (403): one with an Origin or Sec-Fetch-* header, or a POST whose body is not
+// application/json — a web page's cross-origin `text/plain` POST (which needs no CORS preflight)
+// reaches 127.0.0.1 too, and must not scale or kill anything.
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from '#runtime';
@@ -17,6 +23,8 @@ const KillBody = z
 
 export interface ControlApiOptions {
   port: number;
+  /** The token every request must carry (control-token.ts). */
+  token: string;
   supervisor: ReplicaSupervisor;
   logger: Logger;
   launcherStatus: () => Omit<LauncherStatus, 'apps'>;
@@ -24,6 +32,11 @@ export interface ControlApiOptions {
 
 export async function startControlApi(o: ControlApiOptions): Promise<Server> {
   const server = createServer((req, res) => {
+    const refused = refusal(req, o.token);
+    if (refused) {
+      req.resume();
+      return sendProblem(res, refused.status, refused.detail);
+    }
     route(req, o).then(
       ([status, body]) => send(res, status, body),
       (err: unknown) => {
@@ -54,6 +67,33 @@ async function route(req: IncomingMessage, o: ControlApiOptions): Promise<[numbe
     return [200, o.supervisor.kill(body.app, body.signal, body.pid)];
   }
   return [404, { error: `no route ${key}` }];
+}
+
+/** Why a request is refused before it is routed; null when it may go on. */
+export function refusal(req: IncomingMessage, token: string): { status: 401 | 403; detail: string } | null {
+  const h = req.headers;
+  if (h.origin !== undefined || h['sec-fetch-site'] !== undefined || h['sec-fetch-mode'] !== undefined)
+    return { status: 403, detail: 'the control API does not answer browsers (Origin or Sec-Fetch-* header)' };
+  const type = (h['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (req.method !== 'GET' && type !== 'application/json')
+    return { status: 403, detail: 'a control request body must be application/json' };
+  const auth = h.authorization;
+  if (auth === undefined) return { status: 401, detail: 'the control token is missing (Authorization: Bearer …)' };
+  const given = Buffer.from(auth.replace(/^Bearer /, ''));
+  const expected = Buffer.from(token);
+  if (!auth.startsWith('Bearer ') || given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { status: 403, detail: "the control token is not this launcher's" };
+  return null;
+}
+
+function sendProblem(res: ServerResponse, status: 401 | 403, detail: string): void {
+  const title = status === 401 ? 'Unauthorized' : 'Forbidden';
+  res
+    .writeHead(status, {
+      'content-type': 'application/problem+json',
+      ...(status === 401 ? { 'www-authenticate': 'Bearer realm="mesh-control"' } : {}),
+    })
+    .end(JSON.stringify({ type: 'about:blank', title, status, detail }));
 }
 
 function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

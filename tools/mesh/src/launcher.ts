@@ -15,6 +15,13 @@ import type { Logger } from 'pino';
 import { appMainFile } from '#service';
 import { replicaEnv, type AppName } from './app-catalogue.js';
 import { startControlApi } from './control-api.js';
+import {
+  meshStateDir,
+  newControlToken,
+  removeControlToken,
+  writeControlToken,
+  type ControlTarget,
+} from './control-token.js';
 import { DatabaseRoles, DatabaseRolesError, serviceDatabases, withServiceDatabase } from './db-roles.js';
 import { DevReloader, startTscWatch } from './dev-reload.js';
 import type { LauncherConfig } from './mesh.config.js';
@@ -55,6 +62,9 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
   let owned: OwnedNats | null = null;
   let nc: NatsConnection | undefined;
   let control: Server | undefined;
+  const controlTarget: ControlTarget = { port: c.MESH_CONTROL_PORT, stateDir: meshStateDir(repoRoot) };
+  let controlToken: string | undefined;
+  const forgetToken = () => controlToken && removeControlToken(controlTarget, controlToken);
   const scriptOf = (app: AppName) => c.overrides.get(app) ?? appMainFile(repoRoot, app);
   const env: NodeJS.ProcessEnv = { ...c.childEnv, NATS_URL: c.NATS_URL, LOG_FORMAT: format };
   let databases: ReturnType<typeof serviceDatabases> = new Map();
@@ -73,6 +83,7 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
     // where the launcher would start its own nats-server).
     const taken = await checkPorts(
       portsToCheck({ controlPort: c.MESH_CONTROL_PORT, httpHost: c.HOST, basePort: c.PORT, replicas: c.replicas }),
+      controlTarget.stateDir,
     );
     if (taken.length > 0) throw new StartupError(taken.join('\nmesh: '));
     // Every app that should run must be built before anything starts.
@@ -97,8 +108,10 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
       logger.warn({ app, script }, 'TEST ONLY: MESH_APP_OVERRIDE runs a script instead of the app');
     nc = await connectNats({ url: c.NATS_URL, name: 'launcher' });
     const nats = { url: c.NATS_URL, startedHere: owned !== null, pid: owned?.pid ?? null };
+    const token = newControlToken();
     control = await startControlApi({
       port: c.MESH_CONTROL_PORT,
+      token,
       supervisor,
       logger,
       launcherStatus: () => ({ pid: process.pid, nats }),
@@ -107,6 +120,9 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
         `the control API cannot listen on 127.0.0.1:${c.MESH_CONTROL_PORT} (${err.message}): is another launcher running? (MESH_CONTROL_PORT)`,
       );
     });
+    // Written once the port is ours, never over another launcher's (control-token.ts).
+    writeControlToken(controlTarget, token);
+    controlToken = token;
     for (const [app, n] of c.replicas) if (!pendingSignal) await supervisor.scale(app, n);
   } catch (err) {
     const known =
@@ -116,6 +132,7 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
     dbRoles?.stop();
     supervisor.killAllNow();
     control?.close();
+    forgetToken();
     await nc?.close();
     await owned?.stop();
     return 1;
@@ -176,6 +193,7 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
       const devStopped = dev?.stop();
       control.close();
       control.closeAllConnections();
+      forgetToken();
       const started = Date.now();
       void supervisor
         .stopAll()

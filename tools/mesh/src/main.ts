@@ -6,6 +6,7 @@ import { loadLauncherConfig, loadOperatorConfig, MeshConfigError } from './mesh.
 import { killCommand, scaleCommand, statusCommand } from './operator-commands.js';
 import { natsAuthCommand } from './nats-auth-command.js';
 import { eventsCommand } from './events-command.js';
+import { meshStateDir } from './control-token.js';
 
 async function run(cmd: Command): Promise<number> {
   switch (cmd.verb) {
@@ -16,13 +17,13 @@ async function run(cmd: Command): Promise<number> {
     case 'dev':
       return runLauncher(loadLauncherConfig(process.env, cmd.replicas), findRepoRoot(), { dev: cmd.verb === 'dev' });
     case 'status':
-      return statusCommand(loadOperatorConfig(), cmd.json);
+      return statusCommand(loadOperatorConfig(), meshStateDir(findRepoRoot()), cmd.json);
     case 'events':
       return eventsCommand(loadOperatorConfig(), cmd.json);
     case 'scale':
-      return scaleCommand(loadOperatorConfig(), cmd.targets);
+      return scaleCommand(loadOperatorConfig(), meshStateDir(findRepoRoot()), cmd.targets);
     case 'kill':
-      return killCommand(loadOperatorConfig(), cmd.app, cmd.signal, cmd.pid);
+      return killCommand(loadOperatorConfig(), meshStateDir(findRepoRoot()), cmd.app, cmd.signal, cmd.pid);
     case 'nats-auth':
       return natsAuthCommand(cmd);
   }

@@ -5,17 +5,19 @@ import { discoverMesh, type MeshView } from '#mesh';
 import { MeshServices } from '#contracts';
 import { AppNames, type AppName } from './app-catalogue.js';
 import { callControl, isError, LauncherDownError } from './control-client.js';
+import type { ControlTarget } from './control-token.js';
 import type { DrillSignal, KillResult, LauncherStatus, ScaleResult } from './control-types.js';
 import type { OperatorConfig } from './mesh.config.js';
 import { formatNatsLine, formatStatus, joinStatus, natsMismatchWarning, statusNats } from './status-view.js';
 
 const out = (text: string) => process.stdout.write(text);
 const fail = (text: string) => (process.stderr.write(`mesh: ${text}\n`), 1);
+const target = (c: OperatorConfig, stateDir: string): ControlTarget => ({ port: c.MESH_CONTROL_PORT, stateDir });
 
-export async function statusCommand(c: OperatorConfig, json: boolean): Promise<number> {
+export async function statusCommand(c: OperatorConfig, stateDir: string, json: boolean): Promise<number> {
   const [mesh, launcher] = await Promise.all([
     readMesh(c.NATS_URL),
-    callControl<LauncherStatus>(c.MESH_CONTROL_PORT, 'GET', '/status', undefined, 2000).then(
+    callControl<LauncherStatus>(target(c, stateDir), 'GET', '/status', undefined, 2000).then(
       (r) => (isError(r.body) ? null : r.body),
       () => null,
     ),
@@ -53,6 +55,7 @@ async function readMesh(url: string): Promise<MeshView | null> {
 
 export async function scaleCommand(
   c: OperatorConfig,
+  stateDir: string,
   targets: Array<{ app: AppName; replicas: number }>,
 ): Promise<number> {
   let code = 0;
@@ -60,7 +63,7 @@ export async function scaleCommand(
   const timeoutMs = c.DRAIN_TIMEOUT_MS + 15_000;
   for (const t of targets) {
     try {
-      const r = await callControl<ScaleResult>(c.MESH_CONTROL_PORT, 'POST', '/scale', t, timeoutMs);
+      const r = await callControl<ScaleResult>(target(c, stateDir), 'POST', '/scale', t, timeoutMs);
       if (isError(r.body)) code = fail(`${t.app}: ${r.body.error}`);
       else out(describeScale(r.body));
     } catch (err) {
@@ -87,9 +90,15 @@ export function describeScale(r: ScaleResult): string {
   return `${r.app}: ${r.from} → ${r.to} (${parts.join('; ')})\n`;
 }
 
-export async function killCommand(c: OperatorConfig, app: AppName, signal: DrillSignal, pid?: number): Promise<number> {
+export async function killCommand(
+  c: OperatorConfig,
+  stateDir: string,
+  app: AppName,
+  signal: DrillSignal,
+  pid?: number,
+): Promise<number> {
   try {
-    const r = await callControl<KillResult>(c.MESH_CONTROL_PORT, 'POST', '/kill', { app, signal, pid });
+    const r = await callControl<KillResult>(target(c, stateDir), 'POST', '/kill', { app, signal, pid });
     if (isError(r.body)) return fail(`${app}: ${r.body.error}`);
     out(`${r.body.app}: sent SIG${r.body.signal} to pid ${r.body.pid} (replica ${r.body.index})\n`);
     return 0;

@@ -69,10 +69,13 @@ export function anotherLauncherLine(pid: number, controlPort: number): string {
   return `another launcher (pid ${pid}) is already running a mesh, its control API on 127.0.0.1:${controlPort}: use it (\`npm run mesh -- status\`), stop it (Ctrl-C in its terminal), or give this one its own MESH_CONTROL_PORT, PORT and NATS_URL`;
 }
 
-/** A launcher's pid if one answers GET /status on the control port; null otherwise. */
-export async function launcherOn(controlPort: number): Promise<number | null> {
+/**
+ * A launcher's pid if one answers GET /status on the control port (with the token it wrote to
+ * `stateDir`); null otherwise.
+ */
+export async function launcherOn(controlPort: number, stateDir: string): Promise<number | null> {
   try {
-    const r = await callControl<LauncherStatus>(controlPort, 'GET', '/status', undefined, 1000);
+    const r = await callControl<LauncherStatus>({ port: controlPort, stateDir }, 'GET', '/status', undefined, 1000);
     return !isError(r.body) && typeof r.body.pid === 'number' ? r.body.pid : null;
   } catch {
     return null;
@@ -80,14 +83,14 @@ export async function launcherOn(controlPort: number): Promise<number | null> {
 }
 
 /** Every problem with the ports, one line each; empty when `mesh up` may go ahead. */
-export async function checkPorts(uses: readonly PortUse[]): Promise<string[]> {
+export async function checkPorts(uses: readonly PortUse[], stateDir: string): Promise<string[]> {
   const control = uses[0];
   const results = await Promise.all(uses.map(async (u) => [u, await portTaken(u.host, u.port)] as const));
   const taken = results.filter(([, code]) => code !== null);
   if (taken.some(([u]) => u === control)) {
     // The usual reason the control port is taken: this mesh is already up. Its ports are all
     // taken then, and the one line that helps is the one that says so.
-    const pid = await launcherOn(control.port);
+    const pid = await launcherOn(control.port, stateDir);
     if (pid !== null) return [anotherLauncherLine(pid, control.port)];
   }
   return taken.map(([u, code]) => takenLine(u, code!));

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LauncherStatus } from '../src/control-types.js';
+import { controlTokenFile, meshStateDir } from '../src/control-token.js';
+import { controlRequest } from '../src/control-client.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const mainJs = `${repoRoot}dist/tools/mesh/src/main.js`;
@@ -132,10 +134,37 @@ export function processesWithEnv(entry: string): number[] {
   return out;
 }
 
+/** The token a launcher on this control port wrote to the repository's .mesh/ (control-token.ts). */
+export function controlToken(port: number): string {
+  return readFileSync(controlTokenFile({ port, stateDir: meshStateDir(repoRoot) }), 'utf8').trim();
+}
+
+/** A control request as the CLI makes it: the launcher's token, a JSON body (node:http, no fetch headers). */
+export async function controlFetch(
+  port: number,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: () => unknown }> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${controlToken(port)}`,
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+  };
+  const r = await controlRequest(
+    port,
+    method,
+    path,
+    headers,
+    body === undefined ? undefined : JSON.stringify(body),
+    5000,
+  );
+  return { status: r.status, json: () => JSON.parse(r.text) as unknown };
+}
+
 export async function controlStatus(port: number): Promise<LauncherStatus> {
-  const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
+  const res = await controlFetch(port, 'GET', '/status');
   if (res.status !== 200) throw new Error(`GET /status → ${res.status}`);
-  return (await res.json()) as LauncherStatus;
+  return res.json() as LauncherStatus;
 }
 
 /** Stops a launcher a failed test left behind, and the processes it is running. */

@@ -1,7 +1,7 @@
 // `mesh up` as a real process (built dist/) against a private nats-server and PostgreSQL, driven
 // by the operator CLI as a process: replicas in $SRV with exact pids, restart after SIGKILL,
 // drain to zero and back, a clean stop, a nats-server of its own, and a crash loop reported.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,11 +26,15 @@ import {
   childrenOf,
   cleanUp,
   cli,
+  controlFetch,
   controlStatus,
+  controlToken,
   parentOf,
+  repoRoot,
   startLauncher,
   type LauncherProcess,
 } from './launcher-process.js';
+import { controlRequest } from '../src/control-client.js';
 
 let nats: NatsServerHandle;
 let nc: NatsConnection;
@@ -119,9 +123,7 @@ describe('mesh up with posts=2', () => {
 
   it('answers bad control input with 400 and a message', async () => {
     const post = (path: string, body: unknown) =>
-      fetch(`http://127.0.0.1:${env.MESH_CONTROL_PORT}${path}`, { method: 'POST', body: JSON.stringify(body) }).then(
-        async (res) => [res.status, await res.json()],
-      );
+      controlFetch(Number(env.MESH_CONTROL_PORT), 'POST', path, body).then((res) => [res.status, res.json()]);
     expect(await post('/scale', { app: 'likez', replicas: 1 })).toEqual([
       400,
       { error: 'unknown app "likez" (known: identity, posts, comments, likes, media, messaging, edge)' },
@@ -139,6 +141,53 @@ describe('mesh up with posts=2', () => {
       { error: `pid ${process.pid} is not a live posts replica of this launcher` },
     ]);
     expect(alive(process.pid)).toBe(true);
+  });
+
+  it("refuses a request without its token (401), with another (403), or shaped like a browser's (403), changing nothing", async () => {
+    const port = Number(env.MESH_CONTROL_PORT);
+    const file = join(repoRoot, '.mesh', `control-${port}.token`);
+    expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+    const before = await postsPids();
+    const scale = JSON.stringify({ app: 'posts', replicas: 5 });
+    const json = { 'content-type': 'application/json' };
+    const bearer = { authorization: `Bearer ${controlToken(port)}` };
+    // node:http sends only these headers (fetch would add Sec-Fetch-Mode: cors to each).
+    const ask = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
+      const res = await controlRequest(port, method, path, headers, body, 5000);
+      return [res.status, res.contentType, JSON.parse(res.text)];
+    };
+    const problem = (status: number, detail: string) => [
+      status,
+      'application/problem+json',
+      { type: 'about:blank', title: status === 401 ? 'Unauthorized' : 'Forbidden', status, detail },
+    ];
+    expect(await ask('GET', '/status', {})).toEqual(
+      problem(401, 'the control token is missing (Authorization: Bearer …)'),
+    );
+    expect(await ask('POST', '/scale', json, scale)).toEqual(
+      problem(401, 'the control token is missing (Authorization: Bearer …)'),
+    );
+    expect(await ask('POST', '/scale', { ...json, authorization: 'Bearer not-the-token' }, scale)).toEqual(
+      problem(403, "the control token is not this launcher's"),
+    );
+    // What any web page can send without a CORS preflight: a cross-origin text/plain POST. It
+    // scaled posts to 5 before the token; now it is refused whatever it carries.
+    const browser = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' };
+    const fromBrowser = problem(403, 'the control API does not answer browsers (Origin or Sec-Fetch-* header)');
+    expect(await ask('POST', '/scale', { ...browser, 'content-type': 'text/plain' }, scale)).toEqual(fromBrowser);
+    expect(await ask('POST', '/scale', { ...bearer, ...json, origin: 'http://127.0.0.1:3000' }, scale)).toEqual(
+      fromBrowser,
+    );
+    expect(await ask('GET', '/status', { ...bearer, 'sec-fetch-mode': 'cors' })).toEqual(fromBrowser);
+    // Node's own fetch is browser-shaped too (it adds Sec-Fetch-Mode: cors): the CLI uses node:http.
+    const viaFetch = await fetch(`http://127.0.0.1:${port}/status`, { headers: bearer });
+    expect([viaFetch.status, await viaFetch.json()]).toEqual([fromBrowser[0], fromBrowser[2]]);
+    expect(await ask('POST', '/kill', { ...bearer, 'content-type': 'text/plain' }, '{"app":"posts"}')).toEqual(
+      problem(403, 'a control request body must be application/json'),
+    );
+    const status = await controlStatus(port);
+    expect(status.apps[0]).toMatchObject({ app: 'posts', desired: 2 });
+    expect(await postsPids()).toEqual(before);
   });
 
   it('`mesh scale posts=0` drains both replicas; posts.list then fails with no responders in < 100 ms', async () => {
@@ -263,6 +312,8 @@ describe('mesh up with posts=2', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     process.stdout.write(`[measured] SIGINT → launcher exited 0 after ${Date.now() - started} ms\n`);
     for (const pid of seen) expect(alive(pid), `pid ${pid}`).toBe(false);
+    // Its token goes with it: the next launcher on this port writes a new one.
+    expect(existsSync(join(repoRoot, '.mesh', `control-${env.MESH_CONTROL_PORT}.token`))).toBe(false);
     const r = await cli(['scale', 'posts=1'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
