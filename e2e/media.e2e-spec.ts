@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
-import { expectEventually, http, startTestMesh, type TestMesh } from '#testing';
+import { expectEventually, http, sql, startTestMesh, type TestMesh } from '#testing';
 import { problem } from './problem.js';
 import {
   contentTypeOf,
@@ -21,7 +21,8 @@ let mesh: TestMesh;
 let url: string;
 let token: string;
 let me: { id: string; username: string; displayName: string };
-const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Images can be deleted: every cache revalidates (ETag → 304) before each use. */
+const NO_CACHE = 'no-cache';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -123,7 +124,7 @@ describe('upload and serve', () => {
     }).toEqual({
       type: contentTypeOf(format),
       etag: `"${sha256(bytes)}"`,
-      cache: IMMUTABLE,
+      cache: NO_CACHE,
       length: String(bytes.length),
     });
 
@@ -133,7 +134,7 @@ describe('upload and serve', () => {
     expect([tm.width, tm.height]).toEqual([320, 240]);
     expect(thumb.headers.get('content-type')).toBe(format === 'jpeg' ? 'image/jpeg' : 'image/webp');
     expect(thumb.headers.get('etag')).toBe(`"${sha256(thumb.bytes)}"`);
-    expect(thumb.headers.get('cache-control')).toBe(IMMUTABLE);
+    expect(thumb.headers.get('cache-control')).toBe(NO_CACHE);
 
     for (const [path, etag] of [
       [m.url, `"${sha256(bytes)}"`],
@@ -145,7 +146,7 @@ describe('upload and serve', () => {
         length: 0,
         etag,
       });
-      expect(again.headers.get('cache-control')).toBe(IMMUTABLE);
+      expect(again.headers.get('cache-control')).toBe(NO_CACHE);
       expect((await getBytes(path, { 'if-none-match': '"other"' })).status).toBe(200);
     }
   });
@@ -294,6 +295,55 @@ describe('media in posts', () => {
     expect(
       (await http(url, 'POST', '/posts', { token, body: { text: 'x', mediaIds: Array(5).fill(mine.id) } })).status,
     ).toBe(400);
+  });
+});
+
+describe("a deleted post's images", () => {
+  it('are 404 (with a 304 revalidation too) within ms of the last post using them being deleted, their objects gone', async () => {
+    const m = (await upload(await image('png', 200, 100))).body;
+    const etag = (await getBytes(m.url)).headers.get('etag')!;
+    const post = async () =>
+      (await http(url, 'POST', '/posts', { token, body: { text: 'soon gone', mediaIds: [m.id] } })).body.id as string;
+    const [first, second] = [await post(), await post()];
+    const remove = (id: string) => http(url, 'DELETE', `/posts/${id}`, { token });
+    const released = async (postId: string) =>
+      (
+        await sql<{ released: boolean }>(
+          `SELECT released_at IS NOT NULL AS released FROM "${mesh.env.MEDIA_DB_SCHEMA}".post_media WHERE post_id = $1`,
+          [postId],
+        )
+      ).map((r) => r.released);
+
+    // Another live post still shows it: the image stays.
+    expect((await remove(first)).status).toBe(204);
+    await expectEventually(async () => expect(await released(first)).toEqual([true]));
+    expect((await getBytes(m.url)).status).toBe(200);
+    expect((await getBytes(m.url, { 'if-none-match': etag })).status).toBe(304);
+
+    expect((await remove(second)).status).toBe(204);
+    const deletedAt = performance.now();
+    const gone = await expectEventually(async () => {
+      const r = await http(url, 'GET', m.url);
+      expect([r.status, r.body]).toEqual([404, problem(404)]);
+      return performance.now() - deletedAt;
+    });
+    process.stdout.write(`[measured] DELETE /posts → its image 404: ${gone.toFixed(0)} ms\n`);
+    expect(gone).toBeLessThan(5000);
+    for (const path of [m.url, m.thumbnailUrl]) {
+      // A cache revalidating its copy learns it is gone, too.
+      const r = await getBytes(path, { 'if-none-match': etag });
+      expect([r.status, r.headers.get('content-type'), JSON.parse(r.bytes.toString())]).toEqual([
+        404,
+        'application/problem+json; charset=utf-8',
+        problem(404),
+      ]);
+    }
+    await expectEventually(async () =>
+      expect([...(await liveObjects(`originals/${m.id}`)), ...(await liveObjects(`thumbnails/${m.id}`))]).toEqual([]),
+    );
+    // Nor can a new post use it.
+    const again = await http(url, 'POST', '/posts', { token, body: { text: 'x', mediaIds: [m.id] } });
+    expect(again.status).toBe(400);
   });
 });
 

@@ -26,6 +26,12 @@ export const EdgeEnv = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/)
       .default('media'),
+    /**
+     * A media object being streamed out that sends no byte for this long is cut off (the
+     * connection is closed before its Content-Length is reached). A post's deletion removes its
+     * images' objects, and a read of a removed object may otherwise wait for its chunks forever.
+     */
+    MEDIA_READ_STALL_MS: int(5000, 100),
     /** How often GET /events sends a keep-alive comment (at most 15 s: docs/api.md). */
     SSE_KEEPALIVE_MS: int(15_000, 100),
     /** How often the edge pings the mesh ($SRV.PING) to know which replicas are alive. */

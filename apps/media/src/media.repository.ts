@@ -10,7 +10,7 @@ const COLUMNS = `id, owner_id AS "ownerId", content_type AS "contentType", width
   thumb_content_type AS "thumbContentType", thumb_bytes AS "thumbBytes", thumb_etag AS "thumbEtag",
   created_at AS "createdAt"`;
 
-export type NewMedia = Omit<MediaEntity, 'createdAt'>;
+export type NewMedia = Omit<MediaEntity, 'createdAt' | 'deletedAt'>;
 
 @Injectable()
 export class MediaRepository {
@@ -52,6 +52,23 @@ export class MediaRepository {
     });
   }
 
+  /**
+   * Marks deleted those of `mediaIds` that no live post uses any more (a released post_media row
+   * is not live), and returns them — those already marked too, so that a redelivered event
+   * removes objects a first attempt may have left behind.
+   */
+  async markUnusedDeleted(mediaIds: string[]): Promise<string[]> {
+    const r = await this.pool.query<{ id: string }>({
+      name: 'media.mark-unused-deleted',
+      text: `UPDATE ${this.table} m SET deleted_at = coalesce(m.deleted_at, now())
+        WHERE m.id = ANY($1::uuid[])
+          AND NOT EXISTS (SELECT 1 FROM ${this.postMedia} p WHERE p.released_at IS NULL AND p.media_ids @> ARRAY[m.id])
+        RETURNING m.id`,
+      values: [mediaIds],
+    });
+    return r.rows.map((row) => row.id);
+  }
+
   async insert(tx: WriteTransaction, m: NewMedia): Promise<void> {
     await tx.db.query({
       name: 'media.insert',
@@ -73,11 +90,12 @@ export class MediaRepository {
     });
   }
 
+  /** Live media only: a deleted upload is as unknown as one that never was. */
   async findByIds(ids: string[]): Promise<MediaEntity[]> {
     if (ids.length === 0) return [];
     const r = await this.pool.query<MediaEntity>({
       name: 'media.by-ids',
-      text: `SELECT ${COLUMNS} FROM ${this.table} WHERE id = ANY($1::uuid[])`,
+      text: `SELECT ${COLUMNS} FROM ${this.table} WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL`,
       values: [ids],
     });
     return r.rows;

@@ -89,9 +89,19 @@ export class MediaService {
     if (mediaIds.length > 0) await this.repo.addPostReferences(postId, mediaIds);
   }
 
-  /** events.posts.deleted: the post no longer uses its uploads (idempotent: see the repository). */
+  /**
+   * events.posts.deleted: the post no longer uses its uploads; an upload no other live post uses
+   * is deleted — marked (media.get answers not_found from then on, so the edge answers 404) and
+   * its original and thumbnail removed from the bucket. Idempotent (see the repository); a
+   * failed removal fails the event, which is redelivered and removes what is left.
+   */
   async releasePostMedia(postId: string, mediaIds: string[]): Promise<void> {
-    if (mediaIds.length > 0) await this.repo.releasePostReferences(postId, mediaIds);
+    if (mediaIds.length === 0) return;
+    await this.repo.releasePostReferences(postId, mediaIds);
+    for (const id of await this.repo.markUnusedDeleted(mediaIds)) {
+      await this.store.remove(MediaObjects.original(id));
+      await this.store.remove(MediaObjects.thumbnail(id));
+    }
   }
 
   async get(r: GetMediaRequest): Promise<StoredMedia> {

@@ -43,12 +43,38 @@ function pullStream(source: Readable): ReadableStream<Uint8Array> {
   );
 }
 
+/**
+ * `source`, cut off with an error once no chunk has come for `stallMs`: the store's reader of an
+ * object removed mid-read waits for chunks that never come.
+ */
+export function stallGuard(source: Readable, stallMs: number): Readable {
+  const out = new PassThrough();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const err = new Error(`no media bytes for ${stallMs} ms`);
+      source.destroy(err);
+      out.destroy(err);
+    }, stallMs);
+  };
+  arm();
+  source.on('data', arm);
+  const done = () => clearTimeout(timer);
+  source.once('end', done);
+  source.once('error', (err) => (done(), out.destroy(err)));
+  out.once('close', () => (done(), source.destroy()));
+  source.pipe(out);
+  return out;
+}
+
 export class MediaBucket {
   private opening?: Promise<ObjectStore>;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly bucket: string,
+    private readonly stallMs: number,
   ) {}
 
   /**
@@ -95,7 +121,7 @@ export class MediaBucket {
     }
     if (!r) throw new MeshError(ErrorCodes.notFound, 'The media bytes are missing.');
     r.error.catch(() => undefined);
-    return Readable.fromWeb(r.data as never);
+    return stallGuard(Readable.fromWeb(r.data as never), this.stallMs);
   }
 
   async remove(name: string): Promise<void> {

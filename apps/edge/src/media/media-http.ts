@@ -14,7 +14,10 @@ export const mediaControllers: Type[] = [MediaController];
 
 export function mediaProviders(deps: EdgeDeps): Provider[] {
   return [
-    { provide: MediaBucket, useFactory: () => new MediaBucket(deps.nc, deps.config.MEDIA_BUCKET) },
+    {
+      provide: MediaBucket,
+      useFactory: () => new MediaBucket(deps.nc, deps.config.MEDIA_BUCKET, deps.config.MEDIA_READ_STALL_MS),
+    },
     MediaUploader,
     MediaDelivery,
   ];

@@ -12,7 +12,8 @@ import { MediaDelivery } from './media-delivery.js';
 import { MediaUploader } from './media-uploader.js';
 
 const imageBody = {
-  description: 'the bytes, with ETag and a long immutable Cache-Control',
+  description:
+    "the bytes, with a strong ETag and Cache-Control: no-cache (revalidate each time: a deleted post's image is 404)",
   content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
 };
 

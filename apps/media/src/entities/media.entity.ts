@@ -40,4 +40,8 @@ export class MediaEntity {
 
   @Column({ type: 'timestamptz', name: 'created_at', precision: 3, default: () => 'now()' })
   createdAt: Date;
+
+  /** Set when the last live post using it was deleted; its objects are gone then. */
+  @Column({ type: 'timestamptz', name: 'deleted_at', nullable: true })
+  deletedAt?: Date | null;
 }
