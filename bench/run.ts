@@ -113,9 +113,9 @@ async function seedPosts(url: string, token: string, n: number): Promise<string[
   return ids;
 }
 
-/** Sums of the edge's degraded-answer and retry counters (from /metrics), to diff around a run. */
-async function edgeCounters(url: string): Promise<{ degraded: number; retries: number }> {
-  const text = (await http(url, 'GET', '/metrics')).body as string;
+/** Sums of the edge's degraded-answer and retry counters (from /metrics on its admin listener), to diff around a run. */
+async function edgeCounters(adminUrl: string): Promise<{ degraded: number; retries: number }> {
+  const text = (await http(adminUrl, 'GET', '/metrics')).body as string;
   const sum = (name: string) =>
     [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
   return { degraded: sum('degraded_answers_total'), retries: sum('nats_retries_total') };
@@ -123,12 +123,12 @@ async function edgeCounters(url: string): Promise<{ degraded: number; retries: n
 
 /** A load run with the degraded answers and retries it caused, so overload cannot hide. */
 async function loadCounted(
-  url: string,
+  adminUrl: string,
   o: Parameters<typeof httpLoad>[0],
 ): Promise<Awaited<ReturnType<typeof httpLoad>> & { degradedAnswers: number; retries: number }> {
-  const before = await edgeCounters(url);
+  const before = await edgeCounters(adminUrl);
   const figures = await httpLoad(o);
-  const after = await edgeCounters(url);
+  const after = await edgeCounters(adminUrl);
   return { ...figures, degradedAnswers: after.degraded - before.degraded, retries: after.retries - before.retries };
 }
 
@@ -194,7 +194,7 @@ async function stitched(bareHttp: number): Promise<void> {
       headers: { authorization: `Bearer ${users[i % users.length]}` },
     }));
     await httpLoad({ url, targets: one, connections: CONCURRENCY, seconds: 2 });
-    const single = await loadCounted(url, { url, targets: one, connections: CONCURRENCY, seconds: SECONDS });
+    const single = await loadCounted(mesh.adminUrl, { url, targets: one, connections: CONCURRENCY, seconds: SECONDS });
     emit({
       bench: 'GET /posts/:id stitched (posts + likes + comments: 3 NATS hops, 3 queries; signed in)',
       ...single,
@@ -203,7 +203,7 @@ async function stitched(bareHttp: number): Promise<void> {
       meetsTarget: single.reqPerSec / bareHttp >= 0.06,
     });
     const pages = users.map((t) => ({ path: '/posts?limit=20', headers: { authorization: `Bearer ${t}` } }));
-    const page = await loadCounted(url, { url, targets: pages, connections: CONCURRENCY, seconds: SECONDS });
+    const page = await loadCounted(mesh.adminUrl, { url, targets: pages, connections: CONCURRENCY, seconds: SECONDS });
     emit({
       bench: 'GET /posts?limit=20 with counts (1 page = 3 NATS requests)',
       ...page,
@@ -233,7 +233,12 @@ async function stitched(bareHttp: number): Promise<void> {
     if (probe.status !== 200 || !probe.body.degraded.includes('likes')) {
       throw new Error(`expected a degraded answer, got ${probe.status} ${JSON.stringify(probe.body)}`);
     }
-    const degraded = await loadCounted(url, { url, targets: one, connections: CONCURRENCY, seconds: SECONDS });
+    const degraded = await loadCounted(mesh.adminUrl, {
+      url,
+      targets: one,
+      connections: CONCURRENCY,
+      seconds: SECONDS,
+    });
     emit({
       bench: 'GET /posts/:id degraded (likes down: likeCount null, degraded [likes]) against healthy',
       ...degraded,

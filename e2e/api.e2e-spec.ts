@@ -244,14 +244,19 @@ describe('posts', () => {
 });
 
 describe('operations', () => {
-  it('health, mesh, metrics and OpenAPI', async () => {
+  it('health, mesh, metrics (on the admin port only) and OpenAPI', async () => {
     expect(await http(url, 'GET', '/health/live')).toMatchObject({ status: 200, body: { status: 'live' } });
     expect(await http(url, 'GET', '/health/ready')).toMatchObject({
       status: 200,
       body: { status: 'ready', nats: 'connected' },
     });
 
-    const view = await http(url, 'GET', '/mesh');
+    // Pids, hosts, replica ids and traffic are the operators': on the admin listener, not the API port.
+    for (const path of ['/mesh', '/metrics', '/board.html']) {
+      const r = await http(url, 'GET', path);
+      expect([path, r.status, r.body]).toEqual([path, 404, problem(404)]);
+    }
+    const view = await http(mesh.adminUrl, 'GET', '/mesh');
     expect(view.status).toBe(200);
     const posts = view.body.services.find((s: { name: string }) => s.name === 'posts');
     expect(posts).toEqual({
@@ -278,7 +283,7 @@ describe('operations', () => {
     });
     expect(posts.replicas[0].requests).toBeGreaterThan(0);
 
-    const metrics = await http(url, 'GET', '/metrics');
+    const metrics = await http(mesh.adminUrl, 'GET', '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/http_requests_total\{method="GET",route="\/posts\/:id",status="\d+"\} \d+/);
     expect(metrics.body).toMatch(/nats_requests_total\{subject="posts.get",outcome="ok"\} \d+/);
@@ -294,9 +299,9 @@ describe('operations', () => {
         '/users/{username}',
         '/posts',
         '/posts/{id}',
-        '/mesh',
       ]),
     );
+    expect(Object.keys(doc.body.paths).filter((p) => ['/mesh', '/metrics'].includes(p))).toEqual([]);
     expect(doc.body.components.schemas.Post.properties.degraded).toBeDefined();
     // Every operation says what it needs and what it degrades (route-dependencies.ts).
     expect(doc.body.paths['/posts/{id}'].get['x-fail-soft']).toEqual({

@@ -11,7 +11,7 @@ const postIds: string[] = [];
 const pick = () => `/posts/${postIds[Math.floor(Math.random() * postIds.length)]}`;
 
 async function postsPids(): Promise<number[]> {
-  const view = await http(url, 'GET', '/mesh');
+  const view = await http(mesh.adminUrl, 'GET', '/mesh');
   return view.body.services
     .find((s: { name: string }) => s.name === 'posts')
     .replicas.map((r: { pid: number }) => r.pid);
@@ -22,7 +22,7 @@ const READ_TIMEOUT_MS = 200;
 
 /** Reads of posts that missed their deadline, as the edge counts them. */
 async function postsTimeouts(): Promise<number> {
-  const text = (await http(url, 'GET', '/metrics')).body as string;
+  const text = (await http(mesh.adminUrl, 'GET', '/metrics')).body as string;
   const m = /^nats_requests_total\{subject="posts\.get",outcome="timeout"\} (\d+)$/m.exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -129,7 +129,7 @@ describe('replica failures', () => {
     expect(signup.status).toBe(201);
     expect((await http(url, 'GET', '/users/me', { token: signup.body.token })).status).toBe(200);
     expect((await http(url, 'GET', '/users/drill_user')).status).toBe(200);
-    const view = await http(url, 'GET', '/mesh');
+    const view = await http(mesh.adminUrl, 'GET', '/mesh');
     const posts = view.body.services.find((s: { name: string }) => s.name === 'posts');
     expect(posts).toEqual({
       name: 'posts',

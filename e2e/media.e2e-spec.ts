@@ -76,7 +76,7 @@ async function liveObjects(prefix: string): Promise<string[]> {
 
 /** Live heap and Buffer memory of the edge, as its /metrics reports them. */
 async function edgeMemory(): Promise<{ heap: number; external: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${mesh.adminUrl}/metrics`)).text();
   const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
   return { heap: read('nodejs_heap_size_used_bytes'), external: read('nodejs_external_memory_bytes') };
 }

@@ -199,15 +199,15 @@ describe('GET /events', () => {
     expect(bobs.ended).toBe(false);
     bobs.close();
     alices.close();
-    await expectEventually(async () => expect(await live(edge1)).toEqual({ streams: 0, subscriptions: 0 }));
+    await expectEventually(async () => expect(await live(mesh.adminUrl)).toEqual({ streams: 0, subscriptions: 0 }));
   });
 
   it('holds one NATS subscription per user, freed when the last of their streams closes', async () => {
-    expect(await live(edge1)).toEqual({ streams: 0, subscriptions: 0 });
+    expect(await live(mesh.adminUrl)).toEqual({ streams: 0, subscriptions: 0 });
     const first = await openStream(edge1, { token: carol.token });
     const second = await openStream(edge1, { query: `?access_token=${carol.token}` });
     const other = await openStream(edge1, { token: bob.token });
-    expect(await live(edge1)).toEqual({ streams: 3, subscriptions: 2 });
+    expect(await live(mesh.adminUrl)).toEqual({ streams: 3, subscriptions: 2 });
 
     // Both of carol's streams get her messages.
     const sent = await http(edge2, 'POST', '/messages', {
@@ -218,11 +218,11 @@ describe('GET /events', () => {
     for (const s of [first, second, other]) expect(JSON.parse((await s.nextEvent()).data)).toEqual(sent.body);
 
     first.close();
-    await expectEventually(async () => expect(await live(edge1)).toEqual({ streams: 2, subscriptions: 2 }));
+    await expectEventually(async () => expect(await live(mesh.adminUrl)).toEqual({ streams: 2, subscriptions: 2 }));
     second.close();
-    await expectEventually(async () => expect(await live(edge1)).toEqual({ streams: 1, subscriptions: 1 }));
+    await expectEventually(async () => expect(await live(mesh.adminUrl)).toEqual({ streams: 1, subscriptions: 1 }));
     other.close();
-    await expectEventually(async () => expect(await live(edge1)).toEqual({ streams: 0, subscriptions: 0 }));
+    await expectEventually(async () => expect(await live(mesh.adminUrl)).toEqual({ streams: 0, subscriptions: 0 }));
     // Nothing is delivered to a user with no stream, and nothing breaks.
     const unseen = await http(edge1, 'POST', '/messages', { token: bob.token, body: { to: 'carol_msg', text: 'x' } });
     expect(unseen.status).toBe(201);

@@ -80,7 +80,7 @@ describe('outages', () => {
     try {
       const state = `database 127.0.0.1:${db.port}/${database} unreachable: ECONNREFUSED 127.0.0.1:${db.port}`;
       const posts = async () =>
-        (await http(url, 'GET', '/mesh')).body.services.find((s: { name: string }) => s.name === 'posts');
+        (await http(mesh.adminUrl, 'GET', '/mesh')).body.services.find((s: { name: string }) => s.name === 'posts');
       await expectEventually(
         async () => expect((await posts()).waiting).toEqual([expect.objectContaining({ pid: late.pid, state })]),
         { timeoutMs: 20_000, intervalMs: 200 },

@@ -90,7 +90,7 @@ describe('the mesh with per-app NATS permissions', () => {
   });
 
   it('lists every service in /mesh (discovery over $SRV is allowed)', async () => {
-    const view = await http(url, 'GET', '/mesh');
+    const view = await http(mesh.adminUrl, 'GET', '/mesh');
     expect(view.status).toBe(200);
     const up = view.body.services
       .filter((s: { status: string }) => s.status === 'up')

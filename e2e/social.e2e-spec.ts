@@ -21,7 +21,7 @@ async function signup(username: string): Promise<Account> {
 
 /** nats_requests_total per subject (of one outcome, or all), read from the edge's /metrics. */
 async function natsRequests(outcome?: string): Promise<Record<string, number>> {
-  const text: string = (await http(url, 'GET', '/metrics')).body;
+  const text: string = (await http(mesh.adminUrl, 'GET', '/metrics')).body;
   const out: Record<string, number> = {};
   for (const m of text.matchAll(/^nats_requests_total\{subject="([^"]+)",outcome="([^"]+)"\} (\d+)/gm)) {
     if (outcome === undefined || m[2] === outcome) out[m[1]] = (out[m[1]] ?? 0) + Number(m[3]);

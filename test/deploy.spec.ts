@@ -36,7 +36,8 @@ describe('docker-compose.yml', () => {
       expect(services[app].environment.HEALTH_PORT).toBe('8081');
       expect(services[app].healthcheck.test.join(' ')).toContain(':8081/health/ready');
     }
-    expect(services.edge.ports).toEqual(['3000:3000']);
+    // The admin listener (/mesh, /metrics, the board) on the host's loopback only.
+    expect(services.edge.ports).toEqual(['3000:3000', '127.0.0.1:3100:3100']);
     expect(services.edge.healthcheck.test.join(' ')).toContain(':3000/health/ready');
   });
 

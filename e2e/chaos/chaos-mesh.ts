@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { http, type HttpResult } from '#testing';
 import { problem } from '../problem.js';
 
-/** The pids GET /mesh lists for a service, sorted. */
+/** The pids GET /mesh lists for a service, sorted; `url` is an edge's admin listener. */
 export async function meshPids(url: string, app: string): Promise<number[]> {
   const view = await http(url, 'GET', '/mesh');
   const service = view.body.services.find((s: { name: string }) => s.name === app);
@@ -60,7 +60,10 @@ export async function openEvents(url: string, token: string): Promise<EventStrea
   return { status: res.status, chunks: () => chunks, ended: () => ended, close: () => abort.abort() };
 }
 
-/** The sum of an edge counter over the series whose labels match `labels` (e.g. /outcome="timeout"/). */
+/**
+ * The sum of an edge counter over the series whose labels match `labels` (e.g. /outcome="timeout"/);
+ * `url` is the edge's admin listener (GET /metrics).
+ */
 export async function edgeCounter(url: string, name: string, labels: RegExp = /.*/): Promise<number> {
   const text: string = (await http(url, 'GET', '/metrics')).body;
   let sum = 0;

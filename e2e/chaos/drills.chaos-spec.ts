@@ -44,6 +44,8 @@ const FROZEN_FOR_MS = 20_000;
 const database = `failsoft_chaos_${randomBytes(4).toString('hex')}`;
 let mesh: TestMesh;
 let url: string;
+/** The edge's admin listener: /mesh and /metrics. */
+let adminUrl: string;
 let reader: DrillAccount;
 let likers: DrillAccount[];
 let readIds: string[];
@@ -72,8 +74,8 @@ async function drill(
   const poster = await signup(url, `poster_${++drillNo}`);
   // 5 likers × this many posts = the (liker, post) pairs the like writer may use once each.
   const likeTargets = await createPosts(url, seeder, o.likeTargets ?? 40, `like target of ${name}`);
-  const edgeTimeouts = () => edgeCounter(url, 'nats_requests_total', /outcome="timeout"/);
-  const edgeRetries = () => edgeCounter(url, 'nats_retries_total');
+  const edgeTimeouts = () => edgeCounter(adminUrl, 'nats_requests_total', /outcome="timeout"/);
+  const edgeRetries = () => edgeCounter(adminUrl, 'nats_retries_total');
   const [timeouts0, retries0] = [await edgeTimeouts(), await edgeRetries()];
   const load = startDrillLoad({ url, reader, readIds, poster, likers, likeTargets, label: name });
   let records: DrillRecords;
@@ -100,7 +102,9 @@ async function drill(
 async function replace(app: string): Promise<{ replica: AppProcess; ms: number }> {
   const started = performance.now();
   const replica = await mesh.addReplica(app);
-  await expectEventually(async () => expect(await meshPids(url, app)).toContain(replica.pid), { timeoutMs: 10_000 });
+  await expectEventually(async () => expect(await meshPids(adminUrl, app)).toContain(replica.pid), {
+    timeoutMs: 10_000,
+  });
   return { replica, ms: performance.now() - started };
 }
 
@@ -116,6 +120,7 @@ beforeAll(async () => {
     nats: { monitor: true },
   });
   url = mesh.edgeUrl;
+  adminUrl = mesh.adminUrl;
   reader = await signup(url, 'reader_chaos');
   seeder = await signup(url, 'seeder_chaos');
   likers = [];
@@ -210,7 +215,8 @@ describe('drills under load', () => {
     const droppedAt: Record<string, number> = {};
     const connz = (state: 'open' | 'closed') => natsConnections(mesh.nats.monitorUrl!, state);
     /** Edge timeouts on posts.* in the first 15 s of the freeze and after (still sent to it?). */
-    const postsTimeouts = () => edgeCounter(url, 'nats_requests_total', /subject="posts\.[^"]*",outcome="timeout"/);
+    const postsTimeouts = () =>
+      edgeCounter(adminUrl, 'nats_requests_total', /subject="posts\.[^"]*",outcome="timeout"/);
     const windows: number[] = [];
     const { f } = await drill(
       'SIGSTOP 1 of 2 posts',
@@ -248,7 +254,9 @@ describe('drills under load', () => {
           frozen.kill('SIGCONT');
         }
         // Awake again, it rejoins by itself (reconnecting first if it was dropped).
-        await expectEventually(async () => expect(await meshPids(url, 'posts')).toContain(pid), { timeoutMs: 10_000 });
+        await expectEventually(async () => expect(await meshPids(adminUrl, 'posts')).toContain(pid), {
+          timeoutMs: 10_000,
+        });
       },
       { likeTargets: 100 },
     );

@@ -21,6 +21,8 @@ const WITHIN = { timeout: 5000 };
 
 let mesh: TestMesh;
 let url: string;
+/** The edge's admin listener, where the board, /mesh and /metrics are (not the API port). */
+let admin: string;
 let browser: Browser;
 let page: Page;
 let postId: string;
@@ -71,13 +73,14 @@ async function openBoard(
       pageErrors.push(m.text().slice(0, 600));
     }
   });
-  await p.goto(`${base}/board.html`);
+  await p.goto(`${base}/`);
   return p;
 }
 
 beforeAll(async () => {
   mesh = await startTestMesh({ replicas: REPLICAS, joinTimeoutMs: 40_000 });
   url = mesh.edgeUrl;
+  admin = mesh.adminUrl;
   const who = await http(url, 'POST', '/auth/signup', {
     body: { username: 'board_reader', password: 'board password' },
   });
@@ -85,10 +88,10 @@ beforeAll(async () => {
   const post = await http(url, 'POST', '/posts', { token: who.body.token, body: { text: 'read me on the board' } });
   expect(post.status).toBe(201);
   postId = post.body.id;
-  services = (await http(url, 'GET', '/mesh')).body.services.map((x: { name: string }) => x.name);
+  services = (await http(admin, 'GET', '/mesh')).body.services.map((x: { name: string }) => x.name);
   expect(services).toEqual(expect.arrayContaining(Object.keys(REPLICAS)));
   browser = await launchBrowser();
-  page = await openBoard(url, 1280, { countPolls: true });
+  page = await openBoard(admin, 1280, { countPolls: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -97,11 +100,25 @@ afterAll(async () => {
 }, 60_000);
 
 describe('the mesh board', () => {
+  it('is served on the admin port only: the API port has no board, /mesh or /metrics (404)', async () => {
+    const board = await fetch(`${admin}/`);
+    expect([board.status, board.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await board.text()).toContain('<title>failsoft · mesh board</title>');
+    for (const path of ['/board.html', '/mesh', '/metrics']) {
+      const res = await fetch(`${url}${path}`);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([
+        path,
+        404,
+        'application/problem+json; charset=utf-8',
+      ]);
+    }
+  });
+
   it("has an icon, the client's: its <link rel=icon> resolves (200, an SVG)", async () => {
     const icon = await page.evaluate(
       () => (globalThis as any).document.querySelector('link[rel~="icon"]')?.href as string | undefined,
     );
-    expect(icon).toBe(`${url}/favicon.svg`);
+    expect(icon).toBe(`${admin}/favicon.svg`);
     const client = await (await fetch(`${url}/`)).text();
     expect(client).toContain('<link rel="icon" href="/favicon.svg" type="image/svg+xml" />');
     const res = await fetch(icon!);
@@ -169,7 +186,7 @@ describe('the mesh board', () => {
   }, 60_000);
 
   it('fits a phone: one card per service, nothing wider than the screen', async () => {
-    const phone = await openBoard(url, 390, { height: 844 });
+    const phone = await openBoard(admin, 390, { height: 844 });
     await expect.poll(() => phone.locator('tr[data-service]').count(), WITHIN).toBe(services.length);
     await expect.poll(() => pidsOn(phone, 'posts'), WITHIN).toEqual(livePids('posts'));
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
@@ -182,7 +199,7 @@ describe('the mesh board', () => {
 
   it('keeps the last view and says "edge unreachable" when its edge goes away', async () => {
     const edge = await mesh.addEdge();
-    const board = await openBoard(edge.url, 1000);
+    const board = await openBoard(edge.adminUrl, 1000);
     await expect.poll(() => board.getByRole('status').innerText(), WITHIN).toMatch(/Live · updated/);
     edge.process.kill('SIGTERM');
     expect(await edge.process.exited).toBe(0);

@@ -121,7 +121,8 @@ describe('served by the edge', () => {
     expect(asset).toBeDefined();
     const js = await fetch(url + asset!);
     expect([js.status, js.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable']);
-    expect((await fetch(`${url}/board.html`)).status).toBe(200);
+    // The board is the operators', on the admin port (board.e2e-spec.ts).
+    expect((await fetch(`${url}/board.html`)).status).toBe(404);
     // The API keeps its paths and its problem+json 404s.
     expect((await http(url, 'GET', '/posts')).status).toBe(200);
     const unknown = await http(url, 'GET', '/no-such-page');
@@ -133,7 +134,13 @@ describe('served by the edge', () => {
 
   it('still boots, serving the API only, when the client was not built', async () => {
     const port = await freePort();
-    const edge = spawnApp('edge', { ...mesh.env, PORT: String(port), HOST: '127.0.0.1', WEB_ROOT: '/nonexistent' });
+    const edge = spawnApp('edge', {
+      ...mesh.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PORT: String(await freePort()),
+      WEB_ROOT: '/nonexistent',
+    });
     try {
       await waitUntilReady(`http://127.0.0.1:${port}`, edge, 20_000);
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(404);

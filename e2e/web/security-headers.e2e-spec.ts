@@ -39,7 +39,7 @@ const expected = (csp: string) => ({
   xss: '0',
 });
 
-async function open(path: string): Promise<{ page: Page; violations: string[]; errors: string[] }> {
+async function open(path: string, base = url): Promise<{ page: Page; violations: string[]; errors: string[] }> {
   const context = await browser.newContext();
   context.setDefaultTimeout(10_000);
   contexts.push(context);
@@ -48,7 +48,7 @@ async function open(path: string): Promise<{ page: Page; violations: string[]; e
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`${err.name}: ${err.message}`));
   page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text().slice(0, 300))));
-  await page.goto(url + path);
+  await page.goto(base + path);
   return { page, violations, errors };
 }
 
@@ -79,11 +79,12 @@ describe('security headers', () => {
     expect(security(doc.headers)).toEqual(expected(APP_CSP));
   });
 
-  it('on the web client, the board and their assets', async () => {
-    for (const path of ['/', '/board.html', '/favicon.svg']) {
-      const res = await fetch(url + path);
-      expect(res.status, path).toBe(200);
-      expect(security(res.headers), path).toEqual(expected(APP_CSP));
+  it('on the web client, the board (on the admin port), /mesh, /metrics and their assets', async () => {
+    const admin = mesh.adminUrl;
+    for (const href of [`${url}/`, `${url}/favicon.svg`, `${admin}/`, `${admin}/favicon.svg`, `${admin}/mesh`]) {
+      const res = await fetch(href);
+      expect(res.status, href).toBe(200);
+      expect(security(res.headers), href).toEqual(expected(APP_CSP));
     }
   });
 
@@ -107,7 +108,7 @@ describe('in a browser, under the policy', () => {
   });
 
   it('the board renders with no violation', async () => {
-    const { page, violations, errors } = await open('/board.html');
+    const { page, violations, errors } = await open('/', mesh.adminUrl);
     await page.locator('tr[data-service="posts"]').waitFor();
     expect(violations).toEqual([]);
     expect(errors).toEqual([]);

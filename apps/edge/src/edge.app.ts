@@ -14,6 +14,7 @@ import { installSecurityHeaders } from './http/security-headers.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { buildOpenApi, serveOpenApi } from './openapi/openapi.js';
 import { ProblemFilter } from './problem/problem.filter.js';
+import { startAdmin } from './admin/admin.app.js';
 import { installMediaHttp } from './media/media-http.js';
 import { installMessagingHttp } from './messaging/messaging-http.js';
 import { DEFAULT_WEB_ROOT, installWebClient } from './web/web-client.js';
@@ -23,6 +24,8 @@ export const EDGE_VERSION = '0.1.0';
 export interface RunningEdge {
   app: NestFastifyApplication;
   url: string;
+  /** The admin listener: /mesh, /metrics, the board. */
+  adminUrl: string;
   stop: () => Promise<void>;
 }
 
@@ -68,6 +71,10 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   serveOpenApi(app, buildOpenApi(app, EDGE_VERSION));
   await installWebClient(app, { root: c.WEB_ROOT ?? DEFAULT_WEB_ROOT, logger });
   await app.listen(c.PORT, c.HOST);
+  const admin = await startAdmin(deps, logger).catch(async (err: unknown) => {
+    await app.close();
+    throw err;
+  });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : c.PORT;
   // Registered with NATS's service API like every replica, so `nats micro ls`, `mesh status` and
@@ -75,7 +82,13 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   const registration = await new Svcm(nc as never).add({
     name: 'edge',
     version: EDGE_VERSION,
-    metadata: { pid: String(process.pid), host: hostname(), startedAt: new Date().toISOString(), port: String(port) },
+    metadata: {
+      pid: String(process.pid),
+      host: hostname(),
+      startedAt: new Date().toISOString(),
+      port: String(port),
+      adminPort: String(admin.port),
+    },
   });
   logger.info({ port }, 'edge listening');
 
@@ -85,9 +98,10 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
       replicas.stop();
       await registration.stop().catch(() => undefined);
       await app.close();
+      await admin.app.close();
       await nc.drain().catch(() => nc.close());
       await stopTracing();
     })());
   if (o.handleSignals !== false) stopOnSignals(stop, { logger, boundMs: c.DRAIN_TIMEOUT_MS + 5000 });
-  return { app, url: `http://127.0.0.1:${port}`, stop };
+  return { app, url: `http://127.0.0.1:${port}`, adminUrl: admin.url, stop };
 }

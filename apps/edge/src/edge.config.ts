@@ -10,6 +10,15 @@ export const EdgeEnv = z
     PORT: int(3000, 0),
     /** The address HTTP binds to. */
     HOST: z.string().min(1).default('0.0.0.0'),
+    /**
+     * The admin listener's port (0: any free one): GET /mesh, GET /metrics and the mesh board,
+     * none of which the API port serves. A second edge replica on one machine needs its own.
+     */
+    ADMIN_PORT: int(3100, 0),
+    /** The address the admin listener binds: loopback unless something else must scrape it. */
+    ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+    /** The built mesh board served on the admin port (default: dist/board beside the built edge). */
+    BOARD_ROOT: z.string().min(1).optional(),
     /** Verifies tokens without asking identity: a path to the SPKI PEM, or the PEM itself. */
     JWT_PUBLIC_KEY_FILE: z.string().min(1).optional(),
     /** The token public key itself (SPKI PEM), instead of JWT_PUBLIC_KEY_FILE. */

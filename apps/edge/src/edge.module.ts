@@ -7,9 +7,7 @@ import { EDGE_CONFIG, type EdgeConfig } from './edge.config.js';
 import { HealthController } from './health/health.controller.js';
 import { NatsStatus } from '#mesh';
 import { EdgeMesh } from './mesh/edge-mesh.js';
-import { MeshController } from './mesh/mesh.controller.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
-import { MetricsController } from './metrics/metrics.controller.js';
 import { PostsController } from './posts/posts.controller.js';
 import { UsersController } from './users/users.controller.js';
 import { mediaControllers, mediaProviders } from './media/media-http.js';
@@ -39,8 +37,6 @@ export class EdgeModule {
         CommentsController,
         LikesController,
         HealthController,
-        MeshController,
-        MetricsController,
         ...mediaControllers,
         ...messagingControllers,
       ],

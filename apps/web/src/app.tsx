@@ -67,9 +67,6 @@ function Shell() {
                 </a>
               </li>
             )}
-            <li>
-              <a href="/board.html">Mesh board</a>
-            </li>
             {session ? (
               <li>
                 <button type="button" className="link-button" onClick={signOut}>

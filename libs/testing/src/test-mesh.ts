@@ -22,11 +22,13 @@ export interface TestMesh {
   cluster?: NatsClusterHandle;
   env: Record<string, string>;
   edgeUrl: string;
+  /** The first edge's admin listener (GET /mesh, GET /metrics, the board); addEdge gives each its own. */
+  adminUrl: string;
   edges: AppProcess[];
   replicas: Map<string, AppProcess[]>;
   /** Starts one more replica of a service and waits until it has joined. */
   addReplica: (app: string, extraEnv?: Record<string, string>) => Promise<AppProcess>;
-  addEdge: () => Promise<{ process: AppProcess; url: string }>;
+  addEdge: () => Promise<{ process: AppProcess; url: string; adminUrl: string }>;
   /** A new NATS connection for the test (as the operator user when the mesh runs with `auth`). */
   connectNats: () => Promise<NatsConnection>;
   stop: () => Promise<void>;
@@ -101,12 +103,19 @@ export async function startTestMesh(o: {
   };
   const edges: AppProcess[] = [];
   const addEdge = async () => {
-    const port = await freePort();
-    const p = spawnApp('edge', { ...env, ...natsUserOf('edge'), PORT: String(port), HOST: '127.0.0.1' });
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const p = spawnApp('edge', {
+      ...env,
+      ...natsUserOf('edge'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PORT: String(adminPort),
+      ADMIN_HOST: '127.0.0.1',
+    });
     edges.push(p);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(url, p, o.joinTimeoutMs);
-    return { process: p, url };
+    return { process: p, url, adminUrl: `http://127.0.0.1:${adminPort}` };
   };
   try {
     // Replicas of one service start one after another: the first migrates its schema.
@@ -121,6 +130,7 @@ export async function startTestMesh(o: {
       cluster,
       env,
       edgeUrl: first.url,
+      adminUrl: first.adminUrl,
       edges,
       replicas,
       addReplica,

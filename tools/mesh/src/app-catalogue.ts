@@ -3,7 +3,8 @@
 // counts as running once `livePath` answers 200; the others once their pid answers $SRV.
 export interface AppEntry {
   name: string;
-  http?: { livePath: string };
+  /** `admin`: it also has an admin listener, ADMIN_PORT, one per replica as PORT. */
+  http?: { livePath: string; admin?: boolean };
 }
 
 export const AppCatalogue = [
@@ -13,7 +14,7 @@ export const AppCatalogue = [
   { name: 'likes' },
   { name: 'media' },
   { name: 'messaging' },
-  { name: 'edge', http: { livePath: '/health/live' } },
+  { name: 'edge', http: { livePath: '/health/live', admin: true } },
 ] as const satisfies readonly AppEntry[];
 
 export type AppName = (typeof AppCatalogue)[number]['name'];
@@ -32,8 +33,28 @@ export function replicaPort(app: AppName, index: number, basePort: number): numb
   return appEntry(app).http ? basePort + index : null;
 }
 
-/** A replica's env: the launcher's, plus its index, plus its own HTTP port for an http app. */
-export function replicaEnv(app: AppName, index: number, base: NodeJS.ProcessEnv, basePort: number): NodeJS.ProcessEnv {
+/** The admin port replica `index` of an app with an admin listener uses; null for the others. */
+export function replicaAdminPort(app: AppName, index: number, adminBasePort: number): number | null {
+  return appEntry(app).http?.admin ? adminBasePort + index : null;
+}
+
+/**
+ * A replica's env: the launcher's, plus its index, plus its own HTTP port for an http app (and
+ * its own ADMIN_PORT for one with an admin listener, given `adminBasePort`).
+ */
+export function replicaEnv(
+  app: AppName,
+  index: number,
+  base: NodeJS.ProcessEnv,
+  basePort: number,
+  adminBasePort?: number,
+): NodeJS.ProcessEnv {
   const port = replicaPort(app, index, basePort);
-  return { ...base, REPLICA_INDEX: String(index), ...(port === null ? {} : { PORT: String(port) }) };
+  const admin = adminBasePort === undefined ? null : replicaAdminPort(app, index, adminBasePort);
+  return {
+    ...base,
+    REPLICA_INDEX: String(index),
+    ...(port === null ? {} : { PORT: String(port) }),
+    ...(admin === null ? {} : { ADMIN_PORT: String(admin) }),
+  };
 }

@@ -26,6 +26,22 @@ describe('Kubernetes manifests (deploy/k8s/failsoft.yaml)', () => {
     }
   });
 
+  it("scrape the edge's metrics on its admin port, which its public Service leaves out", () => {
+    const edge = of('Deployment').find((d) => d.metadata.name === 'failsoft-edge')!;
+    const c = edge.spec.template.spec.containers[0];
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 3000 },
+      { name: 'admin', containerPort: 3100 },
+    ]);
+    expect(edge.spec.template.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '3100',
+      'prometheus.io/path': '/metrics',
+    });
+    const service = of('Service').find((d) => d.metadata.name === 'failsoft-edge')!;
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+  });
+
   it('run every app as a Deployment of 2 with probes, resources and a disruption budget', () => {
     expect(of('Deployment').map((d) => d.metadata.name)).toEqual(AppNames.map((a) => `failsoft-${a}`));
     for (const d of of('Deployment')) {

@@ -28,6 +28,12 @@ export const IMAGE_TAG = '0.1.0';
 /** The port every service's /health/live and /health/ready listen on (HEALTH_PORT). */
 export const SERVICE_HEALTH_PORT = 8081;
 const EDGE_PORT = 3000;
+/**
+ * The edge's admin listener (GET /mesh, GET /metrics, the board): bound on the pod's address so
+ * Prometheus can scrape it (the pod annotations say where), but not in the edge's Service, so
+ * it is not public.
+ */
+const EDGE_ADMIN_PORT = 3100;
 
 type Manifest = ConfigMap | Deployment | PodDisruptionBudget | Service | HorizontalPodAutoscaler;
 
@@ -92,11 +98,21 @@ function deployment(app: AppName): Deployment {
       value: `/run/secrets/failsoft/${keyFile}`,
     });
   }
-  if (isEdge) env.push({ name: 'PORT', value: String(EDGE_PORT) });
+  if (isEdge)
+    env.push(
+      { name: 'PORT', value: String(EDGE_PORT) },
+      { name: 'ADMIN_PORT', value: String(EDGE_ADMIN_PORT) },
+      { name: 'ADMIN_HOST', value: '0.0.0.0' },
+    );
   const container: Container = {
     name: app,
     image: `failsoft/${app}:${IMAGE_TAG}`,
-    ports: [{ name: isEdge ? 'http' : 'health', containerPort: port }],
+    ports: isEdge
+      ? [
+          { name: 'http', containerPort: port },
+          { name: 'admin', containerPort: EDGE_ADMIN_PORT },
+        ]
+      : [{ name: 'health', containerPort: port }],
     envFrom,
     env,
     // Old space is capped at 128 MiB by the node flags (libs/mesh runtime-flags); media decodes
@@ -130,7 +146,19 @@ function deployment(app: AppName): Deployment {
       // shows clients no error.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: labels(app) },
+        metadata: {
+          labels: labels(app),
+          // Prometheus's usual pod discovery: the edge's metrics are on its admin port only.
+          ...(isEdge
+            ? {
+                annotations: {
+                  'prometheus.io/scrape': 'true',
+                  'prometheus.io/port': String(EDGE_ADMIN_PORT),
+                  'prometheus.io/path': '/metrics',
+                },
+              }
+            : {}),
+        },
         spec: {
           // SIGTERM drains (DRAIN_TIMEOUT_MS, 10 s) before exit; the kubelet waits longer than that.
           terminationGracePeriodSeconds: 20,

@@ -75,14 +75,21 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
     cwd: repoRoot,
     spawnSpec: (app: AppName, index: number) => ({
       script: scriptOf(app),
-      env: withServiceDatabase(app, replicaEnv(app, index, env, c.PORT), databases),
+      env: withServiceDatabase(app, replicaEnv(app, index, env, c.PORT, c.ADMIN_PORT), databases),
     }),
   });
   try {
     // Every port it will listen on must be free before anything starts (NATS's is checked
     // where the launcher would start its own nats-server).
     const taken = await checkPorts(
-      portsToCheck({ controlPort: c.MESH_CONTROL_PORT, httpHost: c.HOST, basePort: c.PORT, replicas: c.replicas }),
+      portsToCheck({
+        controlPort: c.MESH_CONTROL_PORT,
+        httpHost: c.HOST,
+        basePort: c.PORT,
+        adminHost: c.ADMIN_HOST,
+        adminBasePort: c.ADMIN_PORT,
+        replicas: c.replicas,
+      }),
       controlTarget.stateDir,
     );
     if (taken.length > 0) throw new StartupError(taken.join('\nmesh: '));

@@ -67,6 +67,13 @@ export const LauncherEnv = OperatorEnv.extend({
   PORT: port(3000),
   /** The address the edge replicas bind (the edge reads it too); their ports are checked there. */
   HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * The first edge replica's admin port (GET /mesh, GET /metrics, the board); replica i's admin
+   * listener is on ADMIN_PORT + i.
+   */
+  ADMIN_PORT: port(3100),
+  /** The address the edge replicas' admin listeners bind (the edge reads it too). */
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   /** The apps to run, comma-separated (default: all of them). */
   MESH_APPS: z.string().optional(),
   /** Replicas per app, e.g. `posts=2,likes=3` (default 1 each); `--replicas` wins over it. */
@@ -90,6 +97,8 @@ export interface LauncherConfig extends OperatorConfig {
   LOG_FORMAT?: z.output<typeof LauncherEnv>['LOG_FORMAT'];
   PORT: number;
   HOST: string;
+  ADMIN_PORT: number;
+  ADMIN_HOST: string;
   NATS_SERVER_BIN: string;
   MESH_NATS_STORE_DIR?: string;
   PATH: string;

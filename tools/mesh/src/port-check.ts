@@ -3,7 +3,7 @@
 // as an edge crashing five times with stack traces while the rest of the mesh ran on without it,
 // and a second launcher as a control-port error after NATS had started.
 import { createServer } from 'node:net';
-import { appEntry, replicaPort, type AppName } from './app-catalogue.js';
+import { appEntry, replicaAdminPort, replicaPort, type AppName } from './app-catalogue.js';
 import { callControl, isError } from './control-client.js';
 import type { LauncherStatus } from './control-types.js';
 
@@ -18,11 +18,14 @@ export interface PortUse {
   setting: string;
 }
 
-/** The ports `mesh up` listens on: the control API, and each HTTP replica's own port. */
+/** The ports `mesh up` listens on: the control API, and each HTTP replica's own port (and admin port). */
 export function portsToCheck(o: {
   controlPort: number;
   httpHost: string;
   basePort: number;
+  /** Where each edge replica's admin listener binds (ADMIN_HOST, ADMIN_PORT + i). */
+  adminHost: string;
+  adminBasePort: number;
   replicas: ReadonlyMap<AppName, number>;
 }): PortUse[] {
   const uses: PortUse[] = [
@@ -43,6 +46,15 @@ export function portsToCheck(o: {
         who: index === 0 ? `the ${app}` : `${app} replica ${index}`,
         variable: index === 0 ? 'PORT' : `PORT + ${index}`,
         setting: 'PORT',
+      });
+      const admin = replicaAdminPort(app, index, o.adminBasePort);
+      if (admin === null) continue;
+      uses.push({
+        host: o.adminHost,
+        port: admin,
+        who: index === 0 ? `the ${app}'s admin listener` : `${app} replica ${index}'s admin listener`,
+        variable: index === 0 ? 'ADMIN_PORT' : `ADMIN_PORT + ${index}`,
+        setting: 'ADMIN_PORT',
       });
     }
   }

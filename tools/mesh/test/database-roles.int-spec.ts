@@ -85,11 +85,13 @@ describe('mesh up on a database whose schemas the administrator owns', () => {
     await old.waitForLog((l) => l.msg === 'migrations applied', 30_000);
     await stopAllApps();
     const port = await freePort();
+    const adminPort = await freePort();
     edge = `http://127.0.0.1:${port}`;
     launcher = startLauncher({
       ...baseEnv({ NATS_URL: nats.url, MESH_CONTROL_PORT: String(await freePort()) }),
       LOG_LEVEL: 'info',
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       HOST: '127.0.0.1',
       MESH_APPS: 'identity,posts,edge',
       DATABASE_URL: TEST_DATABASE_URL,

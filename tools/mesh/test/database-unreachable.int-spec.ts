@@ -29,6 +29,8 @@ let db: TcpForwarder;
 let launcher: LauncherProcess;
 let env: NodeJS.ProcessEnv;
 let edge: string;
+/** The edge's admin listener: GET /mesh and the board. */
+let admin: string;
 let startedAt: number;
 /** What each waiting replica says, e.g. `database 127.0.0.1:40123/test unreachable: ECONNREFUSED 127.0.0.1:40123`. */
 let state: string;
@@ -70,7 +72,9 @@ beforeAll(async () => {
   nats = await startNatsServer();
   db = await tcpForwarder({ host: '127.0.0.1', port: 5432 });
   const port = await freePort();
+  const adminPort = await freePort();
   edge = `http://127.0.0.1:${port}`;
+  admin = `http://127.0.0.1:${adminPort}`;
   env = baseEnv({ NATS_URL: nats.url, MESH_CONTROL_PORT: String(await freePort()) });
   state = `database 127.0.0.1:${db.port}/test unreachable: ECONNREFUSED 127.0.0.1:${db.port}`;
   startedAt = Date.now();
@@ -78,6 +82,7 @@ beforeAll(async () => {
     ...env,
     LOG_LEVEL: 'info',
     PORT: String(port),
+    ADMIN_PORT: String(adminPort),
     MESH_APPS: 'posts,comments,edge',
     REPLICAS: 'posts=2,comments=1,edge=1',
     DATABASE_URL: `postgres://postgres:${PASSWORD}@127.0.0.1:${db.port}/test`,
@@ -142,7 +147,7 @@ describe('mesh up with PostgreSQL unreachable', () => {
   it('GET /mesh carries the reason per service, the waiting replicas listed apart from the serving ones', async () => {
     const res = await expectEventually(
       async () => {
-        const r = await http(edge, 'GET', '/mesh');
+        const r = await http(admin, 'GET', '/mesh');
         expect(r.status).toBe(200);
         return r;
       },
@@ -197,7 +202,7 @@ describe('mesh up with PostgreSQL unreachable', () => {
     try {
       browser = await launchBrowser();
       const page = await browser.newPage();
-      await page.goto(`${edge}/board.html`);
+      await page.goto(`${admin}/`);
       const posts = page.locator('tr[data-service="posts"]');
       await expect.poll(() => posts.getAttribute('class'), { timeout: 10_000 }).toBe('service down');
       await expect.poll(() => posts.locator('td.replica.none').getAttribute('data-reason')).toBe(state);
@@ -249,7 +254,7 @@ describe('mesh up with PostgreSQL unreachable', () => {
       expect(s).toMatchObject({ status: 'up', live: n, waiting: 0, reason: null });
       expect(s.replicas.map((r) => r.state)).toEqual(Array(n).fill('running'));
     }
-    const mesh = await http(edge, 'GET', '/mesh');
+    const mesh = await http(admin, 'GET', '/mesh');
     const posts = mesh.body.services.find((s: any) => s.name === 'posts');
     expect(posts).toMatchObject({ status: 'up', reason: null, waiting: [] });
     expect(posts.replicas).toHaveLength(2);

@@ -77,15 +77,18 @@ describe('a running mesh (posts and edge), its stdout a pipe', () => {
   let env: NodeJS.ProcessEnv;
   let controlPort: number;
   let port: number;
+  let adminPort: number;
   let started: number;
 
   beforeAll(async () => {
     controlPort = await freePort();
     port = await freePort();
+    adminPort = await freePort();
     env = baseEnv({
       NATS_URL: nats.url,
       MESH_CONTROL_PORT: String(controlPort),
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       LOG_LEVEL: 'info',
       MESH_APPS: 'posts,edge',
       ...schemaEnv(['posts']),
@@ -193,11 +196,13 @@ describe('a running mesh (posts and edge), its stdout a pipe', () => {
 describe('a port already taken', () => {
   it("is refused before anything starts, in one line naming the port and PORT — the edge's", async () => {
     const { server, port } = await listen();
+    const adminPort = await freePort();
     const controlPort = await freePort();
     const env = baseEnv({
       NATS_URL: nats.url,
       MESH_CONTROL_PORT: String(controlPort),
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       MESH_APPS: 'edge,posts',
     });
     try {
@@ -216,10 +221,12 @@ describe('a port already taken', () => {
 
   it("names PORT + 1 for the second edge replica's port", async () => {
     const { server, port } = await listen();
+    const adminPort = await freePort();
     const env = baseEnv({
       NATS_URL: nats.url,
       MESH_CONTROL_PORT: String(await freePort()),
       PORT: String(port - 1),
+      ADMIN_PORT: String(adminPort),
       MESH_APPS: 'edge',
       REPLICAS: 'edge=2',
     });
@@ -259,10 +266,12 @@ describe('`npm start` in a terminal', () => {
   it('prints readable lines, not JSON — the replicas too — then one line saying where to go', async () => {
     const controlPort = await freePort();
     const port = await freePort();
+    const adminPort = await freePort();
     const env = baseEnv({
       NATS_URL: nats.url,
       MESH_CONTROL_PORT: String(controlPort),
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       LOG_LEVEL: 'info',
       ...schemaEnv(AppNames),
     });

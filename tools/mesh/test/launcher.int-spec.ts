@@ -414,9 +414,15 @@ describe('mesh up that cannot start', () => {
 });
 
 describe('edge replicas', () => {
-  it('each get their own PORT (base + index) and the dev token keys, and count as running once live', async () => {
+  it('each get their own PORT and ADMIN_PORT (base + index) and the dev token keys, and count as running once live', async () => {
     const base = await freePortPair();
-    const env = baseEnv({ NATS_URL: nats.url, MESH_CONTROL_PORT: String(await freePort()), PORT: String(base) });
+    const admin = await freePortPair();
+    const env = baseEnv({
+      NATS_URL: nats.url,
+      MESH_CONTROL_PORT: String(await freePort()),
+      PORT: String(base),
+      ADMIN_PORT: String(admin),
+    });
     const launcher = startLauncher({ ...env, MESH_APPS: 'edge', REPLICAS: 'edge=2' });
     try {
       const live = (port: number) => fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status);
@@ -431,11 +437,20 @@ describe('edge replicas', () => {
       expect([await live(base), await live(base + 1)]).toEqual([200, 200]);
       const [first, second] = status.apps[0].replicas.map((r) => r.pid!);
       // Each replica's environment says which port it was given.
-      const portOf = (pid: number) =>
+      const portOf = (pid: number, name = 'PORT') =>
         readFileSync(`/proc/${pid}/environ`, 'utf8')
           .split('\0')
-          .find((v) => v.startsWith('PORT='));
+          .find((v) => v.startsWith(`${name}=`));
       expect([portOf(first), portOf(second)]).toEqual([`PORT=${base}`, `PORT=${base + 1}`]);
+      expect([portOf(first, 'ADMIN_PORT'), portOf(second, 'ADMIN_PORT')]).toEqual([
+        `ADMIN_PORT=${admin}`,
+        `ADMIN_PORT=${admin + 1}`,
+      ]);
+      // Each edge's /mesh on its own admin port; neither on its API port.
+      const meshAt = (port: number) => fetch(`http://127.0.0.1:${port}/mesh`).then((r) => r.status);
+      expect([await meshAt(admin), await meshAt(admin + 1), await meshAt(base), await meshAt(base + 1)]).toEqual([
+        200, 200, 404, 404,
+      ]);
       expect(readFileSync(`/proc/${first}/environ`, 'utf8')).toMatch(
         /JWT_PUBLIC_KEY_FILE=[^\0]*\.mesh\/keys\/token-public\.pem/,
       );

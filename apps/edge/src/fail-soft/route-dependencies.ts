@@ -52,8 +52,6 @@ export const FailSoftMatrix = {
 
   'GET /health/live': { needs: [] },
   'GET /health/ready': { needs: [] },
-  'GET /mesh': { needs: [] },
-  'GET /metrics': { needs: [] },
 } as const satisfies Record<string, RouteDependencies>;
 
 export type DeclaredRoute = keyof typeof FailSoftMatrix;

@@ -117,7 +117,7 @@ export function Board() {
       <header className="board-head">
         <h1>Mesh board</h1>
         <p className="board-links">
-          <a href="/">failsoft</a> · <a href="/mesh">GET /mesh</a> · <a href="/metrics">metrics</a>
+          <a href="/mesh">GET /mesh</a> · <a href="/metrics">metrics</a>
         </p>
       </header>
       <div role="status" aria-live="polite" className="board-status">

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { EdgeMetrics } from './edge-metrics.js';
+import { EdgeMetrics } from '../metrics/edge-metrics.js';
 
 @ApiTags('operations')
 @Controller('metrics')
