@@ -52,6 +52,15 @@ import type {
   MessagePage,
   SendMessageRequest,
 } from './messaging/messaging.schemas.js';
+import type {
+  FollowPage,
+  FollowReply,
+  FollowRequest,
+  ListFollowsRequest,
+  RelationshipsReply,
+  RelationshipsRequest,
+  UnfollowRequest,
+} from './graph/graph.schemas.js';
 
 type S = typeof Subjects;
 
@@ -76,7 +85,12 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['media']['resolve'], { request: ResolveMediaRequest; reply: ResolveMediaReply }> &
   Record<S['messaging']['send'], { request: SendMessageRequest; reply: Message }> &
   Record<S['messaging']['conversation'], { request: ConversationRequest; reply: MessagePage }> &
-  Record<S['messaging']['conversations'], { request: ConversationsRequest; reply: ConversationList }>;
+  Record<S['messaging']['conversations'], { request: ConversationsRequest; reply: ConversationList }> &
+  Record<S['graph']['follow'], { request: FollowRequest; reply: FollowReply }> &
+  Record<S['graph']['unfollow'], { request: UnfollowRequest; reply: FollowReply }> &
+  Record<S['graph']['followers'], { request: ListFollowsRequest; reply: FollowPage }> &
+  Record<S['graph']['following'], { request: ListFollowsRequest; reply: FollowPage }> &
+  Record<S['graph']['relationships'], { request: RelationshipsRequest; reply: RelationshipsReply }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];

@@ -35,6 +35,13 @@ export const Subjects = {
     conversation: 'messaging.conversation',
     conversations: 'messaging.conversations',
   },
+  graph: {
+    follow: 'graph.follow',
+    unfollow: 'graph.unfollow',
+    followers: 'graph.followers',
+    following: 'graph.following',
+    relationships: 'graph.relationships',
+  },
 } as const;
 
 /**
@@ -47,7 +54,7 @@ export const LiveSubjects = {
 } as const;
 
 /** The feature services of the mesh, each a queue group of the same name. */
-export const MeshServices = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'] as const;
+export const MeshServices = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph'] as const;
 export type MeshService = (typeof MeshServices)[number];
 
 type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];

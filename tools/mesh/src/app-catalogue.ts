@@ -13,6 +13,7 @@ export const AppCatalogue = [
   { name: 'likes' },
   { name: 'media' },
   { name: 'messaging' },
+  { name: 'graph' },
   { name: 'edge', http: { livePath: '/health/live' } },
 ] as const satisfies readonly AppEntry[];
 
