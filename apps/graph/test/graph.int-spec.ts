@@ -88,7 +88,7 @@ describe('graph over NATS', () => {
 
   it('refuses a malformed request', async () => {
     const failure = await meshFailure(
-      client.mesh.request(Subjects.graph.unfollow, { followerId: 'nope', followee: 'Not Valid' } as never),
+      client.mesh.request(Subjects.graph.unfollow, { followerId: 'nope', followee: 'Not Valid' }),
     );
     expect(failure).toMatchObject({ code: 'invalid', service: 'graph' });
   });
