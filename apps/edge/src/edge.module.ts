@@ -12,6 +12,8 @@ import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { PostsController } from './posts/posts.controller.js';
 import { UsersController } from './users/users.controller.js';
+import { UserProfiles } from './users/user-profile.js';
+import { FollowsController } from './follows/follows.controller.js';
 import { mediaControllers, mediaProviders } from './media/media-http.js';
 import { messagingControllers, messagingProviders } from './messaging/messaging-http.js';
 import { CommentsController } from './comments/comments.controller.js';
@@ -35,6 +37,7 @@ export class EdgeModule {
       controllers: [
         AuthController,
         UsersController,
+        FollowsController,
         PostsController,
         CommentsController,
         LikesController,
@@ -54,6 +57,7 @@ export class EdgeModule {
         { provide: NatsStatus, useFactory: () => new NatsStatus(d.nc) },
         EdgeMesh,
         PostStitcher,
+        UserProfiles,
         AuthGuard,
         OptionalAuthGuard,
         ...mediaProviders(d),
