@@ -87,6 +87,7 @@ describe('the config table', () => {
       'likes',
       'media',
       'messaging',
+      'graph',
       'edge',
       'launcher',
       'mesh CLI',
@@ -104,6 +105,7 @@ describe('the config table', () => {
       'likes',
       'media',
       'messaging',
+      'graph',
       'launcher',
     ]);
     expect(generated.parts.config).toContain('| `READ_TIMEOUT_MS` | `200` | integer ≥ 1 | edge |');
