@@ -2,12 +2,14 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  FolloweeIdsRequest,
   FollowRequest,
   ListFollowsRequest,
   parseOrThrow,
   RelationshipsRequest,
   Subjects,
   UnfollowRequest,
+  type FolloweeIdsReply,
   type FollowPage,
   type FollowReply,
   type RelationshipsReply,
@@ -37,6 +39,11 @@ export class GraphController {
   @MessagePattern(Subjects.graph.following)
   following(@Payload() data: unknown): Promise<FollowPage> {
     return this.graph.following(parseOrThrow(ListFollowsRequest, data));
+  }
+
+  @MessagePattern(Subjects.graph.followeeIds)
+  followeeIds(@Payload() data: unknown): Promise<FolloweeIdsReply> {
+    return this.graph.followeeIds(parseOrThrow(FolloweeIdsRequest, data));
   }
 
   @MessagePattern(Subjects.graph.relationships)

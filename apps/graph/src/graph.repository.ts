@@ -56,10 +56,12 @@ const SIDES = {
 export class GraphRepository {
   private readonly pool: pg.Pool;
   private readonly table: string;
+  private readonly sequence: string;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'follow');
+    this.sequence = qualifiedTable(dataSource, 'follow_version');
   }
 
   /** The new follow, or null when it already held: the primary key decides, not a prior read. */
@@ -91,6 +93,18 @@ export class GraphRepository {
     return r.rows[0] ? toRow(r.rows[0]) : null;
   }
 
+  /**
+   * The version of a change just made to a follow, taken after its row was written or deleted:
+   * a later change to the same follow waited for this one's row lock, so it draws a greater one.
+   */
+  async nextVersion(tx: WriteTransaction): Promise<number> {
+    const r = await tx.db.query<{ v: string }>({
+      name: 'graph.next-version',
+      text: `SELECT nextval('${this.sequence}') AS v`,
+    });
+    return Number(r.rows[0].v);
+  }
+
   /** Newest first, strictly after `after` (its id is the other user's): no gaps or repeats. */
   async page(
     side: keyof typeof SIDES,
@@ -113,6 +127,16 @@ export class GraphRepository {
           values: [o.username, o.limit],
         });
     return r.rows.map(({ createdAt, ...user }) => ({ user, createdAt }));
+  }
+
+  /** Whom `followerId` follows, newest follow first, at most `limit` (the primary key's prefix). */
+  async followeeIds(followerId: string, limit: number): Promise<string[]> {
+    const r = await this.pool.query<{ id: string }>({
+      name: 'graph.followee-ids',
+      text: `SELECT followee_id AS id FROM ${this.table} WHERE follower_id = $1 ORDER BY created_at DESC LIMIT $2`,
+      values: [followerId, limit],
+    });
+    return r.rows.map((row) => row.id);
   }
 
   /**

@@ -5,8 +5,11 @@ import {
   encodeCursor,
   ErrorCodes,
   Events,
+  MAX_FOLLOWEE_IDS,
   MeshError,
   Subjects,
+  type FolloweeIdsReply,
+  type FolloweeIdsRequest,
   type FollowPage,
   type FollowReply,
   type FollowRequest,
@@ -40,7 +43,10 @@ export class GraphService {
     const request = { scope: r.follower.id, key, operation: Subjects.graph.follow, request: r };
     return this.idempotency.run(request, async (tx) => {
       const made = await this.repo.insertIfAbsent(tx, r);
-      if (made) await this.outbox.add(tx, Events.graph.followed, { follower: made.follower, followee: made.followee });
+      if (made) {
+        const version = await this.repo.nextVersion(tx);
+        await this.outbox.add(tx, Events.graph.followed, { follower: made.follower, followee: made.followee, version });
+      }
       return { following: true };
     });
   }
@@ -50,8 +56,10 @@ export class GraphService {
     const request = { scope: r.followerId, key, operation: Subjects.graph.unfollow, request: r };
     return this.idempotency.run(request, async (tx) => {
       const gone = await this.repo.delete(tx, r.followerId, r.followee);
-      if (gone)
-        await this.outbox.add(tx, Events.graph.unfollowed, { follower: gone.follower, followee: gone.followee });
+      if (gone) {
+        const version = await this.repo.nextVersion(tx);
+        await this.outbox.add(tx, Events.graph.unfollowed, { follower: gone.follower, followee: gone.followee, version });
+      }
       return { following: false };
     });
   }
@@ -62,6 +70,10 @@ export class GraphService {
 
   following(r: ListFollowsRequest): Promise<FollowPage> {
     return this.page('following', r);
+  }
+
+  async followeeIds(r: FolloweeIdsRequest): Promise<FolloweeIdsReply> {
+    return { ids: await this.repo.followeeIds(r.userId, MAX_FOLLOWEE_IDS) };
   }
 
   /** Every asked id is a key of the answer, as the caller spelled it. */

@@ -166,7 +166,9 @@ describe('graph over NATS', () => {
       occurredAt: expect.stringMatching(/^\d{4}-/),
       follower: joe,
       followee: kim,
+      version: expect.any(Number),
     });
     expect(events[1].data).toMatchObject({ follower: joe, followee: kim });
+    expect(events[1].data.version as number).toBeGreaterThan(events[0].data.version as number);
   });
 });

@@ -13,6 +13,7 @@ export * from './likes/likes.schemas.js';
 export * from './media/media.schemas.js';
 export * from './messaging/messaging.schemas.js';
 export * from './graph/graph.schemas.js';
+export * from './feed/feed.schemas.js';
 export * from './events/event-subjects.js';
 export * from './events/event-envelope.js';
 export * from './events/event-map.js';

@@ -13,7 +13,9 @@ import type {
   DeletePostReply,
   DeletePostRequest,
   GetPostRequest,
+  GetPostsRequest,
   ListPostsRequest,
+  PostList,
   PostPage,
   PostRecord,
 } from './posts/posts.schemas.js';
@@ -53,6 +55,8 @@ import type {
   SendMessageRequest,
 } from './messaging/messaging.schemas.js';
 import type {
+  FolloweeIdsReply,
+  FolloweeIdsRequest,
   FollowPage,
   FollowReply,
   FollowRequest,
@@ -61,6 +65,7 @@ import type {
   RelationshipsRequest,
   UnfollowRequest,
 } from './graph/graph.schemas.js';
+import type { HomeFeedPage, HomeFeedRequest } from './feed/feed.schemas.js';
 
 type S = typeof Subjects;
 
@@ -70,6 +75,7 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['identity']['lookupUser'], { request: LookupUserRequest; reply: UserDto }> &
   Record<S['posts']['create'], { request: CreatePostRequest; reply: PostRecord }> &
   Record<S['posts']['get'], { request: GetPostRequest; reply: PostRecord }> &
+  Record<S['posts']['getMany'], { request: GetPostsRequest; reply: PostList }> &
   Record<S['posts']['list'], { request: ListPostsRequest; reply: PostPage }> &
   Record<S['posts']['delete'], { request: DeletePostRequest; reply: DeletePostReply }> &
   Record<S['comments']['create'], { request: CreateCommentRequest; reply: CommentRecord }> &
@@ -90,7 +96,9 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['graph']['unfollow'], { request: UnfollowRequest; reply: FollowReply }> &
   Record<S['graph']['followers'], { request: ListFollowsRequest; reply: FollowPage }> &
   Record<S['graph']['following'], { request: ListFollowsRequest; reply: FollowPage }> &
-  Record<S['graph']['relationships'], { request: RelationshipsRequest; reply: RelationshipsReply }>;
+  Record<S['graph']['relationships'], { request: RelationshipsRequest; reply: RelationshipsReply }> &
+  Record<S['graph']['followeeIds'], { request: FolloweeIdsRequest; reply: FolloweeIdsReply }> &
+  Record<S['feed']['home'], { request: HomeFeedRequest; reply: HomeFeedPage }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];

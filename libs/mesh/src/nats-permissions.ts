@@ -16,6 +16,7 @@ export const MeshCalls: Record<MeshService, readonly string[]> = {
   media: [],
   messaging: ['identity.users.lookup'],
   graph: [],
+  feed: [],
 };
 
 /** Apps that connect to NATS: the services, the edge, and `operator` (the `mesh` CLI). */

@@ -14,6 +14,7 @@ export const AppCatalogue = [
   { name: 'media' },
   { name: 'messaging' },
   { name: 'graph' },
+  { name: 'feed' },
   { name: 'edge', http: { livePath: '/health/live' } },
 ] as const satisfies readonly AppEntry[];
 

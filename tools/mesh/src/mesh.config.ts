@@ -55,6 +55,8 @@ const databaseRolesEnv = {
   MESSAGING_DATABASE_URL: serviceUrl,
   /** graph's own database URL, as IDENTITY_DATABASE_URL. */
   GRAPH_DATABASE_URL: serviceUrl,
+  /** feed's own database URL, as IDENTITY_DATABASE_URL. */
+  FEED_DATABASE_URL: serviceUrl,
 };
 
 /** What `npm start` reads; every replica inherits the launcher's whole environment. */

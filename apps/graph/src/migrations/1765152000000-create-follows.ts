@@ -27,9 +27,12 @@ export class CreateFollows1765152000000 implements MigrationInterface {
       `CREATE INDEX "IDX_follow_follower_created" ON ${s}.follow (follower_username, created_at DESC, followee_id DESC)`,
     );
     await q.query(`CREATE INDEX "IDX_follow_followee_id" ON ${s}.follow (followee_id, follower_id)`);
+    // Orders the changes of one follow for consumers, which may see them out of order.
+    await q.query(`CREATE SEQUENCE ${s}.follow_version`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP SEQUENCE ${schemaOf(q)}.follow_version`);
     await q.query(`DROP TABLE ${schemaOf(q)}.follow`);
   }
 }

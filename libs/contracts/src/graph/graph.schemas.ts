@@ -64,3 +64,14 @@ export interface Relationship {
 export interface RelationshipsReply {
   relationships: Record<string, Relationship>;
 }
+
+/** At most this many followees in one answer: a home feed built at read time asks for them all. */
+export const MAX_FOLLOWEE_IDS = 2000;
+
+/** Whom a user follows, as ids, newest follow first (the home feed built at read time). */
+export const FolloweeIdsRequest = z.strictObject({ userId: Uuid });
+export type FolloweeIdsRequest = z.infer<typeof FolloweeIdsRequest>;
+
+export interface FolloweeIdsReply {
+  ids: string[];
+}
