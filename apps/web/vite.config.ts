@@ -22,9 +22,18 @@ export default defineConfig({
   server: {
     // `npx vite apps/web` while a mesh runs on :3000: the API is proxied, so it stays same-origin.
     proxy: Object.fromEntries(
-      ['/auth', '/users', '/posts', '/comments', '/media', '/messages', '/conversations', '/events', '/mesh'].map(
-        (p) => [p, 'http://127.0.0.1:3000'],
-      ),
+      [
+        '/auth',
+        '/users',
+        '/posts',
+        '/timeline',
+        '/comments',
+        '/media',
+        '/messages',
+        '/conversations',
+        '/events',
+        '/mesh',
+      ].map((p) => [p, 'http://127.0.0.1:3000']),
     ),
   },
 });

@@ -14,6 +14,7 @@ import { PostsController } from './posts/posts.controller.js';
 import { UsersController } from './users/users.controller.js';
 import { UserProfiles } from './users/user-profile.js';
 import { FollowsController } from './follows/follows.controller.js';
+import { HomeTimelineController } from './posts/home-timeline.controller.js';
 import { mediaControllers, mediaProviders } from './media/media-http.js';
 import { messagingControllers, messagingProviders } from './messaging/messaging-http.js';
 import { CommentsController } from './comments/comments.controller.js';
@@ -39,6 +40,7 @@ export class EdgeModule {
         UsersController,
         FollowsController,
         PostsController,
+        HomeTimelineController,
         CommentsController,
         LikesController,
         HealthController,

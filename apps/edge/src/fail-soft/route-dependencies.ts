@@ -34,6 +34,13 @@ export const FailSoftMatrix = {
   'GET /posts': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
   'DELETE /posts/:id': { needs: ['posts'] },
 
+  // Precomputed by feed; while feed is down, built at read time from graph and posts.
+  'GET /timeline/home': {
+    needs: ['posts'],
+    degrades: ['feed', 'likes', 'comments', 'media'],
+    needsWhen: { graph: 'feed is down too (503 naming feed): the page is then built from graph and posts' },
+  },
+
   // comments and likes ask posts whether the post exists before writing.
   'POST /posts/:id/comments': { needs: ['comments', 'posts'] },
   'GET /posts/:id/comments': { needs: ['comments'] },
