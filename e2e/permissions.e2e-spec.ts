@@ -11,7 +11,7 @@ let url: string;
 beforeAll(async () => {
   mesh = await startTestMesh({
     auth: true,
-    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1 },
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1, feed: 1 },
   });
   url = mesh.edgeUrl;
 });
@@ -95,6 +95,13 @@ describe('the mesh with per-app NATS permissions', () => {
       followedByMe: true,
       degraded: [],
     });
+    // feed consumes posts' and graph's events under its own user: the follow back-filled the post.
+    await expectEventually(async () =>
+      expect((await http(url, 'GET', '/timeline/home', { token: bob })).body).toMatchObject({
+        items: [expect.objectContaining({ id })],
+        degraded: [],
+      }),
+    );
 
     expect((await http(url, 'DELETE', `/posts/${id}`, { token: alice })).status).toBe(204);
     expect((await http(url, 'GET', `/posts/${id}`)).status).toBe(404);
@@ -107,7 +114,7 @@ describe('the mesh with per-app NATS permissions', () => {
       .filter((s: { status: string }) => s.status === 'up')
       .map((s: { name: string }) => s.name);
     expect(up).toEqual(
-      expect.arrayContaining(['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph']),
+      expect.arrayContaining(['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed']),
     );
   });
 

@@ -17,7 +17,7 @@ import {
 import { image } from '../../apps/media/test/test-images.js';
 import { expectFast503, openEvents, p50Of } from './chaos-mesh.js';
 
-const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph'] as const;
+const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed'] as const;
 type Service = (typeof SERVICES)[number];
 
 let mesh: TestMesh;
@@ -110,6 +110,13 @@ const probes: Record<Service, Array<{ what: string; needs: Service[]; call: () =
       what: 'PUT /users/:username/follow',
       needs: ['identity'],
       call: () => http(url, 'PUT', '/users/alice_chaos/follow', { token: bob.token }),
+    },
+  ],
+  feed: [
+    {
+      what: 'GET /timeline/home',
+      needs: ['posts'],
+      call: () => http(url, 'GET', '/timeline/home', { token: bob.token }),
     },
   ],
 };
@@ -356,6 +363,29 @@ describe('fail-soft matrix: one service at 0 replicas', () => {
       followerCount: 1,
       followedByMe: true,
       degraded: [],
+    });
+  });
+
+  it('feed: the home timeline 200, built from graph and posts, degraded [feed], about as fast', async () => {
+    // bob follows alice (the graph probe): her posts reach his feed through feed's consumers.
+    const healthy = await expectEventually(async () => {
+      const res = await http(url, 'GET', '/timeline/home', { token: bob.token });
+      expect(res.body.items.length).toBeGreaterThan(0);
+      return res;
+    });
+    const healthyP50 = await p50Of(20, () => http(url, 'GET', '/timeline/home', { token: bob.token }));
+    await row('feed', async () => {
+      const home = await http(url, 'GET', '/timeline/home', { token: bob.token });
+      expect(home.status).toBe(200);
+      expect(home.body.degraded).toEqual(['feed']);
+      expect(home.body.items.map((p: { id: string }) => p.id)).toEqual(
+        healthy.body.items.map((p: { id: string }) => p.id),
+      );
+      const degradedP50 = await p50Of(20, () => http(url, 'GET', '/timeline/home', { token: bob.token }));
+      process.stdout.write(
+        `[matrix] feed down: GET /timeline/home p50 ${degradedP50.toFixed(1)} ms built at read time, ${healthyP50.toFixed(1)} ms from feed\n`,
+      );
+      expect(degradedP50).toBeLessThan(2 * healthyP50 + 10);
     });
   });
 

@@ -56,7 +56,11 @@ const user = (name: string): AuthorSummary => ({ id: randomUUID(), username: `${
 let version = 0;
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 
-async function publish(subject: EventSubject, facts: Record<string, unknown>, eventId = randomUUID()) {
+async function publish<F extends Record<string, unknown>>(
+  subject: EventSubject,
+  facts: F,
+  eventId: string = randomUUID(),
+) {
   const event = { eventId, occurredAt: new Date().toISOString(), ...facts };
   await jetstream(client.nc).publish(subject, JSON.stringify(event), { msgID: `${eventId}-${randomUUID()}` });
   return event;

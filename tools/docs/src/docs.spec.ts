@@ -88,6 +88,7 @@ describe('the config table', () => {
       'media',
       'messaging',
       'graph',
+      'feed',
       'edge',
       'launcher',
       'mesh CLI',
@@ -106,6 +107,7 @@ describe('the config table', () => {
       'media',
       'messaging',
       'graph',
+      'feed',
       'launcher',
     ]);
     expect(generated.parts.config).toContain('| `READ_TIMEOUT_MS` | `200` | integer ≥ 1 | edge |');

@@ -12,6 +12,7 @@ describe('loadLauncherConfig', () => {
       media: 1,
       messaging: 1,
       graph: 1,
+      feed: 1,
       edge: 1,
     });
     expect([c.NATS_URL, c.MESH_CONTROL_PORT, c.PORT, c.DRAIN_TIMEOUT_MS, c.hasTokenKeys]).toEqual([

@@ -124,7 +124,7 @@ describe('mesh up with posts=2', () => {
       );
     expect(await post('/scale', { app: 'likez', replicas: 1 })).toEqual([
       400,
-      { error: 'unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, edge)' },
+      { error: 'unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, edge)' },
     ]);
     expect(await post('/scale', { app: 'posts', replicas: -1 })).toEqual([
       400,
