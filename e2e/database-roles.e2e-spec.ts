@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole, expectEventually, http, sql, startTestMesh, type TestMesh } from '#testing';
 import { image } from '../apps/media/test/test-images.js';
 
-const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'] as const;
+const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed'] as const;
 type Service = (typeof SERVICES)[number];
 
 let mesh: TestMesh;
@@ -23,7 +23,7 @@ async function signup(username: string): Promise<string> {
 
 beforeAll(async () => {
   mesh = await startTestMesh({
-    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1 },
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1, feed: 1 },
   });
   url = mesh.edgeUrl;
 }, 120_000);
@@ -40,6 +40,7 @@ describe('a PostgreSQL role per service', () => {
     expect((await http(url, 'PUT', `/posts/${id}/like`, { token: alice })).status).toBe(204);
     const dm = await http(url, 'POST', '/messages', { token: alice, body: { to: 'bob_roles', text: 'hello' } });
     expect(dm.status).toBe(201);
+    expect((await http(url, 'PUT', '/users/bob_roles/follow', { token: alice })).status).toBe(204);
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(await image('png', 64, 48))]), 'photo.png');
     const upload = await fetch(`${url}/media`, {

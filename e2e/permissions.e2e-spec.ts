@@ -11,7 +11,7 @@ let url: string;
 beforeAll(async () => {
   mesh = await startTestMesh({
     auth: true,
-    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1 },
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1, feed: 1 },
   });
   url = mesh.edgeUrl;
 });
@@ -85,6 +85,24 @@ describe('the mesh with per-app NATS permissions', () => {
     });
     expect(line).toContain('perm_bob');
 
+    expect((await http(url, 'PUT', '/users/perm_alice/follow', { token: bob })).status).toBe(204);
+    const alicesFollowers = await http(url, 'GET', '/users/perm_alice/followers');
+    expect(alicesFollowers.body.items).toEqual([
+      expect.objectContaining({ user: expect.objectContaining({ username: 'perm_bob' }) }),
+    ]);
+    expect((await http(url, 'GET', '/users/perm_alice', { token: bob })).body).toMatchObject({
+      followerCount: 1,
+      followedByMe: true,
+      degraded: [],
+    });
+    // feed consumes posts' and graph's events under its own user: the follow back-filled the post.
+    await expectEventually(async () =>
+      expect((await http(url, 'GET', '/timeline/home', { token: bob })).body).toMatchObject({
+        items: [expect.objectContaining({ id })],
+        degraded: [],
+      }),
+    );
+
     expect((await http(url, 'DELETE', `/posts/${id}`, { token: alice })).status).toBe(204);
     expect((await http(url, 'GET', `/posts/${id}`)).status).toBe(404);
   });
@@ -95,7 +113,9 @@ describe('the mesh with per-app NATS permissions', () => {
     const up = view.body.services
       .filter((s: { status: string }) => s.status === 'up')
       .map((s: { name: string }) => s.name);
-    expect(up).toEqual(expect.arrayContaining(['identity', 'posts', 'comments', 'likes', 'media', 'messaging']));
+    expect(up).toEqual(
+      expect.arrayContaining(['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed']),
+    );
   });
 
   it('a service replica with HEALTH_PORT answers /health/live and /health/ready once joined', async () => {

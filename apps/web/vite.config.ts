@@ -28,10 +28,17 @@ export default defineConfig(({ mode }) => {
       // proxied, so the client and the board stay same-origin.
       proxy: {
         ...Object.fromEntries(
-          ['/auth', '/users', '/posts', '/comments', '/media', '/messages', '/conversations', '/events'].map((p) => [
-            p,
-            'http://127.0.0.1:3000',
-          ]),
+          [
+            '/auth',
+            '/users',
+            '/posts',
+            '/timeline',
+            '/comments',
+            '/media',
+            '/messages',
+            '/conversations',
+            '/events',
+          ].map((p) => [p, 'http://127.0.0.1:3000']),
         ),
         '/mesh': 'http://127.0.0.1:3100',
         '/metrics': 'http://127.0.0.1:3100',

@@ -17,7 +17,7 @@ import {
 import { image } from '../../apps/media/test/test-images.js';
 import { expectFast503, openEvents, p50Of } from './chaos-mesh.js';
 
-const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'] as const;
+const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed'] as const;
 type Service = (typeof SERVICES)[number];
 
 let mesh: TestMesh;
@@ -102,6 +102,21 @@ const probes: Record<Service, Array<{ what: string; needs: Service[]; call: () =
       what: 'POST /messages',
       needs: [],
       call: () => http(url, 'POST', '/messages', { token: bob.token, body: { to: 'alice_chaos', text: 'still here' } }),
+    },
+  ],
+  graph: [
+    { what: 'GET /users/:username/followers', needs: [], call: () => http(url, 'GET', '/users/alice_chaos/followers') },
+    {
+      what: 'PUT /users/:username/follow',
+      needs: ['identity'],
+      call: () => http(url, 'PUT', '/users/alice_chaos/follow', { token: bob.token }),
+    },
+  ],
+  feed: [
+    {
+      what: 'GET /timeline/home',
+      needs: ['posts'],
+      call: () => http(url, 'GET', '/timeline/home', { token: bob.token }),
     },
   ],
 };
@@ -320,6 +335,57 @@ describe('fail-soft matrix: one service at 0 replicas', () => {
         'POST comment',
       );
       expectFast503(await http(url, 'PUT', `/posts/${postId}/like`, { token: alice.token }), 'posts', 'PUT like');
+    });
+  });
+
+  it('graph: users 200 with follow fields null, degraded [graph]; follow, unfollow, follower lists 503', async () => {
+    await row('graph', async () => {
+      const user = await http(url, 'GET', '/users/alice_chaos', { token: bob.token });
+      expect(user.status).toBe(200);
+      expect(user.body).toMatchObject({
+        username: 'alice_chaos',
+        followerCount: null,
+        followingCount: null,
+        followedByMe: null,
+        followsMe: null,
+        degraded: ['graph'],
+      });
+      expectFast503(await http(url, 'PUT', '/users/alice_chaos/follow', { token: bob.token }), 'graph', 'PUT follow');
+      expectFast503(
+        await http(url, 'DELETE', '/users/alice_chaos/follow', { token: bob.token }),
+        'graph',
+        'DELETE follow',
+      );
+      expectFast503(await http(url, 'GET', '/users/alice_chaos/followers'), 'graph', 'GET followers');
+      expectFast503(await http(url, 'GET', '/users/alice_chaos/following'), 'graph', 'GET following');
+    });
+    expect((await http(url, 'GET', '/users/alice_chaos', { token: bob.token })).body).toMatchObject({
+      followerCount: 1,
+      followedByMe: true,
+      degraded: [],
+    });
+  });
+
+  it('feed: the home timeline 200, built from graph and posts, degraded [feed], about as fast', async () => {
+    // bob follows alice (the graph probe): her posts reach his feed through feed's consumers.
+    const healthy = await expectEventually(async () => {
+      const res = await http(url, 'GET', '/timeline/home', { token: bob.token });
+      expect(res.body.items.length).toBeGreaterThan(0);
+      return res;
+    });
+    const healthyP50 = await p50Of(20, () => http(url, 'GET', '/timeline/home', { token: bob.token }));
+    await row('feed', async () => {
+      const home = await http(url, 'GET', '/timeline/home', { token: bob.token });
+      expect(home.status).toBe(200);
+      expect(home.body.degraded).toEqual(['feed']);
+      expect(home.body.items.map((p: { id: string }) => p.id)).toEqual(
+        healthy.body.items.map((p: { id: string }) => p.id),
+      );
+      const degradedP50 = await p50Of(20, () => http(url, 'GET', '/timeline/home', { token: bob.token }));
+      process.stdout.write(
+        `[matrix] feed down: GET /timeline/home p50 ${degradedP50.toFixed(1)} ms built at read time, ${healthyP50.toFixed(1)} ms from feed\n`,
+      );
+      expect(degradedP50).toBeLessThan(2 * healthyP50 + 10);
     });
   });
 

@@ -10,6 +10,9 @@ import { EdgeMesh } from './mesh/edge-mesh.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { PostsController } from './posts/posts.controller.js';
 import { UsersController } from './users/users.controller.js';
+import { UserProfiles } from './users/user-profile.js';
+import { FollowsController } from './follows/follows.controller.js';
+import { HomeTimelineController } from './posts/home-timeline.controller.js';
 import { mediaControllers, mediaProviders } from './media/media-http.js';
 import { messagingControllers, messagingProviders } from './messaging/messaging-http.js';
 import { CommentsController } from './comments/comments.controller.js';
@@ -33,7 +36,9 @@ export class EdgeModule {
       controllers: [
         AuthController,
         UsersController,
+        FollowsController,
         PostsController,
+        HomeTimelineController,
         CommentsController,
         LikesController,
         HealthController,
@@ -50,6 +55,7 @@ export class EdgeModule {
         { provide: NatsStatus, useFactory: () => new NatsStatus(d.nc) },
         EdgeMesh,
         PostStitcher,
+        UserProfiles,
         AuthGuard,
         OptionalAuthGuard,
         ...mediaProviders(d),

@@ -5,10 +5,12 @@ import {
   CreatePostRequest,
   DeletePostRequest,
   GetPostRequest,
+  GetPostsRequest,
   ListPostsRequest,
   parseOrThrow,
   Subjects,
   type DeletePostReply,
+  type PostList,
   type PostPage,
   type PostRecord,
 } from '#contracts';
@@ -27,6 +29,11 @@ export class PostsController {
   @MessagePattern(Subjects.posts.get)
   get(@Payload() data: unknown): Promise<PostRecord> {
     return this.posts.get(parseOrThrow(GetPostRequest, data).id);
+  }
+
+  @MessagePattern(Subjects.posts.getMany)
+  getMany(@Payload() data: unknown): Promise<PostList> {
+    return this.posts.getMany(parseOrThrow(GetPostsRequest, data));
   }
 
   @MessagePattern(Subjects.posts.list)

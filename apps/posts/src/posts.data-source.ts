@@ -4,6 +4,7 @@ import { CreatePosts1764201600000 } from './migrations/1764201600000-create-post
 import { CreateIdempotencyKeys1764633600000 } from './migrations/1764633600000-create-idempotency-keys.js';
 import { CreateOutbox1764892800000 } from './migrations/1764892800000-create-outbox.js';
 import { AddOutboxHeaders1764979200000 } from './migrations/1764979200000-add-outbox-headers.js';
+import { IndexPostsByAuthorId1765152000100 } from './migrations/1765152000100-index-posts-by-author-id.js';
 import type { PostsConfig } from './posts.config.js';
 
 export function createPostsDataSource(c: PostsConfig) {
@@ -16,6 +17,7 @@ export function createPostsDataSource(c: PostsConfig) {
       CreateIdempotencyKeys1764633600000,
       CreateOutbox1764892800000,
       AddOutboxHeaders1764979200000,
+      IndexPostsByAuthorId1765152000100,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

@@ -49,20 +49,42 @@ export class PostsRepository {
     return r.rows[0] ?? null;
   }
 
-  /** Newest first, strictly after `after` in that order: keyset pagination, no gaps or repeats. */
-  async page(o: { authorUsername?: string; after?: KeysetPosition; limit: number }): Promise<PostEntity[]> {
+  /** The posts of these ids that exist (any order). */
+  async findByIds(ids: string[]): Promise<PostEntity[]> {
+    const r = await this.pool.query<PostEntity>({
+      name: 'posts.find-by-ids',
+      text: `SELECT ${COLUMNS} FROM ${this.table} WHERE id = ANY($1::uuid[])`,
+      values: [ids],
+    });
+    return r.rows;
+  }
+
+  /**
+   * Newest first, strictly after `after` in that order: keyset pagination, no gaps or repeats.
+   * By one author's username, by any of many author ids (IDX_post_author_id_created), or all.
+   */
+  async page(o: {
+    authorUsername?: string;
+    authorIds?: string[];
+    after?: KeysetPosition;
+    limit: number;
+  }): Promise<PostEntity[]> {
     const where: string[] = [];
     const values: unknown[] = [];
     if (o.authorUsername) {
       values.push(o.authorUsername);
       where.push(`author_username = $${values.length}`);
     }
+    if (o.authorIds) {
+      values.push(o.authorIds);
+      where.push(`author_id = ANY($${values.length}::uuid[])`);
+    }
     if (o.after) {
       values.push(o.after.createdAt, o.after.id);
       where.push(`(created_at, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
     }
     values.push(o.limit);
-    const name = `posts.page${o.authorUsername ? '.author' : ''}${o.after ? '.after' : ''}`;
+    const name = `posts.page${o.authorUsername ? '.author' : ''}${o.authorIds ? '.authors' : ''}${o.after ? '.after' : ''}`;
     const r = await this.pool.query<PostEntity>({
       name,
       text: `SELECT ${COLUMNS} FROM ${this.table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}

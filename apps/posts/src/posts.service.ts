@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
   keysetPage,
+  withinBudget,
   ErrorCodes,
   Events,
   MeshError,
@@ -11,6 +12,8 @@ import {
   type CreatePostRequest,
   type DeletePostReply,
   type DeletePostRequest,
+  type GetPostsRequest,
+  type PostList,
   type ListPostsRequest,
   type PostPage,
   type PostRecord,
@@ -47,6 +50,7 @@ export class PostsService {
         postId: post.id,
         authorId: post.authorId,
         mediaIds: post.mediaIds ?? [],
+        createdAt: post.createdAt.toISOString(),
       });
       return toPostRecord(post);
     });
@@ -58,9 +62,21 @@ export class PostsService {
     return toPostRecord(post);
   }
 
+  /** Those of the ids that exist, in the order asked (a deleted post is simply left out). */
+  async getMany(r: GetPostsRequest): Promise<PostList> {
+    if (r.ids.length === 0) return { items: [], complete: true };
+    const found = new Map((await this.repo.findByIds(r.ids)).map((p) => [p.id, p]));
+    const all = r.ids.flatMap((id) => found.get(id.toLowerCase()) ?? []).map(toPostRecord);
+    // The same byte budget as a page: a prefix that fits max_payload, never none.
+    const items = withinBudget(all);
+    return { items, complete: items.length === all.length };
+  }
+
   async list(r: ListPostsRequest): Promise<PostPage> {
     const after = r.cursor ? decodeCursor(r.cursor) : undefined;
-    const rows = await this.repo.page({ authorUsername: r.author, after, limit: r.limit + 1 });
+    // No authors followed: nothing to ask the database.
+    if (r.authorIds?.length === 0) return { items: [], nextCursor: null };
+    const rows = await this.repo.page({ authorUsername: r.author, authorIds: r.authorIds, after, limit: r.limit + 1 });
     // Bounded in bytes as well as items: the reply must fit NATS's max_payload (keysetPage).
     return keysetPage(rows.map(toPostRecord), r.limit);
   }

@@ -13,7 +13,9 @@ import type {
   DeletePostReply,
   DeletePostRequest,
   GetPostRequest,
+  GetPostsRequest,
   ListPostsRequest,
+  PostList,
   PostPage,
   PostRecord,
 } from './posts/posts.schemas.js';
@@ -52,6 +54,18 @@ import type {
   MessagePage,
   SendMessageRequest,
 } from './messaging/messaging.schemas.js';
+import type {
+  FolloweeIdsReply,
+  FolloweeIdsRequest,
+  FollowPage,
+  FollowReply,
+  FollowRequest,
+  ListFollowsRequest,
+  RelationshipsReply,
+  RelationshipsRequest,
+  UnfollowRequest,
+} from './graph/graph.schemas.js';
+import type { HomeFeedPage, HomeFeedRequest } from './feed/feed.schemas.js';
 
 type S = typeof Subjects;
 
@@ -61,6 +75,7 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['identity']['lookupUser'], { request: LookupUserRequest; reply: UserDto }> &
   Record<S['posts']['create'], { request: CreatePostRequest; reply: PostRecord }> &
   Record<S['posts']['get'], { request: GetPostRequest; reply: PostRecord }> &
+  Record<S['posts']['getMany'], { request: GetPostsRequest; reply: PostList }> &
   Record<S['posts']['list'], { request: ListPostsRequest; reply: PostPage }> &
   Record<S['posts']['delete'], { request: DeletePostRequest; reply: DeletePostReply }> &
   Record<S['comments']['create'], { request: CreateCommentRequest; reply: CommentRecord }> &
@@ -76,7 +91,14 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['media']['resolve'], { request: ResolveMediaRequest; reply: ResolveMediaReply }> &
   Record<S['messaging']['send'], { request: SendMessageRequest; reply: Message }> &
   Record<S['messaging']['conversation'], { request: ConversationRequest; reply: MessagePage }> &
-  Record<S['messaging']['conversations'], { request: ConversationsRequest; reply: ConversationList }>;
+  Record<S['messaging']['conversations'], { request: ConversationsRequest; reply: ConversationList }> &
+  Record<S['graph']['follow'], { request: FollowRequest; reply: FollowReply }> &
+  Record<S['graph']['unfollow'], { request: UnfollowRequest; reply: FollowReply }> &
+  Record<S['graph']['followers'], { request: ListFollowsRequest; reply: FollowPage }> &
+  Record<S['graph']['following'], { request: ListFollowsRequest; reply: FollowPage }> &
+  Record<S['graph']['relationships'], { request: RelationshipsRequest; reply: RelationshipsReply }> &
+  Record<S['graph']['followeeIds'], { request: FolloweeIdsRequest; reply: FolloweeIdsReply }> &
+  Record<S['feed']['home'], { request: HomeFeedRequest; reply: HomeFeedPage }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];

@@ -10,6 +10,7 @@ export const Subjects = {
   posts: {
     create: 'posts.create',
     get: 'posts.get',
+    getMany: 'posts.get-many',
     list: 'posts.list',
     delete: 'posts.delete',
   },
@@ -35,6 +36,17 @@ export const Subjects = {
     conversation: 'messaging.conversation',
     conversations: 'messaging.conversations',
   },
+  graph: {
+    follow: 'graph.follow',
+    unfollow: 'graph.unfollow',
+    followers: 'graph.followers',
+    following: 'graph.following',
+    relationships: 'graph.relationships',
+    followeeIds: 'graph.followee-ids',
+  },
+  feed: {
+    home: 'feed.home',
+  },
 } as const;
 
 /**
@@ -47,7 +59,7 @@ export const LiveSubjects = {
 } as const;
 
 /** The feature services of the mesh, each a queue group of the same name. */
-export const MeshServices = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging'] as const;
+export const MeshServices = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed'] as const;
 export type MeshService = (typeof MeshServices)[number];
 
 type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];

@@ -18,7 +18,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { EventSchemas, MeshHeaders, type EventOf, type EventSubject } from '#contracts';
+import { eventSchema, MeshHeaders, type EventOf, type EventSubject } from '#contracts';
 import {
   requestContext,
   type RequestContext,
@@ -220,7 +220,7 @@ export class EventConsumer<S extends EventSubject> {
     const where = { service, subject, streamSequence: m.info.streamSequence, attempt };
     let event: EventOf<S>;
     try {
-      const parsed = EventSchemas[subject].safeParse(m.json());
+      const parsed = eventSchema(subject).safeParse(m.json());
       if (!parsed.success) {
         // A payload that does not fit the contract never will: no retries.
         return await deadLetter(this.js, m, { ...where, reason: 'invalid', error: parsed.error.message }, this.log);

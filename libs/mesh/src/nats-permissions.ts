@@ -15,6 +15,8 @@ export const MeshCalls: Record<MeshService, readonly string[]> = {
   likes: ['posts.get'],
   media: [],
   messaging: ['identity.users.lookup'],
+  graph: [],
+  feed: [],
 };
 
 /** Apps that connect to NATS: the services, the edge, and `operator` (the `mesh` CLI). */

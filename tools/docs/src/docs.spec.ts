@@ -87,6 +87,8 @@ describe('the config table', () => {
       'likes',
       'media',
       'messaging',
+      'graph',
+      'feed',
       'edge',
       'launcher',
       'mesh CLI',
@@ -104,6 +106,8 @@ describe('the config table', () => {
       'likes',
       'media',
       'messaging',
+      'graph',
+      'feed',
       'launcher',
     ]);
     expect(generated.parts.config).toContain('| `READ_TIMEOUT_MS` | `200` | integer ≥ 1 | edge |');

@@ -14,6 +14,8 @@ export const AppCatalogue = [
   { name: 'likes' },
   { name: 'media' },
   { name: 'messaging' },
+  { name: 'graph' },
+  { name: 'feed' },
   { name: 'edge', http: { livePath: '/health/live', admin: true } },
 ] as const satisfies readonly AppEntry[];
 

@@ -11,6 +11,8 @@ describe('loadLauncherConfig', () => {
       likes: 1,
       media: 1,
       messaging: 1,
+      graph: 1,
+      feed: 1,
       edge: 1,
     });
     expect([c.NATS_URL, c.MESH_CONTROL_PORT, c.PORT, c.DRAIN_TIMEOUT_MS, c.hasTokenKeys]).toEqual([

@@ -53,6 +53,10 @@ const databaseRolesEnv = {
   MEDIA_DATABASE_URL: serviceUrl,
   /** messaging's own database URL, as IDENTITY_DATABASE_URL. */
   MESSAGING_DATABASE_URL: serviceUrl,
+  /** graph's own database URL, as IDENTITY_DATABASE_URL. */
+  GRAPH_DATABASE_URL: serviceUrl,
+  /** feed's own database URL, as IDENTITY_DATABASE_URL. */
+  FEED_DATABASE_URL: serviceUrl,
 };
 
 /** What `npm start` reads; every replica inherits the launcher's whole environment. */

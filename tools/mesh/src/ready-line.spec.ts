@@ -6,9 +6,19 @@ const counts = (o: Partial<Record<AppName, number>>) => new Map(Object.entries(o
 
 describe('the ready line', () => {
   it('says where to go, what runs and how to stop, for the default mesh', () => {
-    const all = counts({ identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, edge: 1 });
+    const all = counts({
+      identity: 1,
+      posts: 1,
+      comments: 1,
+      likes: 1,
+      media: 1,
+      messaging: 1,
+      graph: 1,
+      feed: 1,
+      edge: 1,
+    });
     expect(readyLine(readyFacts(all, '0.0.0.0', 3000))).toBe(
-      'failsoft is up: http://localhost:3000 · 6 services, 7 replicas · Ctrl-C to stop',
+      'failsoft is up: http://localhost:3000 · 8 services, 9 replicas · Ctrl-C to stop',
     );
   });
 

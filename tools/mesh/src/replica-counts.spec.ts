@@ -3,8 +3,28 @@ import { parseAppList, parseReplicaCounts, parseReplicaPair } from './replica-co
 
 describe('parseAppList (MESH_APPS)', () => {
   it('runs every app when unset or empty', () => {
-    expect(parseAppList(undefined)).toEqual(['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'edge']);
-    expect(parseAppList(' , ')).toEqual(['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'edge']);
+    expect(parseAppList(undefined)).toEqual([
+      'identity',
+      'posts',
+      'comments',
+      'likes',
+      'media',
+      'messaging',
+      'graph',
+      'feed',
+      'edge',
+    ]);
+    expect(parseAppList(' , ')).toEqual([
+      'identity',
+      'posts',
+      'comments',
+      'likes',
+      'media',
+      'messaging',
+      'graph',
+      'feed',
+      'edge',
+    ]);
   });
 
   it('keeps catalogue order and drops repeats', () => {
@@ -13,7 +33,7 @@ describe('parseAppList (MESH_APPS)', () => {
 
   it('rejects an unknown app in one line naming the variable', () => {
     expect(() => parseAppList('posts,likez')).toThrow(
-      'MESH_APPS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, edge)',
+      'MESH_APPS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, edge)',
     );
   });
 });
@@ -31,7 +51,10 @@ describe('parseReplicaCounts (REPLICAS)', () => {
   });
 
   it.each([
-    ['likez=3', 'REPLICAS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, edge)'],
+    [
+      'likez=3',
+      'REPLICAS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, edge)',
+    ],
     ['posts=-1', 'REPLICAS: posts=-1: the count must be a whole number'],
     ['posts=two', 'REPLICAS: posts=two: the count must be a whole number'],
     ['posts=1.5', 'REPLICAS: posts=1.5: the count must be a whole number'],

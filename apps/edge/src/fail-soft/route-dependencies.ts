@@ -18,14 +18,28 @@ export interface RouteDependencies {
 export const FailSoftMatrix = {
   'POST /auth/signup': { needs: ['identity'] },
   'POST /auth/login': { needs: ['identity'] },
-  // The token carries the user: identity is not asked.
-  'GET /users/me': { needs: [] },
-  'GET /users/:username': { needs: ['identity'] },
+  // The token carries the user: identity is not asked. graph adds the follow counts.
+  'GET /users/me': { needs: [], degrades: ['graph'] },
+  'GET /users/:username': { needs: ['identity'], degrades: ['graph'] },
+
+  // identity resolves the followee (404 for nobody); graph stores the follow.
+  'PUT /users/:username/follow': { needs: ['graph', 'identity'] },
+  'DELETE /users/:username/follow': { needs: ['graph'] },
+  // identity is asked beside graph only to answer 404 for an unknown user.
+  'GET /users/:username/followers': { needs: ['graph'] },
+  'GET /users/:username/following': { needs: ['graph'] },
 
   'POST /posts': { needs: ['posts'], needsWhen: { media: 'the body has mediaIds (media vouches for them)' } },
   'GET /posts/:id': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
   'GET /posts': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
   'DELETE /posts/:id': { needs: ['posts'] },
+
+  // Precomputed by feed; while feed is down, built at read time from graph and posts.
+  'GET /timeline/home': {
+    needs: ['posts'],
+    degrades: ['feed', 'likes', 'comments', 'media'],
+    needsWhen: { graph: 'feed is down too (503 naming feed): the page is then built from graph and posts' },
+  },
 
   // comments and likes ask posts whether the post exists before writing.
   'POST /posts/:id/comments': { needs: ['comments', 'posts'] },

@@ -10,7 +10,19 @@ import {
   SignupRequest,
 } from '#contracts';
 
-const User = z.object({ id: z.uuid(), username: z.string(), displayName: z.string(), createdAt: z.iso.datetime() });
+const UserSummary = z.object({
+  id: z.uuid(),
+  username: z.string(),
+  displayName: z.string(),
+  createdAt: z.iso.datetime(),
+});
+const User = UserSummary.extend({
+  followerCount: z.number().int().nullable(),
+  followingCount: z.number().int().nullable(),
+  followedByMe: z.boolean().nullable().describe('null for anonymous readers'),
+  followsMe: z.boolean().nullable().describe('null for anonymous readers'),
+  degraded: z.array(z.string()).describe('["graph"] when the follow fields could not be loaded (they are null)'),
+});
 const Media = z.object({
   id: z.uuid(),
   url: z.string().optional(),
@@ -69,8 +81,9 @@ export const openApiSchemas: Record<string, z.ZodType> = {
   SignupRequest,
   LoginRequest,
   CreatePostBody,
+  UserSummary,
   User,
-  AuthReply: z.object({ user: User, token: z.string() }),
+  AuthReply: z.object({ user: UserSummary, token: z.string() }),
   Media,
   Post,
   PostPage: z.object({ items: z.array(Post), nextCursor: z.string().nullable(), degraded: z.array(z.string()) }),
@@ -80,6 +93,10 @@ export const openApiSchemas: Record<string, z.ZodType> = {
   LikePage: z.object({
     count: z.number().int(),
     items: z.array(z.object({ user: AuthorSummary, createdAt: z.iso.datetime() })),
+    nextCursor: z.string().nullable(),
+  }),
+  FollowPage: z.object({
+    items: z.array(z.object({ user: AuthorSummary, since: z.iso.datetime() })),
     nextCursor: z.string().nullable(),
   }),
   SendMessageBody,

@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Subjects, type Media, type PostRecord } from '#contracts';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
-import type { PostView } from './post-view.js';
+import type { PostPageView, PostView } from './post-view.js';
 
 type LikeSummaries = Record<string, { count: number; likedByMe: boolean | null }>;
 
@@ -60,6 +60,31 @@ export class PostStitcher {
       likedByMe: parts.likes ? (like?.likedByMe ?? null) : null,
       degraded,
     };
+  }
+
+  /**
+   * A page of posts as frontends see it: one batch request per optional service for the whole
+   * page. `degraded` is the union of the posts' and `alsoDegraded` (a page built without a
+   * service of its own, e.g. the home feed's fallback); each is counted once.
+   */
+  async page(
+    posts: PostRecord[],
+    nextCursor: string | null,
+    viewerId: string | undefined,
+    alsoDegraded: string[] = [],
+  ): Promise<PostPageView> {
+    const [counts, media] = await Promise.all([
+      this.counts(
+        posts.map((post) => post.id),
+        viewerId,
+      ),
+      this.media(posts),
+    ]);
+    const parts = { ...counts, media };
+    const items = posts.map((post) => this.view(post, parts));
+    const degraded = [...new Set([...alsoDegraded, ...items.flatMap((post) => post.degraded)])].sort();
+    this.count(degraded);
+    return { items, nextCursor, degraded };
   }
 
   /** Records each degraded service once per answer. */

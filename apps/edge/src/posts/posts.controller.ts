@@ -82,18 +82,7 @@ export class PostsController {
     @Viewer() viewer?: AuthUser,
   ): Promise<PostPageView> {
     const page = await this.mesh.read(Subjects.posts.list, q);
-    const [counts, media] = await Promise.all([
-      this.stitcher.counts(
-        page.items.map((post) => post.id),
-        viewer?.id,
-      ),
-      this.stitcher.media(page.items),
-    ]);
-    const parts = { ...counts, media };
-    const items = page.items.map((post) => this.stitcher.view(post, parts));
-    const degraded = [...new Set(items.flatMap((post) => post.degraded))].sort();
-    this.stitcher.count(degraded);
-    return { items, nextCursor: page.nextCursor, degraded };
+    return this.stitcher.page(page.items, page.nextCursor, viewer?.id);
   }
 
   @Delete(':id')

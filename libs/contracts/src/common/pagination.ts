@@ -62,6 +62,19 @@ export const NATS_MAX_PAYLOAD_BYTES = 1024 * 1024;
  */
 export const PAGE_BUDGET_BYTES = 512 * 1024;
 
+/** The longest prefix of `items` whose JSON array fits `budgetBytes` — but never none. */
+export function withinBudget<T>(items: readonly T[], budgetBytes: number = PAGE_BUDGET_BYTES): T[] {
+  const out: T[] = [];
+  let bytes = 2; // []
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1; // and its comma
+    if (out.length > 0 && bytes + size > budgetBytes) break;
+    out.push(item);
+    bytes += size;
+  }
+  return out;
+}
+
 /**
  * A keyset page out of `rows`, asked for with `limit + 1` rows (the extra one says whether there
  * is more): at most `limit` items, and fewer when the next one would take their JSON past
@@ -73,14 +86,7 @@ export function keysetPage<T extends KeysetPosition>(
   limit: number,
   budgetBytes: number = PAGE_BUDGET_BYTES,
 ): Page<T> {
-  const items: T[] = [];
-  let bytes = 2; // []
-  for (const row of rows.slice(0, limit)) {
-    const size = Buffer.byteLength(JSON.stringify(row)) + 1; // and its comma
-    if (items.length > 0 && bytes + size > budgetBytes) break;
-    items.push(row);
-    bytes += size;
-  }
+  const items = withinBudget(rows.slice(0, limit), budgetBytes);
   const last = items[items.length - 1];
   const nextCursor =
     rows.length > items.length && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;

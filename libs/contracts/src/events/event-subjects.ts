@@ -8,6 +8,12 @@ export const Events = {
     /** A post was deleted; its comments, likes and media references go with it. */
     deleted: 'events.posts.deleted',
   },
+  graph: {
+    /** A user followed another (not sent again for a follow that already held). */
+    followed: 'events.graph.followed',
+    /** A user stopped following another (not sent for an unfollow of nobody). */
+    unfollowed: 'events.graph.unfollowed',
+  },
 } as const;
 
 type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];

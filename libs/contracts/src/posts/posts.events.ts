@@ -9,7 +9,12 @@ const PostFacts = {
   mediaIds: z.array(Uuid).max(4),
 };
 
-export const PostCreatedEvent = z.object({ ...EventEnvelope, ...PostFacts });
+export const PostCreatedEvent = z.object({
+  ...EventEnvelope,
+  ...PostFacts,
+  /** The post's own createdAt (its position in every timeline); older events lack it. */
+  createdAt: z.iso.datetime().optional(),
+});
 export type PostCreatedEvent = z.infer<typeof PostCreatedEvent>;
 
 export const PostDeletedEvent = z.object({ ...EventEnvelope, ...PostFacts });

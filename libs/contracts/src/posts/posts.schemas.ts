@@ -48,12 +48,36 @@ export const ListPostsQuery = z.strictObject({
 });
 export type ListPostsQuery = z.infer<typeof ListPostsQuery>;
 
-export const ListPostsRequest = z.strictObject({
-  author: Username.optional(),
-  limit: z.number().int().min(1).max(100),
-  cursor: Cursor.optional(),
-});
+/** At most this many authors in one `posts.list` (a home feed built at read time asks for all followees). */
+export const MAX_LIST_AUTHORS = 2000;
+
+export const ListPostsRequest = z
+  .strictObject({
+    author: Username.optional(),
+    /** Posts by any of these users (the home feed built at read time, while feed is down). */
+    authorIds: z.array(Uuid).max(MAX_LIST_AUTHORS).optional(),
+    limit: z.number().int().min(1).max(100),
+    cursor: Cursor.optional(),
+  })
+  .refine((r) => !(r.author && r.authorIds), {
+    message: 'author and authorIds exclude each other',
+    path: ['authorIds'],
+  });
 export type ListPostsRequest = z.infer<typeof ListPostsRequest>;
+
+/** Many posts by id at once (a page of a home feed): those that exist, in the order asked. */
+export const GetPostsRequest = z.strictObject({ ids: z.array(Uuid).max(100) });
+export type GetPostsRequest = z.infer<typeof GetPostsRequest>;
+
+/**
+ * `items` follow the asked order. A reply is bounded in bytes like a page (PAGE_BUDGET_BYTES):
+ * when the posts would not fit, `items` stops early and `complete` is false — everything asked
+ * after the last item was left out, not found missing.
+ */
+export interface PostList {
+  items: PostRecord[];
+  complete: boolean;
+}
 
 export const DeletePostRequest = z.strictObject({ id: Uuid, requesterId: Uuid });
 export type DeletePostRequest = z.infer<typeof DeletePostRequest>;

@@ -1,0 +1,108 @@
+// Follows (graph): follow and unfollow by username, and the followers and following pages. The
+// followee is looked up in identity first (404 for nobody; graph stores both users' summaries,
+// so its pages need no identity afterwards).
+import { Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ErrorCodes, ListFollowsQuery, MeshError, Subjects, Username, type FollowPage } from '#contracts';
+import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
+import type { AuthUser } from '../auth/token-verifier.js';
+import { ApiIdempotencyKey, ClientIdempotencyKey } from '../http/idempotency-key.js';
+import { ZodPipe } from '../http/zod.pipe.js';
+import { EdgeMesh } from '../mesh/edge-mesh.js';
+import { Problems, ref } from '../openapi/openapi-refs.js';
+
+const UsernameParam = z.strictObject({ username: Username });
+type UsernameParam = z.infer<typeof UsernameParam>;
+
+@ApiTags('follows')
+@Controller('users/:username')
+export class FollowsController {
+  constructor(@Inject(EdgeMesh) private readonly mesh: EdgeMesh) {}
+
+  @Put('follow')
+  @HttpCode(204)
+  @UseGuards(AuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Follow a user; idempotent (twice is one follow); 404 if no such user, 400 yourself' })
+  @ApiIdempotencyKey()
+  @ApiResponse({ status: 204 })
+  @Problems(400, 401, 404, 503)
+  async follow(
+    @CurrentUser() user: AuthUser,
+    @Param(new ZodPipe(UsernameParam)) p: UsernameParam,
+    @ClientIdempotencyKey() idempotencyKey: string | undefined,
+  ): Promise<void> {
+    if (p.username === user.username) {
+      throw new MeshError(ErrorCodes.invalid, 'The request is not valid.', [
+        { field: 'username', message: 'you cannot follow yourself' },
+      ]);
+    }
+    const { id, username, displayName } = await this.mesh.read(Subjects.identity.lookupUser, { username: p.username });
+    const follower = { id: user.id, username: user.username, displayName: user.displayName };
+    await this.mesh.write(
+      Subjects.graph.follow,
+      { follower, followee: { id, username, displayName } },
+      { idempotencyKey, idempotent: true },
+    );
+  }
+
+  @Delete('follow')
+  @HttpCode(204)
+  @UseGuards(AuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Stop following a user; idempotent (also someone you never followed)' })
+  @ApiIdempotencyKey()
+  @ApiResponse({ status: 204 })
+  @Problems(400, 401, 503)
+  async unfollow(
+    @CurrentUser() user: AuthUser,
+    @Param(new ZodPipe(UsernameParam)) p: UsernameParam,
+    @ClientIdempotencyKey() idempotencyKey: string | undefined,
+  ): Promise<void> {
+    const data = { followerId: user.id, followee: p.username };
+    await this.mesh.write(Subjects.graph.unfollow, data, { idempotencyKey, idempotent: true });
+  }
+
+  @Get('followers')
+  @ApiOperation({ summary: "A user's followers, newest follow first" })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-100, default 20' })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiResponse({ status: 200, schema: ref('FollowPage') })
+  @Problems(400, 404, 503)
+  followers(
+    @Param(new ZodPipe(UsernameParam)) p: UsernameParam,
+    @Query(new ZodPipe(ListFollowsQuery)) q: ListFollowsQuery,
+  ): Promise<FollowPage> {
+    return this.page(Subjects.graph.followers, p.username, q);
+  }
+
+  @Get('following')
+  @ApiOperation({ summary: 'Whom a user follows, newest follow first' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-100, default 20' })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiResponse({ status: 200, schema: ref('FollowPage') })
+  @Problems(400, 404, 503)
+  following(
+    @Param(new ZodPipe(UsernameParam)) p: UsernameParam,
+    @Query(new ZodPipe(ListFollowsQuery)) q: ListFollowsQuery,
+  ): Promise<FollowPage> {
+    return this.page(Subjects.graph.following, p.username, q);
+  }
+
+  /**
+   * Graph's page, with identity asked beside it only to tell an unknown user (404) from one
+   * nobody follows: while identity is unavailable the page is served as graph has it.
+   */
+  private async page(
+    subject: typeof Subjects.graph.followers | typeof Subjects.graph.following,
+    username: string,
+    q: ListFollowsQuery,
+  ): Promise<FollowPage> {
+    const [, page] = await Promise.all([
+      this.mesh.readOptional(Subjects.identity.lookupUser, { username }),
+      this.mesh.read(subject, { username, limit: q.limit, cursor: q.cursor }),
+    ]);
+    return page;
+  }
+}

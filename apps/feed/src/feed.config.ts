@@ -1,0 +1,27 @@
+import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#runtime';
+
+/** The variables feed reads, exported for the generated config table (docs/operations.md). */
+export const FeedEnv = z.object({
+  ...meshEnv,
+  ...databaseEnv,
+  ...eventsEnv,
+  /** The service's schema; tests use a fresh one per run. */
+  FEED_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .default('feed'),
+  /**
+   * Followers' feeds written per transaction when a post fans out. An author with many
+   * followers fans out in several batches, each holding the author's lock only for itself, so
+   * other authors' posts (and that author's follows) interleave instead of waiting it out.
+   */
+  FEED_FANOUT_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** A feed keeps its newest this many posts; older ones are trimmed (a little later). */
+  FEED_MAX_ITEMS: z.coerce.number().int().min(10).max(100_000).default(800),
+});
+
+export type FeedConfig = z.output<typeof FeedEnv>;
+
+export function loadFeedConfig(env: NodeJS.ProcessEnv = process.env): FeedConfig {
+  return parseEnv(FeedEnv, env);
+}

@@ -1,0 +1,27 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { FeedConfig } from './feed.config.js';
+import { FeedController } from './feed.controller.js';
+import { FeedEventHandlers } from './feed.event-handlers.js';
+import { FeedRepository } from './feed.repository.js';
+import { FeedService } from './feed.service.js';
+import { FEED_CONFIG, type FeedSettings } from './feed.settings.js';
+
+@Module({})
+export class FeedModule {
+  /** The data source is opened (and migrated) before the module exists. */
+  static register(dataSource: DataSource, c: FeedConfig): DynamicModule {
+    const settings: FeedSettings = { fanoutBatch: c.FEED_FANOUT_BATCH, maxItems: c.FEED_MAX_ITEMS };
+    return {
+      module: FeedModule,
+      controllers: [FeedController],
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        { provide: FEED_CONFIG, useValue: settings },
+        FeedRepository,
+        FeedService,
+        FeedEventHandlers,
+      ],
+    };
+  }
+}

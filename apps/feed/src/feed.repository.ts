@@ -1,0 +1,263 @@
+// The only file that queries feed's tables. Locks, so that events handled at the same time by
+// different consumers (and replicas) never miss each other:
+// - a post's tombstone lock (Tombstones) around anything that writes that post into feeds, so a
+//   delete handled meanwhile is never undone;
+// - an author lock around reading an author's followers or posts and writing its follows, so a
+//   post fanning out and a follow back-filling see each other (one of the two commits first).
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { KeysetPosition } from '#contracts';
+import { inTransaction, pgPool, qualifiedTable, Tombstones, type Queryable } from '#persistence';
+
+export interface FeedPost {
+  postId: string;
+  authorId: string;
+  createdAt: string;
+}
+
+/** How many of an author's newest posts feed keeps to back-fill a new follower's feed. */
+export const BACKFILL_POSTS = 100;
+/** A feed is trimmed once it holds this many more than its maximum (not on every post). */
+const TRIM_SLACK = 50;
+
+@Injectable()
+export class FeedRepository {
+  private readonly pool: pg.Pool;
+  private readonly t: { edge: string; post: string; item: string; size: string };
+  private readonly tombstones: Tombstones;
+  private readonly lockSpace: string;
+
+  constructor(@Inject(DataSource) dataSource: DataSource) {
+    this.pool = pgPool(dataSource);
+    this.t = {
+      edge: qualifiedTable(dataSource, 'follow_edge'),
+      post: qualifiedTable(dataSource, 'author_post'),
+      item: qualifiedTable(dataSource, 'feed_item'),
+      size: qualifiedTable(dataSource, 'feed_size'),
+    };
+    this.tombstones = new Tombstones(dataSource);
+    this.lockSpace = `${this.t.edge}.author`;
+  }
+
+  /**
+   * A new post recorded as its author's (null when it was deleted already); answers who gets it:
+   * the author and every follower, as feed knows them now.
+   */
+  recordPost(p: FeedPost): Promise<string[] | null> {
+    return inTransaction(this.pool, {}, async (db) => {
+      if (!(await this.tombstones.lockLive(db, p.postId))) return null;
+      await this.lockAuthor(db, p.authorId);
+      await db.query({
+        name: 'feed.author-post.insert',
+        text: `INSERT INTO ${this.t.post} (post_id, author_id, created_at) VALUES ($1, $2, $3)
+          ON CONFLICT (post_id) DO NOTHING`,
+        values: [p.postId, p.authorId, p.createdAt],
+      });
+      await db.query({
+        name: 'feed.author-post.trim',
+        text: `DELETE FROM ${this.t.post} WHERE post_id IN (SELECT post_id FROM ${this.t.post} WHERE author_id = $1
+          ORDER BY created_at DESC, post_id DESC OFFSET $2)`,
+        values: [p.authorId, BACKFILL_POSTS],
+      });
+      const r = await db.query<{ id: string }>({
+        name: 'feed.followers',
+        text: `SELECT follower_id AS id FROM ${this.t.edge} WHERE author_id = $1 AND following`,
+        values: [p.authorId],
+      });
+      return [p.authorId, ...r.rows.map((row) => row.id)];
+    });
+  }
+
+  /**
+   * The post into these users' feeds, those who still follow its author at this moment (or are
+   * its author); nothing if the post has been deleted meanwhile. Answers how many feeds got it.
+   */
+  fanOut(p: FeedPost, userIds: string[], maxItems: number): Promise<number> {
+    return inTransaction(this.pool, {}, async (db) => {
+      if (!(await this.tombstones.lockLive(db, p.postId))) return 0;
+      await this.lockAuthor(db, p.authorId);
+      const r = await db.query<{ user_id: string }>({
+        name: 'feed.fan-out',
+        text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
+          SELECT u, $2, $3, $4 FROM unnest($1::uuid[]) AS u
+          WHERE u = $3 OR EXISTS (SELECT 1 FROM ${this.t.edge} e WHERE e.author_id = $3 AND e.follower_id = u AND e.following)
+          ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id`,
+        values: [userIds, p.postId, p.authorId, p.createdAt],
+      });
+      await this.grew(
+        db,
+        r.rows.map((row) => row.user_id),
+        maxItems,
+      );
+      return r.rowCount ?? 0;
+    });
+  }
+
+  /** A deleted post leaves every feed (idempotent: the tombstone stays, nothing is left). */
+  removePost(postId: string): Promise<number> {
+    return this.tombstones.bury(postId, async (db) => {
+      await db.query({
+        name: 'feed.author-post.delete',
+        text: `DELETE FROM ${this.t.post} WHERE post_id = $1`,
+        values: [postId],
+      });
+      const r = await db.query<{ user_id: string }>({
+        name: 'feed.item.delete-post',
+        text: `DELETE FROM ${this.t.item} WHERE post_id = $1 RETURNING user_id`,
+        values: [postId],
+      });
+      await this.shrank(
+        db,
+        r.rows.map((row) => row.user_id),
+      );
+      return r.rowCount ?? 0;
+    });
+  }
+
+  /**
+   * A follow's new state, if `version` is newer than what feed has (a redelivered or overtaken
+   * event changes nothing). Following back-fills the author's recent posts into the follower's
+   * feed; no longer following removes them. Answers whether the change applied.
+   */
+  applyFollow(
+    f: { authorId: string; followerId: string; following: boolean; version: number },
+    maxItems: number,
+  ): Promise<boolean> {
+    return inTransaction(this.pool, {}, async (db) => {
+      await this.lockAuthor(db, f.authorId);
+      const applied = await db.query({
+        name: 'feed.edge.upsert',
+        text: `INSERT INTO ${this.t.edge} (author_id, follower_id, following, version) VALUES ($1, $2, $3, $4)
+          ON CONFLICT (author_id, follower_id) DO UPDATE SET following = EXCLUDED.following, version = EXCLUDED.version
+          WHERE ${this.t.edge}.version < EXCLUDED.version`,
+        values: [f.authorId, f.followerId, f.following, f.version],
+      });
+      if (applied.rowCount === 0) return false;
+      if (f.following) {
+        const r = await db.query<{ user_id: string }>({
+          name: 'feed.item.backfill',
+          text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
+            SELECT $2, post_id, author_id, created_at FROM ${this.t.post} WHERE author_id = $1
+            ORDER BY created_at DESC, post_id DESC LIMIT $3
+            ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id`,
+          values: [f.authorId, f.followerId, BACKFILL_POSTS],
+        });
+        await this.grew(
+          db,
+          r.rows.map((row) => row.user_id),
+          maxItems,
+        );
+      } else {
+        const r = await db.query<{ user_id: string }>({
+          name: 'feed.item.delete-author',
+          text: `DELETE FROM ${this.t.item} WHERE user_id = $1 AND author_id = $2 RETURNING user_id`,
+          values: [f.followerId, f.authorId],
+        });
+        await this.shrank(
+          db,
+          r.rows.map((row) => row.user_id),
+        );
+      }
+      return true;
+    });
+  }
+
+  /**
+   * A feed that was never built (or was lost) built from feed's own projections: the newest
+   * posts of the user and of everyone the user follows. A no-op for a feed that exists.
+   */
+  ensureBuilt(userId: string, maxItems: number): Promise<void> {
+    return inTransaction(this.pool, {}, async (db) => {
+      const known = await db.query({
+        name: 'feed.size.find',
+        text: `SELECT 1 FROM ${this.t.size} WHERE user_id = $1`,
+        values: [userId],
+      });
+      if (known.rowCount === 1) return;
+      await db.query({
+        name: 'feed.item.build',
+        text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
+          SELECT $1, p.post_id, p.author_id, p.created_at FROM ${this.t.post} p
+          WHERE p.author_id = $1 OR p.author_id IN (SELECT author_id FROM ${this.t.edge} WHERE follower_id = $1 AND following)
+          ORDER BY p.created_at DESC, p.post_id DESC LIMIT $2
+          ON CONFLICT (user_id, post_id) DO NOTHING`,
+        values: [userId, maxItems],
+      });
+      await db.query({
+        name: 'feed.size.build',
+        text: `INSERT INTO ${this.t.size} (user_id, size)
+          VALUES ($1, (SELECT count(*) FROM ${this.t.item} WHERE user_id = $1)) ON CONFLICT (user_id) DO NOTHING`,
+        values: [userId],
+      });
+    });
+  }
+
+  /** Newest first, strictly after `after`: no gaps or repeats while posts arrive. */
+  async page(o: { userId: string; after?: KeysetPosition; limit: number }): Promise<FeedPost[]> {
+    const columns = `post_id AS "postId", author_id AS "authorId", created_at AS "createdAt"`;
+    const r = o.after
+      ? await this.pool.query<FeedPost & { createdAt: Date }>({
+          name: 'feed.page.after',
+          text: `SELECT ${columns} FROM ${this.t.item} WHERE user_id = $1 AND (created_at, post_id) < ($2::timestamptz, $3::uuid)
+            ORDER BY created_at DESC, post_id DESC LIMIT $4`,
+          values: [o.userId, o.after.createdAt, o.after.id, o.limit],
+        })
+      : await this.pool.query<FeedPost & { createdAt: Date }>({
+          name: 'feed.page',
+          text: `SELECT ${columns} FROM ${this.t.item} WHERE user_id = $1 ORDER BY created_at DESC, post_id DESC LIMIT $2`,
+          values: [o.userId, o.limit],
+        });
+    return r.rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
+  }
+
+  /** Sizes up by one per new item; feeds past their maximum (plus slack) trimmed to it. */
+  private async grew(db: Queryable, userIds: string[], maxItems: number): Promise<void> {
+    if (userIds.length === 0) return;
+    const r = await db.query<{ user_id: string }>({
+      name: 'feed.size.grow',
+      text: `INSERT INTO ${this.t.size} (user_id, size) SELECT u, count(*) FROM unnest($1::uuid[]) AS u GROUP BY u
+        ON CONFLICT (user_id) DO UPDATE SET size = ${this.t.size}.size + EXCLUDED.size
+        RETURNING user_id, size`,
+      values: [userIds],
+    });
+    const full = (r.rows as Array<{ user_id: string; size: number }>)
+      .filter((row) => row.size > maxItems + TRIM_SLACK)
+      .map((row) => row.user_id);
+    if (full.length === 0) return;
+    await db.query({
+      name: 'feed.item.trim',
+      text: `DELETE FROM ${this.t.item} f USING (
+          SELECT user_id, post_id FROM (
+            SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
+            FROM ${this.t.item} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
+        WHERE f.user_id = old.user_id AND f.post_id = old.post_id`,
+      values: [full, maxItems],
+    });
+    await db.query({
+      name: 'feed.size.trimmed',
+      text: `UPDATE ${this.t.size} s SET size = (SELECT count(*) FROM ${this.t.item} f WHERE f.user_id = s.user_id)
+        WHERE s.user_id = ANY($1::uuid[])`,
+      values: [full],
+    });
+  }
+
+  private async shrank(db: Queryable, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await db.query({
+      name: 'feed.size.shrink',
+      text: `UPDATE ${this.t.size} s SET size = greatest(0, s.size - d.n)
+        FROM (SELECT u, count(*)::int AS n FROM unnest($1::uuid[]) AS u GROUP BY u) d WHERE s.user_id = d.u`,
+      values: [userIds],
+    });
+  }
+
+  /** A transaction-scoped advisory lock on one author (the two-key form, in feed's own space). */
+  private async lockAuthor(db: Queryable, authorId: string): Promise<void> {
+    await db.query({
+      name: 'feed.lock-author',
+      text: 'SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))',
+      values: [this.lockSpace, authorId.toLowerCase()],
+    });
+  }
+}

@@ -1,0 +1,57 @@
+// The rules of feed; no NATS, no SQL. Every handler is idempotent: an event handled twice (a
+// redelivery, or a replica killed before its ack) changes nothing the first time did not.
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeCursor, encodeCursor, type EventOf, type HomeFeedPage, type HomeFeedRequest } from '#contracts';
+import { FEED_CONFIG, type FeedSettings } from './feed.settings.js';
+import { FeedRepository } from './feed.repository.js';
+
+@Injectable()
+export class FeedService {
+  constructor(
+    private readonly repo: FeedRepository,
+    @Inject(FEED_CONFIG) private readonly settings: FeedSettings,
+  ) {}
+
+  /**
+   * events.posts.created: into its author's feed and every follower's, in batches of
+   * FEED_FANOUT_BATCH feeds, each its own transaction — an author with many followers does not
+   * hold up other authors' posts for the whole fan-out. Answers how many feeds got it.
+   */
+  async postCreated(e: EventOf<'events.posts.created'>): Promise<number> {
+    const post = { postId: e.postId, authorId: e.authorId, createdAt: e.createdAt ?? e.occurredAt };
+    const users = await this.repo.recordPost(post);
+    if (!users) return 0;
+    let delivered = 0;
+    for (let i = 0; i < users.length; i += this.settings.fanoutBatch) {
+      delivered += await this.repo.fanOut(post, users.slice(i, i + this.settings.fanoutBatch), this.settings.maxItems);
+    }
+    return delivered;
+  }
+
+  /** events.posts.deleted: the post leaves every feed. */
+  async postDeleted(e: EventOf<'events.posts.deleted'>): Promise<void> {
+    await this.repo.removePost(e.postId);
+  }
+
+  async followed(e: EventOf<'events.graph.followed'>): Promise<void> {
+    const f = { authorId: e.followee.id, followerId: e.follower.id, following: true, version: e.version };
+    await this.repo.applyFollow(f, this.settings.maxItems);
+  }
+
+  async unfollowed(e: EventOf<'events.graph.unfollowed'>): Promise<void> {
+    const f = { authorId: e.followee.id, followerId: e.follower.id, following: false, version: e.version };
+    await this.repo.applyFollow(f, this.settings.maxItems);
+  }
+
+  /** A page of the user's home feed, built from feed's projections first if it never was. */
+  async home(r: HomeFeedRequest): Promise<HomeFeedPage> {
+    const after = r.cursor ? decodeCursor(r.cursor) : undefined;
+    if (!after) await this.repo.ensureBuilt(r.userId, this.settings.maxItems);
+    const rows = await this.repo.page({ userId: r.userId, after, limit: r.limit + 1 });
+    const items = rows.slice(0, r.limit).map(({ postId, createdAt }) => ({ postId, createdAt }));
+    const last = items[items.length - 1];
+    const nextCursor =
+      rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.postId }) : null;
+    return { items, nextCursor };
+  }
+}

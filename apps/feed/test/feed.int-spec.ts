@@ -1,0 +1,226 @@
+// feed as a consumer of posts' and graph's events, in this process, against a private
+// nats-server (JetStream) and PostgreSQL. Events are published as their producers publish them;
+// the feeds are read over feed.home. Covers fan-out (batched), back-fill on follow, removal on
+// unfollow and delete, trimming, out-of-order and redelivered events, and a feed built on first read.
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Events, Subjects, type AuthorSummary, type EventSubject } from '#contracts';
+import { EVENTS_STREAM } from '#events';
+import { type MeshClient } from '#mesh';
+import { type RunningService } from '#service';
+import {
+  consumerState,
+  dropSchemas,
+  expectEventually,
+  freshSchema,
+  sql,
+  startNatsServer,
+  testClient,
+  TEST_DATABASE_URL,
+  type NatsServerHandle,
+} from '#testing';
+import { loadFeedConfig } from '../src/feed.config.js';
+import { startFeed } from '../src/feed.app.js';
+
+let nats: NatsServerHandle;
+let feed: RunningService;
+let client: { nc: NatsConnection; mesh: MeshClient };
+const schema = freshSchema('feed');
+const MAX_ITEMS = 20;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  client = await testClient(nats.url);
+  const env = {
+    NATS_URL: nats.url,
+    DATABASE_URL: TEST_DATABASE_URL,
+    FEED_DB_SCHEMA: schema,
+    LOG_LEVEL: 'warn',
+    // Small, so that a test sees several batches and a trim.
+    FEED_FANOUT_BATCH: '3',
+    FEED_MAX_ITEMS: String(MAX_ITEMS),
+  };
+  feed = await startFeed(loadFeedConfig(env), { handleSignals: false });
+});
+afterAll(async () => {
+  await client?.nc.close();
+  await feed?.stop();
+  await nats?.stop();
+  await dropSchemas(schema);
+});
+
+let n = 0;
+const user = (name: string): AuthorSummary => ({ id: randomUUID(), username: `${name}_${++n}`, displayName: name });
+let version = 0;
+let clock = Date.parse('2026-01-01T00:00:00.000Z');
+
+async function publish<F extends Record<string, unknown>>(
+  subject: EventSubject,
+  facts: F,
+  eventId: string = randomUUID(),
+) {
+  const event = { eventId, occurredAt: new Date().toISOString(), ...facts };
+  await jetstream(client.nc).publish(subject, JSON.stringify(event), { msgID: `${eventId}-${randomUUID()}` });
+  return event;
+}
+/** A post by `author`, one millisecond after the previous one. */
+async function post(author: AuthorSummary): Promise<string> {
+  const postId = randomUUID();
+  clock += 1;
+  await publish(Events.posts.created, {
+    postId,
+    authorId: author.id,
+    mediaIds: [],
+    createdAt: new Date(clock).toISOString(),
+  });
+  return postId;
+}
+const follow = (follower: AuthorSummary, followee: AuthorSummary, v = ++version) =>
+  publish(Events.graph.followed, { follower, followee, version: v });
+const unfollow = (follower: AuthorSummary, followee: AuthorSummary, v = ++version) =>
+  publish(Events.graph.unfollowed, { follower, followee, version: v });
+const remove = (postId: string, author: AuthorSummary) =>
+  publish(Events.posts.deleted, { postId, authorId: author.id, mediaIds: [] });
+
+const home = (u: AuthorSummary, limit = 100, cursor?: string) =>
+  client.mesh.request(Subjects.feed.home, { userId: u.id, limit, cursor });
+const ids = async (u: AuthorSummary) => (await home(u)).items.map((i) => i.postId);
+
+/** Every consumer has handled everything published so far. */
+async function settled(): Promise<void> {
+  await expectEventually(async () => {
+    for (const s of ['posts-created', 'posts-deleted', 'graph-followed', 'graph-unfollowed']) {
+      expect(await consumerState(client.nc, EVENTS_STREAM, `feed--events-${s}`)).toMatchObject({
+        pending: 0,
+        ackPending: 0,
+      });
+    }
+  });
+}
+
+describe('feed built from events', () => {
+  it("puts a post into its author's and every follower's feed, in batches, newest first", async () => {
+    const star = user('star');
+    const fans = Array.from({ length: 7 }, (_, i) => user(`fan${i}`));
+    for (const f of fans) await follow(f, star);
+    await settled();
+    const first = await post(star);
+    const second = await post(star);
+    await settled();
+    for (const u of [star, ...fans]) expect(await ids(u)).toEqual([second, first]);
+    const page = await home(fans[0], 1);
+    expect(page).toEqual({
+      items: [{ postId: second, createdAt: expect.any(String) }],
+      nextCursor: expect.any(String),
+    });
+    expect(await home(fans[0], 1, page.nextCursor!)).toEqual({
+      items: [{ postId: first, createdAt: expect.any(String) }],
+      nextCursor: null,
+    });
+  });
+
+  it("back-fills a new followee's recent posts, and an unfollow takes them out again", async () => {
+    const [ana, bo] = [user('ana'), user('bo')];
+    const old = [await post(bo), await post(bo)];
+    await settled();
+    await follow(ana, bo);
+    await settled();
+    expect(await ids(ana)).toEqual([...old].reverse());
+    const mine = await post(ana);
+    await unfollow(ana, bo);
+    await settled();
+    expect(await ids(ana)).toEqual([mine]);
+  });
+
+  it('ends in the latest state whatever order a follow and its unfollow are handled in', async () => {
+    const [cy, di] = [user('cy'), user('di')];
+    const p = await post(di);
+    await settled();
+    // The unfollow (version 2) is handled before the follow (version 1) it undoes.
+    const v1 = ++version;
+    const v2 = ++version;
+    await unfollow(cy, di, v2);
+    await settled();
+    await follow(cy, di, v1);
+    await settled();
+    expect(await ids(cy)).toEqual([]);
+    expect(await sql(`SELECT following FROM "${schema}".follow_edge WHERE follower_id = $1`, [cy.id])).toEqual([
+      { following: false },
+    ]);
+    await follow(cy, di);
+    await settled();
+    expect(await ids(cy)).toEqual([p]);
+  });
+
+  it('takes a deleted post out of every feed; its created event handled late puts nothing back', async () => {
+    const [ed, fay] = [user('ed'), user('fay')];
+    await follow(fay, ed);
+    await settled();
+    const gone = await post(ed);
+    await settled();
+    expect(await ids(fay)).toEqual([gone]);
+    await remove(gone, ed);
+    await settled();
+    expect(await ids(fay)).toEqual([]);
+    expect(await ids(ed)).toEqual([]);
+
+    const never = randomUUID();
+    await remove(never, ed);
+    await settled();
+    await publish(Events.posts.created, {
+      postId: never,
+      authorId: ed.id,
+      mediaIds: [],
+      createdAt: new Date().toISOString(),
+    });
+    await settled();
+    expect(await ids(fay)).toEqual([]);
+  });
+
+  it('changes nothing when the same events are delivered twice', async () => {
+    const [gil, hal] = [user('gil'), user('hal')];
+    const f = await follow(gil, hal);
+    await settled();
+    const p = await post(hal);
+    await settled();
+    const [created] = await sql<{ size: number }>(`SELECT size FROM "${schema}".feed_size WHERE user_id = $1`, [
+      gil.id,
+    ]);
+    // Same events again, under new message ids (as a redelivery would be).
+    await publish(Events.graph.followed, { follower: gil, followee: hal, version: f.version }, f.eventId);
+    clock += 1;
+    await publish(Events.posts.created, {
+      postId: p,
+      authorId: hal.id,
+      mediaIds: [],
+      createdAt: new Date(clock).toISOString(),
+    });
+    await settled();
+    expect(await ids(gil)).toEqual([p]);
+    expect(await sql(`SELECT size FROM "${schema}".feed_size WHERE user_id = $1`, [gil.id])).toEqual([created]);
+  });
+
+  it(`keeps the newest ${MAX_ITEMS} posts of a feed (trimmed a little past it)`, async () => {
+    const [ivy, jo] = [user('ivy'), user('jo')];
+    await follow(ivy, jo);
+    const posts: string[] = [];
+    for (let i = 0; i < MAX_ITEMS + 60; i++) posts.push(await post(jo));
+    await settled();
+    const kept = await ids(ivy);
+    expect(kept.length).toBeGreaterThanOrEqual(MAX_ITEMS);
+    expect(kept.length).toBeLessThanOrEqual(MAX_ITEMS + 50);
+    expect(kept).toEqual(posts.slice(-kept.length).reverse());
+  });
+
+  it('builds a missing feed on first read from what feed knows', async () => {
+    const [kay, lu] = [user('kay'), user('lu')];
+    await follow(kay, lu);
+    const p = await post(lu);
+    await settled();
+    await sql(`DELETE FROM "${schema}".feed_item WHERE user_id = $1`, [kay.id]);
+    await sql(`DELETE FROM "${schema}".feed_size WHERE user_id = $1`, [kay.id]);
+    expect(await ids(kay)).toEqual([p]);
+  });
+});
