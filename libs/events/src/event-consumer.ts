@@ -225,7 +225,7 @@ export class EventConsumer<S extends EventSubject> {
         // A payload that does not fit the contract never will: no retries.
         return await deadLetter(this.js, m, { ...where, reason: 'invalid', error: parsed.error.message }, this.log);
       }
-      event = parsed.data;
+      event = parsed.data as EventOf<S>;
     } catch (err) {
       return await deadLetter(this.js, m, { ...where, reason: 'invalid', error: errorText(err) }, this.log);
     }

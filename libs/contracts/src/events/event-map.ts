@@ -4,8 +4,10 @@ import type { z } from 'zod';
 import { Events, type EventSubject } from './event-subjects.js';
 import type { EventEnvelope } from './event-envelope.js';
 import { PostCreatedEvent, PostDeletedEvent } from '../posts/posts.events.js';
+import { SessionsRevokedEvent } from '../identity/identity.events.js';
 
 export const EventSchemas = {
+  [Events.identity.sessionsRevoked]: SessionsRevokedEvent,
   [Events.posts.created]: PostCreatedEvent,
   [Events.posts.deleted]: PostDeletedEvent,
 } as const satisfies Record<EventSubject, z.ZodType>;
