@@ -26,7 +26,8 @@ export interface TestMesh {
   replicas: Map<string, AppProcess[]>;
   /** Starts one more replica of a service and waits until it has joined. */
   addReplica: (app: string, extraEnv?: Record<string, string>) => Promise<AppProcess>;
-  addEdge: () => Promise<{ process: AppProcess; url: string }>;
+  /** Starts one more edge (with `extraEnv` on top of the mesh's) and waits until it is ready. */
+  addEdge: (extraEnv?: Record<string, string>) => Promise<{ process: AppProcess; url: string }>;
   /** A new NATS connection for the test (as the operator user when the mesh runs with `auth`). */
   connectNats: () => Promise<NatsConnection>;
   stop: () => Promise<void>;
@@ -100,9 +101,9 @@ export async function startTestMesh(o: {
     return p;
   };
   const edges: AppProcess[] = [];
-  const addEdge = async () => {
+  const addEdge = async (extraEnv: Record<string, string> = {}) => {
     const port = await freePort();
-    const p = spawnApp('edge', { ...env, ...natsUserOf('edge'), PORT: String(port), HOST: '127.0.0.1' });
+    const p = spawnApp('edge', { ...env, ...natsUserOf('edge'), PORT: String(port), HOST: '127.0.0.1', ...extraEnv });
     edges.push(p);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(url, p, o.joinTimeoutMs);

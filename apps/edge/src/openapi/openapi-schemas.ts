@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import {
   AuthorSummary,
+  ChangePasswordBody,
   CreateCommentBody,
   CreatePostBody,
   LoginRequest,
+  RefreshRequest,
   SendMessageBody,
   SignupRequest,
 } from '#contracts';
@@ -68,9 +70,16 @@ export const openApiSchemas: Record<string, z.ZodType> = {
   AuthorSummary,
   SignupRequest,
   LoginRequest,
+  RefreshRequest,
+  ChangePasswordRequest: ChangePasswordBody,
   CreatePostBody,
   User,
-  AuthReply: z.object({ user: User, token: z.string() }),
+  AuthReply: z.object({
+    user: User,
+    token: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().describe('seconds the access token (`token`) stays valid'),
+  }),
   Media,
   Post,
   PostPage: z.object({ items: z.array(Post), nextCursor: z.string().nullable(), degraded: z.array(z.string()) }),
