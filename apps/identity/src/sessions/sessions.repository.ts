@@ -74,7 +74,10 @@ export class SessionsRepository {
   }
 
   /** The old token's hash is retired (kept for reuse detection), the new one takes its place. */
-  async rotate(tx: WriteTransaction, s: { id: string; oldHash: Buffer; newHash: Buffer; expiresAt: Date }): Promise<void> {
+  async rotate(
+    tx: WriteTransaction,
+    s: { id: string; oldHash: Buffer; newHash: Buffer; expiresAt: Date },
+  ): Promise<void> {
     await tx.db.query({
       name: 'sessions.retire',
       text: `INSERT INTO ${this.retired} (refresh_hash, session_id) VALUES ($1, $2)`,
@@ -108,14 +111,5 @@ export class SessionsRepository {
       values: [userId, keep],
     });
     return r.rows.map((x) => x.id);
-  }
-
-  async findById(id: string): Promise<SessionRow | null> {
-    const r = await this.pool.query<SessionRow>({
-      name: 'sessions.find-by-id',
-      text: `SELECT ${COLUMNS} FROM ${this.sessions} WHERE id = $1`,
-      values: [id],
-    });
-    return r.rows[0] ?? null;
   }
 }

@@ -52,7 +52,12 @@ export class SessionsService {
       if (session) {
         if (session.revokedAt || session.expiresAt.getTime() <= Date.now()) return 'invalid' as const;
         const next = randomBytes(32).toString('base64url');
-        await this.repo.rotate(tx, { id: session.id, oldHash: hash, newHash: sha256(next), expiresAt: this.refreshExpiry() });
+        await this.repo.rotate(tx, {
+          id: session.id,
+          oldHash: hash,
+          newHash: sha256(next),
+          expiresAt: this.refreshExpiry(),
+        });
         return { sessionId: session.id, userId: session.userId, next };
       }
       const reused = await this.repo.sessionOfRetired(tx, hash);
