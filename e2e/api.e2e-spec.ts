@@ -94,7 +94,12 @@ describe('tokens', () => {
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, username: 'alice_e2e' })).toString('base64url')}.${s}`;
     const ownKey = createPrivateKey(readFileSync(mesh.env.JWT_PRIVATE_KEY_FILE, 'utf8'));
     const base = () =>
-      new SignJWT({ username: claims.username, displayName: claims.displayName, createdAt: claims.createdAt })
+      new SignJWT({
+        sid: claims.sid,
+        username: claims.username,
+        displayName: claims.displayName,
+        createdAt: claims.createdAt,
+      })
         .setProtectedHeader({ alg: 'EdDSA' })
         .setSubject(claims.sub)
         .setIssuer(claims.iss)
