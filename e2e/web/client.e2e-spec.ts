@@ -556,6 +556,26 @@ describe('sessions', () => {
     const refreshed = await http(url, 'POST', '/auth/refresh', { body: { refreshToken: second.refreshToken } });
     expect(refreshed.status).toBe(401);
   }, 40_000);
+  it('refreshes once for two tabs refused at the same moment: neither spends the refresh token twice', async () => {
+    const eve = await newPage();
+    await signUp(eve, 'eve_web');
+    const other = await eve.context().newPage();
+    const first = (await stored(eve))!;
+    await eve.evaluate(() => {
+      const ls = (globalThis as any).localStorage;
+      ls.setItem('failsoft.session', JSON.stringify({ ...JSON.parse(ls.getItem('failsoft.session')), token: 'x.y.z' }));
+    });
+    // Both tabs meet the refused token at once (each makes two calls on the messages page).
+    await Promise.all([eve.goto(`${url}/#/messages`), other.goto(`${url}/#/messages`)]);
+    await Promise.all([eve.reload(), other.reload()]);
+    for (const tab of [eve, other]) await tab.getByText('live', { exact: true }).waitFor(WAIT);
+    const after = (await stored(eve))!;
+    expect(after.refreshToken).not.toBe(first.refreshToken);
+    // A refresh token spent twice would have ended the session: it is alive.
+    expect((await http(url, 'GET', '/users/me', { token: after.token })).status).toBe(200);
+    expect((await http(url, 'POST', '/auth/refresh', { body: { refreshToken: after.refreshToken } })).status).toBe(200);
+    await other.close();
+  }, 40_000);
 });
 
 describe('keyboard', () => {

@@ -16,6 +16,7 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
   const sessions = {
     accessTokenTtlSeconds: c.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: c.REFRESH_TOKEN_TTL_SECONDS,
+    reuseGraceMs: c.REFRESH_REUSE_GRACE_SECONDS * 1000,
   };
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createIdentityDataSource(c);

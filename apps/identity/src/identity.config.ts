@@ -28,6 +28,12 @@ export const IdentityEnv = z
       .int()
       .min(60)
       .default(30 * 86_400),
+    /**
+     * A refresh token rotated away less than this ago still refreshes (rotating again) instead of
+     * counting as reuse: a client whose refresh answer was lost (a tab reloaded mid-request, a
+     * dropped connection) would otherwise end its own session. 0: every second use is reuse.
+     */
+    REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   })
   .refine((e) => e.JWT_PRIVATE_KEY_FILE || e.JWT_PRIVATE_KEY, {
     message: 'set JWT_PRIVATE_KEY_FILE (path to the Ed25519 token private key, PKCS#8 PEM) or JWT_PRIVATE_KEY',

@@ -62,6 +62,9 @@ afterAll(async () => {
 const login = (username: string, password = PASSWORD) =>
   client.mesh.request(Subjects.identity.login, { username, password });
 const refresh = (r: AuthReply) => client.mesh.request(Subjects.identity.refresh, { refreshToken: r.refreshToken });
+/** Past the reuse grace (10 s by default): every rotated-away token is as old as a thief's copy. */
+const ageRetired = () =>
+  sql(`UPDATE "${schema}".session_retired_token SET retired_at = retired_at - interval '1 minute'`);
 const revocations = async () =>
   (await readStream(client.nc, EVENTS_STREAM, Events.identity.sessionsRevoked)).map((e) => e.data as unknown);
 const revocation = (userId: string, sessionIds: string[]) => ({
@@ -106,10 +109,23 @@ describe('sessions over NATS', () => {
   it('ends the whole session when a rotated-away refresh token comes back (reuse), and says so', async () => {
     const a = await login('sam');
     const b = await refresh(a);
+    await ageRetired();
     expect(await meshFailure(refresh(a))).toEqual(REUSED);
     // The thief's copy and the rightful holder's are both dead now.
     expect(await meshFailure(refresh(b))).toEqual(INVALID);
     await expectEventually(async () => expect(await revocations()).toContainEqual(revocation(user.id, [sid(a)])));
+  });
+
+  it('lets a token rotated away seconds ago refresh once more (a lost answer), not as reuse', async () => {
+    const a = await login('sam');
+    const b = await refresh(a);
+    // The answer with b never arrived: the client tries a again, within the grace.
+    const b2 = await refresh(a);
+    expect(sid(b2)).toBe(sid(a));
+    expect(b2.refreshToken).not.toBe(b.refreshToken);
+    expect(sid(await refresh(b2))).toBe(sid(a));
+    await ageRetired();
+    expect(await meshFailure(refresh(a))).toEqual(REUSED);
   });
 
   it('refuses an unknown refresh token and a malformed one, field by field', async () => {

@@ -30,6 +30,7 @@ export class CreateSessions1765152000000 implements MigrationInterface {
       CREATE TABLE ${s}.session_retired_token (
         refresh_hash bytea NOT NULL,
         session_id uuid NOT NULL,
+        retired_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT "PK_session_retired_token" PRIMARY KEY (refresh_hash),
         CONSTRAINT "FK_session_retired_token_session" FOREIGN KEY (session_id)
           REFERENCES ${s}.session(id) ON DELETE CASCADE

@@ -62,26 +62,27 @@ export class SessionsRepository {
     return r.rows[0] ?? null;
   }
 
-  /** The session a rotated-away refresh token belonged to (reuse), if any. */
-  async sessionOfRetired(tx: WriteTransaction, hash: Buffer): Promise<SessionRow | null> {
-    const r = await tx.db.query<SessionRow>({
+  /** The session a rotated-away refresh token belonged to (reuse), if any, and when it was retired. */
+  async sessionOfRetired(tx: WriteTransaction, hash: Buffer): Promise<(SessionRow & { retiredAt: Date }) | null> {
+    const r = await tx.db.query<SessionRow & { retiredAt: Date }>({
       name: 'sessions.of-retired',
-      text: `SELECT ${columns('s.')} FROM ${this.retired} t
+      text: `SELECT ${columns('s.')}, t.retired_at AS "retiredAt" FROM ${this.retired} t
         JOIN ${this.sessions} s ON s.id = t.session_id WHERE t.refresh_hash = $1 FOR UPDATE OF s`,
       values: [hash],
     });
     return r.rows[0] ?? null;
   }
 
-  /** The old token's hash is retired (kept for reuse detection), the new one takes its place. */
-  async rotate(
-    tx: WriteTransaction,
-    s: { id: string; oldHash: Buffer; newHash: Buffer; expiresAt: Date },
-  ): Promise<void> {
+  /**
+   * The current token's hash is retired (kept for reuse detection; a re-use within the grace
+   * keeps the retired entry it came with) and the new one takes its place.
+   */
+  async rotate(tx: WriteTransaction, s: { id: string; newHash: Buffer; expiresAt: Date }): Promise<void> {
     await tx.db.query({
       name: 'sessions.retire',
-      text: `INSERT INTO ${this.retired} (refresh_hash, session_id) VALUES ($1, $2)`,
-      values: [s.oldHash, s.id],
+      text: `INSERT INTO ${this.retired} (refresh_hash, session_id)
+        SELECT refresh_hash, id FROM ${this.sessions} WHERE id = $1`,
+      values: [s.id],
     });
     await tx.db.query({
       name: 'sessions.rotate',

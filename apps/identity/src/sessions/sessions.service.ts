@@ -15,10 +15,13 @@ import { SessionsRepository } from './sessions.repository.js';
 export interface SessionSettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** REFRESH_REUSE_GRACE_SECONDS, in ms. */
+  reuseGraceMs: number;
 }
 export const SESSION_SETTINGS = Symbol('SESSION_SETTINGS');
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
+
 const INVALID = 'The refresh token is expired, unknown or ended.';
 
 @Injectable()
@@ -48,21 +51,19 @@ export class SessionsService {
   async refresh(refreshToken: string): Promise<AuthReply> {
     const hash = sha256(refreshToken);
     const outcome = await this.repo.transaction(async (tx) => {
-      const session = await this.repo.lockByRefreshHash(tx, hash);
+      const current = await this.repo.lockByRefreshHash(tx, hash);
+      const retired = current ? null : await this.repo.sessionOfRetired(tx, hash);
+      // A token rotated away seconds ago is a client whose answer was lost, not a thief.
+      const inGrace = retired !== null && Date.now() - retired.retiredAt.getTime() < this.s.reuseGraceMs;
+      const session = current ?? (inGrace ? retired : null);
       if (session) {
         if (session.revokedAt || session.expiresAt.getTime() <= Date.now()) return 'invalid' as const;
         const next = randomBytes(32).toString('base64url');
-        await this.repo.rotate(tx, {
-          id: session.id,
-          oldHash: hash,
-          newHash: sha256(next),
-          expiresAt: this.refreshExpiry(),
-        });
+        await this.repo.rotate(tx, { id: session.id, newHash: sha256(next), expiresAt: this.refreshExpiry() });
         return { sessionId: session.id, userId: session.userId, next };
       }
-      const reused = await this.repo.sessionOfRetired(tx, hash);
-      if (reused && !reused.revokedAt) await this.revokeIn(tx, reused.userId, [reused.id]);
-      return reused ? ('reused' as const) : ('invalid' as const);
+      if (retired && !retired.revokedAt) await this.revokeIn(tx, retired.userId, [retired.id]);
+      return retired ? ('reused' as const) : ('invalid' as const);
     });
     if (outcome === 'reused') {
       throw new MeshError(ErrorCodes.unauthenticated, 'The refresh token was used already: the session is ended.');
