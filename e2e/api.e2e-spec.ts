@@ -35,12 +35,13 @@ afterAll(async () => mesh?.stop());
 describe('auth and users', () => {
   it('signs up, logs in and knows who I am', async () => {
     const a = await signup('alice_e2e', 'Alice');
-    expect(a).toEqual({ user: userShape('alice_e2e', 'Alice'), token: expect.any(String) });
+    const tokens = { token: expect.any(String), refreshToken: expect.any(String), expiresIn: 900 };
+    expect(a).toEqual({ user: userShape('alice_e2e', 'Alice'), ...tokens });
     const login = await http(url, 'POST', '/auth/login', {
       body: { username: 'alice_e2e', password: 'correct horse' },
     });
     expect(login.status).toBe(200);
-    expect(login.body).toEqual({ user: a.user, token: expect.any(String) });
+    expect(login.body).toEqual({ user: a.user, ...tokens });
     const me = await http(url, 'GET', '/users/me', { token: login.body.token });
     expect(me).toMatchObject({ status: 200, body: a.user });
     expect(await http(url, 'GET', '/users/alice_e2e')).toMatchObject({ status: 200, body: a.user });
@@ -93,7 +94,12 @@ describe('tokens', () => {
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, username: 'alice_e2e' })).toString('base64url')}.${s}`;
     const ownKey = createPrivateKey(readFileSync(mesh.env.JWT_PRIVATE_KEY_FILE, 'utf8'));
     const base = () =>
-      new SignJWT({ username: claims.username, displayName: claims.displayName, createdAt: claims.createdAt })
+      new SignJWT({
+        sid: claims.sid,
+        username: claims.username,
+        displayName: claims.displayName,
+        createdAt: claims.createdAt,
+      })
         .setProtectedHeader({ alg: 'EdDSA' })
         .setSubject(claims.sub)
         .setIssuer(claims.iss)

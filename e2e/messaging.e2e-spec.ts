@@ -1,10 +1,10 @@
 // Direct messages through the edge, and live delivery over Server-Sent Events across two edge
 // replicas: the SSE client on one edge, the sender on the other. Also the fail-soft row for
 // messaging: its routes 503 while an open /events stream stays open.
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually, http, startTestMesh, type TestMesh } from '#testing';
 import { problem } from './problem.js';
+import { openStream, ticketQuery } from './sse.js';
 
 /** Short for the test; the edge reads it once edge.config.ts has SSE_KEEPALIVE_MS (default 15 s). */
 const KEEPALIVE_MS = 1000;
@@ -25,92 +25,6 @@ async function signup(username: string, displayName: string): Promise<Account> {
   });
   expect(res.status).toBe(201);
   return res.body;
-}
-
-interface SseEvent {
-  event: string;
-  data: string;
-  at: number;
-}
-
-/** A minimal SSE client on node:http: events, comment lines, and whether the stream has ended. */
-interface SseStream {
-  res: IncomingMessage;
-  events: SseEvent[];
-  comments: Array<{ text: string; at: number }>;
-  ended: boolean;
-  nextEvent: (timeoutMs?: number) => Promise<SseEvent>;
-  until: (check: () => boolean, timeoutMs: number) => Promise<void>;
-  close: () => void;
-}
-
-function openStream(baseUrl: string, o: { query?: string; token?: string } = {}): Promise<SseStream> {
-  return new Promise((resolve, reject) => {
-    const req: ClientRequest = httpRequest(`${baseUrl}/events${o.query ?? ''}`, {
-      headers: { accept: 'text/event-stream', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-      agent: false,
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const s: SseStream = {
-        res,
-        events: [],
-        comments: [],
-        ended: false,
-        nextEvent: (timeoutMs = 2000) => {
-          const seen = taken;
-          return s.until(() => s.events.length > seen, timeoutMs).then(() => s.events[taken++]);
-        },
-        until: (check, timeoutMs) =>
-          new Promise((ok, fail) => {
-            const deadline = setTimeout(
-              () => fail(new Error(`stream: condition not met in ${timeoutMs} ms`)),
-              timeoutMs,
-            );
-            const probe = () => {
-              if (check()) {
-                clearTimeout(deadline);
-                ok();
-              } else waiters.push(probe);
-            };
-            probe();
-          }),
-        close: () => req.destroy(),
-      };
-      let taken = 0;
-      const waiters: Array<() => void> = [];
-      const wake = () => waiters.splice(0).forEach((w) => w());
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const at = performance.now();
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) s.comments.push({ text: line.slice(1).trim(), at });
-            else if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-          }
-          if (data.length > 0) s.events.push({ event, data: data.join('\n'), at });
-        }
-        wake();
-      });
-      const ended = () => {
-        s.ended = true;
-        wake();
-      };
-      res.on('end', ended);
-      res.on('close', ended);
-      res.on('error', ended);
-      resolve(s);
-    });
-    req.end();
-  });
 }
 
 /** A gauge of an edge's /metrics. */
@@ -142,7 +56,7 @@ afterAll(async () => mesh?.stop());
 
 describe('GET /events', () => {
   it('is 401 problem+json, not a stream, without a valid token', async () => {
-    for (const path of ['/events', '/events?access_token=not-a-token']) {
+    for (const path of ['/events', '/events?access_token=not-a-token', '/events?ticket=not-a-ticket']) {
       const res = await http(edge1, 'GET', path);
       expect(res.status, path).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -154,7 +68,7 @@ describe('GET /events', () => {
   });
 
   it('delivers a message sent through edge 2 to the recipient on edge 1 and the sender, well under a second', async () => {
-    const bobs = await openStream(edge1, { query: `?access_token=${encodeURIComponent(bob.token)}` });
+    const bobs = await openStream(edge1, { query: await ticketQuery(edge2, bob.token) });
     const alices = await openStream(edge2, { token: alice.token });
     for (const s of [bobs, alices]) {
       expect(s.res.statusCode).toBe(200);
@@ -205,7 +119,7 @@ describe('GET /events', () => {
   it('holds one NATS subscription per user, freed when the last of their streams closes', async () => {
     expect(await live(mesh.adminUrl)).toEqual({ streams: 0, subscriptions: 0 });
     const first = await openStream(edge1, { token: carol.token });
-    const second = await openStream(edge1, { query: `?access_token=${carol.token}` });
+    const second = await openStream(edge1, { query: await ticketQuery(edge1, carol.token) });
     const other = await openStream(edge1, { token: bob.token });
     expect(await live(mesh.adminUrl)).toEqual({ streams: 3, subscriptions: 2 });
 

@@ -43,7 +43,8 @@ async function newPage(o: { width?: number; height?: number } = {}): Promise<Pag
   page.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message} ${err.stack}`));
   // Console errors too (React reports misuse there), except the 503s the outage test causes on purpose.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 503/.test(m.text())) pageErrors.push(m.text().slice(0, 600));
+    // 503s are expected (services taken away), and 401s where a refused token is refreshed.
+    if (m.type() === 'error' && !/status of (503|401)/.test(m.text())) pageErrors.push(m.text().slice(0, 600));
   });
   return page;
 }
@@ -522,6 +523,68 @@ describe('messaging down for a while, with a conversation open', () => {
   }, 60_000);
 });
 
+describe('sessions', () => {
+  const stored = (page: Page) =>
+    page.evaluate(
+      () =>
+        JSON.parse((globalThis as any).localStorage.getItem('failsoft.session')) as {
+          token: string;
+          refreshToken: string;
+          expiresAt: number;
+        } | null,
+    );
+
+  it('refreshes a refused token by itself, then signs out for real: the token stops working', async () => {
+    const dan = await newPage();
+    await signUp(dan, 'dan_web');
+    const first = (await stored(dan))!;
+    expect(first.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.expiresAt).toBeGreaterThan(Date.now() + 800_000);
+    // A token the edge refuses (as an expired one would be), with the refresh token still good.
+    await dan.evaluate(() => {
+      const ls = (globalThis as any).localStorage;
+      ls.setItem('failsoft.session', JSON.stringify({ ...JSON.parse(ls.getItem('failsoft.session')), token: 'x.y.z' }));
+    });
+    await dan.goto(`${url}/#/messages`);
+    await dan.reload();
+    await dan.getByText('live', { exact: true }).waitFor(WAIT);
+    await dan.getByRole('button', { name: 'Sign out @dan_web' }).waitFor(WAIT);
+    const second = (await stored(dan))!;
+    expect(second.token).not.toBe('x.y.z');
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect((await http(url, 'GET', '/users/me', { token: second.token })).status).toBe(200);
+
+    await dan.getByRole('button', { name: 'Sign out @dan_web' }).click();
+    await dan.getByRole('link', { name: 'Sign in' }).first().waitFor(WAIT);
+    expect(await stored(dan)).toBeNull();
+    await expectEventually(async () =>
+      expect((await http(url, 'GET', '/users/me', { token: second.token })).status).toBe(401),
+    );
+    const refreshed = await http(url, 'POST', '/auth/refresh', { body: { refreshToken: second.refreshToken } });
+    expect(refreshed.status).toBe(401);
+  }, 40_000);
+  it('refreshes once for two tabs refused at the same moment: neither spends the refresh token twice', async () => {
+    const eve = await newPage();
+    await signUp(eve, 'eve_web');
+    const other = await eve.context().newPage();
+    const first = (await stored(eve))!;
+    await eve.evaluate(() => {
+      const ls = (globalThis as any).localStorage;
+      ls.setItem('failsoft.session', JSON.stringify({ ...JSON.parse(ls.getItem('failsoft.session')), token: 'x.y.z' }));
+    });
+    // Both tabs meet the refused token at once (each makes two calls on the messages page).
+    await Promise.all([eve.goto(`${url}/#/messages`), other.goto(`${url}/#/messages`)]);
+    await Promise.all([eve.reload(), other.reload()]);
+    for (const tab of [eve, other]) await tab.getByText('live', { exact: true }).waitFor(WAIT);
+    const after = (await stored(eve))!;
+    expect(after.refreshToken).not.toBe(first.refreshToken);
+    // A refresh token spent twice would have ended the session: it is alive.
+    expect((await http(url, 'GET', '/users/me', { token: after.token })).status).toBe(200);
+    expect((await http(url, 'POST', '/auth/refresh', { body: { refreshToken: after.refreshToken } })).status).toBe(200);
+    await other.close();
+  }, 40_000);
+});
+
 describe('keyboard', () => {
   it('starts at a skip link, and every focused control shows a focus ring', async () => {
     await alice.goto(`${url}/#/u/alice_web`);
@@ -562,7 +625,7 @@ describe('phone width (375 px)', () => {
     await screenshot(phone, 'phone-messages');
   }, 40_000);
 
-  it('threw no uncaught error and logged no error in any page (the expected 503s aside)', () => {
+  it('threw no uncaught error and logged no error in any page (the expected 503s and 401s aside)', () => {
     expect(pageErrors).toEqual([]);
   });
 

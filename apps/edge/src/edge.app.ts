@@ -6,6 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { connectNats, MeshClient, ReplicaDirectory } from '#mesh';
 import { createLogger, PinoNestLogger, startTracing, stopOnSignals, stopTracing } from '#runtime';
 import { loadPublicKey, TokenVerifier } from './auth/token-verifier.js';
+import { RevokedSessions } from './auth/revoked-sessions.js';
 import type { EdgeConfig } from './edge.config.js';
 import { EdgeModule } from './edge.module.js';
 import { installHooks, requestIdFrom } from './http/fastify-hooks.js';
@@ -32,7 +33,13 @@ export interface RunningEdge {
 export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = {}): Promise<RunningEdge> {
   const logger = createLogger({ service: 'edge', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   startTracing({ service: 'edge', endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT });
-  const tokens = new TokenVerifier(loadPublicKey({ file: c.JWT_PUBLIC_KEY_FILE, pem: c.JWT_PUBLIC_KEY }));
+  const revoked = new RevokedSessions({
+    accessTokenTtlMs: c.ACCESS_TOKEN_TTL_SECONDS * 1000,
+    logger: logger.child({ component: 'revocations' }),
+  });
+  const tokens = new TokenVerifier(loadPublicKey({ file: c.JWT_PUBLIC_KEY_FILE, pem: c.JWT_PUBLIC_KEY }), (sid) =>
+    revoked.has(sid),
+  );
   const metrics = new EdgeMetrics();
   const nc = await connectNats({
     url: c.NATS_URL,
@@ -41,6 +48,8 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     user: c.NATS_USER,
     password: c.NATS_PASSWORD,
   });
+  // In the background: an edge starts (and serves) while JetStream or identity is not there yet.
+  revoked.start(nc);
   const replicas = new ReplicaDirectory(nc, {
     intervalMs: c.REPLICA_PING_INTERVAL_MS,
     freshMs: c.REPLICA_FRESH_MS,
@@ -59,7 +68,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     return503OnClosing: true,
     ...httpTimeouts(c),
   });
-  const deps = { config: c, nc, mesh, tokens, metrics };
+  const deps = { config: c, nc, mesh, tokens, revoked, metrics };
   const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), adapter, {
     logger: new PinoNestLogger(logger),
   });
@@ -96,6 +105,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   const stop = () =>
     (stopping ??= (async () => {
       replicas.stop();
+      await revoked.stop();
       await registration.stop().catch(() => undefined);
       await app.close();
       await admin.app.close();

@@ -32,3 +32,20 @@ describe('the edge timeouts for slow clients', () => {
     expect(() => loadEdgeConfig({ ...KEY, REQUEST_TIMEOUT_MS: '0' })).toThrow(/REQUEST_TIMEOUT_MS/);
   });
 });
+
+describe('the edge sessions and stream caps', () => {
+  it('default to 15-minute tokens, 30-second tickets, 5 streams per account and 1000 per replica', () => {
+    const c = loadEdgeConfig(KEY);
+    expect([
+      c.ACCESS_TOKEN_TTL_SECONDS,
+      c.EVENT_TICKET_TTL_SECONDS,
+      c.EVENTS_STREAMS_PER_ACCOUNT,
+      c.EVENTS_STREAMS_PER_REPLICA,
+    ]).toEqual([900, 30, 5, 1000]);
+  });
+
+  it('refuses a ticket life past the bucket TTL (60 s) and a cap of 0', () => {
+    expect(() => loadEdgeConfig({ ...KEY, EVENT_TICKET_TTL_SECONDS: '61' })).toThrow(/EVENT_TICKET_TTL_SECONDS/);
+    expect(() => loadEdgeConfig({ ...KEY, EVENTS_STREAMS_PER_ACCOUNT: '0' })).toThrow(/EVENTS_STREAMS_PER_ACCOUNT/);
+  });
+});

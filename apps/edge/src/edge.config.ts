@@ -41,6 +41,17 @@ export const EdgeEnv = z
      * images' objects, and a read of a removed object may otherwise wait for its chunks forever.
      */
     MEDIA_READ_STALL_MS: int(5000, 100),
+    /**
+     * identity's access-token lifetime (set both alike): how far back a starting edge reads the
+     * session revocations, and how long it keeps each one.
+     */
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** Open GET /events streams one account may hold on one edge replica; the next is a 429. */
+    EVENTS_STREAMS_PER_ACCOUNT: int(5),
+    /** Open GET /events streams one edge replica holds in all; the next is a 503 (try another replica). */
+    EVENTS_STREAMS_PER_REPLICA: int(1000),
+    /** How long a stream ticket (POST /events/ticket) may wait to be used; at most the bucket's 60 s. */
+    EVENT_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
     /** How often GET /events sends a keep-alive comment (at most 15 s: docs/api.md). */
     SSE_KEEPALIVE_MS: int(15_000, 100),
     /** How often the edge pings the mesh ($SRV.PING) to know which replicas are alive. */

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { MeshClient } from '#mesh';
 import { AuthController } from './auth/auth.controller.js';
 import { TokenVerifier } from './auth/token-verifier.js';
+import { RevokedSessions } from './auth/revoked-sessions.js';
 import { EDGE_CONFIG, type EdgeConfig } from './edge.config.js';
 import { HealthController } from './health/health.controller.js';
 import { NatsStatus } from '#mesh';
@@ -25,6 +26,8 @@ export interface EdgeDeps {
   nc: NatsConnection;
   mesh: MeshClient;
   tokens: TokenVerifier;
+  /** This edge's revocation list (fed from events.identity.sessions.revoked). */
+  revoked: RevokedSessions;
   metrics: EdgeMetrics;
 }
 
@@ -49,6 +52,7 @@ export class EdgeModule {
         { provide: EDGE_CONFIG, useValue: d.config },
         { provide: MeshClient, useValue: d.mesh },
         { provide: TokenVerifier, useValue: d.tokens },
+        { provide: RevokedSessions, useValue: d.revoked },
         { provide: EdgeMetrics, useValue: d.metrics },
         // A factory, not a value: register() itself touches no connection, so the OpenAPI document
         // can be built from this module without one (openapi-document.ts).

@@ -12,7 +12,12 @@ export const IDENTITY_VERSION = '0.1.0';
 export async function startIdentity(c: IdentityConfig, o: { handleSignals?: boolean } = {}): Promise<RunningService> {
   const logger = createLogger({ service: 'identity', level: c.LOG_LEVEL, format: c.LOG_FORMAT });
   const privateKey = loadPrivateKey({ pem: c.JWT_PRIVATE_KEY, file: c.JWT_PRIVATE_KEY_FILE });
-  const tokens = new TokenSigner(privateKey, c.JWT_TTL_SECONDS);
+  const tokens = new TokenSigner(privateKey, c.ACCESS_TOKEN_TTL_SECONDS);
+  const sessions = {
+    accessTokenTtlSeconds: c.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: c.REFRESH_TOKEN_TTL_SECONDS,
+    reuseGraceMs: c.REFRESH_REUSE_GRACE_SECONDS * 1000,
+  };
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createIdentityDataSource(c);
   return runDatabaseService({
@@ -22,7 +27,9 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
     logger,
     dataSource,
     schema: c.IDENTITY_DB_SCHEMA,
-    module: () => IdentityModule.register(dataSource, tokens),
+    // identity publishes events.identity.sessions.revoked through its outbox and consumes none.
+    events: { env: c, outbox: c },
+    module: (_client, { outbox }) => IdentityModule.register(dataSource, tokens, outbox!, sessions),
     handleSignals: o.handleSignals,
   });
 }

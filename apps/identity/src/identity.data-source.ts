@@ -1,6 +1,9 @@
 import { createDataSource } from '#persistence';
 import { UserEntity } from './entities/user.entity.js';
 import { CreateUsers1764288000000 } from './migrations/1764288000000-create-users.js';
+import { CreateSessions1765152000000 } from './migrations/1765152000000-create-sessions.js';
+import { CreateOutbox1765152000001 } from './migrations/1765152000001-create-outbox.js';
+import { AddOutboxHeaders1765152000002 } from './migrations/1765152000002-add-outbox-headers.js';
 import type { IdentityConfig } from './identity.config.js';
 
 export function createIdentityDataSource(c: IdentityConfig) {
@@ -8,7 +11,12 @@ export function createIdentityDataSource(c: IdentityConfig) {
     url: c.DATABASE_URL,
     schema: c.IDENTITY_DB_SCHEMA,
     entities: [UserEntity],
-    migrations: [CreateUsers1764288000000],
+    migrations: [
+      CreateUsers1764288000000,
+      CreateSessions1765152000000,
+      CreateOutbox1765152000001,
+      AddOutboxHeaders1765152000002,
+    ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS,

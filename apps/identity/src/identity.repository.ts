@@ -1,7 +1,7 @@
 // The only file that queries the user table.
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
-import { isUniqueViolation } from '#persistence';
+import { isUniqueViolation, qualifiedTable, type WriteTransaction } from '#persistence';
 import { UserEntity } from './entities/user.entity.js';
 
 export interface NewUser {
@@ -19,9 +19,11 @@ export interface Credentials {
 @Injectable()
 export class IdentityRepository {
   private readonly users: Repository<UserEntity>;
+  private readonly table: string;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
     this.users = dataSource.getRepository(UserEntity);
+    this.table = qualifiedTable(dataSource, 'user');
   }
 
   /**
@@ -47,15 +49,21 @@ export class IdentityRepository {
     return this.users.findOneBy({ username });
   }
 
-  /** The one read that loads the hash (the column is not selected by default). */
-  async findCredentials(username: string): Promise<Credentials | null> {
-    const row = await this.users
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('u.username = :username', { username })
-      .getOne();
+  /** The reads that load the hash (the column is not selected by default): by name, or by id. */
+  async findCredentials(by: { username: string } | { id: string }): Promise<Credentials | null> {
+    const [where, params] = 'id' in by ? ['u.id = :id', { id: by.id }] : ['u.username = :username', by];
+    const row = await this.users.createQueryBuilder('u').addSelect('u.passwordHash').where(where, params).getOne();
     if (!row) return null;
     const { passwordHash, ...user } = row;
     return { user: this.users.create(user), passwordHash };
+  }
+
+  /** The new hash, in the transaction that ends the user's other sessions. */
+  async setPasswordHash(tx: WriteTransaction, id: string, passwordHash: string): Promise<void> {
+    await tx.db.query({
+      name: 'users.set-password-hash',
+      text: `UPDATE ${this.table} SET password_hash = $2 WHERE id = $1`,
+      values: [id, passwordHash],
+    });
   }
 }

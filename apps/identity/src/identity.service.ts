@@ -1,11 +1,19 @@
 // The rules of identity; no NATS, no SQL.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { ErrorCodes, MeshError, type AuthReply, type LoginRequest, type SignupRequest, type UserDto } from '#contracts';
+import {
+  ErrorCodes,
+  MeshError,
+  type AuthReply,
+  type ChangePasswordRequest,
+  type LoginRequest,
+  type SignupRequest,
+  type UserDto,
+} from '#contracts';
 import type { UserEntity } from './entities/user.entity.js';
 import { IdentityRepository } from './identity.repository.js';
 import { PasswordHasher } from './password-hasher.js';
-import { TokenSigner } from './token-signer.js';
+import { SessionsService } from './sessions/sessions.service.js';
 import { toUserDto } from './user.mapper.js';
 
 /** One answer for "no such user" and "wrong password": the reply must not tell which. */
@@ -19,7 +27,7 @@ export class IdentityService implements OnModuleInit {
   constructor(
     private readonly repo: IdentityRepository,
     private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenSigner,
+    private readonly sessions: SessionsService,
   ) {}
 
   /** Hashed once at start with the current parameters, so its cost matches a real user's. */
@@ -44,10 +52,26 @@ export class IdentityService implements OnModuleInit {
   }
 
   async login(r: LoginRequest): Promise<AuthReply> {
-    const found = await this.repo.findCredentials(r.username);
+    const found = await this.repo.findCredentials({ username: r.username });
     const matches = await this.hasher.verify(r.password, found?.passwordHash ?? this.dummyHash);
     if (!found || !matches) throw new MeshError(ErrorCodes.unauthenticated, WRONG_PAIR);
     return this.authReply(found.user);
+  }
+
+  /**
+   * Checks the current password, sets the new one and ends every other session of the user (a
+   * thief signed in with the old password is out); the session asking stays signed in.
+   */
+  async changePassword(r: ChangePasswordRequest): Promise<{ revoked: number }> {
+    const found = await this.repo.findCredentials({ id: r.userId });
+    if (!found) throw new MeshError(ErrorCodes.unauthenticated, 'This session has ended.');
+    if (!(await this.hasher.verify(r.currentPassword, found.passwordHash))) {
+      throw new MeshError(ErrorCodes.invalid, 'currentPassword is wrong', [
+        { field: 'currentPassword', message: 'currentPassword is wrong' },
+      ]);
+    }
+    const passwordHash = await this.hasher.hash(r.newPassword);
+    return this.sessions.replacePassword(r.userId, r.sessionId, passwordHash);
   }
 
   async getById(id: string): Promise<UserDto> {
@@ -62,8 +86,7 @@ export class IdentityService implements OnModuleInit {
     return toUserDto(user);
   }
 
-  private async authReply(u: UserEntity): Promise<AuthReply> {
-    const user = toUserDto(u);
-    return { user, token: await this.tokens.sign(user) };
+  private authReply(u: UserEntity): Promise<AuthReply> {
+    return this.sessions.start(toUserDto(u));
   }
 }

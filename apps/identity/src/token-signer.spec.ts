@@ -22,16 +22,19 @@ const user: UserDto = {
   createdAt: '2026-01-02T03:04:05.678Z',
 };
 
+const SID = '22222222-2222-4222-8222-222222222222';
+
 describe('TokenSigner', () => {
-  it('signs an EdDSA JWT the public key verifies, carrying the user and the TTL', async () => {
+  it('signs an EdDSA JWT the public key verifies, carrying the user, the session and the TTL', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const now = new Date();
-    const token = await new TokenSigner(privateKey, 3600).sign(user, now);
+    const token = await new TokenSigner(privateKey, 3600).sign(user, SID, now);
     const iat = Math.floor(now.getTime() / 1000);
     const { payload, protectedHeader } = await jwtVerify(token, publicKey, pinned);
     expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT' });
     expect(payload).toEqual({
       sub: user.id,
+      sid: SID,
       username: 'alice',
       displayName: 'Alice A.',
       createdAt: '2026-01-02T03:04:05.678Z',
@@ -45,7 +48,7 @@ describe('TokenSigner', () => {
   it('is refused by another key pair', async () => {
     const signer = generateKeyPairSync('ed25519');
     const other = generateKeyPairSync('ed25519');
-    const token = await new TokenSigner(signer.privateKey, 3600).sign(user);
+    const token = await new TokenSigner(signer.privateKey, 3600).sign(user, SID);
     await expect(jwtVerify(token, other.publicKey, pinned)).rejects.toMatchObject({
       code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
     });
@@ -53,7 +56,7 @@ describe('TokenSigner', () => {
 
   it('is refused once expired', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const token = await new TokenSigner(privateKey, 60).sign(user, new Date(Date.now() - 61_000));
+    const token = await new TokenSigner(privateKey, 60).sign(user, SID, new Date(Date.now() - 61_000));
     expect(decodeProtectedHeader(token).alg).toBe('EdDSA');
     await expect(jwtVerify(token, publicKey, pinned)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
   });

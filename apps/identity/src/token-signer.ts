@@ -47,9 +47,10 @@ export class TokenSigner {
   ) {}
 
   /** A token whose claims let the edge serve `/users/me` without asking identity. */
-  sign(user: UserDto, now: Date = new Date()): Promise<string> {
+  sign(user: UserDto, sessionId: string, now: Date = new Date()): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
     const claims: Omit<TokenClaims, 'sub'> = {
+      sid: sessionId,
       username: user.username,
       displayName: user.displayName,
       createdAt: user.createdAt,

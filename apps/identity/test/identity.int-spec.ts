@@ -79,6 +79,8 @@ describe('identity over NATS', () => {
     expect(reply).toEqual({
       user: anyUser('alice', 'Alice A.'),
       token: expect.any(String),
+      refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expiresIn: 900,
     });
     alice = reply.user;
     expect(Date.parse(alice.createdAt)).toBeGreaterThanOrEqual(before - 1000);
@@ -87,13 +89,14 @@ describe('identity over NATS', () => {
     expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'JWT' });
     expect(payload).toEqual({
       sub: alice.id,
+      sid: expect.stringMatching(uuid),
       username: 'alice',
       displayName: 'Alice A.',
       createdAt: alice.createdAt,
       iss: 'failsoft-identity',
       aud: 'failsoft',
       iat: expect.any(Number),
-      exp: payload.iat! + 86_400,
+      exp: payload.iat! + 900,
     });
   });
 
@@ -142,7 +145,7 @@ describe('identity over NATS', () => {
       username: 'alice',
       password: 'correct horse battery',
     });
-    expect(reply).toEqual({ user: alice, token: expect.any(String) });
+    expect(reply).toEqual({ user: alice, token: expect.any(String), refreshToken: expect.any(String), expiresIn: 900 });
     const { payload } = await jwtVerify(reply.token, publicKey, pinned);
     expect(payload.sub).toBe(alice.id);
   });
@@ -229,11 +232,14 @@ describe('identity over NATS', () => {
     expect(await countUsers('No Spaces!')).toBe(0);
   });
 
-  it('registers its four endpoints with the service API in queue group identity', async () => {
+  it('registers its seven endpoints with the service API in queue group identity', async () => {
     const info = await serviceInfo(client.nc, 'identity');
     expect(info.name).toBe('identity');
     expect(info.endpoints).toEqual([
       ['identity.login', 'identity'],
+      ['identity.password.change', 'identity'],
+      ['identity.sessions.logout', 'identity'],
+      ['identity.sessions.refresh', 'identity'],
       ['identity.signup', 'identity'],
       ['identity.users.get', 'identity'],
       ['identity.users.lookup', 'identity'],

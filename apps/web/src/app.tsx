@@ -20,7 +20,7 @@ export function App() {
 
 function Shell() {
   const route = useRoute();
-  const { session, signOut } = useSession();
+  const { session, logOut } = useSession();
   const main = useRef<HTMLElement>(null);
   // A new page: move focus to it, so keyboard and screen-reader users start at its top.
   const first = useRef(true);
@@ -69,7 +69,7 @@ function Shell() {
             )}
             {session ? (
               <li>
-                <button type="button" className="link-button" onClick={signOut}>
+                <button type="button" className="link-button" onClick={() => void logOut()}>
                   Sign out @{session.user.username}
                 </button>
               </li>

@@ -1,10 +1,13 @@
-// One GET /events stream per signed-in tab (EventSource, token in ?access_token=): direct
-// messages arrive without a reload. EventSource retries a dropped connection itself, but gives up
-// on an HTTP error (an edge restarting answers 503): then we open a new one, backing off to 10 s.
+// One GET /events stream per signed-in tab (EventSource, with a single-use ticket from
+// POST /events/ticket: no token in the URL): direct messages arrive without a reload. A ticket
+// works once, so every (re)connection gets a new one: after an HTTP error (an edge restarting
+// answers 503) or a dropped connection we open a new stream, backing off to 10 s. The edge ends
+// the stream with `event: session-ended` when the token expires or the session is revoked: the
+// next ticket's call refreshes the token, or signs out.
 // The stream stays open while messaging is down (nothing is sent then, so nothing arrives): what
 // the pages' messaging calls answered is kept beside it, so "live" is only said when both hold.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ApiError } from './api/client';
+import { api, ApiError } from './api/client';
 import type { Message } from './api/types';
 import { useSession } from './session';
 
@@ -51,9 +54,23 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let backoffMs = 500;
     let stopped = false;
-    const open = () => {
+    const retry = () => {
       setState('connecting');
-      source = new EventSource(`/events?access_token=${encodeURIComponent(token)}`);
+      timer = setTimeout(() => void open(), backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 10_000);
+    };
+    const open = async () => {
+      setState('connecting');
+      let ticket: string;
+      try {
+        ticket = (await api<{ ticket: string }>('POST', '/events/ticket', { token })).ticket;
+      } catch {
+        // A 401 that no refresh could mend has signed us out (the effect ends); anything else: later.
+        if (!stopped) retry();
+        return;
+      }
+      if (stopped) return;
+      source = new EventSource(`/events?ticket=${encodeURIComponent(ticket)}`);
       source.onopen = () => {
         backoffMs = 500;
         setState('live');
@@ -66,16 +83,18 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
           // not a message: ignore
         }
       });
+      source.addEventListener('session-ended', () => {
+        source?.close();
+        if (!stopped) void open();
+      });
       source.onerror = () => {
         if (stopped || !source) return;
-        if (source.readyState === EventSource.CLOSED) {
-          setState('connecting');
-          timer = setTimeout(open, backoffMs);
-          backoffMs = Math.min(backoffMs * 2, 10_000);
-        } else setState('connecting');
+        // The browser would reconnect with the same (used) ticket: a new stream gets a new one.
+        source.close();
+        retry();
       };
     };
-    open();
+    void open();
     return () => {
       stopped = true;
       clearTimeout(timer);

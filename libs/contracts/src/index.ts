@@ -19,3 +19,5 @@ export * from './events/event-envelope.js';
 export * from './events/event-map.js';
 export * from './posts/posts.events.js';
 export * from './graph/graph.events.js';
+export * from './identity/identity.events.js';
+export * from './identity/event-tickets.js';

@@ -2,7 +2,11 @@
 import type { Subjects } from './subjects.js';
 import type {
   AuthReply,
+  ChangePasswordRequest,
   GetUserRequest,
+  LogoutReply,
+  LogoutRequest,
+  RefreshRequest,
   LoginRequest,
   LookupUserRequest,
   SignupRequest,
@@ -71,6 +75,9 @@ type S = typeof Subjects;
 
 export type RequestMap = Record<S['identity']['signup'], { request: SignupRequest; reply: AuthReply }> &
   Record<S['identity']['login'], { request: LoginRequest; reply: AuthReply }> &
+  Record<S['identity']['refresh'], { request: RefreshRequest; reply: AuthReply }> &
+  Record<S['identity']['logout'], { request: LogoutRequest; reply: LogoutReply }> &
+  Record<S['identity']['changePassword'], { request: ChangePasswordRequest; reply: LogoutReply }> &
   Record<S['identity']['getUser'], { request: GetUserRequest; reply: UserDto }> &
   Record<S['identity']['lookupUser'], { request: LookupUserRequest; reply: UserDto }> &
   Record<S['posts']['create'], { request: CreatePostRequest; reply: PostRecord }> &

@@ -4,6 +4,9 @@ export const Subjects = {
   identity: {
     signup: 'identity.signup',
     login: 'identity.login',
+    refresh: 'identity.sessions.refresh',
+    logout: 'identity.sessions.logout',
+    changePassword: 'identity.password.change',
     getUser: 'identity.users.get',
     lookupUser: 'identity.users.lookup',
   },

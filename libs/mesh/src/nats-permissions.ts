@@ -4,7 +4,7 @@
 // legitimately makes, and JetStream's API. The edge publishes requests but never events.
 // `npm run mesh -- nats-auth` writes the server's `authorization` block and each app's credentials.
 import { randomBytes } from 'node:crypto';
-import { Events, MeshServices, type MeshService } from '#contracts';
+import { Events, EventTicketBucket, MeshServices, type MeshService } from '#contracts';
 import { inboxPrefixFor } from './nats-connection.js';
 
 /** Requests each app makes of other services (its clients' subjects); the edge asks everyone. */
@@ -48,6 +48,8 @@ const jetstream: SubjectPermission = {
 
 export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, UserPermissions> {
   const objectStore = `$O.${o.mediaBucket}.>`;
+  // The edges' stream tickets (EventTicketBucket, libs/contracts).
+  const eventTickets = `$KV.${EventTicketBucket.name}.>`;
   const service = (s: MeshService): UserPermissions => {
     const publish = [
       '$SRV.>', // pings the mesh for its replica directory; answers discovery
@@ -70,7 +72,7 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
     ...services,
     edge: {
       publish: {
-        allow: [...MeshServices.map((s) => `${s}.>`), '$SRV.>', ...jetstream.allow, objectStore],
+        allow: [...MeshServices.map((s) => `${s}.>`), '$SRV.>', ...jetstream.allow, objectStore, eventTickets],
         deny: ['events.>', 'deadletter.>', ...(jetstream.deny ?? [])],
       },
       subscribe: { allow: ['$SRV.>', 'live.messages.*', `${inboxPrefixFor('edge')}.>`] },

@@ -28,7 +28,8 @@ export interface TestMesh {
   replicas: Map<string, AppProcess[]>;
   /** Starts one more replica of a service and waits until it has joined. */
   addReplica: (app: string, extraEnv?: Record<string, string>) => Promise<AppProcess>;
-  addEdge: () => Promise<{ process: AppProcess; url: string; adminUrl: string }>;
+  /** Starts one more edge (with `extraEnv` on top of the mesh's) and waits until it is ready. */
+  addEdge: (extraEnv?: Record<string, string>) => Promise<{ process: AppProcess; url: string; adminUrl: string }>;
   /** A new NATS connection for the test (as the operator user when the mesh runs with `auth`). */
   connectNats: () => Promise<NatsConnection>;
   stop: () => Promise<void>;
@@ -102,7 +103,7 @@ export async function startTestMesh(o: {
     return p;
   };
   const edges: AppProcess[] = [];
-  const addEdge = async () => {
+  const addEdge = async (extraEnv: Record<string, string> = {}) => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const p = spawnApp('edge', {
       ...env,
@@ -111,6 +112,7 @@ export async function startTestMesh(o: {
       HOST: '127.0.0.1',
       ADMIN_PORT: String(adminPort),
       ADMIN_HOST: '127.0.0.1',
+      ...extraEnv,
     });
     edges.push(p);
     const url = `http://127.0.0.1:${port}`;

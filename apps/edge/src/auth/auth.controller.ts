@@ -1,14 +1,35 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { LoginRequest, SignupRequest, Subjects, type AuthReply } from '#contracts';
+import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ChangePasswordBody,
+  LoginRequest,
+  RefreshRequest,
+  SignupRequest,
+  Subjects,
+  type AuthReply,
+  type LogoutReply,
+} from '#contracts';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
+import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
+import { AuthGuard, CurrentSession, CurrentUser } from './auth.guard.js';
+import { RevokedSessions } from './revoked-sessions.js';
+import type { AuthUser, VerifiedToken } from './token-verifier.js';
+
+const revokedReply = {
+  status: 200,
+  schema: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } },
+};
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(@Inject(EdgeMesh) private readonly mesh: EdgeMesh) {}
+  constructor(
+    @Inject(EdgeMesh) private readonly mesh: EdgeMesh,
+    @Inject(RevokedSessions) private readonly revoked: RevokedSessions,
+    @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
+  ) {}
 
   @Post('signup')
   @HttpCode(201)
@@ -28,5 +49,45 @@ export class AuthController {
   @Problems(400, 401, 503)
   login(@Body(new ZodPipe(LoginRequest)) body: LoginRequest): Promise<AuthReply> {
     return this.mesh.write(Subjects.identity.login, body);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a refresh token (once) for a new access token and refresh token' })
+  @ApiBody({ schema: ref('RefreshRequest') })
+  @ApiResponse({ status: 200, schema: ref('AuthReply') })
+  @Problems(400, 401, 503)
+  refresh(@Body(new ZodPipe(RefreshRequest)) body: RefreshRequest): Promise<AuthReply> {
+    return this.mesh.write(Subjects.identity.refresh, body);
+  }
+
+  @Post('logout')
+  @HttpCode(200)
+  @UseGuards(AuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "End this token's session: its access and refresh tokens stop working everywhere" })
+  @ApiResponse(revokedReply)
+  @Problems(401, 503)
+  async logout(@CurrentUser() user: AuthUser, @CurrentSession() s: Omit<VerifiedToken, 'user'>): Promise<LogoutReply> {
+    const reply = await this.mesh.write(Subjects.identity.logout, { userId: user.id, sessionId: s.sessionId });
+    // Refused here at once; the other edges learn it from identity's event.
+    this.revoked.add([s.sessionId], Date.now() + this.config.ACCESS_TOKEN_TTL_SECONDS * 1000);
+    return reply;
+  }
+
+  @Post('password')
+  @HttpCode(200)
+  @UseGuards(AuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Change the password (current one needed); every other session of the account ends' })
+  @ApiBody({ schema: ref('ChangePasswordRequest') })
+  @ApiResponse(revokedReply)
+  @Problems(400, 401, 503)
+  changePassword(
+    @CurrentUser() user: AuthUser,
+    @CurrentSession() s: Omit<VerifiedToken, 'user'>,
+    @Body(new ZodPipe(ChangePasswordBody)) body: ChangePasswordBody,
+  ): Promise<LogoutReply> {
+    return this.mesh.write(Subjects.identity.changePassword, { ...body, userId: user.id, sessionId: s.sessionId });
   }
 }

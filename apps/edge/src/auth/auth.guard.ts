@@ -1,22 +1,23 @@
 import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCodes, MeshError } from '#contracts';
-import { TokenVerifier, type AuthUser } from './token-verifier.js';
+import { TokenVerifier, type AuthUser, type VerifiedToken } from './token-verifier.js';
 
-type AuthedRequest = FastifyRequest & { user?: AuthUser };
+/** `auth`: the verified token's session and expiry, beside its user. */
+export type AuthedRequest = FastifyRequest & { user?: AuthUser; auth?: Omit<VerifiedToken, 'user'> };
 
-/** The bearer token of a request, from the header or (for EventSource) `?access_token=`. */
-export function bearerToken(req: FastifyRequest, allowQuery = false): string | undefined {
+/** The bearer token of a request, from its Authorization header (never from the URL). */
+export function bearerToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
-  if (header) {
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    return m?.[1] ?? '';
-  }
-  if (allowQuery) {
-    const q = (req.query as Record<string, unknown> | undefined)?.access_token;
-    if (typeof q === 'string') return q;
-  }
-  return undefined;
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m?.[1] ?? '';
+}
+
+/** Puts a verified token on the request. */
+export function authenticate(req: AuthedRequest, v: VerifiedToken): void {
+  req.user = v.user;
+  req.auth = { sessionId: v.sessionId, expiresAtMs: v.expiresAtMs };
 }
 
 /** Requires a valid token; puts its user on the request. */
@@ -28,7 +29,7 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const token = bearerToken(req);
     if (!token) throw new MeshError(ErrorCodes.unauthenticated, 'This route needs a bearer token.');
-    req.user = await this.tokens.verify(token);
+    authenticate(req, await this.tokens.verify(token));
     return true;
   }
 }
@@ -48,10 +49,17 @@ export class OptionalAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const token = bearerToken(req);
-    if (token !== undefined) req.user = await this.tokens.verify(token);
+    if (token !== undefined) authenticate(req, await this.tokens.verify(token));
     return true;
   }
 }
+
+/** The session of the signed-in user's token (routes behind AuthGuard). */
+export const CurrentSession = createParamDecorator((_: unknown, ctx: ExecutionContext): Omit<VerifiedToken, 'user'> => {
+  const auth = ctx.switchToHttp().getRequest<AuthedRequest>().auth;
+  if (!auth) throw new MeshError(ErrorCodes.unauthenticated, 'This route needs a bearer token.');
+  return auth;
+});
 
 /** The signed-in user if there is one (routes behind OptionalAuthGuard). */
 export const Viewer = createParamDecorator(

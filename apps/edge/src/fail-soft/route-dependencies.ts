@@ -18,6 +18,9 @@ export interface RouteDependencies {
 export const FailSoftMatrix = {
   'POST /auth/signup': { needs: ['identity'] },
   'POST /auth/login': { needs: ['identity'] },
+  'POST /auth/refresh': { needs: ['identity'] },
+  'POST /auth/logout': { needs: ['identity'] },
+  'POST /auth/password': { needs: ['identity'] },
   // The token carries the user: identity is not asked. graph adds the follow counts.
   'GET /users/me': { needs: [], degrades: ['graph'] },
   'GET /users/:username': { needs: ['identity'], degrades: ['graph'] },
@@ -62,6 +65,8 @@ export const FailSoftMatrix = {
   'GET /messages/:username': { needs: ['messaging'] },
   'GET /conversations': { needs: ['messaging'] },
   // The stream stays open while messaging is down; messages arrive again once it is back.
+  // Tickets live in JetStream (KV), not in a service: only NATS itself is needed.
+  'POST /events/ticket': { needs: [] },
   'GET /events': { needs: [], degrades: ['messaging'] },
 
   'GET /health/live': { needs: [] },

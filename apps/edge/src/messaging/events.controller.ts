@@ -1,16 +1,39 @@
-import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentUser } from '../auth/auth.guard.js';
-import type { AuthUser } from '../auth/token-verifier.js';
+import type { EventTicketReply } from '#contracts';
+import { AuthGuard, CurrentSession, CurrentUser } from '../auth/auth.guard.js';
+import type { AuthUser, VerifiedToken } from '../auth/token-verifier.js';
 import { Problems } from '../openapi/openapi-refs.js';
 import { EventsAuthGuard } from './events-auth.guard.js';
+import { EventTickets } from './event-tickets.js';
 import { LiveStreams } from './live-streams.js';
 
 @ApiTags('messaging')
 @Controller()
 export class EventsController {
-  constructor(@Inject(LiveStreams) private readonly streams: LiveStreams) {}
+  constructor(
+    @Inject(LiveStreams) private readonly streams: LiveStreams,
+    @Inject(EventTickets) private readonly tickets: EventTickets,
+  ) {}
+
+  @Post('events/ticket')
+  @HttpCode(201)
+  @UseGuards(AuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'A single-use ticket for GET /events?ticket= (EventSource cannot send headers)' })
+  @ApiResponse({
+    status: 201,
+    schema: {
+      type: 'object',
+      required: ['ticket', 'expiresIn'],
+      properties: { ticket: { type: 'string' }, expiresIn: { type: 'integer', description: 'seconds' } },
+    },
+  })
+  @Problems(401, 503)
+  ticket(@CurrentUser() user: AuthUser, @CurrentSession() s: Omit<VerifiedToken, 'user'>): Promise<EventTicketReply> {
+    return this.tickets.issue({ user, ...s });
+  }
 
   /** Needs no service: it stays open while messaging is down (nothing to push then, but no error). */
   @Get('events')
@@ -18,16 +41,23 @@ export class EventsController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Server-Sent Events: `event: message` with a Message for each message to or from you',
-    description: 'Token in the Authorization header or `?access_token=` (EventSource). A comment every 15 s.',
+    description:
+      'A ticket from POST /events/ticket in `?ticket=` (EventSource), or the token in the Authorization header. ' +
+      'A comment every 15 s; `event: session-ended` when the token expires or the session is revoked.',
   })
-  @ApiQuery({ name: 'access_token', required: false, type: String })
+  @ApiQuery({ name: 'ticket', required: false, type: String })
   @ApiResponse({ status: 200, content: { 'text/event-stream': { schema: { type: 'string' } } } })
-  @Problems(401)
-  events(@CurrentUser() user: AuthUser, @Res() reply: FastifyReply): void {
+  @Problems(401, 429, 503)
+  events(
+    @CurrentUser() user: AuthUser,
+    @CurrentSession() s: Omit<VerifiedToken, 'user'>,
+    @Res() reply: FastifyReply,
+  ): void {
+    this.streams.admit(user.id);
     // The response is ours from here: Fastify neither sends nor times it out.
     reply.hijack();
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') headers[k] = v;
-    this.streams.open(user.id, reply.raw, headers);
+    this.streams.open(user.id, { sessionId: s.sessionId, tokenExpiresAtMs: s.expiresAtMs }, reply.raw, headers);
   }
 }

@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import {
   AuthorSummary,
+  ChangePasswordBody,
   CreateCommentBody,
   CreatePostBody,
   LoginRequest,
+  RefreshRequest,
   SendMessageBody,
   SignupRequest,
 } from '#contracts';
@@ -80,10 +82,17 @@ export const openApiSchemas: Record<string, z.ZodType> = {
   AuthorSummary,
   SignupRequest,
   LoginRequest,
+  RefreshRequest,
+  ChangePasswordRequest: ChangePasswordBody,
   CreatePostBody,
   UserSummary,
   User,
-  AuthReply: z.object({ user: UserSummary, token: z.string() }),
+  AuthReply: z.object({
+    user: UserSummary,
+    token: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().describe('seconds the access token (`token`) stays valid'),
+  }),
   Media,
   Post,
   PostPage: z.object({ items: z.array(Post), nextCursor: z.string().nullable(), degraded: z.array(z.string()) }),

@@ -28,8 +28,15 @@ export function toProblem(exception: unknown): Problem {
   return problemFor(ErrorCodes.internal, 'Something went wrong on our side.');
 }
 
-export function sendProblem(reply: FastifyReply, problem: Problem): void {
-  if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+/** An error that says how long to wait before trying again (a cap, not an outage). */
+function retryAfterOf(exception: unknown): number | undefined {
+  const s = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof s === 'number' ? s : undefined;
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem, retryAfterSeconds?: number): void {
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+  else if (problem.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
   void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
@@ -50,6 +57,6 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
     }
     if (problem.service) this.metrics.unavailable(problem.service);
-    sendProblem(reply, problem);
+    sendProblem(reply, problem, retryAfterOf(exception));
   }
 }

@@ -30,12 +30,24 @@ export interface CallOptions {
   /** Writes: the same key on every retry, so the edge answers a repeat from the first write. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** false: a 401 is final (no refresh and retry), e.g. for logout itself. */
+  refresh?: boolean;
 }
 
 let onUnauthorized: (() => void) | undefined;
-/** What to do when the edge refuses our token (expired): sign out. */
+/** What to do when the edge refuses our token and it cannot be refreshed: sign out. */
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
+}
+
+/**
+ * Gets a fresh access token for one the edge refused: the new token; null when the session is
+ * over (sign out); undefined when it cannot be told now (identity down, offline: keep the session).
+ */
+export type TokenRefresher = (stale: string) => Promise<string | null | undefined>;
+let refresher: TokenRefresher | undefined;
+export function setTokenRefresher(fn: TokenRefresher): void {
+  refresher = fn;
 }
 
 async function once<T>(method: string, path: string, o: CallOptions): Promise<T> {
@@ -66,8 +78,24 @@ async function once<T>(method: string, path: string, o: CallOptions): Promise<T>
   }
   if (res.ok) return body as T;
   const problem = (body ?? { type: 'unknown', title: res.statusText, status: res.status }) as Problem;
-  if (res.status === 401 && o.token) onUnauthorized?.();
   throw new ApiError(res.status, problem);
+}
+
+/** A 401 on a call with a token: refresh it (once) and call again; sign out if the session is over. */
+async function withRefresh<T>(method: string, path: string, o: CallOptions): Promise<T> {
+  try {
+    return await once<T>(method, path, o);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401 && o.token)) throw err;
+    const fresh = o.refresh === false ? null : await refresher?.(o.token);
+    if (fresh === null) onUnauthorized?.();
+    if (!fresh || fresh === o.token) throw err;
+    const retried = await once<T>(method, path, { ...o, token: fresh }).catch((again: unknown) => {
+      if (again instanceof ApiError && again.status === 401) onUnauthorized?.();
+      throw again;
+    });
+    return retried;
+  }
 }
 
 /**
@@ -78,7 +106,7 @@ async function once<T>(method: string, path: string, o: CallOptions): Promise<T>
 export async function api<T>(method: string, path: string, o: CallOptions = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await once<T>(method, path, o);
+      return await withRefresh<T>(method, path, o);
     } catch (err) {
       const retriable =
         err instanceof ApiError &&

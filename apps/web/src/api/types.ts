@@ -11,7 +11,20 @@ export interface User extends UserSummary {
 }
 export interface Session {
   user: UserSummary;
+  /** The access token (minutes); refreshed before it expires and on a 401. */
   token: string;
+  /** Single use: each refresh answers the next one. */
+  refreshToken?: string;
+  /** When `token` expires (ms since epoch). */
+  expiresAt?: number;
+}
+
+/** What sign-up, login and refresh answer. */
+export interface AuthReply {
+  user: UserSummary;
+  token: string;
+  refreshToken: string;
+  expiresIn: number;
 }
 
 /** While media is degraded a post's media are their ids only. */

@@ -1,9 +1,9 @@
-// Sign up and sign in: one form, two modes. The token is kept in localStorage (session.tsx).
+// Sign up and sign in: one form, two modes. The tokens are kept in localStorage (session.tsx).
 import { useId, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError } from '../api/client';
-import type { Session } from '../api/types';
+import type { AuthReply } from '../api/types';
 import { href } from '../router';
-import { useSession } from '../session';
+import { toSession, useSession } from '../session';
 
 export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
   const { signIn } = useSession();
@@ -23,8 +23,8 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
       const body = signup
         ? { username, password, ...(displayName.trim() ? { displayName: displayName.trim() } : {}) }
         : { username, password };
-      const s = await api<Session>('POST', signup ? '/auth/signup' : '/auth/login', { body });
-      signIn({ token: s.token, user: { id: s.user.id, username: s.user.username, displayName: s.user.displayName } });
+      const s = await api<AuthReply>('POST', signup ? '/auth/signup' : '/auth/login', { body });
+      signIn(toSession(s));
       location.hash = href.home;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError('Wrong username or password.');

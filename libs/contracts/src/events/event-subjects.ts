@@ -2,6 +2,13 @@
 // tense) into JetStream, and consumed once per consuming service. An incompatible payload change
 // gets a new subject (`….v2`); adding an optional field does not.
 export const Events = {
+  identity: {
+    /**
+     * Sessions ended (logout, a password change, a reused refresh token): every edge refuses their
+     * access tokens from then on, until `until` (when the last token they issued expires anyway).
+     */
+    sessionsRevoked: 'events.identity.sessions.revoked',
+  },
   posts: {
     /** A post was written; carries its media ids (media learns which posts use which uploads). */
     created: 'events.posts.created',

@@ -10,9 +10,11 @@ export const Username = z
  * typed; refused at sign-up, so no account has one, and at login (400, which says nothing about
  * any account), as it never matches a password anyone has.
  */
-export const Password = textField('password', { multiline: false })
-  .min(8, 'password must be at least 8 characters')
-  .max(128, 'password must be at most 128 characters');
+const passwordField = (field: string) =>
+  textField(field, { multiline: false })
+    .min(8, `${field} must be at least 8 characters`)
+    .max(128, `${field} must be at most 128 characters`);
+export const Password = passwordField('password');
 export const DisplayName = textField('displayName', { multiline: false })
   .trim()
   .min(1, 'displayName must not be empty')
@@ -31,6 +33,34 @@ export const LoginRequest = z.strictObject({
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
+/** Opaque: 32 random bytes, base64url (43 characters). */
+export const RefreshToken = z
+  .string({ error: 'refreshToken must be a string' })
+  .regex(/^[A-Za-z0-9_-]{20,200}$/, 'refreshToken must be a refresh token as login gave it');
+
+export const RefreshRequest = z.strictObject({ refreshToken: RefreshToken });
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+/** What the edge sends identity for a logout: the session of the verified token. */
+export const LogoutRequest = z.strictObject({ userId: Uuid, sessionId: Uuid });
+export type LogoutRequest = z.infer<typeof LogoutRequest>;
+
+/** The HTTP body of `POST /auth/password`. */
+export const ChangePasswordBody = z.strictObject({
+  currentPassword: textField('currentPassword', { multiline: false }).min(1).max(128),
+  newPassword: passwordField('newPassword'),
+});
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBody>;
+
+/** What the edge sends identity: the body plus the verified token's user and session. */
+export const ChangePasswordRequest = ChangePasswordBody.extend({ userId: Uuid, sessionId: Uuid });
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
+
+export interface LogoutReply {
+  /** How many sessions this ended (0 when it had ended already). */
+  revoked: number;
+}
+
 export const GetUserRequest = z.strictObject({ id: Uuid });
 export type GetUserRequest = z.infer<typeof GetUserRequest>;
 
@@ -46,12 +76,18 @@ export interface UserDto {
 
 export interface AuthReply {
   user: UserDto;
+  /** The access token (`Authorization: Bearer`), valid for `expiresIn` seconds. */
   token: string;
+  /** Single use: `POST /auth/refresh` answers a new one with the next access token. */
+  refreshToken: string;
+  expiresIn: number;
 }
 
 /** Claims of an access token; the edge serves `/users/me` from them when identity is down. */
 export interface TokenClaims {
   sub: string;
+  /** The session the token belongs to: revoking it refuses the token at every edge. */
+  sid: string;
   username: string;
   displayName: string;
   createdAt: string;
