@@ -15,4 +15,5 @@ export * from './messaging/messaging.schemas.js';
 export * from './events/event-subjects.js';
 export * from './events/event-envelope.js';
 export * from './events/event-map.js';
+export * from './events/jetstream-layout.js';
 export * from './posts/posts.events.js';
