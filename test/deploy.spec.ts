@@ -30,6 +30,18 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('makes the JetStream layout with a one-shot provisioner before any app starts, with credentials no app has', () => {
+    const p = services.provision;
+    expect(p.command).toEqual(['node', 'dist/tools/mesh/src/main.js', 'provision']);
+    expect(p.env_file).toEqual(['.mesh/nats/provisioner.env']);
+    expect(p.restart).toBe('no');
+    expect(p.environment).toMatchObject({ EVENTS_STREAM_REPLICAS: '3' });
+    for (const app of AppNames) {
+      expect(services[app].depends_on.provision, app).toEqual({ condition: 'service_completed_successfully' });
+      expect(services[app].env_file).not.toContain('.mesh/nats/provisioner.env');
+    }
+  });
+
   it('runs two replicas of every feature service and the edge on :3000', () => {
     for (const app of AppNames.filter((a) => a !== 'edge')) {
       expect(services[app].deploy.replicas, app).toBe(2);

@@ -11,7 +11,8 @@ export type Command =
   | { verb: 'events'; json: boolean }
   | { verb: 'scale'; targets: Array<{ app: AppName; replicas: number }> }
   | { verb: 'kill'; app: AppName; signal: DrillSignal; pid?: number }
-  | { verb: 'nats-auth'; outDir: string; mediaBucket: string };
+  | { verb: 'nats-auth'; outDir: string; mediaBucket: string }
+  | { verb: 'provision' };
 
 export class UsageError extends Error {}
 
@@ -25,6 +26,7 @@ export const Usage = `usage: mesh <verb> [options]
                                     failure drill on one replica (default TERM, oldest replica)
   nats-auth [--out <dir>] [--media-bucket <name>]
                                     per-app NATS credentials and permissions (default .mesh/nats)
+  provision                         make the JetStream layout (streams, consumers, buckets) as the provisioner
 apps: ${AppNames.join(', ')}`;
 
 /** Splits `--name value` and `--name=value`; anything else is positional. */
@@ -99,6 +101,11 @@ export function parseArgs(argv: readonly string[]): Command {
           outDir: options.get('out') ?? '.mesh/nats',
           mediaBucket: options.get('media-bucket') ?? 'media',
         };
+      }
+      case 'provision': {
+        split(rest, [], []);
+        noPositional(verb, split(rest, [], []).positional);
+        return { verb };
       }
       default:
         throw new UsageError(`unknown verb "${verb}"`);

@@ -6,6 +6,7 @@ import { loadLauncherConfig, loadOperatorConfig, MeshConfigError } from './mesh.
 import { killCommand, scaleCommand, statusCommand } from './operator-commands.js';
 import { natsAuthCommand } from './nats-auth-command.js';
 import { eventsCommand } from './events-command.js';
+import { provisionCommand } from './provision-command.js';
 
 async function run(cmd: Command): Promise<number> {
   switch (cmd.verb) {
@@ -25,6 +26,8 @@ async function run(cmd: Command): Promise<number> {
       return killCommand(loadOperatorConfig(), cmd.app, cmd.signal, cmd.pid);
     case 'nats-auth':
       return natsAuthCommand(cmd);
+    case 'provision':
+      return provisionCommand();
   }
 }
 
