@@ -7,6 +7,7 @@ import { killCommand, scaleCommand, statusCommand } from './operator-commands.js
 import { natsAuthCommand } from './nats-auth-command.js';
 import { eventsCommand } from './events-command.js';
 import { provisionCommand } from './provision-command.js';
+import { dbAuthCommand, dbRolesCommand } from './db-auth-command.js';
 
 async function run(cmd: Command): Promise<number> {
   switch (cmd.verb) {
@@ -28,6 +29,10 @@ async function run(cmd: Command): Promise<number> {
       return natsAuthCommand(cmd);
     case 'provision':
       return provisionCommand();
+    case 'db-auth':
+      return dbAuthCommand(cmd);
+    case 'db-roles':
+      return dbRolesCommand();
   }
 }
 

@@ -82,6 +82,14 @@ const databaseRolesEnv = {
   MESSAGING_DATABASE_URL: serviceUrl,
 };
 
+/** What `mesh db-roles` reads: the administrator's URL and each service's own (with its role and password). */
+export const DbRolesEnv = z.object({ ...databaseRolesEnv, LOG_LEVEL: meshEnv.LOG_LEVEL });
+export type DbRolesConfig = z.output<typeof DbRolesEnv>;
+
+export function loadDbRolesConfig(env: NodeJS.ProcessEnv = process.env): DbRolesConfig {
+  return parse(DbRolesEnv, env);
+}
+
 /** What `npm start` reads; every replica inherits the launcher's whole environment. */
 export const LauncherEnv = OperatorEnv.extend({
   LOG_LEVEL: meshEnv.LOG_LEVEL,
