@@ -23,10 +23,38 @@ describe('docker-compose.yml', () => {
       const s = services[app];
       expect(s, app).toBeDefined();
       expect(s.build.args.APP).toBe(app);
-      expect(s.env_file).toEqual([`.mesh/nats/${app}.env`]);
+      // Its NATS user and, for a service, its own PostgreSQL role (the edge has no database).
+      expect(s.env_file).toEqual(
+        app === 'edge' ? ['.mesh/nats/edge.env'] : [`.mesh/nats/${app}.env`, `.mesh/db/${app}.env`],
+      );
+      expect(s.environment.DATABASE_URL, app).toBeUndefined();
       expect(s.healthcheck.test.join(' ')).toMatch(/health\/ready/);
       expect(s.restart).toBe('unless-stopped');
       expect(s.environment.NATS_URL.split(',')).toHaveLength(3);
+    }
+  });
+
+  it('makes the JetStream layout with a one-shot provisioner before any app starts, with credentials no app has', () => {
+    const p = services.provision;
+    expect(p.command).toEqual(['node', 'dist/tools/mesh/src/main.js', 'provision']);
+    expect(p.env_file).toEqual(['.mesh/nats/provisioner.env']);
+    expect(p.restart).toBe('no');
+    expect(p.environment).toMatchObject({ EVENTS_STREAM_REPLICAS: '3' });
+    for (const app of AppNames) {
+      expect(services[app].depends_on.provision, app).toEqual({ condition: 'service_completed_successfully' });
+      expect(services[app].env_file).not.toContain('.mesh/nats/provisioner.env');
+    }
+  });
+
+  it('connects every service as its own PostgreSQL role, made by a one-shot before any app starts', () => {
+    const r = services['db-roles'];
+    expect(r.command).toEqual(['node', 'dist/tools/mesh/src/main.js', 'db-roles']);
+    expect(r.env_file).toEqual(['.mesh/db/roles.env']);
+    expect(r.environment.DATABASE_URL).toMatch(/^postgres:\/\/failsoft:/);
+    expect(r.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    for (const app of AppNames) {
+      expect(services[app].depends_on['db-roles'], app).toEqual({ condition: 'service_completed_successfully' });
+      expect(services[app].env_file).not.toContain('.mesh/db/roles.env');
     }
   });
 

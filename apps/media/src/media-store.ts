@@ -1,7 +1,9 @@
-// The media bucket in JetStream's object store, as the media service uses it: created at start
-// (idempotently), uploads read back with their header first, originals and thumbnails written.
-import { Objm, StorageType, type ObjectStore } from '@nats-io/obj';
+// The media bucket in JetStream's object store, as the media service uses it: opened at start
+// (the provisioner made it), uploads read back with their header first (by message get, no
+// consumer: ObjectReader), originals and thumbnails written.
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { ObjectReader as StoreReader } from '#events';
 
 /** An object being read: the header first, the rest only if the header passed. */
 export class ObjectReader {
@@ -26,7 +28,7 @@ export class ObjectReader {
     return Buffer.concat(this.chunks, this.length);
   }
 
-  /** Stops the store's consumer if the rest is not wanted. */
+  /** Stops reading if the rest is not wanted. */
   cancel(): void {
     if (!this.done) void this.reader.cancel().catch(() => undefined);
     this.done = true;
@@ -43,12 +45,15 @@ export class ObjectReader {
 }
 
 export class MediaStore {
-  private constructor(private readonly os: ObjectStore) {}
+  private constructor(
+    private readonly os: ObjectStore,
+    private readonly reader: StoreReader,
+  ) {}
 
-  /** Creates the bucket if it is not there yet, else opens it. */
-  static async open(nc: NatsConnection, o: { bucket: string; replicas: number }): Promise<MediaStore> {
-    const os = await new Objm(nc).create(o.bucket, { storage: StorageType.File, replicas: o.replicas });
-    return new MediaStore(os);
+  /** Opens the bucket (the replica waited for the provisioner to make it). */
+  static async open(nc: NatsConnection, o: { bucket: string }): Promise<MediaStore> {
+    const os = await new Objm(nc).open(o.bucket);
+    return new MediaStore(os, await StoreReader.open(nc, o.bucket));
   }
 
   /**
@@ -56,17 +61,15 @@ export class MediaStore {
    * from its metadata without opening it; null when there is no such object.
    */
   async describe(name: string): Promise<{ size: number; digest: string } | null> {
-    const info = await this.os.info(name);
-    return info && !info.deleted ? { size: info.size, digest: info.digest } : null;
+    const info = await this.reader.info(name);
+    return info ? { size: info.size, digest: info.digest } : null;
   }
 
   /** Null when there is no such object. */
   async read(name: string): Promise<ObjectReader | null> {
-    const r = await this.os.get(name);
-    if (!r) return null;
-    // Errors reach the reader too; the promise only needs a handler.
-    r.error.catch(() => undefined);
-    return new ObjectReader(r.info.size, r.data.getReader());
+    const info = await this.reader.info(name);
+    if (!info) return null;
+    return new ObjectReader(info.size, this.reader.chunks(info).getReader());
   }
 
   async put(name: string, bytes: Uint8Array, contentType: string): Promise<void> {

@@ -1,8 +1,9 @@
 // Starts one media replica: database first (retrying while PostgreSQL is down), then its own
-// NATS connection for the object store (creating the bucket if needed) and its events, then the
-// mesh, then the events.
+// NATS connection for the object store and its events (waiting until the provisioner made the
+// bucket and its consumers), then the mesh, then the events.
 import { runDatabaseService, type RunningService } from '#service';
 import { createLogger } from '#runtime';
+import { objectStreamName } from '#contracts';
 import type { MediaConfig } from './media.config.js';
 import { createMediaDataSource } from './media.data-source.js';
 import { MediaModule } from './media.module.js';
@@ -24,8 +25,9 @@ export async function startMedia(c: MediaConfig, o: { handleSignals?: boolean } 
     schema: c.MEDIA_DB_SCHEMA,
     clientConnection: 'media-store',
     events: { env: c, handlers: MediaEventHandlers },
+    streams: [objectStreamName(c.MEDIA_BUCKET)],
     module: async (nc) => {
-      const store = await MediaStore.open(nc!, { bucket: c.MEDIA_BUCKET, replicas: c.MEDIA_BUCKET_REPLICAS });
+      const store = await MediaStore.open(nc!, { bucket: c.MEDIA_BUCKET });
       return MediaModule.register(dataSource, store, { maxPixels: c.MAX_PIXELS, thumbnailMaxPx: c.THUMBNAIL_MAX_PX });
     },
     handleSignals: o.handleSignals,

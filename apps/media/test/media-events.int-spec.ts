@@ -14,6 +14,7 @@ import {
   dropSchemas,
   expectEventually,
   freshSchema,
+  provisionNats,
   sql,
   startNatsServer,
   testClient,
@@ -30,13 +31,16 @@ let nc: NatsConnection;
 
 beforeAll(async () => {
   nats = await startNatsServer();
+  const bucket = `media_${randomUUID().slice(0, 8)}`;
+  // A bucket of another name than the default: the provisioner makes it (as MEDIA_BUCKET says).
+  await provisionNats({ servers: nats.url, mediaBucket: bucket });
   nc = (await testClient(nats.url)).nc;
   media = await startMedia(
     loadMediaConfig({
       NATS_URL: nats.url,
       DATABASE_URL: TEST_DATABASE_URL,
       MEDIA_DB_SCHEMA: schema,
-      MEDIA_BUCKET: `media_${randomUUID().slice(0, 8)}`,
+      MEDIA_BUCKET: bucket,
       LOG_LEVEL: 'warn',
     }),
     { handleSignals: false },

@@ -17,6 +17,7 @@ export * from './feed/feed.schemas.js';
 export * from './events/event-subjects.js';
 export * from './events/event-envelope.js';
 export * from './events/event-map.js';
+export * from './events/jetstream-layout.js';
 export * from './posts/posts.events.js';
 export * from './graph/graph.events.js';
 export * from './identity/identity.events.js';

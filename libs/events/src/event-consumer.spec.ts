@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { consumerConfig, durableName, retryDelayMs } from './event-consumer.js';
+import { durableName, EventConsumers } from '#contracts';
+import { retryDelayMs } from './event-consumer.js';
+import { consumerConfig } from './provision.js';
 
 describe('event consumer settings', () => {
   it('names one durable consumer per service and subject', () => {
@@ -12,8 +14,8 @@ describe('event consumer settings', () => {
   });
 
   it('acknowledges explicitly, and leaves counting attempts to the runner', () => {
-    const s = { maxDeliver: 5, ackWaitMs: 10_000, retryBackoffMs: 500, concurrency: 16 };
-    expect(consumerConfig('likes', 'events.posts.deleted', s)).toMatchObject({
+    const likes = EventConsumers.find((c) => c.owner === 'likes')!;
+    expect(consumerConfig(likes, { ackWaitMs: 10_000 })).toMatchObject({
       durable_name: 'likes--events-posts-deleted',
       filter_subject: 'events.posts.deleted',
       ack_policy: 'explicit',

@@ -4,21 +4,10 @@
 // handlers are retried with a growing delay; an event that fails `maxDeliver` times (or cannot
 // be read at all) goes to `deadletter.<service>.<subject>` and is terminated, so it never holds
 // up the events behind it.
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  jetstream,
-  jetstreamManager,
-  type Consumer,
-  type ConsumerConfig,
-  type JetStreamClient,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type Consumer, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { eventSchema, MeshHeaders, type EventOf, type EventSubject } from '#contracts';
+import { durableName, eventSchema, MeshHeaders, type EventOf, type EventSubject } from '#contracts';
 import {
   requestContext,
   type RequestContext,
@@ -34,8 +23,6 @@ import { EVENTS_STREAM } from './event-streams.js';
 export interface EventConsumerSettings {
   /** Deliveries before the event goes to the dead letters. */
   maxDeliver: number;
-  /** Redelivery of an event whose replica died (or hung) before acknowledging it. */
-  ackWaitMs: number;
   /** First retry delay after a failed handler; doubles per attempt, capped at 30 s. */
   retryBackoffMs: number;
   /** Handlers running at once in this replica. */
@@ -53,11 +40,6 @@ export type EventHandler<S extends EventSubject> = (event: EventOf<S>, delivery:
 /** What a consuming service reacts to: one handler per event subject. */
 export type EventHandlers = { [S in EventSubject]?: EventHandler<S> };
 
-/** `comments--events-posts-deleted`: one per (service, subject); every replica binds to it. */
-export function durableName(service: string, subject: string): string {
-  return `${service}--${subject.replace(/[.*>]/g, '-')}`;
-}
-
 const MAX_RETRY_DELAY_MS = 30_000;
 /**
  * Each pull asks for at most as many events as there are free handler slots, and lasts this
@@ -67,31 +49,9 @@ const MAX_RETRY_DELAY_MS = 30_000;
  */
 const PULL_EXPIRES_MS = 1000;
 const PULL_RETRY_MS = 1000;
-/** How many events the consumer may have handed out and not had acknowledged, all replicas together. */
-const MAX_ACK_PENDING = 1000;
-
 export function retryDelayMs(attempt: number, baseMs: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.max(0, attempt - 1));
 }
-
-export function consumerConfig(service: string, subject: string, s: EventConsumerSettings): Partial<ConsumerConfig> {
-  return {
-    durable_name: durableName(service, subject),
-    filter_subject: subject,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(s.ackWaitMs),
-    // The handler's attempts are counted here, not by the server: JetStream's own max_deliver
-    // drops an event silently (an advisory only) when its last delivery went to a replica that
-    // died mid-handler, or when the dead-letter publish failed. We dead-letter it instead.
-    max_deliver: -1,
-    max_ack_pending: MAX_ACK_PENDING,
-    description: `${service} handles ${subject}`,
-  };
-}
-
-/** The settings we own on the consumer; a change (a new ack wait) updates it at start. */
-const OWNED = ['filter_subject', 'ack_wait', 'max_deliver', 'max_ack_pending'] as const;
 
 export interface EventConsumerOptions<S extends EventSubject> {
   service: string;
@@ -111,20 +71,19 @@ export class EventConsumer<S extends EventSubject> {
   private readonly log: Logger;
 
   constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     private readonly o: EventConsumerOptions<S>,
   ) {
     this.js = jetstream(nc);
     this.log = o.logger.child({ consumer: durableName(o.service, o.subject) });
   }
 
-  /** Creates or updates the durable consumer, then starts pulling. */
+  /** Binds to the durable consumer (the provisioner made it), then starts pulling. */
   async start(): Promise<void> {
     this.loop = this.pull(await this.bind());
   }
 
-  private async bind(): Promise<Consumer> {
-    await this.ensureConsumer();
+  private bind(): Promise<Consumer> {
     return this.js.consumers.get(EVENTS_STREAM, durableName(this.o.service, this.o.subject));
   }
 
@@ -147,32 +106,6 @@ export class EventConsumer<S extends EventSubject> {
     }
   }
 
-  private async ensureConsumer(): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
-    const want = consumerConfig(this.o.service, this.o.subject, this.o.settings);
-    const name = want.durable_name!;
-    for (let attempt = 0; ; attempt++) {
-      const found = await jsm.consumers.info(EVENTS_STREAM, name).catch((err: unknown) => {
-        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return null;
-        throw err;
-      });
-      if (found === null) {
-        try {
-          await jsm.consumers.add(EVENTS_STREAM, want);
-          this.log.info({ subject: this.o.subject }, 'created durable consumer');
-          return;
-        } catch (err) {
-          // A sibling replica created it at the same moment: look again.
-          if (attempt < 3 && err instanceof JetStreamApiError) continue;
-          throw err;
-        }
-      }
-      const differs = OWNED.some((k) => JSON.stringify(found.config[k]) !== JSON.stringify(want[k]));
-      if (differs) await jsm.consumers.update(EVENTS_STREAM, name, pickOwned(want));
-      return;
-    }
-  }
-
   private async pull(bound: Consumer): Promise<void> {
     let consumer = bound;
     while (!this.stopping) {
@@ -192,7 +125,8 @@ export class EventConsumer<S extends EventSubject> {
       } catch (err) {
         if (this.stopping) return;
         // NATS reconnecting, JetStream electing a leader, the consumer deleted by hand: retry,
-        // creating the consumer again if it is gone (it then starts from the oldest event kept).
+        // binding again (a deleted consumer comes back when the provisioner runs again, and then
+        // starts from the oldest event kept).
         this.log.warn({ err: errorText(err) }, 'cannot pull events now; retrying');
         await new Promise((r) => setTimeout(r, PULL_RETRY_MS));
         if (!this.stopping) consumer = await this.bind().catch(() => consumer);
@@ -294,10 +228,6 @@ export class EventConsumer<S extends EventSubject> {
     );
     return false;
   }
-}
-
-function pickOwned(want: Partial<ConsumerConfig>): Partial<ConsumerConfig> {
-  return Object.fromEntries(OWNED.map((k) => [k, want[k]]));
 }
 
 function errorText(err: unknown): string {

@@ -1,6 +1,7 @@
-// The JetStream streams domain events live in, created idempotently by every replica that
-// publishes or consumes events: added when missing, updated when an operator's setting (the
-// replica count) changed, left alone when equal. Replicas starting together all succeed.
+// The JetStream streams domain events live in (their layout is libs/contracts
+// jetstream-layout.ts), and the idempotent making of a stream the provisioner uses for them and
+// for the buckets' streams: added when missing, updated when a setting we own (the replica
+// count) changed, left alone when equal. Provisioners running together all succeed.
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
   DiscardPolicy,
@@ -12,12 +13,9 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { EVENT_SUBJECT_PREFIX } from '#contracts';
+import { DEADLETTER_STREAM, EVENTS_STREAM, Streams } from '#contracts';
 
-/** Every event of the mesh, `events.>`. */
-export const EVENTS_STREAM = 'EVENTS';
-/** Events a consuming service gave up on, `deadletter.<service>.<subject>`. */
-export const DEADLETTER_STREAM = 'DEADLETTER';
+export { DEADLETTER_MAX_AGE_MS, DEADLETTER_STREAM, EVENTS_MAX_AGE_MS, EVENTS_STREAM } from '#contracts';
 
 /**
  * JetStream drops a message whose `Nats-Msg-Id` it has seen within this window. A relay that
@@ -25,51 +23,45 @@ export const DEADLETTER_STREAM = 'DEADLETTER';
  * next polls — well within 10 minutes, unless the database stays down longer than that.
  */
 export const EVENTS_DUPLICATE_WINDOW_MS = 10 * 60_000;
-/**
- * How long events are kept. A consuming service down for longer than this misses the events
- * that aged out meanwhile; a new consuming service starts from the oldest one still kept.
- */
-export const EVENTS_MAX_AGE_MS = 7 * 24 * 3_600_000;
-/** Dead letters wait this long for an operator. */
-export const DEADLETTER_MAX_AGE_MS = 30 * 24 * 3_600_000;
 
 export interface EventStreamSettings {
   /** 1 on a single nats-server; 3 on a 3-node cluster. */
   replicas: number;
 }
 
-export function eventStreamConfigs(s: EventStreamSettings): Array<Partial<StreamConfig> & { name: string }> {
-  const common = {
+export type StreamWant = Partial<StreamConfig> & { name: string };
+export type Outcome = 'created' | 'updated' | 'unchanged';
+
+export function eventStreamConfigs(s: EventStreamSettings): StreamWant[] {
+  return Streams.map((l) => ({
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
     num_replicas: s.replicas,
     duplicate_window: nanos(EVENTS_DUPLICATE_WINDOW_MS),
-  };
-  return [
-    { ...common, name: EVENTS_STREAM, subjects: [`${EVENT_SUBJECT_PREFIX}>`], max_age: nanos(EVENTS_MAX_AGE_MS) },
-    { ...common, name: DEADLETTER_STREAM, subjects: ['deadletter.>'], max_age: nanos(DEADLETTER_MAX_AGE_MS) },
-  ];
+    name: l.name,
+    subjects: l.subjects,
+    max_age: nanos(l.maxAgeMs),
+  }));
 }
 
-/** The settings we own; anything else on the stream (an operator's limits) is left as found. */
-const OWNED = ['subjects', 'num_replicas', 'duplicate_window', 'max_age'] as const;
-
-/** Adds or updates both streams; answers what it did per stream (for the start-up log). */
-export async function ensureEventStreams(
-  nc: NatsConnection,
-  s: EventStreamSettings,
-): Promise<Record<string, 'created' | 'updated' | 'unchanged'>> {
+/** Adds or updates both event streams; answers what it did per stream (for the start-up log). */
+export async function ensureEventStreams(nc: NatsConnection, s: EventStreamSettings): Promise<Record<string, Outcome>> {
   const jsm = await jetstreamManager(nc);
-  const done: Record<string, 'created' | 'updated' | 'unchanged'> = {};
+  const done: Record<string, Outcome> = {};
   for (const config of eventStreamConfigs(s)) done[config.name] = await ensureStream(jsm, config);
   return done;
 }
 
-async function ensureStream(
-  jsm: JetStreamManager,
-  want: Partial<StreamConfig> & { name: string },
-): Promise<'created' | 'updated' | 'unchanged'> {
+/** Set at creation and never changed by us (the server refuses to change them anyway). */
+const FIXED = new Set(['name', 'storage', 'retention']);
+
+/**
+ * The settings we own are those `want` names; anything else on the stream (an operator's
+ * limits) is left as found.
+ */
+export async function ensureStream(jsm: JetStreamManager, want: StreamWant): Promise<Outcome> {
+  const owned = Object.keys(want).filter((k) => !FIXED.has(k)) as Array<keyof StreamConfig>;
   for (let attempt = 0; ; attempt++) {
     const found = await jsm.streams.info(want.name).catch((err: unknown) => {
       if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return null;
@@ -80,19 +72,21 @@ async function ensureStream(
         await jsm.streams.add(want);
         return 'created';
       } catch (err) {
-        // Another replica created it first (with other settings, or the server would have
+        // Another provisioner created it first (with other settings, or the server would have
         // answered as if we had): look again and update.
         if (attempt < 3 && err instanceof JetStreamApiError) continue;
         throw err;
       }
     }
-    const differs = OWNED.some((k) => JSON.stringify(found.config[k]) !== JSON.stringify(want[k]));
+    const differs = owned.some((k) => JSON.stringify(found.config[k]) !== JSON.stringify(want[k]));
     if (!differs) return 'unchanged';
-    await jsm.streams.update(want.name, { ...found.config, ...pick(want) });
+    await jsm.streams.update(want.name, {
+      ...found.config,
+      ...Object.fromEntries(owned.map((k) => [k, want[k]])),
+    });
     return 'updated';
   }
 }
 
-function pick(want: Partial<StreamConfig>): Partial<StreamConfig> {
-  return Object.fromEntries(OWNED.map((k) => [k, want[k]]));
-}
+/** Both event streams, for code that needs their names without the layout. */
+export const EventStreamNames = [EVENTS_STREAM, DEADLETTER_STREAM] as const;

@@ -5,3 +5,6 @@ export * from './outbox.js';
 export * from './outbox.migration.js';
 export * from './outbox-relay.js';
 export * from './dead-letter.js';
+export * from './provision.js';
+export * from './await-provisioned.js';
+export * from './object-reader.js';

@@ -5,10 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Events } from '#contracts';
+import { durableName, Events } from '#contracts';
 import { createLogger } from '#runtime';
 import {
+  consumerConfig,
   DEADLETTER_STREAM,
+  ensureConsumer,
   ensureEventStreams,
   EVENTS_STREAM,
   startEventConsumers,
@@ -77,10 +79,18 @@ describe('events on a 3-node cluster', () => {
 
   it("handles every event while the stream leader's node is killed", async () => {
     const seen: string[] = [];
+    // The provisioner's part: the durable, made ahead.
+    const durable = {
+      stream: EVENTS_STREAM,
+      durable: durableName('svccluster', Events.posts.deleted),
+      filter: Events.posts.deleted,
+      owner: 'svccluster',
+    } as const;
+    await ensureConsumer(await jetstreamManager(nc), durable, consumerConfig(durable, { ackWaitMs: 5000 }));
     consumers = await startEventConsumers(consumerNc, {
       service: 'svccluster',
       handlers: { [Events.posts.deleted]: (e) => (seen.push(e.eventId), Promise.resolve()) },
-      settings: { maxDeliver: 5, ackWaitMs: 5000, retryBackoffMs: 100, concurrency: 8 },
+      settings: { maxDeliver: 5, retryBackoffMs: 100, concurrency: 8 },
       logger,
     });
     const before = Array.from({ length: 30 }, deleted);

@@ -6,15 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Events, MeshHeaders, type PostDeletedEvent } from '#contracts';
+import { durableName, Events, EVENTS_STREAM, MeshHeaders, type EventSubject, type PostDeletedEvent } from '#contracts';
 import { createLogger, currentRequestId } from '#runtime';
 import {
   DEADLETTER_STREAM,
+  consumerConfig,
   DeadLetterHeaders,
-  durableName,
+  ensureConsumer,
   ensureEventStreams,
   EVENTS_DUPLICATE_WINDOW_MS,
-  EVENTS_STREAM,
   startEventConsumers,
   type EventConsumerSettings,
   type EventHandlers,
@@ -23,7 +23,9 @@ import {
 import { expectEventually, startNatsServer, type NatsServerHandle } from '#testing';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
-const settings: EventConsumerSettings = { maxDeliver: 3, ackWaitMs: 2000, retryBackoffMs: 50, concurrency: 4 };
+/** The consumer's settings, and the ack wait the provisioner gives its durable. */
+type Settings = EventConsumerSettings & { ackWaitMs: number };
+const settings: Settings = { maxDeliver: 3, ackWaitMs: 2000, retryBackoffMs: 50, concurrency: 4 };
 
 let nats: NatsServerHandle;
 let nc: NatsConnection;
@@ -32,7 +34,8 @@ const running: RunningEventConsumers[] = [];
 const connections: NatsConnection[] = [];
 
 beforeAll(async () => {
-  nats = await startNatsServer();
+  // Unprovisioned: the streams are made by replicas' provisioners below; consumers per test.
+  nats = await startNatsServer({ provision: false });
   nc = await connect({ servers: nats.url });
   js = jetstream(nc);
 });
@@ -55,8 +58,27 @@ const deleted = (facts: Partial<PostDeletedEvent> = {}): PostDeletedEvent => ({
 const publish = (event: unknown, subject: string = Events.posts.deleted) =>
   js.publish(subject, JSON.stringify(event), { msgID: (event as { eventId?: string }).eventId });
 
+/** What the provisioner does for a service of the layout: its durables, made ahead. */
+async function provisionConsumers(service: string, subjects: string[], ackWaitMs: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const subject of subjects) {
+    const c = {
+      stream: EVENTS_STREAM,
+      durable: durableName(service, subject),
+      filter: subject as EventSubject,
+      owner: service,
+    };
+    await ensureConsumer(jsm, c, consumerConfig(c, { ackWaitMs }));
+  }
+}
+
 /** A replica of `service`: its own connection, as a real replica would have. */
-async function consumer(service: string, handlers: EventHandlers, s = settings): Promise<RunningEventConsumers> {
+async function consumer(
+  service: string,
+  handlers: EventHandlers,
+  s: Settings = settings,
+): Promise<RunningEventConsumers> {
+  await provisionConsumers(service, Object.keys(handlers), s.ackWaitMs);
   const conn = await connect({ servers: nats.url });
   connections.push(conn);
   const r = await startEventConsumers(conn, { service, handlers, settings: s, logger });
@@ -320,7 +342,7 @@ describe('event consumers', () => {
     });
   });
 
-  it('create the consumer again when it was deleted by hand, and go on', async () => {
+  it('bind again when the consumer was deleted by hand and the provisioner made it again, and go on', async () => {
     const seen: string[] = [];
     await consumer('svcrecreate', { [Events.posts.deleted]: (e) => (seen.push(e.eventId), Promise.resolve()) });
     const first = deleted();
@@ -328,6 +350,7 @@ describe('event consumers', () => {
     await expectEventually(() => expect(seen).toContain(first.eventId));
     const jsm = await jetstreamManager(nc);
     await jsm.consumers.delete(EVENTS_STREAM, 'svcrecreate--events-posts-deleted');
+    await provisionConsumers('svcrecreate', [Events.posts.deleted], settings.ackWaitMs);
     const second = deleted();
     await publish(second);
     await expectEventually(() => expect(seen).toContain(second.eventId), { timeoutMs: 10_000 });

@@ -1,10 +1,25 @@
 // Least privilege on NATS: one user per app, allowed to subscribe only to its own request
 // subjects (queue group and direct), NATS's service-API discovery and its own reply inboxes; to
 // publish only replies (allow_responses), its own events and dead letters, the requests it
-// legitimately makes, and JetStream's API. The edge publishes requests but never events.
-// `npm run mesh -- nats-auth` writes the server's `authorization` block and each app's credentials.
+// legitimately makes, and of JetStream's API only what binding to its part of the layout needs
+// (libs/contracts jetstream-layout.ts): stream info of the streams it uses, info/next/ack of its
+// own durable consumers, message get (and, for writers, purge) on the object store, the key-value
+// buckets it uses. No runtime app may create, update, purge or delete a stream or create or
+// delete a consumer: the `provisioner` user does that, before the apps start.
+// `npm run mesh -- nats-auth` writes the server's `authorization` block and each user's credentials.
 import { randomBytes } from 'node:crypto';
-import { Events, EventTicketBucket, MeshServices, type MeshService } from '#contracts';
+import {
+  consumersOf,
+  DEADLETTER_STREAM,
+  Events,
+  EVENTS_STREAM,
+  KeyValues,
+  kvStreamName,
+  MeshServices,
+  objectStreamName,
+  ObjectStores,
+  type MeshService,
+} from '#contracts';
 import { inboxPrefixFor } from './nats-connection.js';
 
 /** Requests each app makes of other services (its clients' subjects); the edge asks everyone. */
@@ -19,8 +34,11 @@ export const MeshCalls: Record<MeshService, readonly string[]> = {
   feed: [],
 };
 
-/** Apps that connect to NATS: the services, the edge, and `operator` (the `mesh` CLI). */
-export const NatsUsers = [...MeshServices, 'edge', 'operator'] as const;
+/**
+ * Apps that connect to NATS: the services, the edge, `operator` (the `mesh` CLI) and
+ * `provisioner` (makes the JetStream layout; given to no runtime app).
+ */
+export const NatsUsers = [...MeshServices, 'edge', 'operator', 'provisioner'] as const;
 export type NatsUser = (typeof NatsUsers)[number];
 
 export interface SubjectPermission {
@@ -35,34 +53,78 @@ export interface UserPermissions {
 }
 
 /** The producers of events: only they may publish `events.<service>.>`. */
-const eventProducers = new Set(Object.keys(Events));
+const eventProducers = new Set<string>(Object.keys(Events));
+
+const API = '$JS.API';
+
+/** What a @nats-io/jetstream client needs to bind to, pull from and acknowledge its own durables. */
+function consumerGrants(app: string): string[] {
+  return consumersOf(app).flatMap((c) => [
+    `${API}.CONSUMER.INFO.${c.stream}.${c.durable}`,
+    `${API}.CONSUMER.MSG.NEXT.${c.stream}.${c.durable}`,
+    `$JS.ACK.${c.stream}.${c.durable}.>`,
+  ]);
+}
 
 /**
- * JetStream's API, minus deleting streams. Events (streams, consumers, acks, pulls), dead
- * letters and the media object store all go through it; narrowing it per stream is future work.
+ * The object stores an app reads (stream info, message get: ObjectReader) or writes (@nats-io/obj
+ * put and delete: the chunk and metadata subjects, message get of the metadata, purge of the
+ * replaced object's chunks). Purge cannot be limited to one object's subject by permission: a
+ * writer may empty the bucket (it may overwrite any object anyway).
  */
-const jetstream: SubjectPermission = {
-  allow: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>'],
-  deny: ['$JS.API.STREAM.DELETE.>'],
-};
+function objectGrants(app: string, mediaBucket: string): string[] {
+  return ObjectStores.flatMap((os) => {
+    const bucket = os.bucket === 'media' ? mediaBucket : os.bucket;
+    const stream = objectStreamName(bucket);
+    const reads = os.readers.includes(app) || os.writers.includes(app);
+    return [
+      ...(reads ? [`${API}.STREAM.INFO.${stream}`, `${API}.STREAM.MSG.GET.${stream}`] : []),
+      ...(os.writers.includes(app) ? [`$O.${bucket}.C.>`, `$O.${bucket}.M.>`, `${API}.STREAM.PURGE.${stream}`] : []),
+    ];
+  });
+}
+
+/**
+ * The key-value buckets an app uses, as a @nats-io/kv client binds to an existing bucket (no
+ * create) and gets, puts, creates, updates and deletes keys: stream info, direct get (by subject
+ * or by request) and message get, and publishing to the bucket's key subjects. No watch or keys
+ * (they need a consumer).
+ */
+function keyValueGrants(app: string): string[] {
+  return KeyValues.filter((kv) => kv.users.includes(app)).flatMap((kv) => {
+    const stream = kvStreamName(kv.bucket);
+    return [
+      `${API}.STREAM.INFO.${stream}`,
+      `${API}.DIRECT.GET.${stream}`,
+      `${API}.DIRECT.GET.${stream}.$KV.${kv.bucket}.>`,
+      `${API}.STREAM.MSG.GET.${stream}`,
+      `$KV.${kv.bucket}.>`,
+    ];
+  });
+}
 
 export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, UserPermissions> {
-  const objectStore = `$O.${o.mediaBucket}.>`;
-  // The edges' stream tickets (EventTicketBucket, libs/contracts).
-  const eventTickets = `$KV.${EventTicketBucket.name}.>`;
   const service = (s: MeshService): UserPermissions => {
+    const consumes = consumersOf(s).length > 0;
+    const streams = [
+      ...(consumes || eventProducers.has(s) ? [EVENTS_STREAM] : []),
+      ...(consumes ? [DEADLETTER_STREAM] : []),
+    ];
     const publish = [
       '$SRV.>', // pings the mesh for its replica directory; answers discovery
-      ...jetstream.allow,
-      `deadletter.${s}.>`,
+      `${API}.INFO`,
+      ...streams.map((stream) => `${API}.STREAM.INFO.${stream}`),
+      ...consumerGrants(s),
+      ...objectGrants(s, o.mediaBucket),
+      ...keyValueGrants(s),
+      ...(consumes ? [`deadletter.${s}.>`] : []),
       ...(eventProducers.has(s) ? [`events.${s}.>`] : []),
       // a request, and its retry on one replica's direct subject
       ...MeshCalls[s].flatMap((subject) => [subject, `${subject}.*`]),
       ...(s === 'messaging' ? ['live.messages.*'] : []),
-      ...(s === 'media' ? [objectStore] : []),
     ];
     return {
-      publish: { allow: publish, deny: jetstream.deny },
+      publish: { allow: publish },
       subscribe: { allow: [`${s}.>`, '$SRV.>', `${inboxPrefixFor(s)}.>`] },
       allow_responses: true,
     };
@@ -72,10 +134,21 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
     ...services,
     edge: {
       publish: {
-        allow: [...MeshServices.map((s) => `${s}.>`), '$SRV.>', ...jetstream.allow, objectStore, eventTickets],
-        deny: ['events.>', 'deadletter.>', ...(jetstream.deny ?? [])],
+        allow: [
+          ...MeshServices.map((s) => `${s}.>`),
+          '$SRV.>',
+          `${API}.INFO`,
+          // Session revocations, read back from EVENTS by message get (RevokedSessions): no consumer.
+          `${API}.STREAM.INFO.${EVENTS_STREAM}`,
+          `${API}.STREAM.MSG.GET.${EVENTS_STREAM}`,
+          ...objectGrants('edge', o.mediaBucket),
+          ...keyValueGrants('edge'),
+        ],
+        deny: ['events.>', 'deadletter.>'],
       },
-      subscribe: { allow: ['$SRV.>', 'live.messages.*', `${inboxPrefixFor('edge')}.>`] },
+      subscribe: {
+        allow: ['$SRV.>', 'live.messages.*', Events.identity.sessionsRevoked, `${inboxPrefixFor('edge')}.>`],
+      },
       allow_responses: true,
     },
     // `mesh status` / `mesh events`: discovery and JetStream's read-only info.
@@ -83,15 +156,20 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
       publish: {
         allow: [
           '$SRV.>',
-          '$JS.API.INFO',
-          '$JS.API.STREAM.INFO.*',
-          '$JS.API.STREAM.NAMES',
-          '$JS.API.CONSUMER.INFO.>',
-          '$JS.API.CONSUMER.LIST.*',
-          '$JS.API.CONSUMER.NAMES.*',
+          `${API}.INFO`,
+          `${API}.STREAM.INFO.*`,
+          `${API}.STREAM.NAMES`,
+          `${API}.CONSUMER.INFO.>`,
+          `${API}.CONSUMER.LIST.*`,
+          `${API}.CONSUMER.NAMES.*`,
         ],
       },
       subscribe: { allow: [`${inboxPrefixFor('operator')}.>`] },
+    },
+    // `provision`: JetStream's whole API, nothing else.
+    provisioner: {
+      publish: { allow: [`${API}.>`] },
+      subscribe: { allow: [`${inboxPrefixFor('provisioner')}.>`] },
     },
   };
 }

@@ -18,6 +18,8 @@ export interface ServiceRole {
   role: string;
   /** The one schema it owns. */
   schema: string;
+  /** Its password, set (again) on every run; none: the role has none (trust authentication). */
+  password?: string;
 }
 
 export class ServiceRoleError extends Error {}
@@ -96,7 +98,7 @@ async function provisionOnce(client: pg.Client, roles: readonly ServiceRole[]): 
   await client.query('BEGIN');
   // One provisioning at a time per database; the transaction's end releases it.
   await client.query(`SELECT pg_advisory_xact_lock(hashtext('failsoft.service-roles'))`);
-  for (const r of roles) await ensureRole(client, r.role);
+  for (const r of roles) await ensureRole(client, r.role, r.password);
   // Everyone may connect by default; a database that took that away from PUBLIC still lets these.
   const db = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows[0].name;
   for (const r of roles)
@@ -115,7 +117,9 @@ async function provisionOnce(client: pg.Client, roles: readonly ServiceRole[]): 
   await client.query('COMMIT');
 }
 
-async function ensureRole(client: pg.Client, role: string): Promise<void> {
+async function ensureRole(client: pg.Client, role: string, password?: string): Promise<void> {
+  // A utility statement takes no parameters: the password goes in as an escaped literal.
+  const withPassword = password === undefined ? '' : ` PASSWORD ${client.escapeLiteral(password)}`;
   const found = await client.query<{
     rolsuper: boolean;
     rolcreaterole: boolean;
@@ -133,7 +137,7 @@ async function ensureRole(client: pg.Client, role: string): Promise<void> {
   const existing = found.rows[0];
   if (!existing) {
     await client.query(
-      `CREATE ROLE ${quote(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT`,
+      `CREATE ROLE ${quote(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT${withPassword}`,
     );
     return;
   }
@@ -149,7 +153,8 @@ async function ensureRole(client: pg.Client, role: string): Promise<void> {
     throw new ServiceRoleError(
       `role ${role} exists with more than a service may have (${extra.join(', ')}): drop it or take those away`,
     );
-  if (!existing.rolcanlogin) await client.query(`ALTER ROLE ${quote(role)} LOGIN`);
+  if (!existing.rolcanlogin || password !== undefined)
+    await client.query(`ALTER ROLE ${quote(role)} LOGIN${withPassword}`);
 }
 
 async function schemaExists(client: pg.Client, schema: string): Promise<boolean> {

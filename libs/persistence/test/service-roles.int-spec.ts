@@ -155,6 +155,21 @@ describe('provisionServiceRoles', () => {
     }
   });
 
+  it('sets the password it is given, on a new role and again on an existing one', async () => {
+    const c = { role: serviceRoleName('gamma', prefix), schema: freshSchema('gamma'), password: 'first secret' };
+    await provisionServiceRoles(TEST_DATABASE_URL, [c]);
+    const stored = async () =>
+      (await sql(`SELECT rolpassword FROM pg_authid WHERE rolname = '${c.role}'`))[0].rolpassword as string;
+    const first = await stored();
+    expect(first).toMatch(/^SCRAM-SHA-256\$/);
+    await provisionServiceRoles(TEST_DATABASE_URL, [{ ...c, password: 'second secret' }]);
+    expect(await stored()).toMatch(/^SCRAM-SHA-256\$/);
+    expect(await stored()).not.toBe(first);
+    await sql(`DROP SCHEMA "${c.schema}" CASCADE`);
+    await sql(`DROP OWNED BY "${c.role}"`);
+    await sql(`DROP ROLE "${c.role}"`);
+  });
+
   it('refuses a role that exists with more than LOGIN, and names that are not plain identifiers', async () => {
     const role = `${prefix}big`;
     await sql(`CREATE ROLE "${role}" LOGIN CREATEDB`);

@@ -7,7 +7,7 @@
 // replica serving say "posts cannot reach its database", and its health server is live but not
 // ready. It takes no request and consumes no event until the database is open; then it joins as
 // usual and the announcement leaves.
-// Events: the streams are ensured first; a producer's outbox relay starts with the replica and
+// Events: the streams and consumers (made by the provisioner) are waited for first; a producer's outbox relay starts with the replica and
 // makes a last pass after the drain; a consumer's consumers start once the replica has joined the
 // mesh and drain alongside it. The connection and the data source are closed after all that —
 // nothing uses them any more — or at once if the start fails.
@@ -17,7 +17,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { connectNats, NotServingAnnouncement } from '#mesh';
 import {
-  ensureEventStreams,
+  awaitProvisioned,
   startEventConsumers,
   type EventHandlerSet,
   type RunningEventConsumers,
@@ -27,6 +27,7 @@ import {
 import { runService, type RunningService } from './run-service.js';
 import { startHealthServer, type HealthServer, type LogLevel } from '#runtime';
 import { classifyDatabaseError, openDatabase } from '#persistence';
+import { consumersOf, DEADLETTER_STREAM, EVENTS_STREAM } from '#contracts';
 
 export interface ServiceEnv {
   NATS_URL: string;
@@ -83,6 +84,8 @@ export interface DatabaseServiceOptions {
   clientConnection?: string;
   /** Domain events this service publishes (outbox) or consumes (handlers). */
   events?: ServiceEvents;
+  /** Other JetStream streams it binds to before it serves (its object store's, `OBJ_media`). */
+  streams?: string[];
   module: (client: NatsConnection | undefined, kit: ServiceKit) => DynamicModule | Promise<DynamicModule>;
   handleSignals?: boolean;
 }
@@ -145,11 +148,20 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
   };
   let running: RunningService | undefined;
   try {
-    if (events) {
-      const streams = await ensureEventStreams(client!, { replicas: events.env.EVENTS_STREAM_REPLICAS });
-      // Worth a line at start-up only when this replica created or changed a stream.
-      const changed = Object.values(streams).some((s) => s !== 'unchanged');
-      logger[changed ? 'info' : 'debug']({ streams }, 'event streams ready');
+    const parts = {
+      streams: [
+        ...(events ? [EVENTS_STREAM] : []),
+        ...(events?.handlers ? [DEADLETTER_STREAM] : []),
+        ...(o.streams ?? []),
+      ],
+      consumers: events?.handlers ? consumersOf(o.service) : [],
+    };
+    if (client && parts.streams.length > 0) {
+      // The provisioner makes them; this replica may only bind (docs/security.md).
+      await awaitProvisioned(client, parts, (state) => {
+        logger.warn({ state }, 'waiting for the JetStream layout');
+        announcement.show({ waitingFor: 'jetstream', state });
+      });
     }
     if (outbox && !relay) logger.warn('OUTBOX_RELAY_ENABLED=false: this replica leaves its events to its siblings');
     relay?.start();
@@ -179,7 +191,6 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
         handlers: running.app.get(events.handlers).handlers,
         settings: {
           maxDeliver: events.env.EVENTS_MAX_DELIVER,
-          ackWaitMs: events.env.EVENTS_ACK_WAIT_MS,
           retryBackoffMs: events.env.EVENTS_RETRY_BACKOFF_MS,
           concurrency: events.env.EVENTS_CONCURRENCY,
         },

@@ -19,3 +19,4 @@ export * from './browser.js';
 export * from './drill-accounts.js';
 export * from './tcp-forwarder.js';
 export * from './postgres-server.js';
+export * from './provision.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { authorizationConfig, type NatsCredential } from '#mesh';
 import { freePort } from './free-port.js';
+import { provisionNats } from './provision.js';
 
 export interface NatsServerHandle {
   url: string;
@@ -67,6 +68,12 @@ export async function startNatsServer(
     auth?: { credentials: NatsCredential[]; mediaBucket: string };
     /** A smaller max_payload than nats-server's 1 MiB (what a reply too large for it does). */
     maxPayload?: number;
+    /**
+     * Make the JetStream layout (streams, consumers, buckets) once it is up, as the launcher's
+     * provisioner does: apps only bind to it. Default true with JetStream; false for a test of the
+     * provisioning itself.
+     */
+    provision?: boolean;
   } = {},
 ): Promise<NatsServerHandle> {
   const port = o.port ?? (await freePort());
@@ -104,6 +111,14 @@ export async function startNatsServer(
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+  if (o.jetstream !== false && o.provision !== false) {
+    await provisionNats({ servers: url, credentials: o.auth?.credentials, mediaBucket: o.auth?.mediaBucket }).catch(
+      (err: unknown) => {
+        child.kill('SIGKILL');
+        throw err;
+      },
+    );
   }
   return {
     url,

@@ -2,13 +2,14 @@
 // fresh schemas, token keys, and the built apps as processes. Each service connects to PostgreSQL
 // as its own role owning only its schema (`failsoft_<service>`), made by the function the
 // launcher uses (provisionServiceRoles); `env.DATABASE_URL` stays the administrator's, for the
-// test's own queries.
+// test's own queries. The JetStream layout is made first, as the launcher makes it (provisionNats).
 import { MeshServices } from '#contracts';
 import { dropSchemas, freshSchema, TEST_DATABASE_URL } from './database.js';
 import { freePort } from './free-port.js';
 import { tempKeys } from './keys.js';
 import { startNatsServer, type NatsServerHandle } from './nats-server.js';
 import { startNatsCluster, type NatsClusterHandle } from './nats-cluster.js';
+import { provisionNats } from './provision.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateCredentials, inboxPrefixFor } from '#mesh';
 import { provisionServiceRoles, roleDatabaseUrl, serviceRoleName } from '#persistence';
@@ -60,6 +61,13 @@ export async function startTestMesh(o: {
         ...natsAuth,
       });
   const stopNats = () => (cluster ? cluster.stop() : nats.stop());
+  // A single server provisioned itself (startNatsServer); a cluster's layout has its replicas.
+  if (cluster) {
+    await provisionNats({ servers: cluster.servers, credentials, replicas: o.cluster }).catch(async (err: unknown) => {
+      await stopNats();
+      throw err;
+    });
+  }
   /** An app's NATS user and password, when the mesh runs with permissions. */
   const natsUserOf = (app: string): Record<string, string> => {
     const c = credentials.find((x) => x.user === app);

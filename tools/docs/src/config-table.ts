@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { databaseEnv, eventsEnv, meshEnv, outboxEnv, z } from '#runtime';
 import { AppNames } from '../../mesh/src/app-catalogue.js';
-import { LauncherEnv, OperatorEnv } from '../../mesh/src/mesh.config.js';
+import { LauncherEnv, OperatorEnv, ProvisionEnv } from '../../mesh/src/mesh.config.js';
 
 /** Who reads a set of variables, from which file, with which schema. */
 export interface EnvReader {
@@ -44,6 +44,7 @@ export async function envReaders(): Promise<EnvReader[]> {
     ...apps,
     { name: 'launcher', file: 'tools/mesh/src/mesh.config.ts', schema: LauncherEnv },
     { name: 'mesh CLI', file: 'tools/mesh/src/mesh.config.ts', schema: OperatorEnv },
+    { name: 'mesh provision', file: 'tools/mesh/src/mesh.config.ts', schema: ProvisionEnv },
   ];
 }
 

@@ -73,7 +73,7 @@ describe('the route table', () => {
 });
 
 describe('the config table', () => {
-  it('has every variable every app, the launcher and the operator CLI parse', () => {
+  it('has every variable every app, the launcher, the operator CLI and the provisioner parse', () => {
     const names = configRows(root, readers).map((r) => r.name);
     for (const r of readers) {
       for (const name of Object.keys(r.schema.shape).filter((n) => n !== 'PATH')) {
@@ -92,6 +92,7 @@ describe('the config table', () => {
       'edge',
       'launcher',
       'mesh CLI',
+      'mesh provision',
     ]);
   });
 

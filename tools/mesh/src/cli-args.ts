@@ -11,7 +11,10 @@ export type Command =
   | { verb: 'events'; json: boolean }
   | { verb: 'scale'; targets: Array<{ app: AppName; replicas: number }> }
   | { verb: 'kill'; app: AppName; signal: DrillSignal; pid?: number }
-  | { verb: 'nats-auth'; outDir: string; mediaBucket: string };
+  | { verb: 'nats-auth'; outDir: string; mediaBucket: string }
+  | { verb: 'provision' }
+  | { verb: 'db-auth'; outDir: string; server: string }
+  | { verb: 'db-roles' };
 
 export class UsageError extends Error {}
 
@@ -25,6 +28,10 @@ export const Usage = `usage: mesh <verb> [options]
                                     failure drill on one replica (default TERM, oldest replica)
   nats-auth [--out <dir>] [--media-bucket <name>]
                                     per-app NATS credentials and permissions (default .mesh/nats)
+  provision                         make the JetStream layout (streams, consumers, buckets) as the provisioner
+  db-auth [--out <dir>] [--server <host:port/db>]
+                                    a PostgreSQL password per service role, as env files (default .mesh/db)
+  db-roles                          make each <APP>_DATABASE_URL's role and schema, as DATABASE_URL
 apps: ${AppNames.join(', ')}`;
 
 /** Splits `--name value` and `--name=value`; anything else is positional. */
@@ -98,6 +105,20 @@ export function parseArgs(argv: readonly string[]): Command {
           verb,
           outDir: options.get('out') ?? '.mesh/nats',
           mediaBucket: options.get('media-bucket') ?? 'media',
+        };
+      }
+      case 'provision':
+      case 'db-roles': {
+        noPositional(verb, split(rest, [], []).positional);
+        return { verb };
+      }
+      case 'db-auth': {
+        const { options, positional } = split(rest, ['out', 'server'], []);
+        noPositional(verb, positional);
+        return {
+          verb,
+          outDir: options.get('out') ?? '.mesh/db',
+          server: options.get('server') ?? 'postgres:5432/failsoft',
         };
       }
       default:

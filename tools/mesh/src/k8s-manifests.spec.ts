@@ -64,6 +64,20 @@ describe('Kubernetes manifests (deploy/k8s/failsoft.yaml)', () => {
     expect(budgets.every((b) => b.spec.minAvailable === 1)).toBe(true);
   });
 
+  it('make the JetStream layout with a provisioner Job, whose NATS credentials no app gets', () => {
+    const [job] = of('Job');
+    const c = job.spec.template.spec.containers[0];
+    expect(c.command).toEqual(['node', 'dist/tools/mesh/src/main.js', 'provision']);
+    expect(c.envFrom).toEqual([
+      { configMapRef: { name: 'failsoft-config' } },
+      { secretRef: { name: RequiredSecrets.natsProvisioner } },
+    ]);
+    const appSecrets = of('Deployment').flatMap((d) =>
+      d.spec.template.spec.containers[0].envFrom.flatMap((e: any) => (e.secretRef ? [e.secretRef.name] : [])),
+    );
+    expect(appSecrets).not.toContain(RequiredSecrets.natsProvisioner);
+  });
+
   it("read each service's DATABASE_URL from its own Secret, and give the edge none", () => {
     const sources = of('Deployment').map((d) => {
       const c = d.spec.template.spec.containers[0];

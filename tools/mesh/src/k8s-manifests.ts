@@ -1,7 +1,8 @@
 // Kubernetes manifests for the mesh, generated from the app catalogue so that they cannot drift
 // from what we run: per app a Deployment (probes, resources, non-root, drain-aware grace
 // period) and a PodDisruptionBudget; the edge behind a Service; HorizontalPodAutoscaler examples;
-// one ConfigMap. Typed with kubernetes-types, so `tsc` checks every field against the API schema.
+// one ConfigMap; the provisioner Job that makes the JetStream layout (the apps wait for it, and
+// may not make it themselves). Typed with kubernetes-types, so `tsc` checks every field against the API schema.
 // `node dist/tools/mesh/src/k8s-write.js` writes deploy/k8s/failsoft.yaml; a test keeps the
 // committed file equal to this output.
 //
@@ -20,6 +21,7 @@ import type {
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
+import type { Job } from 'kubernetes-types/batch/v1.js';
 import { stringify } from 'yaml';
 import { AppCatalogue, type AppName } from './app-catalogue.js';
 
@@ -35,7 +37,7 @@ const EDGE_PORT = 3000;
  */
 const EDGE_ADMIN_PORT = 3100;
 
-type Manifest = ConfigMap | Deployment | PodDisruptionBudget | Service | HorizontalPodAutoscaler;
+type Manifest = ConfigMap | Deployment | PodDisruptionBudget | Service | HorizontalPodAutoscaler | Job;
 
 const labels = (app: AppName) => ({ 'app.kubernetes.io/name': 'failsoft', 'app.kubernetes.io/component': app });
 const meta = (name: string, app?: AppName) => ({
@@ -49,6 +51,8 @@ export const RequiredSecrets = {
   // DATABASE_URL: the service's own PostgreSQL role, owning only its schema (docs/security.md)
   database: (app: AppName) => `failsoft-database-${app}`,
   nats: (app: AppName) => `failsoft-nats-${app}`, // NATS_USER, NATS_PASSWORD (mesh nats-auth)
+  // NATS_USER=provisioner, NATS_PASSWORD (mesh nats-auth's provisioner.env): the Job's only
+  natsProvisioner: 'failsoft-nats-provisioner',
   tokenKeys: 'failsoft-token-keys', // token-private.pem, token-public.pem
 } as const;
 
@@ -210,10 +214,54 @@ function autoscaler(app: AppName, max: number): HorizontalPodAutoscaler {
   };
 }
 
+/**
+ * `mesh provision` as a Job, one per release (a Job's template cannot change): it makes or
+ * updates the JetStream layout as the provisioner user; the apps' replicas are not ready until
+ * their streams, consumers and buckets exist (awaitProvisioned), and then only bind.
+ */
+const provisionJob: Job = {
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: {
+    ...meta(`failsoft-provision-${IMAGE_TAG.replace(/\./g, '-')}`),
+    labels: { 'app.kubernetes.io/name': 'failsoft', 'app.kubernetes.io/component': 'provision' },
+  },
+  spec: {
+    backoffLimit: 10,
+    template: {
+      metadata: { labels: { 'app.kubernetes.io/name': 'failsoft', 'app.kubernetes.io/component': 'provision' } },
+      spec: {
+        restartPolicy: 'OnFailure',
+        containers: [
+          {
+            name: 'provision',
+            // Every image holds the whole build, the mesh CLI too.
+            image: `failsoft/edge:${IMAGE_TAG}`,
+            command: ['node', 'dist/tools/mesh/src/main.js', 'provision'],
+            envFrom: [
+              { configMapRef: { name: 'failsoft-config' } },
+              { secretRef: { name: RequiredSecrets.natsProvisioner } },
+            ],
+            resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '160Mi' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+          },
+        ],
+      },
+    },
+  },
+};
+
 export function meshManifests(): Manifest[] {
   const apps = AppCatalogue.map((a) => a.name);
   return [
     config,
+    provisionJob,
     ...apps.flatMap((app) => [deployment(app), disruptionBudget(app)]),
     edgeService,
     // Examples: the edge and the busiest read service scale on CPU.

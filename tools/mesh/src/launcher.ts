@@ -1,4 +1,4 @@
-// `mesh up`: its ports checked, NATS (found or started), token keys, the replicas under
+// `mesh up`: its ports checked, NATS (found or started), the JetStream layout (provisioned), token keys, the replicas under
 // supervision, the control API, and one line once every replica serves; on SIGINT/SIGTERM
 // everything stops in order (replicas drain, then NATS) and nothing is left behind. `mesh dev`
 // adds the rebuild loop (dev-reload.ts). Resolves with the process exit code.
@@ -35,6 +35,7 @@ import {
 } from './nats-bootstrap.js';
 import { checkPorts, portsToCheck, portTaken } from './port-check.js';
 import { probeStarting } from './readiness-probe.js';
+import { ProvisionError, runProvision } from './provision-command.js';
 import { readyFacts, readyLine } from './ready-line.js';
 import { ReplicaSupervisor } from './replica-supervisor.js';
 import { WaitingReport } from './waiting-report.js';
@@ -102,6 +103,8 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
       );
     }
     owned = await ensureNats(c, repoRoot, logger);
+    // The JetStream layout, made as the provisioner before any replica: they may only bind to it.
+    await runProvision({ ...c.provision, NATS_URL: c.NATS_URL }, logger);
     // Each service's own PostgreSQL role (db-roles.ts), made before its replicas start.
     databases = serviceDatabases(c);
     const roles = [...databases.values()].flatMap((d) => (d.role ? [d.role] : []));
@@ -133,7 +136,10 @@ export async function runLauncher(c: LauncherConfig, repoRoot: string, mode: Lau
     for (const [app, n] of c.replicas) if (!pendingSignal) await supervisor.scale(app, n);
   } catch (err) {
     const known =
-      err instanceof StartupError || err instanceof NatsUnavailableError || err instanceof DatabaseRolesError;
+      err instanceof StartupError ||
+      err instanceof NatsUnavailableError ||
+      err instanceof DatabaseRolesError ||
+      err instanceof ProvisionError;
     if (known) process.stderr.write(`mesh: ${err.message}\n`);
     else logger.fatal({ err }, 'launcher failed to start');
     dbRoles?.stop();

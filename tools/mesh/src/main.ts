@@ -7,6 +7,8 @@ import { killCommand, scaleCommand, statusCommand } from './operator-commands.js
 import { natsAuthCommand } from './nats-auth-command.js';
 import { eventsCommand } from './events-command.js';
 import { meshStateDir } from './control-token.js';
+import { provisionCommand } from './provision-command.js';
+import { dbAuthCommand, dbRolesCommand } from './db-auth-command.js';
 
 async function run(cmd: Command): Promise<number> {
   switch (cmd.verb) {
@@ -26,6 +28,12 @@ async function run(cmd: Command): Promise<number> {
       return killCommand(loadOperatorConfig(), meshStateDir(findRepoRoot()), cmd.app, cmd.signal, cmd.pid);
     case 'nats-auth':
       return natsAuthCommand(cmd);
+    case 'provision':
+      return provisionCommand();
+    case 'db-auth':
+      return dbAuthCommand(cmd);
+    case 'db-roles':
+      return dbRolesCommand();
   }
 }
 

@@ -1,6 +1,6 @@
 // The launcher's and operator CLI's settings: the only reader of process.env in tools/mesh.
 // Every error is one line naming the variable, so a typo in REPLICAS fails before anything runs.
-import { databaseEnv, meshEnv, z } from '#runtime';
+import { databaseEnv, eventsEnv, meshEnv, z } from '#runtime';
 import { AppNames, isAppName, type AppName } from './app-catalogue.js';
 import { CountsError, parseAppList, parseReplicaCounts } from './replica-counts.js';
 
@@ -21,6 +21,33 @@ export const OperatorEnv = z.object({
 });
 
 const serviceUrl = z.string().min(1).optional();
+
+/** What the provisioner reads (the launcher at start, `mesh provision`): where and how to make the JetStream layout. */
+export const ProvisionEnv = z.object({
+  NATS_URL: meshEnv.NATS_URL,
+  /**
+   * The NATS user that makes the JetStream layout (`mesh nats-auth` makes `provisioner`), when
+   * NATS requires users; given to no runtime app. Unset: NATS_USER, or none.
+   */
+  NATS_PROVISIONER_USER: z.string().min(1).optional(),
+  /** The provisioner's NATS password. */
+  NATS_PROVISIONER_PASSWORD: z.string().min(1).optional(),
+  NATS_USER: meshEnv.NATS_USER,
+  NATS_PASSWORD: meshEnv.NATS_PASSWORD,
+  EVENTS_STREAM_REPLICAS: eventsEnv.EVENTS_STREAM_REPLICAS,
+  EVENTS_ACK_WAIT_MS: eventsEnv.EVENTS_ACK_WAIT_MS,
+  /** The media object store's bucket the provisioner makes (the media service and the edge read the same variable). */
+  MEDIA_BUCKET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('media'),
+  LOG_LEVEL: meshEnv.LOG_LEVEL,
+});
+export type ProvisionConfig = z.output<typeof ProvisionEnv>;
+
+export function loadProvisionConfig(env: NodeJS.ProcessEnv = process.env): ProvisionConfig {
+  return parse(ProvisionEnv, env);
+}
 
 /** The PostgreSQL role per service (db-roles.ts, docs/security.md). */
 const databaseRolesEnv = {
@@ -59,6 +86,14 @@ const databaseRolesEnv = {
   FEED_DATABASE_URL: serviceUrl,
 };
 
+/** What `mesh db-roles` reads: the administrator's URL and each service's own (with its role and password). */
+export const DbRolesEnv = z.object({ ...databaseRolesEnv, LOG_LEVEL: meshEnv.LOG_LEVEL });
+export type DbRolesConfig = z.output<typeof DbRolesEnv>;
+
+export function loadDbRolesConfig(env: NodeJS.ProcessEnv = process.env): DbRolesConfig {
+  return parse(DbRolesEnv, env);
+}
+
 /** What `npm start` reads; every replica inherits the launcher's whole environment. */
 export const LauncherEnv = OperatorEnv.extend({
   LOG_LEVEL: meshEnv.LOG_LEVEL,
@@ -92,6 +127,12 @@ export const LauncherEnv = OperatorEnv.extend({
   JWT_PUBLIC_KEY: z.string().optional(),
   JWT_PUBLIC_KEY_FILE: z.string().optional(),
   ...databaseRolesEnv,
+  // The provisioner's own settings (ProvisionEnv): the launcher provisions JetStream at start.
+  NATS_PROVISIONER_USER: ProvisionEnv.shape.NATS_PROVISIONER_USER,
+  NATS_PROVISIONER_PASSWORD: ProvisionEnv.shape.NATS_PROVISIONER_PASSWORD,
+  EVENTS_STREAM_REPLICAS: ProvisionEnv.shape.EVENTS_STREAM_REPLICAS,
+  EVENTS_ACK_WAIT_MS: ProvisionEnv.shape.EVENTS_ACK_WAIT_MS,
+  MEDIA_BUCKET: ProvisionEnv.shape.MEDIA_BUCKET,
 });
 
 export type OperatorConfig = z.output<typeof OperatorEnv>;
@@ -114,6 +155,8 @@ export interface LauncherConfig extends OperatorConfig {
   hasTokenKeys: boolean;
   /** TEST ONLY: `MESH_APP_OVERRIDE_<app>=<script>` runs that script instead of the app. */
   overrides: Map<AppName, string>;
+  /** The provisioner's settings: the launcher makes the JetStream layout before any replica. */
+  provision: ProvisionConfig;
   /** The launcher's env, which every replica inherits. */
   childEnv: NodeJS.ProcessEnv;
 }
@@ -142,6 +185,7 @@ export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env, replica
       replicas,
       hasTokenKeys: [e.JWT_PRIVATE_KEY, e.JWT_PRIVATE_KEY_FILE, e.JWT_PUBLIC_KEY, e.JWT_PUBLIC_KEY_FILE].some(Boolean),
       overrides: readOverrides(env),
+      provision: loadProvisionConfig(env),
       childEnv: { ...env },
     };
   } catch (err) {

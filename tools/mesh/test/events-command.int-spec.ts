@@ -7,13 +7,13 @@ import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events } from '#contracts';
 import { createLogger } from '#runtime';
-import { ensureEventStreams, startEventConsumers } from '#events';
+import { startEventConsumers } from '#events';
 import { generateCredentials, inboxPrefixFor, type NatsCredential } from '#mesh';
-import { expectEventually, startNatsServer, type NatsServerHandle } from '#testing';
+import { expectEventually, provisionNats, startNatsServer, type NatsServerHandle } from '#testing';
 import { cli } from './launcher-process.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
-const settings = { maxDeliver: 2, ackWaitMs: 2000, retryBackoffMs: 20, concurrency: 2 };
+const settings = { maxDeliver: 2, retryBackoffMs: 20, concurrency: 2 };
 let nats: NatsServerHandle;
 let credentials: NatsCredential[];
 const connections: NatsConnection[] = [];
@@ -39,7 +39,8 @@ const deleted = (postId = randomUUID()) =>
 
 beforeAll(async () => {
   credentials = generateCredentials();
-  nats = await startNatsServer({ auth: { credentials, mediaBucket: 'media' } });
+  // Not provisioned yet: the first test looks at JetStream before the provisioner ran.
+  nats = await startNatsServer({ auth: { credentials, mediaBucket: 'media' }, provision: false });
 });
 afterAll(async () => {
   for (const nc of connections) await nc.close();
@@ -47,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('mesh events', () => {
-  it('says there is nothing yet before any service created the streams', async () => {
+  it('says there is nothing yet before the provisioner made the streams', async () => {
     const r = await cli(['events'], operatorEnv());
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toContain('streams: none yet');
@@ -55,8 +56,8 @@ describe('mesh events', () => {
 
   it("shows each stream, a stopped service's backlog, and the dead letters", async () => {
     // comments consumes, fails one event every time (dead-lettered after 2 attempts), then stops.
+    await provisionNats({ servers: nats.url, credentials });
     const comments = await as('comments');
-    await ensureEventStreams(comments, { replicas: 1 });
     const poison = randomUUID();
     const running = await startEventConsumers(comments, {
       service: 'comments',
@@ -79,7 +80,19 @@ describe('mesh events', () => {
 
     const r = await cli(['events', '--json'], operatorEnv());
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({
+    const body = JSON.parse(r.stdout);
+    body.consumers.sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name));
+    // Every durable of the layout is there; likes and media never ran, so all five are pending.
+    const idle = (name: string, service: string, subject: string, pending: number) => ({
+      name,
+      service,
+      subject,
+      pending,
+      ackPending: 0,
+      redelivered: 0,
+      waitingPulls: 0,
+    });
+    expect(body).toEqual({
       streams: [
         {
           name: 'EVENTS',
@@ -108,6 +121,9 @@ describe('mesh events', () => {
           redelivered: 0,
           waitingPulls: 0,
         },
+        idle('likes--events-posts-deleted', 'likes', 'events.posts.deleted', 5),
+        idle('media--events-posts-created', 'media', 'events.posts.created', 0),
+        idle('media--events-posts-deleted', 'media', 'events.posts.deleted', 5),
       ],
       deadLetters: { total: 1, bySubject: { 'deadletter.comments.events.posts.deleted': 1 } },
     });

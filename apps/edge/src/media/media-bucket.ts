@@ -1,11 +1,12 @@
 // The edge's side of the media bucket (JetStream's object store): uploads are streamed in, media
-// bytes streamed out. The media service creates the bucket; the edge only opens it, lazily, so
-// an edge starts (and serves everything else) while media has never run.
+// bytes streamed out (by message get, no consumer: ObjectReader). The provisioner creates the
+// bucket; the edge only opens it, lazily, so an edge starts (and serves everything else) before.
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCodes, MediaObjects, MeshError } from '#contracts';
+import { ObjectReader } from '#events';
 
 /** The storage is media's: failing to reach it is media being unavailable. */
 const unavailable = (what: string, err: unknown) =>
@@ -70,6 +71,7 @@ export function stallGuard(source: Readable, stallMs: number): Readable {
 
 export class MediaBucket {
   private opening?: Promise<ObjectStore>;
+  private reader?: ObjectReader;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -112,16 +114,17 @@ export class MediaBucket {
 
   /** The object's bytes as a stream, or not_found when the object is missing. */
   async read(name: string): Promise<Readable> {
-    const os = await this.store();
-    let r: Awaited<ReturnType<ObjectStore['get']>>;
+    let bytes: ReadableStream<Uint8Array>;
     try {
-      r = await os.get(name);
+      this.reader ??= await ObjectReader.open(this.nc, this.bucket);
+      const info = await this.reader.info(name);
+      if (!info) throw new MeshError(ErrorCodes.notFound, 'The media bytes are missing.');
+      bytes = this.reader.chunks(info);
     } catch (err) {
+      if (err instanceof MeshError) throw err;
       throw unavailable('read', err);
     }
-    if (!r) throw new MeshError(ErrorCodes.notFound, 'The media bytes are missing.');
-    r.error.catch(() => undefined);
-    return stallGuard(Readable.fromWeb(r.data as never), this.stallMs);
+    return stallGuard(Readable.fromWeb(bytes as never), this.stallMs);
   }
 
   async remove(name: string): Promise<void> {

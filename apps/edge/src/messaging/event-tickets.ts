@@ -9,15 +9,11 @@ import { ErrorCodes, EventTicketBucket, MeshError, type EventTicket, type EventT
 import type { VerifiedToken } from '../auth/token-verifier.js';
 
 /**
- * Opens (creating it when missing) the ticket bucket with its declared settings. The one place
- * the bucket is opened; a provisioner that creates buckets ahead of time makes this bind-only.
+ * Binds to the ticket bucket. The provisioner makes it (libs/contracts jetstream-layout.ts, from
+ * EventTicketBucket); the edge may not create buckets.
  */
 export function openEventTicketBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(EventTicketBucket.name, {
-    ttl: EventTicketBucket.ttlMs,
-    history: EventTicketBucket.history,
-    max_bytes: EventTicketBucket.maxBytes,
-  });
+  return new Kvm(nc).open(EventTicketBucket.name);
 }
 
 const refused = () => new MeshError(ErrorCodes.unauthenticated, 'The ticket is unknown, used or expired.');
