@@ -4,6 +4,7 @@ import { runDatabaseService, type RunningService } from '#service';
 import { createLogger } from '#runtime';
 import type { IdentityConfig } from './identity.config.js';
 import { createIdentityDataSource } from './identity.data-source.js';
+import { HashQueue } from './hash-queue.js';
 import { IdentityModule } from './identity.module.js';
 import { loadPrivateKey, TokenSigner } from './token-signer.js';
 
@@ -15,6 +16,10 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
   const tokens = new TokenSigner(privateKey, c.JWT_TTL_SECONDS);
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createIdentityDataSource(c);
+  const hashing = new HashQueue(c.HASH_CONCURRENCY, c.HASH_QUEUE_MAX, (kind, stats) =>
+    // refused: the queue was full; expired: its caller's deadline passed while it waited.
+    logger.warn({ hashQueue: stats }, kind === 'refused' ? 'hash queue full: refused' : 'dropped an abandoned hash'),
+  );
   return runDatabaseService({
     service: 'identity',
     version: IDENTITY_VERSION,
@@ -22,7 +27,7 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
     logger,
     dataSource,
     schema: c.IDENTITY_DB_SCHEMA,
-    module: () => IdentityModule.register(dataSource, tokens),
+    module: () => IdentityModule.register(dataSource, tokens, hashing),
     handleSignals: o.handleSignals,
   });
 }

@@ -4,6 +4,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ErrorCodes, MeshError, type AuthReply, type LoginRequest, type SignupRequest, type UserDto } from '#contracts';
 import type { UserEntity } from './entities/user.entity.js';
 import { IdentityRepository } from './identity.repository.js';
+import { HashQueue } from './hash-queue.js';
 import { PasswordHasher } from './password-hasher.js';
 import { TokenSigner } from './token-signer.js';
 import { toUserDto } from './user.mapper.js';
@@ -20,6 +21,7 @@ export class IdentityService implements OnModuleInit {
     private readonly repo: IdentityRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenSigner,
+    private readonly hashing: HashQueue,
   ) {}
 
   /** Hashed once at start with the current parameters, so its cost matches a real user's. */
@@ -28,7 +30,7 @@ export class IdentityService implements OnModuleInit {
   }
 
   async signup(r: SignupRequest): Promise<AuthReply> {
-    const passwordHash = await this.hasher.hash(r.password);
+    const passwordHash = await this.hashing.run(() => this.hasher.hash(r.password));
     const user = await this.repo.insert({
       id: randomUUID(),
       username: r.username,
@@ -45,7 +47,8 @@ export class IdentityService implements OnModuleInit {
 
   async login(r: LoginRequest): Promise<AuthReply> {
     const found = await this.repo.findCredentials(r.username);
-    const matches = await this.hasher.verify(r.password, found?.passwordHash ?? this.dummyHash);
+    const stored = found?.passwordHash ?? this.dummyHash;
+    const matches = await this.hashing.run(() => this.hasher.verify(r.password, stored));
     if (!found || !matches) throw new MeshError(ErrorCodes.unauthenticated, WRONG_PAIR);
     return this.authReply(found.user);
   }

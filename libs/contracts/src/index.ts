@@ -16,3 +16,4 @@ export * from './events/event-subjects.js';
 export * from './events/event-envelope.js';
 export * from './events/event-map.js';
 export * from './posts/posts.events.js';
+export * from './limits/rate-limit-bucket.js';

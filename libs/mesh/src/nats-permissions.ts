@@ -4,7 +4,7 @@
 // legitimately makes, and JetStream's API. The edge publishes requests but never events.
 // `npm run mesh -- nats-auth` writes the server's `authorization` block and each app's credentials.
 import { randomBytes } from 'node:crypto';
-import { Events, MeshServices, type MeshService } from '#contracts';
+import { Events, MeshServices, RateLimitBucket, type MeshService } from '#contracts';
 import { inboxPrefixFor } from './nats-connection.js';
 
 /** Requests each app makes of other services (its clients' subjects); the edge asks everyone. */
@@ -68,7 +68,14 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
     ...services,
     edge: {
       publish: {
-        allow: [...MeshServices.map((s) => `${s}.>`), '$SRV.>', ...jetstream.allow, objectStore],
+        allow: [
+          ...MeshServices.map((s) => `${s}.>`),
+          '$SRV.>',
+          ...jetstream.allow,
+          objectStore,
+          // the rate-limit counts the edges share (apps/edge/src/limits/shared-counts.ts)
+          `$KV.${RateLimitBucket.name}.>`,
+        ],
         deny: ['events.>', 'deadletter.>', ...(jetstream.deny ?? [])],
       },
       subscribe: { allow: ['$SRV.>', 'live.messages.*', `${inboxPrefixFor('edge')}.>`] },

@@ -26,7 +26,7 @@ export interface TestMesh {
   replicas: Map<string, AppProcess[]>;
   /** Starts one more replica of a service and waits until it has joined. */
   addReplica: (app: string, extraEnv?: Record<string, string>) => Promise<AppProcess>;
-  addEdge: () => Promise<{ process: AppProcess; url: string }>;
+  addEdge: (extraEnv?: Record<string, string>) => Promise<{ process: AppProcess; url: string }>;
   /** A new NATS connection for the test (as the operator user when the mesh runs with `auth`). */
   connectNats: () => Promise<NatsConnection>;
   stop: () => Promise<void>;
@@ -44,6 +44,11 @@ export async function startTestMesh(o: {
    * gets all the nodes' URLs, and the event streams and the media bucket as many replicas.
    */
   cluster?: number;
+  /**
+   * Keep the edges' rate limits on (RATE_LIMITS=on). Off by default: most tests write far more
+   * than a user's budget allows; the tests of the limits turn them on.
+   */
+  rateLimits?: boolean;
   /** How long each replica may take to join (default 20 s; a busy machine starts six Nodes slower). */
   joinTimeoutMs?: number;
 }): Promise<TestMesh> {
@@ -71,6 +76,7 @@ export async function startTestMesh(o: {
     JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
     JWT_PUBLIC_KEY_FILE: keys.publicKeyFile,
     ...Object.fromEntries(schemas.map(([s, name]) => [`${s.toUpperCase()}_DB_SCHEMA`, name])),
+    RATE_LIMITS: o.rateLimits ? 'on' : 'off',
     ...o.env,
   };
   const roles = schemas.map(([s, schema]) => ({ service: s, role: serviceRoleName(s), schema }));
@@ -100,9 +106,9 @@ export async function startTestMesh(o: {
     return p;
   };
   const edges: AppProcess[] = [];
-  const addEdge = async () => {
+  const addEdge = async (extraEnv: Record<string, string> = {}) => {
     const port = await freePort();
-    const p = spawnApp('edge', { ...env, ...natsUserOf('edge'), PORT: String(port), HOST: '127.0.0.1' });
+    const p = spawnApp('edge', { ...env, ...natsUserOf('edge'), PORT: String(port), HOST: '127.0.0.1', ...extraEnv });
     edges.push(p);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(url, p, o.joinTimeoutMs);
