@@ -25,7 +25,7 @@ import { eventsBench } from './events.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** BENCH_ONLY=stitched,uploads runs only those groups (after the floors); all when unset. */
-const GROUPS = ['posts-only', 'stitched', 'uploads', 'events', 'scaling'] as const;
+const GROUPS = ['posts-only', 'stitched', 'limits', 'uploads', 'events', 'scaling'] as const;
 const only = (process.env.BENCH_ONLY ?? GROUPS.join(',')).split(',').map((g) => g.trim());
 for (const g of only) {
   if (!(GROUPS as readonly string[]).includes(g))
@@ -164,6 +164,55 @@ async function postsOnly(bareHttp: number): Promise<void> {
     });
     await new Promise((r) => setTimeout(r, 3000));
     restingRss(mesh, 'posts only');
+  } finally {
+    await mesh.stop();
+  }
+}
+
+/**
+ * What the rate limits cost: the stitched read at 64 connections on two edges of one mesh, one
+ * with limits on and one with RATE_LIMITS=off, in turn (off, on, off, on: the machine's load
+ * moves), signed in (the interceptor looks and lets it by) and anonymous (every request spends
+ * the anonymous-read budget of one IP, set too large to refuse any).
+ */
+async function limitsCost(): Promise<void> {
+  const mesh = await startTestMesh({
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1 },
+    rateLimits: true,
+    env: { LOG_LEVEL: 'warn', RATE_LIMIT_READS_ANONYMOUS: '100000000/1m', RATE_LIMIT_POSTS_CREATE: '100000/1m' },
+  });
+  try {
+    const on = mesh.edgeUrl;
+    const off = (await mesh.addEdge({ RATE_LIMITS: 'off' })).url;
+    const signup = await http(on, 'POST', '/auth/signup', {
+      body: { username: 'bench_l', password: 'bench password' },
+    });
+    const token = signup.body.token as string;
+    const ids = await seedPosts(on, token, 100);
+    const legs: Array<[string, Record<string, string>]> = [
+      ['signed in', { authorization: `Bearer ${token}` }],
+      ['anonymous', {}],
+    ];
+    for (const [label, headers] of legs) {
+      const targets = ids.map((id) => ({ path: `/posts/${id}`, headers }));
+      const runs: Record<'on' | 'off', number[]> = { on: [], off: [] };
+      for (const url of [off, on, off, on]) {
+        await httpLoad({ url, targets, connections: CONCURRENCY, seconds: 2 });
+        const f = await httpLoad({ url, targets, connections: CONCURRENCY, seconds: SECONDS });
+        if (f.non2xx > 0) throw new Error(`limits bench: ${f.non2xx} answers were not 2xx at ${url}`);
+        runs[url === on ? 'on' : 'off'].push(f.reqPerSec);
+      }
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      emit({
+        bench: `GET /posts/:id stitched at ${CONCURRENCY} connections, rate limits on vs off (${label})`,
+        reqPerSecOff: round(mean(runs.off)),
+        reqPerSecOn: round(mean(runs.on)),
+        runs,
+        ratio: round3(mean(runs.on) / mean(runs.off)),
+        target: { ratio: 0.95 },
+        meetsTarget: mean(runs.on) / mean(runs.off) >= 0.95,
+      });
+    }
   } finally {
     await mesh.stop();
   }
@@ -395,6 +444,7 @@ async function main(): Promise<void> {
 
     if (wanted('posts-only')) await postsOnly(http0.reqPerSec);
     if (wanted('stitched')) await stitched(http0.reqPerSec);
+    if (wanted('limits')) await limitsCost();
     if (wanted('uploads')) await uploads();
     if (wanted('events')) await eventsBench({ seconds: SECONDS, emit });
     if (wanted('scaling')) await scalingAndPermissions(http0.reqPerSec);

@@ -1,6 +1,25 @@
 import { meshEnv, parseEnv, z } from '#runtime';
+import { Budgets, parseBudget, type Budget, type BudgetName } from './limits/budgets.js';
 
 const int = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+const flag = (def: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(def)
+    .transform((v) => v === 'true');
+/** A rate-limit budget, "<points>/<window>" (e.g. 30/5m), defaulting to the budgets table's. */
+const budget = (name: BudgetName) =>
+  z
+    .string()
+    .default(Budgets[name].default)
+    .transform((v, ctx): Budget => {
+      const parsed = parseBudget(v);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    });
 
 /** The variables edge reads, exported for the generated config table (docs/operations.md). */
 export const EdgeEnv = z
@@ -81,10 +100,58 @@ export const EdgeEnv = z
      */
     CONNECTION_TIMEOUT_MS: int(30_000, 1000),
     /** One access-log line per request at info level. */
-    ACCESS_LOG: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((v) => v === 'true'),
+    ACCESS_LOG: flag('true'),
+    /** `off` turns every rate limit, login delay and login concurrency cap off (tests, benchmarks). */
+    RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+    /**
+     * How often an edge adds its rate-limit counts to the shared NATS KV bucket and reads the
+     * others': N edges together admit a budget once, overshooting by at most what they admit
+     * within one period (docs/security.md).
+     */
+    RATE_LIMIT_SYNC_MS: int(200, 10),
+    /**
+     * Take the client IP from the first address of X-Forwarded-For (set it only behind a proxy
+     * that writes that header; otherwise any client could pick its own IP and its own budget).
+     */
+    TRUST_PROXY: flag('false'),
+    /** Logins per client IP (rate limit, "<points>/<window>", units ms, s, m, h). */
+    RATE_LIMIT_AUTH_LOGIN_IP: budget('auth.login.ip'),
+    /** Logins per submitted username, whoever sends them. */
+    RATE_LIMIT_AUTH_LOGIN_USERNAME: budget('auth.login.username'),
+    /** Sign-ups per client IP. */
+    RATE_LIMIT_AUTH_SIGNUP_IP: budget('auth.signup.ip'),
+    /** Sign-ups per submitted username (a taken name answered 409 still counts). */
+    RATE_LIMIT_AUTH_SIGNUP_USERNAME: budget('auth.signup.username'),
+    /** Refreshes per client IP (a refresh is anonymous: its token is the credential). */
+    RATE_LIMIT_AUTH_REFRESH_IP: budget('auth.refresh.ip'),
+    /** Password changes per account (each costs two password hashes). */
+    RATE_LIMIT_AUTH_PASSWORD: budget('auth.password'),
+    /** Logouts per account. */
+    RATE_LIMIT_AUTH_LOGOUT: budget('auth.logout'),
+    /** Stream tickets per account. */
+    RATE_LIMIT_EVENTS_TICKET: budget('events.ticket'),
+    /** Follows and unfollows per account. */
+    RATE_LIMIT_FOLLOWS_WRITE: budget('follows.write'),
+    /** Posts per account. */
+    RATE_LIMIT_POSTS_CREATE: budget('posts.create'),
+    /** Comments per account. */
+    RATE_LIMIT_COMMENTS_CREATE: budget('comments.create'),
+    /** Likes and unlikes per account. */
+    RATE_LIMIT_LIKES_WRITE: budget('likes.write'),
+    /** Direct messages per account. */
+    RATE_LIMIT_MESSAGES_SEND: budget('messages.send'),
+    /** Uploads per account. */
+    RATE_LIMIT_MEDIA_UPLOAD: budget('media.upload'),
+    /** Reads (GET) per client IP without a verified token. */
+    RATE_LIMIT_READS_ANONYMOUS: budget('reads.anonymous'),
+    /** Failed logins of one username that cost no delay. */
+    LOGIN_FREE_FAILURES: int(5, 0),
+    /** The delay after the first failure past LOGIN_FREE_FAILURES; each further one doubles it. */
+    LOGIN_DELAY_BASE_MS: int(1000),
+    /** The longest delay of one username (never a lockout: a success resets it). */
+    LOGIN_DELAY_MAX_MS: int(15 * 60_000),
+    /** Logins one client IP may have in flight at one edge; one more is answered 429 at once. */
+    LOGIN_CONCURRENCY_PER_IP: int(2),
   })
   .refine((e) => e.JWT_PUBLIC_KEY_FILE || e.JWT_PUBLIC_KEY, {
     message: 'set JWT_PUBLIC_KEY_FILE (path to the token public key PEM) or JWT_PUBLIC_KEY',
@@ -93,6 +160,10 @@ export const EdgeEnv = z
   .refine((e) => e.HEADERS_TIMEOUT_MS <= e.REQUEST_TIMEOUT_MS, {
     message: 'HEADERS_TIMEOUT_MS must not be above REQUEST_TIMEOUT_MS (the headers are part of the request)',
     path: ['HEADERS_TIMEOUT_MS'],
+  })
+  .refine((e) => e.LOGIN_DELAY_MAX_MS >= e.LOGIN_DELAY_BASE_MS, {
+    message: 'LOGIN_DELAY_MAX_MS must not be below LOGIN_DELAY_BASE_MS',
+    path: ['LOGIN_DELAY_MAX_MS'],
   })
   .refine((e) => e.CONNECTION_TIMEOUT_MS > e.SSE_KEEPALIVE_MS, {
     message: 'CONNECTION_TIMEOUT_MS must be above SSE_KEEPALIVE_MS, or every idle GET /events stream would be cut',
@@ -106,3 +177,24 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
 }
 
 export const EDGE_CONFIG = Symbol('EDGE_CONFIG');
+
+/** Each budget as configured, by name. */
+export function budgetsOf(c: EdgeConfig): Record<BudgetName, Budget> {
+  return {
+    'auth.login.ip': c.RATE_LIMIT_AUTH_LOGIN_IP,
+    'auth.login.username': c.RATE_LIMIT_AUTH_LOGIN_USERNAME,
+    'auth.signup.ip': c.RATE_LIMIT_AUTH_SIGNUP_IP,
+    'auth.signup.username': c.RATE_LIMIT_AUTH_SIGNUP_USERNAME,
+    'auth.refresh.ip': c.RATE_LIMIT_AUTH_REFRESH_IP,
+    'auth.password': c.RATE_LIMIT_AUTH_PASSWORD,
+    'auth.logout': c.RATE_LIMIT_AUTH_LOGOUT,
+    'events.ticket': c.RATE_LIMIT_EVENTS_TICKET,
+    'follows.write': c.RATE_LIMIT_FOLLOWS_WRITE,
+    'posts.create': c.RATE_LIMIT_POSTS_CREATE,
+    'comments.create': c.RATE_LIMIT_COMMENTS_CREATE,
+    'likes.write': c.RATE_LIMIT_LIKES_WRITE,
+    'messages.send': c.RATE_LIMIT_MESSAGES_SEND,
+    'media.upload': c.RATE_LIMIT_MEDIA_UPLOAD,
+    'reads.anonymous': c.RATE_LIMIT_READS_ANONYMOUS,
+  };
+}

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MeshClient } from '#mesh';
 import { AuthController } from './auth/auth.controller.js';
@@ -20,6 +21,9 @@ import { CommentsController } from './comments/comments.controller.js';
 import { LikesController } from './likes/likes.controller.js';
 import { PostStitcher } from './posts/post-stitcher.js';
 import { AuthGuard, OptionalAuthGuard } from './auth/auth.guard.js';
+import { LoginGate } from './limits/login-gate.js';
+import { RateLimitInterceptor } from './limits/rate-limit.interceptor.js';
+import { RATE_LIMIT_NATS, RateLimits } from './limits/rate-limits.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -62,6 +66,10 @@ export class EdgeModule {
         UserProfiles,
         AuthGuard,
         OptionalAuthGuard,
+        { provide: RATE_LIMIT_NATS, useFactory: () => d.nc },
+        RateLimits,
+        LoginGate,
+        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
         ...mediaProviders(d),
         ...messagingProviders(d),
       ],

@@ -4,6 +4,7 @@ import { runDatabaseService, type RunningService } from '#service';
 import { createLogger } from '#runtime';
 import type { IdentityConfig } from './identity.config.js';
 import { createIdentityDataSource } from './identity.data-source.js';
+import { HashQueue } from './hash-queue.js';
 import { IdentityModule } from './identity.module.js';
 import { loadPrivateKey, TokenSigner } from './token-signer.js';
 
@@ -20,6 +21,10 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
   };
   // Opened by runDatabaseService, which retries (visibly, in the mesh) while PostgreSQL is down.
   const dataSource = createIdentityDataSource(c);
+  const hashing = new HashQueue(c.HASH_CONCURRENCY, c.HASH_QUEUE_MAX, (kind, stats) =>
+    // refused: the queue was full; expired: its caller's deadline passed while it waited.
+    logger.warn({ hashQueue: stats }, kind === 'refused' ? 'hash queue full: refused' : 'dropped an abandoned hash'),
+  );
   return runDatabaseService({
     service: 'identity',
     version: IDENTITY_VERSION,
@@ -29,7 +34,7 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
     schema: c.IDENTITY_DB_SCHEMA,
     // identity publishes events.identity.sessions.revoked through its outbox and consumes none.
     events: { env: c, outbox: c },
-    module: (_client, { outbox }) => IdentityModule.register(dataSource, tokens, outbox!, sessions),
+    module: (_client, { outbox }) => IdentityModule.register(dataSource, tokens, outbox!, sessions, hashing),
     handleSignals: o.handleSignals,
   });
 }

@@ -34,6 +34,13 @@ export const IdentityEnv = z
      * dropped connection) would otherwise end its own session. 0: every second use is reuse.
      */
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+    /**
+     * Password hashes computed at once (scrypt, 32 MiB and one libuv thread each): at most
+     * UV_THREADPOOL_SIZE (4 by default), or the hashes only queue inside libuv instead.
+     */
+    HASH_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+    /** Hashes waiting for a slot; one more is refused at once (`overloaded`: 503 + Retry-After). */
+    HASH_QUEUE_MAX: z.coerce.number().int().min(0).default(8),
   })
   .refine((e) => e.JWT_PRIVATE_KEY_FILE || e.JWT_PRIVATE_KEY, {
     message: 'set JWT_PRIVATE_KEY_FILE (path to the Ed25519 token private key, PKCS#8 PEM) or JWT_PRIVATE_KEY',

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { IdentityController } from './identity.controller.js';
 import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
+import { HashQueue } from './hash-queue.js';
 import { PasswordHasher } from './password-hasher.js';
 import { TokenSigner } from './token-signer.js';
 import { Outbox } from '#events';
@@ -17,6 +18,7 @@ export class IdentityModule {
     tokens: TokenSigner,
     outbox: Outbox,
     sessions: SessionSettings,
+    hashing: HashQueue,
   ): DynamicModule {
     return {
       module: IdentityModule,
@@ -29,6 +31,7 @@ export class IdentityModule {
         SessionsRepository,
         SessionsService,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
+        { provide: HashQueue, useValue: hashing },
         IdentityRepository,
         IdentityService,
       ],

@@ -12,6 +12,7 @@ import {
 } from '#contracts';
 import type { UserEntity } from './entities/user.entity.js';
 import { IdentityRepository } from './identity.repository.js';
+import { HashQueue } from './hash-queue.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { toUserDto } from './user.mapper.js';
@@ -28,6 +29,7 @@ export class IdentityService implements OnModuleInit {
     private readonly repo: IdentityRepository,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
+    private readonly hashing: HashQueue,
   ) {}
 
   /** Hashed once at start with the current parameters, so its cost matches a real user's. */
@@ -36,7 +38,7 @@ export class IdentityService implements OnModuleInit {
   }
 
   async signup(r: SignupRequest): Promise<AuthReply> {
-    const passwordHash = await this.hasher.hash(r.password);
+    const passwordHash = await this.hashing.run(() => this.hasher.hash(r.password));
     const user = await this.repo.insert({
       id: randomUUID(),
       username: r.username,
@@ -53,7 +55,8 @@ export class IdentityService implements OnModuleInit {
 
   async login(r: LoginRequest): Promise<AuthReply> {
     const found = await this.repo.findCredentials({ username: r.username });
-    const matches = await this.hasher.verify(r.password, found?.passwordHash ?? this.dummyHash);
+    const stored = found?.passwordHash ?? this.dummyHash;
+    const matches = await this.hashing.run(() => this.hasher.verify(r.password, stored));
     if (!found || !matches) throw new MeshError(ErrorCodes.unauthenticated, WRONG_PAIR);
     return this.authReply(found.user);
   }
@@ -65,12 +68,13 @@ export class IdentityService implements OnModuleInit {
   async changePassword(r: ChangePasswordRequest): Promise<{ revoked: number }> {
     const found = await this.repo.findCredentials({ id: r.userId });
     if (!found) throw new MeshError(ErrorCodes.unauthenticated, 'This session has ended.');
-    if (!(await this.hasher.verify(r.currentPassword, found.passwordHash))) {
+    const stored = found.passwordHash;
+    if (!(await this.hashing.run(() => this.hasher.verify(r.currentPassword, stored)))) {
       throw new MeshError(ErrorCodes.invalid, 'currentPassword is wrong', [
         { field: 'currentPassword', message: 'currentPassword is wrong' },
       ]);
     }
-    const passwordHash = await this.hasher.hash(r.newPassword);
+    const passwordHash = await this.hashing.run(() => this.hasher.hash(r.newPassword));
     return this.sessions.replacePassword(r.userId, r.sessionId, passwordHash);
   }
 

@@ -9,6 +9,12 @@ export const ErrorCodes = {
   unsupportedMedia: 'unsupported_media',
   idempotencyMismatch: 'idempotency_mismatch',
   rateLimited: 'rate_limited',
+  /**
+   * The service is busy with expensive work (identity's hashing queue is full) and refused this
+   * at once rather than queueing it without bound. An answer, not an outage: it never opens a
+   * breaker, and the edge answers 503 with Retry-After.
+   */
+  overloaded: 'overloaded',
   /** The client did not send its whole request in time (the edge's REQUEST_TIMEOUT_MS). */
   requestTimeout: 'request_timeout',
   /**

@@ -22,3 +22,4 @@ export * from './posts/posts.events.js';
 export * from './graph/graph.events.js';
 export * from './identity/identity.events.js';
 export * from './identity/event-tickets.js';
+export * from './limits/rate-limit-bucket.js';

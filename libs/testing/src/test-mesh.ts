@@ -48,6 +48,11 @@ export async function startTestMesh(o: {
    * gets all the nodes' URLs, and the event streams and the media bucket as many replicas.
    */
   cluster?: number;
+  /**
+   * Keep the edges' rate limits on (RATE_LIMITS=on). Off by default: most tests write far more
+   * than a user's budget allows; the tests of the limits turn them on.
+   */
+  rateLimits?: boolean;
   /** How long each replica may take to join (default 20 s; a busy machine starts six Nodes slower). */
   joinTimeoutMs?: number;
 }): Promise<TestMesh> {
@@ -82,6 +87,7 @@ export async function startTestMesh(o: {
     JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
     JWT_PUBLIC_KEY_FILE: keys.publicKeyFile,
     ...Object.fromEntries(schemas.map(([s, name]) => [`${s.toUpperCase()}_DB_SCHEMA`, name])),
+    RATE_LIMITS: o.rateLimits ? 'on' : 'off',
     ...o.env,
   };
   const roles = schemas.map(([s, schema]) => ({ service: s, role: serviceRoleName(s), schema }));

@@ -13,6 +13,7 @@ import { FailSoftMatrix } from '../../../apps/edge/src/fail-soft/route-dependenc
 import { configRows, configTable, envReaders, type EnvReader } from './config-table.js';
 import { libLayers, libLayersGraph } from './lib-layers.js';
 import { fillParts } from './markers.js';
+import { BudgetNames } from '../../../apps/edge/src/limits/budgets.js';
 
 const root = findRepoRoot();
 let generated: { files: Record<string, string>; parts: Record<string, string> };
@@ -44,11 +45,22 @@ describe('the generated parts of README.md and docs/', () => {
       config: 'docs/operations.md',
       'lib-layers': 'docs/architecture.md',
       'lib-layers-graph': 'docs/architecture.md',
+      'rate-limits': 'docs/security.md',
     };
     expect(Object.keys(generated.parts).sort()).toEqual(Object.keys(where).sort());
     for (const [name, file] of Object.entries(where)) {
       expect(generated.files[file], `${file} holds <!-- generated:${name} … -->`).toContain(`<!-- generated:${name} `);
     }
+  });
+});
+
+describe('the rate-limit table', () => {
+  it('has one row per budget, with its default and its variable', () => {
+    const rows = generated.parts['rate-limits'].split('\n').slice(2);
+    expect(rows.map((r) => r.split(' | ')[0].replace(/^\| /, ''))).toEqual(BudgetNames.map((name) => `\`${name}\``));
+    expect(rows[0]).toBe(
+      '| `auth.login.ip` | POST /auth/login | client IP | 25 per 5 min | `RATE_LIMIT_AUTH_LOGIN_IP` |',
+    );
   });
 });
 

@@ -9,6 +9,7 @@ import { failSoftTable, routeTable, shapeTables } from './api-tables.js';
 import { configTable, envReaders } from './config-table.js';
 import { libLayers, libLayersGraph, libLayersTable } from './lib-layers.js';
 import { fillParts } from './markers.js';
+import { rateLimitTable } from './rate-limit-table.js';
 
 /** Every generated part by name, rendered once per run. */
 export async function renderParts(root: string): Promise<Record<string, string>> {
@@ -20,6 +21,7 @@ export async function renderParts(root: string): Promise<Record<string, string>>
     config: configTable(root, readers),
     'lib-layers': libLayersTable(layers),
     'lib-layers-graph': libLayersGraph(layers),
+    'rate-limits': rateLimitTable(),
   };
 }
 

@@ -5,6 +5,7 @@ import { discoverMesh, MeshClient, type MeshView, type ServiceView } from '#mesh
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import { ref } from '../openapi/openapi-refs.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 
 /** What discovery sees, plus what this edge replica answered for each service in the last 60 s. */
 export interface EdgeServiceView extends ServiceView {
@@ -17,6 +18,8 @@ export interface EdgeMeshView extends MeshView {
 }
 
 @ApiTags('operations')
+// Operator surfaces: probes and scrapers are not anonymous readers to be budgeted.
+@RateLimit()
 @Controller('mesh')
 export class MeshController {
   constructor(

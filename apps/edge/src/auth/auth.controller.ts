@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   ChangePasswordBody,
@@ -10,9 +11,12 @@ import {
   type LogoutReply,
 } from '#contracts';
 import { ZodPipe } from '../http/zod.pipe.js';
+import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
+import { clientIp } from '../limits/client-ip.js';
+import { LoginGate } from '../limits/login-gate.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
-import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
 import { AuthGuard, CurrentSession, CurrentUser } from './auth.guard.js';
 import { RevokedSessions } from './revoked-sessions.js';
 import type { AuthUser, VerifiedToken } from './token-verifier.js';
@@ -28,6 +32,7 @@ export class AuthController {
   constructor(
     @Inject(EdgeMesh) private readonly mesh: EdgeMesh,
     @Inject(RevokedSessions) private readonly revoked: RevokedSessions,
+    @Inject(LoginGate) private readonly gate: LoginGate,
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
   ) {}
 
@@ -36,7 +41,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Create an account and get a token' })
   @ApiBody({ schema: ref('SignupRequest') })
   @ApiResponse({ status: 201, schema: ref('AuthReply') })
-  @Problems(400, 409, 503)
+  @Problems(400, 409, 429, 503)
+  @RateLimit('auth.signup.ip', 'auth.signup.username')
   signup(@Body(new ZodPipe(SignupRequest)) body: SignupRequest): Promise<AuthReply> {
     return this.mesh.write(Subjects.identity.signup, body);
   }
@@ -46,9 +52,11 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange username and password for a token' })
   @ApiBody({ schema: ref('LoginRequest') })
   @ApiResponse({ status: 200, schema: ref('AuthReply') })
-  @Problems(400, 401, 503)
-  login(@Body(new ZodPipe(LoginRequest)) body: LoginRequest): Promise<AuthReply> {
-    return this.mesh.write(Subjects.identity.login, body);
+  @Problems(400, 401, 429, 503)
+  @RateLimit('auth.login.ip', 'auth.login.username')
+  login(@Body(new ZodPipe(LoginRequest)) body: LoginRequest, @Req() req: FastifyRequest): Promise<AuthReply> {
+    const ip = clientIp(req, this.config.TRUST_PROXY);
+    return this.gate.login(ip, body.username, () => this.mesh.write(Subjects.identity.login, body));
   }
 
   @Post('refresh')
@@ -56,7 +64,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a refresh token (once) for a new access token and refresh token' })
   @ApiBody({ schema: ref('RefreshRequest') })
   @ApiResponse({ status: 200, schema: ref('AuthReply') })
-  @Problems(400, 401, 503)
+  @Problems(400, 401, 429, 503)
+  @RateLimit('auth.refresh.ip')
   refresh(@Body(new ZodPipe(RefreshRequest)) body: RefreshRequest): Promise<AuthReply> {
     return this.mesh.write(Subjects.identity.refresh, body);
   }
@@ -67,7 +76,8 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: "End this token's session: its access and refresh tokens stop working everywhere" })
   @ApiResponse(revokedReply)
-  @Problems(401, 503)
+  @Problems(401, 429, 503)
+  @RateLimit('auth.logout')
   async logout(@CurrentUser() user: AuthUser, @CurrentSession() s: Omit<VerifiedToken, 'user'>): Promise<LogoutReply> {
     const reply = await this.mesh.write(Subjects.identity.logout, { userId: user.id, sessionId: s.sessionId });
     // Refused here at once; the other edges learn it from identity's event.
@@ -82,7 +92,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Change the password (current one needed); every other session of the account ends' })
   @ApiBody({ schema: ref('ChangePasswordRequest') })
   @ApiResponse(revokedReply)
-  @Problems(400, 401, 503)
+  @Problems(400, 401, 429, 503)
+  @RateLimit('auth.password')
   changePassword(
     @CurrentUser() user: AuthUser,
     @CurrentSession() s: Omit<VerifiedToken, 'user'>,

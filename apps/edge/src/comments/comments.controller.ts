@@ -8,6 +8,7 @@ import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 
 @ApiTags('comments')
 @Controller()
@@ -22,7 +23,8 @@ export class CommentsController {
   @ApiIdempotencyKey()
   @ApiBody({ schema: ref('CreateCommentBody') })
   @ApiResponse({ status: 201, schema: ref('Comment') })
-  @Problems(400, 401, 404, 503)
+  @Problems(400, 401, 404, 429, 503)
+  @RateLimit('comments.create')
   create(
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(IdParam)) p: IdParam,

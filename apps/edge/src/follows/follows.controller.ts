@@ -9,6 +9,7 @@ import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
 import { ApiIdempotencyKey, ClientIdempotencyKey } from '../http/idempotency-key.js';
 import { ZodPipe } from '../http/zod.pipe.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
 
@@ -27,7 +28,8 @@ export class FollowsController {
   @ApiOperation({ summary: 'Follow a user; idempotent (twice is one follow); 404 if no such user, 400 yourself' })
   @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
-  @Problems(400, 401, 404, 503)
+  @Problems(400, 401, 404, 429, 503)
+  @RateLimit('follows.write')
   async follow(
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(UsernameParam)) p: UsernameParam,
@@ -54,7 +56,8 @@ export class FollowsController {
   @ApiOperation({ summary: 'Stop following a user; idempotent (also someone you never followed)' })
   @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
-  @Problems(400, 401, 503)
+  @Problems(400, 401, 429, 503)
+  @RateLimit('follows.write')
   async unfollow(
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(UsernameParam)) p: UsernameParam,

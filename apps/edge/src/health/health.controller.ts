@@ -3,8 +3,11 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCodes, MeshError } from '#contracts';
 import { NatsStatus } from '#mesh';
 import { Problems } from '../openapi/openapi-refs.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 
 @ApiTags('operations')
+// Operator surfaces: probes and scrapers are not anonymous readers to be budgeted.
+@RateLimit()
 @Controller('health')
 export class HealthController {
   constructor(@Inject(NatsStatus) private readonly nats: NatsStatus) {}

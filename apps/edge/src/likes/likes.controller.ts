@@ -8,6 +8,7 @@ import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
 import { ApiIdempotencyKey, ClientIdempotencyKey } from '../http/idempotency-key.js';
 import { IdParam } from '../http/params.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 
 @ApiTags('likes')
 @Controller('posts/:id')
@@ -21,7 +22,8 @@ export class LikesController {
   @ApiOperation({ summary: 'Like a post; idempotent (twice is one like); 404 if no such post' })
   @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
-  @Problems(400, 401, 404, 503)
+  @Problems(400, 401, 404, 429, 503)
+  @RateLimit('likes.write')
   async like(
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(IdParam)) p: IdParam,
@@ -38,7 +40,8 @@ export class LikesController {
   @ApiOperation({ summary: 'Unlike a post; idempotent' })
   @ApiIdempotencyKey()
   @ApiResponse({ status: 204 })
-  @Problems(400, 401, 503)
+  @Problems(400, 401, 429, 503)
+  @RateLimit('likes.write')
   async unlike(
     @CurrentUser() user: AuthUser,
     @Param(new ZodPipe(IdParam)) p: IdParam,

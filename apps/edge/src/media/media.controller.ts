@@ -10,6 +10,7 @@ import { ZodPipe } from '../http/zod.pipe.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
 import { MediaDelivery } from './media-delivery.js';
 import { MediaUploader } from './media-uploader.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 
 const imageBody = {
   description:
@@ -39,7 +40,8 @@ export class MediaController {
   })
   @ApiIdempotencyKey()
   @ApiResponse({ status: 201, schema: ref('Media') })
-  @Problems(400, 401, 413, 415, 503)
+  @Problems(400, 401, 413, 415, 429, 503)
+  @RateLimit('media.upload')
   upload(
     @CurrentUser() user: AuthUser,
     @Req() req: FastifyRequest,

@@ -145,6 +145,7 @@ export class EdgeMesh {
       const open = new Set<CircuitBreakerPolicy>();
       const watch = (b: CircuitBreakerPolicy) => {
         b.onBreak(() => {
+          this.metrics.breakerOpened(service);
           open.add(b);
           this.openedAt.set(service, Date.now());
         });

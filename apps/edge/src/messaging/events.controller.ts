@@ -7,6 +7,7 @@ import type { AuthUser, VerifiedToken } from '../auth/token-verifier.js';
 import { Problems } from '../openapi/openapi-refs.js';
 import { EventsAuthGuard } from './events-auth.guard.js';
 import { EventTickets } from './event-tickets.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 import { LiveStreams } from './live-streams.js';
 
 @ApiTags('messaging')
@@ -30,7 +31,8 @@ export class EventsController {
       properties: { ticket: { type: 'string' }, expiresIn: { type: 'integer', description: 'seconds' } },
     },
   })
-  @Problems(401, 503)
+  @Problems(401, 429, 503)
+  @RateLimit('events.ticket')
   ticket(@CurrentUser() user: AuthUser, @CurrentSession() s: Omit<VerifiedToken, 'user'>): Promise<EventTicketReply> {
     return this.tickets.issue({ user, ...s });
   }

@@ -15,6 +15,7 @@ import { ApiIdempotencyKey, IdempotencyKey } from '../http/idempotency-key.js';
 import { ZodPipe } from '../http/zod.pipe.js';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { Problems, ref } from '../openapi/openapi-refs.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 
 const summary = (u: AuthUser) => ({ id: u.id, username: u.username, displayName: u.displayName });
 
@@ -31,7 +32,8 @@ export class MessagingController {
   @ApiIdempotencyKey()
   @ApiBody({ schema: ref('SendMessageBody') })
   @ApiResponse({ status: 201, description: 'also pushed to both sides’ /events streams', schema: ref('Message') })
-  @Problems(400, 401, 404, 503)
+  @Problems(400, 401, 404, 429, 503)
+  @RateLimit('messages.send')
   send(
     @CurrentUser() user: AuthUser,
     @Body(new ZodPipe(SendMessageBody)) body: SendMessageBody,

@@ -56,6 +56,29 @@ export class EdgeMetrics {
     labelNames: ['service'] as const,
     registers: [this.registry],
   });
+  private readonly rateLimitedAnswers = new Counter({
+    name: 'rate_limited_total',
+    help: '429 answers, by budget (or login-delay, login-concurrency)',
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimitFallbacks = new Counter({
+    name: 'rate_limit_fallback_total',
+    help: 'Requests counted by the local in-memory limiter because the shared NATS KV bucket was unavailable',
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateLimitSyncFailures = new Counter({
+    name: 'rate_limit_sync_failures_total',
+    help: 'Syncs of the rate-limit counts with the NATS KV bucket that failed',
+    registers: [this.registry],
+  });
+  private readonly breakerOpenings = new Counter({
+    name: 'circuit_breaker_opened_total',
+    help: "Times a service's circuit breaker opened",
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
 
   /** The same answers over the last minute, per service, for GET /mesh (the mesh board). */
   private readonly recentDegraded = new RecentCounter();
@@ -92,6 +115,22 @@ export class EdgeMetrics {
   unavailable(service: string): void {
     this.unavailableAnswers.inc({ service });
     this.recentUnavailable.add(service);
+  }
+
+  rateLimited(budget: string): void {
+    this.rateLimitedAnswers.inc({ budget });
+  }
+
+  rateLimitFallback(budget: string): void {
+    this.rateLimitFallbacks.inc({ budget });
+  }
+
+  rateLimitSyncFailed(): void {
+    this.rateLimitSyncFailures.inc();
+  }
+
+  breakerOpened(service: string): void {
+    this.breakerOpenings.inc({ service });
   }
 
   /** Degraded and 503 answers naming `service` that this edge gave in the last 60 s. */

@@ -10,6 +10,7 @@ import { EdgeMesh } from '../mesh/edge-mesh.js';
 import { ApiOptionalAuth, Problems, ref } from '../openapi/openapi-refs.js';
 import { PostStitcher } from './post-stitcher.js';
 import type { PostPageView, PostView } from './post-view.js';
+import { RateLimit } from '../limits/rate-limit.decorator.js';
 
 @ApiTags('posts')
 @Controller('posts')
@@ -27,7 +28,8 @@ export class PostsController {
   @ApiIdempotencyKey()
   @ApiBody({ schema: ref('CreatePostBody') })
   @ApiResponse({ status: 201, schema: ref('Post') })
-  @Problems(400, 401, 503)
+  @Problems(400, 401, 429, 503)
+  @RateLimit('posts.create')
   async create(
     @CurrentUser() user: AuthUser,
     @Body(new ZodPipe(CreatePostBody)) body: CreatePostBody,

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes, MeshError } from '#contracts';
 import { codeForStatus, problemFor, PROBLEM_CONTENT_TYPE, RETRY_AFTER_SECONDS, type Problem } from './problem.js';
 import type { EdgeMetrics } from '../metrics/edge-metrics.js';
+import { rateLimitHeaders, RateLimitedError } from '../limits/rate-limited.error.js';
 
 export function toProblem(exception: unknown): Problem {
   if (exception instanceof MeshError) {
@@ -57,6 +58,8 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
     }
     if (problem.service) this.metrics.unavailable(problem.service);
+    if (exception instanceof RateLimitedError && exception.budget)
+      void reply.headers(rateLimitHeaders(exception.budget));
     sendProblem(reply, problem, retryAfterOf(exception));
   }
 }

@@ -26,6 +26,7 @@ const byCode: Record<ErrorCode, { status: number; title: string }> = {
   [ErrorCodes.rateLimited]: { status: 429, title: 'Too many requests' },
   [ErrorCodes.requestTimeout]: { status: 408, title: 'Request timeout' },
   [ErrorCodes.unavailable]: { status: 503, title: 'Service unavailable' },
+  [ErrorCodes.overloaded]: { status: 503, title: 'Service unavailable' },
   [ErrorCodes.timeout]: { status: 503, title: 'Service unavailable' },
   [ErrorCodes.noResponders]: { status: 503, title: 'Service unavailable' },
   [ErrorCodes.replyTooLarge]: { status: 500, title: 'Internal error' },

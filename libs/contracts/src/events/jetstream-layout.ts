@@ -5,6 +5,7 @@
 // or stream is added here first.
 import { Events, EVENT_SUBJECT_PREFIX, type EventSubject } from './event-subjects.js';
 import { EventTicketBucket } from '../identity/event-tickets.js';
+import { RateLimitBucket } from '../limits/rate-limit-bucket.js';
 
 /** Every event of the mesh, `events.>`. */
 export const EVENTS_STREAM = 'EVENTS';
@@ -107,5 +108,5 @@ export const KeyValues: readonly KeyValueLayout[] = [
     users: ['edge'],
   },
   // Rate-limit counters shared by the edges: got, created and updated with revision checks.
-  { bucket: 'ratelimits', maxAgeMs: 3_600_000, history: 1, users: ['edge'] },
+  { bucket: RateLimitBucket.name, maxAgeMs: RateLimitBucket.ttlMs, history: RateLimitBucket.history, users: ['edge'] },
 ];

@@ -1,0 +1,49 @@
+// The breaker counts outages only: answers a client caused (overloaded, 4xx) never open it.
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes, MeshError, Subjects } from '#contracts';
+import type { MeshClient } from '#mesh';
+import { loadEdgeConfig } from '../edge.config.js';
+import { EdgeMetrics } from '../metrics/edge-metrics.js';
+import { EdgeMesh } from './edge-mesh.js';
+
+/** A mesh client that fails every request with `code` (a pure unit test: no NATS). */
+function failingWith(code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) {
+  let calls = 0;
+  const client = {
+    request: () => {
+      calls++;
+      return Promise.reject(new MeshError(code, `failed with ${code}`, undefined, 'identity'));
+    },
+    unservedError: () => new MeshError(ErrorCodes.unavailable, 'no replica of identity is running'),
+  } as unknown as MeshClient;
+  const mesh = new EdgeMesh(client, loadEdgeConfig({ JWT_PUBLIC_KEY: 'pem' }), new EdgeMetrics());
+  return { mesh, calls: () => calls };
+}
+
+const login = { username: 'someone', password: 'a password' };
+
+describe("the edge's breaker for a service", () => {
+  it.each([ErrorCodes.overloaded, ErrorCodes.unauthenticated, ErrorCodes.invalid, ErrorCodes.rateLimited])(
+    'does not open on %s answers, however many',
+    async (code) => {
+      const { mesh, calls } = failingWith(code);
+      for (let i = 0; i < 20; i++) {
+        await expect(mesh.write(Subjects.identity.login, login)).rejects.toMatchObject({ code });
+      }
+      expect(calls()).toBe(20);
+    },
+  );
+
+  it('opens after three calls found no replica (so the test above could fail)', async () => {
+    const { mesh, calls } = failingWith(ErrorCodes.noResponders);
+    for (let i = 0; i < 3; i++) {
+      await expect(mesh.read(Subjects.identity.getUser, { id: 'x' })).rejects.toMatchObject({
+        code: ErrorCodes.noResponders,
+      });
+    }
+    await expect(mesh.read(Subjects.identity.getUser, { id: 'x' })).rejects.toMatchObject({
+      code: ErrorCodes.unavailable,
+    });
+    expect(calls()).toBe(3);
+  });
+});
