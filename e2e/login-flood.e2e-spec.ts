@@ -15,7 +15,7 @@ const from = (ip: string) => ({ 'x-forwarded-for': ip });
 const PASSWORD = 'the right password';
 
 /** The edge's Prometheus text (one helper: /metrics may move to an admin port). */
-const metricsOf = async (): Promise<string> => (await http(url, 'GET', '/metrics')).body as string;
+const metricsOf = async (): Promise<string> => (await http(mesh.adminUrl, 'GET', '/metrics')).body as string;
 
 const login = (username: string, password: string, ip = newIp()) =>
   http(url, 'POST', '/auth/login', { body: { username, password }, headers: from(ip), timeoutMs: 20_000 });

@@ -20,7 +20,8 @@ const newIp = () => `198.51.100.${++ipSeq}`;
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 /** The edge's Prometheus text (one helper: /metrics may move to an admin port). */
-const metricsOf = async (edgeUrl: string): Promise<string> => (await http(edgeUrl, 'GET', '/metrics')).body as string;
+// /metrics is on the admin port (docs/security.md): the first edge's.
+const metricsOf = async (): Promise<string> => (await http(mesh.adminUrl, 'GET', '/metrics')).body as string;
 const metric = (text: string, name: string, labels = '') =>
   Number(new RegExp(`^${name}${labels ? `\\{${labels}\\}` : ''} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
 
@@ -283,7 +284,7 @@ describe('without the shared bucket', () => {
     await expectEventually(
       async () => {
         await http(url, 'GET', '/posts', { headers: from(newIp()) });
-        const text = await metricsOf(url);
+        const text = await metricsOf();
         expect(metric(text, 'rate_limit_fallback_total', 'budget="reads.anonymous"')).toBeGreaterThan(0);
         // The sync notices too (a JetStream request to a deleted stream may wait out its timeout).
         expect(metric(text, 'rate_limit_sync_failures_total')).toBeGreaterThan(0);
@@ -298,7 +299,7 @@ describe('without the shared bucket', () => {
       'posts.create',
     );
     expect(await postsOf(a.username)).toBe(LIMIT);
-    expect(metric(await metricsOf(url), 'rate_limit_fallback_total', 'budget="posts.create"')).toBeGreaterThanOrEqual(
+    expect(metric(await metricsOf(), 'rate_limit_fallback_total', 'budget="posts.create"')).toBeGreaterThanOrEqual(
       LIMIT + 1,
     );
   });
