@@ -167,6 +167,28 @@ describe('their own jobs', () => {
     }
   });
 
+  it('the edge hears session revocations live and reads them back without a consumer; no service may', async () => {
+    const edge = await as('edge');
+    const heard = edge.subscribe('events.identity.sessions.revoked', { max: 1 });
+    await edge.flush();
+    const stored = await jetstream(await as('identity')).publish(
+      'events.identity.sessions.revoked',
+      JSON.stringify({ probe: true }),
+    );
+    for await (const m of heard) expect(m.json()).toEqual({ probe: true });
+    const reader = await jetstreamManager(edge, { checkAPI: false });
+    const back = await reader.streams.getMessage(EVENTS_STREAM, {
+      seq: stored.seq,
+      next_by_subj: 'events.identity.sessions.revoked',
+    } as never);
+    expect(back?.seq).toBe(stored.seq);
+    for (const user of MeshServices) {
+      const sub = (await as(user)).subscribe('events.identity.sessions.revoked');
+      const closed = await Promise.race([sub.closed, new Promise((r) => setTimeout(() => r('open'), 2000))]);
+      expect({ user, closed: (closed as Error)?.name ?? String(closed) }).toEqual({ user, closed: SUB_REFUSED });
+    }
+  });
+
   it('media and the edge write the media bucket and read it without a consumer', async () => {
     for (const user of ['media', 'edge']) {
       const nc = await as(user);
