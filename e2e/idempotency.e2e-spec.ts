@@ -149,6 +149,8 @@ describe('OpenAPI', () => {
         'DELETE /posts/{id}/like',
         'POST /messages',
         'POST /media',
+        'PUT /users/{username}/follow',
+        'DELETE /users/{username}/follow',
       ].sort(),
     );
   });

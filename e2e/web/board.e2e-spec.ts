@@ -15,7 +15,7 @@ import {
   type TestMesh,
 } from '#testing';
 
-const REPLICAS = { identity: 1, posts: 2, comments: 1, likes: 2, media: 1, messaging: 1 };
+const REPLICAS = { identity: 1, posts: 2, comments: 1, likes: 2, media: 1, messaging: 1, graph: 1, feed: 1 };
 /** The board polls once a second: "within a few seconds" of a change. */
 const WITHIN = { timeout: 5000 };
 

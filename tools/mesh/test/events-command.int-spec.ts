@@ -121,6 +121,11 @@ describe('mesh events', () => {
           redelivered: 0,
           waitingPulls: 0,
         },
+        // feed runs not here: its four durables wait, as likes' does.
+        idle('feed--events-graph-followed', 'feed', 'events.graph.followed', 0),
+        idle('feed--events-graph-unfollowed', 'feed', 'events.graph.unfollowed', 0),
+        idle('feed--events-posts-created', 'feed', 'events.posts.created', 0),
+        idle('feed--events-posts-deleted', 'feed', 'events.posts.deleted', 5),
         idle('likes--events-posts-deleted', 'likes', 'events.posts.deleted', 5),
         idle('media--events-posts-created', 'media', 'events.posts.created', 0),
         idle('media--events-posts-deleted', 'media', 'events.posts.deleted', 5),
