@@ -53,13 +53,18 @@ export class RevokedSessions {
       },
     });
     let jsm: JetStreamManager | undefined;
+    let reading = false;
     const read = async () => {
+      if (reading) return; // one reader at a time: a slow read is not overtaken by the next tick
+      reading = true;
       try {
         jsm ??= await jetstreamManager(nc, { checkAPI: false });
         await this.readStream(jsm);
       } catch (err) {
         if (!this.stopped)
           this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'revocations not read');
+      } finally {
+        reading = false;
       }
     };
     void read();
