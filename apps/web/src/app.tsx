@@ -4,7 +4,7 @@ import { LiveEventsProvider } from './live-events';
 import { AuthPage } from './pages/auth-page';
 import { ConversationPage } from './pages/conversation-page';
 import { MessagesPage } from './pages/messages-page';
-import { HomePage, UserPage } from './pages/timeline-page';
+import { HomeFeedPage, HomePage, UserPage } from './pages/timeline-page';
 import { href, useRoute, type Route } from './router';
 import { SessionProvider, useSession } from './session';
 
@@ -42,6 +42,13 @@ function Shell() {
         </a>
         <nav aria-label="Main">
           <ul>
+            {session && (
+              <li>
+                <a href={href.feed} aria-current={current('feed')}>
+                  Home
+                </a>
+              </li>
+            )}
             <li>
               <a href={href.home} aria-current={current('home')}>
                 Timeline
@@ -94,6 +101,8 @@ function Page({ route }: { route: Route }) {
   switch (route.name) {
     case 'home':
       return <HomePage />;
+    case 'feed':
+      return <HomeFeedPage />;
     case 'user':
       return <UserPage key={route.username} username={route.username} />;
     case 'messages':
@@ -119,6 +128,8 @@ function titleOf(route: Route): string {
   switch (route.name) {
     case 'home':
       return 'Timeline';
+    case 'feed':
+      return 'Home';
     case 'user':
       return `@${route.username}`;
     case 'messages':

@@ -1,9 +1,10 @@
-// Hash routes (#/, #/u/alice, #/messages, #/messages/bob, #/signin, #/signup): the path part of
+// Hash routes (#/, #/home, #/u/alice, #/messages, #/messages/bob, #/signin, #/signup): the path part of
 // the URL stays the edge's, so no page of the client can collide with an API route.
 import { useEffect, useState } from 'react';
 
 export type Route =
   | { name: 'home' }
+  | { name: 'feed' }
   | { name: 'user'; username: string }
   | { name: 'messages' }
   | { name: 'conversation'; username: string }
@@ -14,6 +15,7 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: 'home' };
+  if (parts[0] === 'home' && parts.length === 1) return { name: 'feed' };
   if (parts[0] === 'u' && parts.length === 2) return { name: 'user', username: parts[1] };
   if (parts[0] === 'messages' && parts.length === 1) return { name: 'messages' };
   if (parts[0] === 'messages' && parts.length === 2) return { name: 'conversation', username: parts[1] };
@@ -24,6 +26,7 @@ export function parseRoute(hash: string): Route {
 
 export const href = {
   home: '#/',
+  feed: '#/home',
   user: (username: string) => `#/u/${encodeURIComponent(username)}`,
   messages: '#/messages',
   conversation: (username: string) => `#/messages/${encodeURIComponent(username)}`,

@@ -120,6 +120,8 @@ export async function api<T>(method: string, path: string, o: CallOptions = {}):
 
 /** "likes are unavailable right now", "media is unavailable right now". */
 export function unavailable(service: string): string {
+  // feed down is not an outage for the reader: the page is built another way meanwhile.
+  if (service === 'feed') return 'your feed is being built from the people you follow right now';
   return `${service} ${/s$/.test(service) && service !== 'a service' ? 'are' : 'is'} unavailable right now`;
 }
 

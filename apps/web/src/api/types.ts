@@ -1,5 +1,5 @@
 // The edge's answers as the client sees them (docs/api.md); fields a degraded answer leaves out are null.
-export type ServiceName = 'identity' | 'posts' | 'comments' | 'likes' | 'media' | 'messaging';
+export type ServiceName = 'identity' | 'posts' | 'comments' | 'likes' | 'media' | 'messaging' | 'graph' | 'feed';
 
 export interface UserSummary {
   id: string;
@@ -8,6 +8,13 @@ export interface UserSummary {
 }
 export interface User extends UserSummary {
   createdAt: string;
+  /** Null while graph is unavailable (then `degraded` has "graph"). */
+  followerCount?: number | null;
+  followingCount?: number | null;
+  /** Null for anonymous readers, and while graph is unavailable. */
+  followedByMe?: boolean | null;
+  followsMe?: boolean | null;
+  degraded?: string[];
 }
 export interface Session {
   user: UserSummary;

@@ -26,6 +26,29 @@ export function HomePage() {
   );
 }
 
+/** Your home feed: your posts and those of the people you follow. */
+export function HomeFeedPage() {
+  const { session } = useSession();
+  const timeline = useTimeline({ token: session?.token, home: true });
+  if (!session) {
+    return (
+      <>
+        <h1>Home</h1>
+        <p className="muted">
+          <a href={href.signin}>Sign in</a> to see the posts of the people you follow.
+        </p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>Home</h1>
+      <Composer onPosted={timeline.prepend} />
+      <TimelineView timeline={timeline} empty="Nothing here yet: follow people to see their posts." />
+    </>
+  );
+}
+
 export function UserPage({ username }: { username: string }) {
   const { session } = useSession();
   const [user, setUser] = useState<User | null>(null);
@@ -34,16 +57,38 @@ export function UserPage({ username }: { username: string }) {
   useEffect(() => {
     setUser(null);
     setError(null);
-    api<User>('GET', `/users/${encodeURIComponent(username)}`)
+    api<User>('GET', `/users/${encodeURIComponent(username)}`, { token: session?.token })
       .then(setUser)
       .catch((err: unknown) => setError(describeError(err)));
-  }, [username]);
+  }, [username, session?.token]);
   const isMe = session?.user.username === username;
+  const [following, setFollowing] = useState(false);
+  const toggleFollow = () => {
+    if (!session || !user) return;
+    setFollowing(true);
+    const follow = !user.followedByMe;
+    api<void>(follow ? 'PUT' : 'DELETE', `/users/${encodeURIComponent(username)}/follow`, { token: session.token })
+      .then(() =>
+        setUser((u) =>
+          u ? { ...u, followedByMe: follow, followerCount: (u.followerCount ?? 0) + (follow ? 1 : -1) } : u,
+        ),
+      )
+      .catch((err: unknown) => setError(describeError(err)))
+      .finally(() => setFollowing(false));
+  };
   return (
     <>
       <h1>{user?.displayName ?? username}</h1>
       <p className="muted">
         @{username}
+        {user && typeof user.followerCount === 'number' && (
+          <>
+            {' · '}
+            <span data-testid="follow-counts">
+              {user.followerCount} followers · {user.followingCount} following
+            </span>
+          </>
+        )}
         {!isMe && session && (
           <>
             {' · '}
@@ -51,6 +96,13 @@ export function UserPage({ username }: { username: string }) {
           </>
         )}
       </p>
+      {!isMe && session && user && typeof user.followedByMe === 'boolean' && (
+        <p>
+          <button type="button" onClick={toggleFollow} disabled={following} aria-pressed={user.followedByMe}>
+            {user.followedByMe ? 'Unfollow' : 'Follow'}
+          </button>
+        </p>
+      )}
       <div role="status" aria-live="polite">
         {error && <p className="notice notice-warn">{error}</p>}
       </div>

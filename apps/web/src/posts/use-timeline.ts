@@ -31,11 +31,14 @@ export interface Timeline {
   prepend: (p: Post) => void;
 }
 
-export function useTimeline(o: { author?: string; token?: string | null }): Timeline {
+/** `home`: the signed-in user's home feed (GET /timeline/home); else the global or one author's. */
+export function useTimeline(o: { author?: string; token?: string | null; home?: boolean }): Timeline {
   const [posts, setPosts] = useState<Post[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null | undefined>(undefined);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The home feed built at read time (feed down) says so on the page, not on its posts.
+  const [feedDown, setFeedDown] = useState(false);
   // The cursor each loaded page was asked with, and which page each post came on.
   const pageCursors = useRef<Array<string | null>>([]);
   const pageOf = useRef(new Map<string, number>());
@@ -47,9 +50,9 @@ export function useTimeline(o: { author?: string; token?: string | null }): Time
       const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
       if (o.author) q.set('author', o.author);
       if (cursor) q.set('cursor', cursor);
-      return api<PostPage>('GET', `/posts?${q.toString()}`, { token: o.token });
+      return api<PostPage>('GET', `${o.home ? '/timeline/home' : '/posts'}?${q.toString()}`, { token: o.token });
     },
-    [o.author, o.token],
+    [o.author, o.token, o.home],
   );
 
   const loadMore = useCallback(() => {
@@ -69,6 +72,7 @@ export function useTimeline(o: { author?: string; token?: string | null }): Time
           return [...prev, ...fresh];
         });
         setNextCursor(page.nextCursor);
+        if (index === 0) setFeedDown(page.degraded.includes('feed'));
         setError(null);
       })
       .catch((err: unknown) => {
@@ -89,6 +93,7 @@ export function useTimeline(o: { author?: string; token?: string | null }): Time
     pageOf.current = new Map();
     setPosts([]);
     setError(null);
+    setFeedDown(false);
     setLoading(false);
     setNextCursor(undefined);
   }, [query]);
@@ -114,7 +119,7 @@ export function useTimeline(o: { author?: string; token?: string | null }): Time
   // must not put the old version back.
   const touched = useRef(new Map<string, number>());
   const refreshing = useRef(false);
-  const degraded = [...new Set(posts.flatMap((p) => p.degraded))].sort();
+  const degraded = [...new Set([...posts.flatMap((p) => p.degraded), ...(feedDown ? ['feed'] : [])])].sort();
   const isDegraded = degraded.length > 0;
   const refresh = useCallback(() => {
     // Degraded: the pages holding degraded posts. Healthy: the newest page, so counts stay fresh
@@ -129,6 +134,7 @@ export function useTimeline(o: { author?: string; token?: string | null }): Time
       query(pageCursors.current[index] ?? null).then(
         (page) => {
           if (gen !== generation.current) return;
+          if (index === 0) setFeedDown(page.degraded.includes('feed'));
           const byId = new Map(page.items.map((p) => [p.id, p]));
           setPosts((prev) => prev.map((p) => ((touched.current.get(p.id) ?? -1) > asked ? p : (byId.get(p.id) ?? p))));
         },
