@@ -4,7 +4,7 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ErrorCodes, ListFollowsQuery, MeshError, Subjects, Username, type FollowPage } from '#contracts';
+import { ErrorCodes, PageQuery, MeshError, Subjects, Username, type FollowPage } from '#contracts';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
 import { ApiIdempotencyKey, ClientIdempotencyKey } from '../http/idempotency-key.js';
@@ -75,7 +75,7 @@ export class FollowsController {
   @Problems(400, 404, 503)
   followers(
     @Param(new ZodPipe(UsernameParam)) p: UsernameParam,
-    @Query(new ZodPipe(ListFollowsQuery)) q: ListFollowsQuery,
+    @Query(new ZodPipe(PageQuery)) q: PageQuery,
   ): Promise<FollowPage> {
     return this.page(Subjects.graph.followers, p.username, q);
   }
@@ -88,7 +88,7 @@ export class FollowsController {
   @Problems(400, 404, 503)
   following(
     @Param(new ZodPipe(UsernameParam)) p: UsernameParam,
-    @Query(new ZodPipe(ListFollowsQuery)) q: ListFollowsQuery,
+    @Query(new ZodPipe(PageQuery)) q: PageQuery,
   ): Promise<FollowPage> {
     return this.page(Subjects.graph.following, p.username, q);
   }
@@ -100,7 +100,7 @@ export class FollowsController {
   private async page(
     subject: typeof Subjects.graph.followers | typeof Subjects.graph.following,
     username: string,
-    q: ListFollowsQuery,
+    q: PageQuery,
   ): Promise<FollowPage> {
     const [, page] = await Promise.all([
       this.mesh.readOptional(Subjects.identity.lookupUser, { username }),

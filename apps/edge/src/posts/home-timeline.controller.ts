@@ -5,7 +5,7 @@
 // naming feed.
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { encodeCursor, HomeTimelineQuery, MeshError, Subjects, type HomeFeedPage, type PostRecord } from '#contracts';
+import { encodeCursor, PageQuery, MeshError, Subjects, type HomeFeedPage, type PostRecord } from '#contracts';
 import { AuthGuard, CurrentUser } from '../auth/auth.guard.js';
 import type { AuthUser } from '../auth/token-verifier.js';
 import { ZodPipe } from '../http/zod.pipe.js';
@@ -30,10 +30,7 @@ export class HomeTimelineController {
   @ApiQuery({ name: 'cursor', required: false, type: String, description: "the previous page's nextCursor" })
   @ApiResponse({ status: 200, schema: ref('PostPage') })
   @Problems(400, 401, 503)
-  async home(
-    @CurrentUser() user: AuthUser,
-    @Query(new ZodPipe(HomeTimelineQuery)) q: HomeTimelineQuery,
-  ): Promise<PostPageView> {
+  async home(@CurrentUser() user: AuthUser, @Query(new ZodPipe(PageQuery)) q: PageQuery): Promise<PostPageView> {
     const request = { userId: user.id, limit: q.limit, cursor: q.cursor };
     let feed: HomeFeedPage;
     try {
@@ -61,7 +58,7 @@ export class HomeTimelineController {
   }
 
   /** feed unavailable: whom the user follows (graph), then their newest posts (posts). */
-  private async builtAtReadTime(user: AuthUser, q: HomeTimelineQuery, feedDown: MeshError): Promise<PostPageView> {
+  private async builtAtReadTime(user: AuthUser, q: PageQuery, feedDown: MeshError): Promise<PostPageView> {
     const followees = await this.mesh.readOptional(Subjects.graph.followeeIds, { userId: user.id });
     if (!followees) throw feedDown;
     const page = await this.mesh.read(Subjects.posts.list, {

@@ -15,6 +15,10 @@ export const Cursor = z
   .max(512)
   .regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this API gave out');
 
+/** The HTTP query of a list that takes nothing but a page: `?limit&cursor`. */
+export const PageQuery = z.strictObject({ limit: PageLimit, cursor: Cursor.optional() });
+export type PageQuery = z.infer<typeof PageQuery>;
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;

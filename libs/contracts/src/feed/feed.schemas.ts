@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { Uuid } from '../common/ids.js';
-import { Cursor, PageLimit } from '../common/pagination.js';
-
-/** The HTTP query of `GET /timeline/home`. */
-export const HomeTimelineQuery = z.strictObject({ limit: PageLimit, cursor: Cursor.optional() });
-export type HomeTimelineQuery = z.infer<typeof HomeTimelineQuery>;
+import { Cursor } from '../common/pagination.js';
 
 export const HomeFeedRequest = z.strictObject({
   userId: Uuid,

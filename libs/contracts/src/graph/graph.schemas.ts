@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AuthorSummary, Uuid } from '../common/ids.js';
-import { Cursor, PageLimit } from '../common/pagination.js';
+import { Cursor } from '../common/pagination.js';
 import { Username } from '../identity/identity.schemas.js';
 
 /**
@@ -18,10 +18,6 @@ export type UnfollowRequest = z.infer<typeof UnfollowRequest>;
 export interface FollowReply {
   following: boolean;
 }
-
-/** The HTTP query of `GET /users/:username/followers` and `/following`. */
-export const ListFollowsQuery = z.strictObject({ limit: PageLimit, cursor: Cursor.optional() });
-export type ListFollowsQuery = z.infer<typeof ListFollowsQuery>;
 
 export const ListFollowsRequest = z.strictObject({
   username: Username,

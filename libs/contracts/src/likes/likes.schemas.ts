@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AuthorSummary, Uuid } from '../common/ids.js';
-import { Cursor, PageLimit } from '../common/pagination.js';
+import { Cursor, PageQuery } from '../common/pagination.js';
 
 /** Like and unlike are idempotent: the second like is a no-op, not an error or a second row. */
 export const LikeRequest = z.strictObject({ postId: Uuid, user: AuthorSummary });
@@ -10,8 +10,8 @@ export const UnlikeRequest = z.strictObject({ postId: Uuid, userId: Uuid });
 export type UnlikeRequest = z.infer<typeof UnlikeRequest>;
 
 /** The HTTP query of `GET /posts/:id/likes`. */
-export const ListLikesQuery = z.strictObject({ limit: PageLimit, cursor: Cursor.optional() });
-export type ListLikesQuery = z.infer<typeof ListLikesQuery>;
+export const ListLikesQuery = PageQuery;
+export type ListLikesQuery = PageQuery;
 
 export const ListLikesRequest = z.strictObject({
   postId: Uuid,
