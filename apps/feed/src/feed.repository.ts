@@ -165,16 +165,17 @@ export class FeedRepository {
 
   /**
    * A feed that was never built (or was lost) built from feed's own projections: the newest
-   * posts of the user and of everyone the user follows. A no-op for a feed that exists.
+   * posts of the user and of everyone the user follows. A no-op for a feed that exists; answers
+   * whether it built one.
    */
-  ensureBuilt(userId: string, maxItems: number): Promise<void> {
+  ensureBuilt(userId: string, maxItems: number): Promise<boolean> {
     return inTransaction(this.pool, {}, async (db) => {
       const known = await db.query({
         name: 'feed.size.find',
         text: `SELECT 1 FROM ${this.t.size} WHERE user_id = $1`,
         values: [userId],
       });
-      if (known.rowCount === 1) return;
+      if (known.rowCount === 1) return false;
       await db.query({
         name: 'feed.item.build',
         text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
@@ -190,6 +191,7 @@ export class FeedRepository {
           VALUES ($1, (SELECT count(*) FROM ${this.t.item} WHERE user_id = $1)) ON CONFLICT (user_id) DO NOTHING`,
         values: [userId],
       });
+      return true;
     });
   }
 

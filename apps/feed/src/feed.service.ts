@@ -43,11 +43,14 @@ export class FeedService {
     await this.repo.applyFollow(f, this.settings.maxItems);
   }
 
-  /** A page of the user's home feed, built from feed's projections first if it never was. */
+  /** A page of the user's home feed; a feed that never was is built from feed's projections first. */
   async home(r: HomeFeedRequest): Promise<HomeFeedPage> {
     const after = r.cursor ? decodeCursor(r.cursor) : undefined;
-    if (!after) await this.repo.ensureBuilt(r.userId, this.settings.maxItems);
-    const rows = await this.repo.page({ userId: r.userId, after, limit: r.limit + 1 });
+    const page = () => this.repo.page({ userId: r.userId, after, limit: r.limit + 1 });
+    let rows = await page();
+    // Only an empty first page can be a feed never built (or lost): a full one costs no check.
+    if (!after && rows.length === 0 && (await this.repo.ensureBuilt(r.userId, this.settings.maxItems)))
+      rows = await page();
     const items = rows.slice(0, r.limit).map(({ postId, createdAt }) => ({ postId, createdAt }));
     const last = items[items.length - 1];
     const nextCursor =
