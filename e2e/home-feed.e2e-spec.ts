@@ -166,6 +166,15 @@ describe('fail soft', () => {
     });
   });
 
+  it('posts down: 503 naming posts at once (feed has the ids, not the posts); back, the page again', async () => {
+    await scaleToZero(mesh, 'posts');
+    const res = await home(reader);
+    expect(res).toMatchObject({ status: 503, body: problem(503, { service: 'posts' }) });
+    expect(res.ms).toBeLessThan(1000);
+    await mesh.addReplica('posts');
+    await expectEventually(async () => expect((await home(reader)).status).toBe(200));
+  });
+
   it('graph down: the feed is still served; feed and graph down: 503 naming feed', async () => {
     await scaleToZero(mesh, 'graph');
     const page = await home(reader);
