@@ -131,12 +131,16 @@ describe('mesh feed rebuild', () => {
   it('rebuilds every feed from graph and posts: after a truncate, the same rows as before', async () => {
     const before = await snapshot();
     expect(before.feed_item.length).toBeGreaterThan(20);
-    await sql(`TRUNCATE "${feedSchema}".feed_item, "${feedSchema}".follow_edge, "${feedSchema}".author_post, "${feedSchema}".feed_size`);
+    await sql(
+      `TRUNCATE "${feedSchema}".feed_item, "${feedSchema}".follow_edge, "${feedSchema}".author_post, "${feedSchema}".feed_size`,
+    );
     const r = await cli(['feed', 'rebuild']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     // 9 follows made, 1 undone; 18 posts written, 1 deleted.
-    expect(r.stdout).toMatch(/^rebuilt 6 feeds from 9 follows and 17 posts \(graph, posts\): \d+ feed items written in \d+\.\d s\n$/);
+    expect(r.stdout).toMatch(
+      /^rebuilt 6 feeds from 9 follows and 17 posts \(graph, posts\): \d+ feed items written in \d+\.\d s\n$/,
+    );
     expect(r.stdout).toContain(`${before.feed_item.length} feed items written`);
     expect(await snapshot()).toEqual(before);
     await everyFeedRight();

@@ -4,13 +4,7 @@
 // how each racing event is handled). Memory stays bounded: pages are streamed into the staging
 // tables, feeds rewritten FEED_REBUILD_BATCH at a time. No NATS, no SQL here.
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  ErrorCodes,
-  MAX_LIST_AUTHORS,
-  MeshError,
-  type RebuildFeedsReply,
-  type RebuildFeedsRequest,
-} from '#contracts';
+import { ErrorCodes, MAX_LIST_AUTHORS, MeshError, type RebuildFeedsReply, type RebuildFeedsRequest } from '#contracts';
 import { FEED_CONFIG, type FeedSettings } from './feed.settings.js';
 import { FeedRepository } from './feed.repository.js';
 import { FeedRebuildRepository, type HeldEdge } from './feed-rebuild.repository.js';
@@ -69,7 +63,10 @@ export class FeedRebuildService {
     let posts = 0;
     // The newest FEED_MAX_ITEMS of each group of authors: the feed's newest are among them.
     for (let i = 0; i < authors.length; i += MAX_LIST_AUTHORS) {
-      for await (const page of this.sources.newestPosts(authors.slice(i, i + MAX_LIST_AUTHORS), this.settings.maxItems)) {
+      for await (const page of this.sources.newestPosts(
+        authors.slice(i, i + MAX_LIST_AUTHORS),
+        this.settings.maxItems,
+      )) {
         await this.repo.stagePosts(page);
         posts += page.length;
       }

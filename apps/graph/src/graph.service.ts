@@ -84,7 +84,11 @@ export class GraphService {
 
   /** A page of follows in version order (the feed rebuild reads them all). */
   async edges(r: EdgesRequest): Promise<EdgesReply> {
-    const items = await this.repo.edges({ followerId: r.followerId, afterVersion: r.afterVersion ?? 0, limit: r.limit });
+    const items = await this.repo.edges({
+      followerId: r.followerId,
+      afterVersion: r.afterVersion ?? 0,
+      limit: r.limit,
+    });
     return { items, nextAfterVersion: items.length === r.limit ? items[items.length - 1].version : null };
   }
 

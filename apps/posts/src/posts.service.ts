@@ -89,7 +89,8 @@ export class PostsService {
     const after = r.cursor ? decodeCursor(r.cursor) : undefined;
     const items = await this.repo.scan({ after, limit: r.limit });
     const last = items[items.length - 1];
-    const nextCursor = items.length === r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    const nextCursor =
+      items.length === r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
     return { items, nextCursor };
   }
 

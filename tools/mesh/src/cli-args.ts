@@ -132,7 +132,8 @@ export function parseArgs(argv: readonly string[]): Command {
       case 'feed': {
         const { options, positional } = split(rest, ['timeout'], ['json']);
         const [sub, username, ...extra] = positional;
-        if (sub !== 'rebuild') throw new UsageError(sub === undefined ? 'feed: name what to do (rebuild)' : `feed: unknown action "${sub}"`);
+        if (sub !== 'rebuild')
+          throw new UsageError(sub === undefined ? 'feed: name what to do (rebuild)' : `feed: unknown action "${sub}"`);
         noPositional('feed rebuild', extra);
         if (username !== undefined && !Username.safeParse(username).success)
           throw new UsageError(`feed rebuild: "${username}" is not a username (3-32 characters of a-z, 0-9 and _)`);

@@ -30,7 +30,9 @@ export async function feedRebuildCommand(
     let userId: string | undefined;
     if (o.username !== undefined) {
       try {
-        userId = (await mesh.request(Subjects.identity.lookupUser, { username: o.username }, { timeoutMs: LOOKUP_TIMEOUT_MS })).id;
+        userId = (
+          await mesh.request(Subjects.identity.lookupUser, { username: o.username }, { timeoutMs: LOOKUP_TIMEOUT_MS })
+        ).id;
       } catch (err) {
         if (err instanceof MeshError && err.code === ErrorCodes.notFound) return fail(`no user is named ${o.username}`);
         return fail(`cannot look ${o.username} up: ${describe(err)}`);
