@@ -84,7 +84,6 @@ export async function startTestMesh(o: {
   const schemas = MeshServices.map((s) => [s, freshSchema(s)] as const);
   const env: Record<string, string> = {
     NATS_URL: cluster?.url ?? nats.url,
-    ...(cluster ? { EVENTS_STREAM_REPLICAS: String(o.cluster), MEDIA_BUCKET_REPLICAS: String(o.cluster) } : {}),
     DATABASE_URL: TEST_DATABASE_URL,
     JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
     JWT_PUBLIC_KEY_FILE: keys.publicKeyFile,
