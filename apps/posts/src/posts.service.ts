@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
+  encodeCursor,
   keysetPage,
   withinBudget,
   ErrorCodes,
@@ -17,6 +18,8 @@ import {
   type ListPostsRequest,
   type PostPage,
   type PostRecord,
+  type ScanPostsReply,
+  type ScanPostsRequest,
 } from '#contracts';
 import { IdempotentWrites } from '#persistence';
 import { Outbox } from '#events';
@@ -79,6 +82,16 @@ export class PostsService {
     const rows = await this.repo.page({ authorUsername: r.author, authorIds: r.authorIds, after, limit: r.limit + 1 });
     // Bounded in bytes as well as items: the reply must fit NATS's max_payload (keysetPage).
     return keysetPage(rows.map(toPostRecord), r.limit);
+  }
+
+  /** Every post, oldest first, as references (the feed rebuild pages through them all). */
+  async scan(r: ScanPostsRequest): Promise<ScanPostsReply> {
+    const after = r.cursor ? decodeCursor(r.cursor) : undefined;
+    const items = await this.repo.scan({ after, limit: r.limit });
+    const last = items[items.length - 1];
+    const nextCursor =
+      items.length === r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    return { items, nextCursor };
   }
 
   /**
