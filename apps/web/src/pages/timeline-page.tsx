@@ -1,4 +1,5 @@
-// The global timeline (with the composer when signed in) and one user's timeline.
+// Everyone (the global timeline, with the composer when signed in), Home (your feed) and one
+// user's timeline.
 import { useEffect, useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { User } from '../api/types';
@@ -8,12 +9,12 @@ import { useTimeline } from '../posts/use-timeline';
 import { href } from '../router';
 import { useSession } from '../session';
 
-export function HomePage() {
+export function EveryonePage() {
   const { session } = useSession();
   const timeline = useTimeline({ token: session?.token });
   return (
     <>
-      <h1>Timeline</h1>
+      <h1>Everyone</h1>
       {session ? (
         <Composer onPosted={timeline.prepend} />
       ) : (
@@ -85,7 +86,8 @@ export function UserPage({ username }: { username: string }) {
           <>
             {' · '}
             <span data-testid="follow-counts">
-              {user.followerCount} followers · {user.followingCount} following
+              <a href={href.followers(username)}>{user.followerCount} followers</a> ·{' '}
+              <a href={href.following(username)}>{user.followingCount} following</a>
             </span>
           </>
         )}

@@ -28,6 +28,8 @@ export interface Timeline {
   degraded: string[];
   loadMore: () => void;
   update: (id: string, change: (p: Post) => Post) => void;
+  /** Changes every loaded post by this author (a follow from one post shows on all of theirs). */
+  updateAuthor: (authorId: string, change: (p: Post) => Post) => void;
   prepend: (p: Post) => void;
 }
 
@@ -153,10 +155,20 @@ export function useTimeline(o: { author?: string; token?: string | null; home?: 
     touched.current.set(id, performance.now());
     setPosts((prev) => prev.map((p) => (p.id === id ? change(p) : p)));
   }, []);
+  const updateAuthor = useCallback((authorId: string, change: (p: Post) => Post) => {
+    const now = performance.now();
+    setPosts((prev) =>
+      prev.map((p) => {
+        if (p.author.id !== authorId) return p;
+        touched.current.set(p.id, now);
+        return change(p);
+      }),
+    );
+  }, []);
   const prepend = useCallback((p: Post) => {
     pageOf.current.set(p.id, 0);
     setPosts((prev) => [p, ...prev.filter((x) => x.id !== p.id)]);
   }, []);
 
-  return { posts, hasMore: nextCursor !== null, loading, error, degraded, loadMore, update, prepend };
+  return { posts, hasMore: nextCursor !== null, loading, error, degraded, loadMore, update, updateAuthor, prepend };
 }
