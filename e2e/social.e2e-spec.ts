@@ -37,7 +37,8 @@ async function stopAll(app: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  mesh = await startTestMesh({ replicas: { identity: 1, posts: 1, comments: 1, likes: 1 } });
+  // graph too: a signed-in reader's posts say whether they follow each author.
+  mesh = await startTestMesh({ replicas: { identity: 1, posts: 1, comments: 1, likes: 1, graph: 1 } });
   url = mesh.edgeUrl;
   alice = await signup('alice_social');
   bob = await signup('bob_social');

@@ -96,7 +96,8 @@ async function likeButtonsAsAnnounced(
 
 beforeAll(async () => {
   mesh = await startTestMesh({
-    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1 },
+    // graph: signed in, posts say whether you follow their authors (and the Follow beside them).
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1 },
     joinTimeoutMs: 40_000,
   });
   url = mesh.edgeUrl;

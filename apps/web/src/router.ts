@@ -35,7 +35,8 @@ export function parseRoute(hash: string): Route {
   }
   if ((first === 'users' || first === 'u') && second) {
     if (parts.length === 2) return { name: 'user', username: second };
-    if (parts.length === 3 && (third === 'followers' || third === 'following')) return { name: third, username: second };
+    if (parts.length === 3 && (third === 'followers' || third === 'following'))
+      return { name: third, username: second };
   }
   if (first === 'messages' && parts.length === 2) return { name: 'conversation', username: second };
   return { name: 'not-found' };

@@ -116,7 +116,10 @@ export const openApiSchemas: Record<string, z.ZodType> = {
       z.object({
         user: AuthorSummary,
         since: z.iso.datetime(),
-        followedByMe: z.boolean().nullable().describe('whether you follow this user; null anonymous and on your own row'),
+        followedByMe: z
+          .boolean()
+          .nullable()
+          .describe('whether you follow this user; null anonymous and on your own row'),
       }),
     ),
     nextCursor: z.string().nullable(),
