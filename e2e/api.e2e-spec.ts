@@ -324,7 +324,7 @@ describe('operations', () => {
     // Every operation says what it needs and what it degrades (route-dependencies.ts).
     expect(doc.body.paths['/posts/{id}'].get['x-fail-soft']).toEqual({
       needs: ['posts'],
-      degrades: ['likes', 'comments', 'media'],
+      degrades: ['likes', 'comments', 'media', 'graph'],
     });
     expect(doc.body.paths['/posts/{id}/like'].put['x-fail-soft']).toEqual({ needs: ['likes', 'posts'] });
     const ui = await http(url, 'GET', '/docs');

@@ -2,7 +2,8 @@
 // lacks a part (`degraded`, e.g. likes down), the pages holding such posts are asked again every
 // few seconds and merged in place, so the page heals by itself when the service is back; while
 // all is well, the newest page is merged in every few seconds (fresh counts, and an outage noticed
-// before anyone clicks a like that cannot work). Both only while the page is visible.
+// before anyone clicks a like that cannot work); an empty timeline takes the newest page as it
+// is. All only while the page is visible.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { Post, PostPage } from '../api/types';
@@ -137,6 +138,14 @@ export function useTimeline(o: { author?: string; token?: string | null; home?: 
         (page) => {
           if (gen !== generation.current) return;
           if (index === 0) setFeedDown(page.degraded.includes('feed'));
+          // An empty timeline takes the first page as it is now: nothing shown can shift, and a
+          // Home just followed into (feed still filling it) shows the posts without a reload.
+          if (index === 0 && shown.current.length === 0 && page.items.length > 0) {
+            page.items.forEach((p) => pageOf.current.set(p.id, 0));
+            setPosts((prev) => (prev.length === 0 ? page.items : prev));
+            setNextCursor(page.nextCursor);
+            return;
+          }
           const byId = new Map(page.items.map((p) => [p.id, p]));
           setPosts((prev) => prev.map((p) => ((touched.current.get(p.id) ?? -1) > asked ? p : (byId.get(p.id) ?? p))));
         },
