@@ -69,11 +69,13 @@ export function UserPage({ username }: { username: string }) {
     setFollowing(true);
     const follow = !user.followedByMe;
     api<void>(follow ? 'PUT' : 'DELETE', `/users/${encodeURIComponent(username)}/follow`, { token: session.token })
-      .then(() =>
+      .then(() => {
         setUser((u) =>
           u ? { ...u, followedByMe: follow, followerCount: (u.followerCount ?? 0) + (follow ? 1 : -1) } : u,
-        ),
-      )
+        );
+        // The Follow beside each of their posts below says the same.
+        timeline.updateAuthor(user.id, (p) => ({ ...p, author: { ...p.author, followedByMe: follow } }));
+      })
       .catch((err: unknown) => setError(describeError(err)))
       .finally(() => setFollowing(false));
   };
@@ -108,7 +110,7 @@ export function UserPage({ username }: { username: string }) {
       <div role="status" aria-live="polite">
         {error && <p className="notice notice-warn">{error}</p>}
       </div>
-      <TimelineView timeline={timeline} empty={`@${username} has not posted yet.`} />
+      <TimelineView timeline={timeline} empty={`@${username} has not posted yet.`} followInHeader={username} />
     </>
   );
 }

@@ -15,12 +15,15 @@ import { PostText } from './post-text';
 export function PostCard({
   post,
   down,
+  showFollow = true,
   onChange,
   onAuthorChange,
 }: {
   post: Post;
   /** Services the timeline knows to be down: one post saying so is enough to disable them all. */
   down: string[];
+  /** false where the page has its own Follow for this author (their profile). */
+  showFollow?: boolean;
   onChange: (change: (p: Post) => Post) => void;
   /** Changes every post of this post's author on the page (a follow). */
   onAuthorChange: (change: (p: Post) => Post) => void;
@@ -37,7 +40,7 @@ export function PostCard({
         <a id={`${panelId}-by`} className="author" href={href.user(post.author.username)}>
           {post.author.displayName} <span className="muted">@{post.author.username}</span>
         </a>
-        <FollowAuthorButton post={post} down={down.includes('graph')} onAuthorChange={onAuthorChange} />
+        {showFollow && <FollowAuthorButton post={post} down={down.includes('graph')} onAuthorChange={onAuthorChange} />}
         <time className="muted" dateTime={post.createdAt}>
           {formatTime(post.createdAt)}
         </time>

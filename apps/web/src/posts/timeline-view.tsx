@@ -5,7 +5,16 @@ import { unavailable } from '../api/client';
 import type { Timeline } from './use-timeline';
 import { PostCard } from './post-card';
 
-export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: string }) {
+export function TimelineView({
+  timeline,
+  empty,
+  followInHeader,
+}: {
+  timeline: Timeline;
+  empty: string;
+  /** A profile's username: its page has Follow in its header, so its posts carry none. */
+  followInHeader?: string;
+}) {
   const { posts, hasMore, loading, error, degraded, loadMore, update, updateAuthor } = timeline;
   const sentinel = useRef<HTMLDivElement>(null);
   const more = useRef(loadMore);
@@ -39,6 +48,7 @@ export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: s
             key={p.id}
             post={p}
             down={degraded}
+            showFollow={p.author.username !== followInHeader}
             onChange={(change) => update(p.id, change)}
             onAuthorChange={(change) => updateAuthor(p.author.id, change)}
           />
