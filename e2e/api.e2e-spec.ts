@@ -132,7 +132,8 @@ describe('posts', () => {
     expect(created.status).toBe(201);
     const post = {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      author: { id: alice.user.id, username: 'alice_posts', displayName: 'Alice P' },
+      // Your own post: whether you follow its author is not asked (null), so graph is not needed.
+      author: { id: alice.user.id, username: 'alice_posts', displayName: 'Alice P', followedByMe: null },
       text: 'first!',
       media: [],
       createdAt: expect.stringMatching(/Z$/),
@@ -156,6 +157,14 @@ describe('posts', () => {
     const page = await http(url, 'GET', '/posts?author=alice_posts');
     expect(page.status).toBe(200);
     expect(page.body).toEqual({ items: [degradedPost], nextCursor: null, degraded: ['comments', 'likes'] });
+    // Signed in, someone else's post: whether bob follows alice is graph's, which this mesh lacks.
+    const asBob = { ...degradedPost, degraded: ['comments', 'graph', 'likes'] };
+    expect(await http(url, 'GET', `/posts/${id}`, { token: bob.token })).toMatchObject({ status: 200, body: asBob });
+    expect((await http(url, 'GET', '/posts?author=alice_posts', { token: bob.token })).body).toEqual({
+      items: [asBob],
+      nextCursor: null,
+      degraded: ['comments', 'graph', 'likes'],
+    });
 
     const forbidden = await http(url, 'DELETE', `/posts/${id}`, { token: bob.token });
     expect(forbidden).toMatchObject({ status: 403, body: problem(403) });
@@ -315,7 +324,7 @@ describe('operations', () => {
     // Every operation says what it needs and what it degrades (route-dependencies.ts).
     expect(doc.body.paths['/posts/{id}'].get['x-fail-soft']).toEqual({
       needs: ['posts'],
-      degrades: ['likes', 'comments', 'media'],
+      degrades: ['likes', 'comments', 'media', 'graph'],
     });
     expect(doc.body.paths['/posts/{id}/like'].put['x-fail-soft']).toEqual({ needs: ['likes', 'posts'] });
     const ui = await http(url, 'GET', '/docs');

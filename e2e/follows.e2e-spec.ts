@@ -100,8 +100,8 @@ describe('follows', () => {
     expect(first).toMatchObject({ status: 200 });
     expect(first.body).toEqual({
       items: [
-        { user: summary(fans[4]), since: iso },
-        { user: summary(fans[3]), since: iso },
+        { user: summary(fans[4]), since: iso, followedByMe: null },
+        { user: summary(fans[3]), since: iso, followedByMe: null },
       ],
       nextCursor: expect.any(String),
     });
@@ -114,7 +114,27 @@ describe('follows', () => {
     }
     expect(seen.map((i) => i.user.username)).toEqual(fans.map((f) => f.user.username).reverse());
     const following = await http(url, 'GET', '/users/fan0_follows/following');
-    expect(following.body).toEqual({ items: [{ user: summary(cal), since: iso }], nextCursor: null });
+    expect(following.body).toEqual({
+      items: [{ user: summary(cal), since: iso, followedByMe: null }],
+      nextCursor: null,
+    });
+    // Signed in, each row says whether you follow that user (one batched question to graph); your
+    // own row says nothing.
+    expect((await follow(fans[0], 'fan1_follows')).status).toBe(204);
+    const asFan0 = await http(url, 'GET', '/users/cal_follows/followers?limit=5', { token: fans[0].token });
+    expect(
+      asFan0.body.items.map((i: { user: { username: string }; followedByMe: boolean | null }) => [
+        i.user.username,
+        i.followedByMe,
+      ]),
+    ).toEqual([
+      ['fan4_follows', false],
+      ['fan3_follows', false],
+      ['fan2_follows', false],
+      ['fan1_follows', true],
+      ['fan0_follows', null],
+    ]);
+    expect((await unfollow(fans[0], 'fan1_follows')).status).toBe(204);
     expect(await http(url, 'GET', '/users/nobody_follows/followers')).toMatchObject({
       status: 404,
       body: problem(404),
@@ -145,6 +165,7 @@ describe('fail soft', () => {
       await follow(ann, 'cal_follows'),
       await unfollow(ann, 'ben_follows'),
       await http(url, 'GET', '/users/ben_follows/followers'),
+      await http(url, 'GET', '/users/ben_follows/following', { token: ann.token }),
     ]) {
       expect(res).toMatchObject({ status: 503, body: problem(503, { service: 'graph' }) });
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);

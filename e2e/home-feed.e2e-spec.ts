@@ -73,7 +73,12 @@ describe('the home feed', () => {
       items: [
         {
           id,
-          author: { id: writer.user.id, username: 'writer_home', displayName: writer.user.displayName },
+          author: {
+            id: writer.user.id,
+            username: 'writer_home',
+            displayName: writer.user.displayName,
+            followedByMe: true,
+          },
           text: 'hello followers',
           media: [],
           createdAt: expect.stringMatching(/Z$/),
@@ -90,6 +95,12 @@ describe('the home feed', () => {
     // Your own posts are in your feed too.
     const mine = await write(reader, 'my own');
     await expectEventually(async () => expect((await homeIds(reader))[0]).toBe(mine));
+    // Whether you follow yourself is no question: null, and nothing degraded.
+    expect((await home(reader)).body.items[0]).toMatchObject({
+      id: mine,
+      author: { followedByMe: null },
+      degraded: [],
+    });
   });
 
   it('pages without gaps or repeats while posts are being written', async () => {
@@ -137,6 +148,10 @@ describe('fail soft', () => {
     expect(fallback.body.items.map((p: { id: string }) => p.id)).toEqual(
       healthy.body.items.map((p: { id: string }) => p.id),
     );
+    // The authors are followees graph just named: followed, without asking graph again.
+    const follows = (page: { body: { items: Array<{ author: { followedByMe: boolean | null } }> } }) =>
+      page.body.items.map((p) => p.author.followedByMe);
+    expect(follows(fallback)).toEqual(follows(healthy));
     // The same cursor format: the fallback's second page continues the first.
     const next = await home(reader, `?limit=2&cursor=${(await home(reader, '?limit=2')).body.nextCursor}`);
     expect(next.body.items.map((p: { id: string }) => p.id)).toEqual(
@@ -175,11 +190,14 @@ describe('fail soft', () => {
     await expectEventually(async () => expect((await home(reader)).status).toBe(200));
   });
 
-  it('graph down: the feed is still served; feed and graph down: 503 naming feed', async () => {
+  it('graph down: the feed is still served, its authors without followedByMe; feed and graph down: 503 naming feed', async () => {
     await scaleToZero(mesh, 'graph');
-    const page = await home(reader);
+    const page = await home(reader, '?limit=100');
     expect(page.status).toBe(200);
-    expect(page.body.degraded).toEqual([]);
+    expect(page.body.degraded).toEqual(['graph']);
+    const others = page.body.items.filter((p: { author: { username: string } }) => p.author.username !== 'reader_home');
+    expect(others.length).toBeGreaterThan(0);
+    for (const p of others) expect(p).toMatchObject({ author: { followedByMe: null }, degraded: ['graph'] });
     await scaleToZero(mesh, 'feed');
     const res = await home(reader);
     expect(res).toMatchObject({ status: 503, body: problem(503, { service: 'feed' }) });

@@ -257,7 +257,7 @@ describe('media in posts', () => {
     const imageOnly = await http(url, 'POST', '/posts', { token, body: { text: '', mediaIds: [mine.id] } });
     const imageOnlyPost = {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      author: me,
+      author: { ...me, followedByMe: null },
       text: '',
       media: [mine],
       createdAt: expect.stringMatching(/Z$/),

@@ -1,4 +1,4 @@
-// docs/drills.md, "one node of a 3-node NATS cluster killed": the mesh (identity, posts ×2, likes,
+// docs/drills.md, "one node of a 3-node NATS cluster killed": the mesh (identity, posts ×2, likes, graph,
 // comments, media, edge) on a private 3-node JetStream cluster on loopback, the event streams
 // and the media bucket replicated 3 ways (without per-app NATS users: the test reads the events
 // stream message by message, which no app's user may). Under the drill load (reads, and keyed
@@ -148,7 +148,8 @@ async function currentPeers(stream: string): Promise<string[]> {
 
 beforeAll(async () => {
   mesh = await startTestMesh({
-    replicas: { identity: 1, posts: 2, likes: 1, comments: 1, media: 1 },
+    // graph: the signed-in reader's posts say whether they follow the author.
+    replicas: { identity: 1, posts: 2, likes: 1, comments: 1, media: 1, graph: 1 },
     cluster: 3,
     env: { ACCESS_LOG: 'false', LOG_LEVEL: 'warn' },
     // Six Node processes starting at once on two cores shared with other work took 15–20 s here.

@@ -96,7 +96,7 @@ describe('pages bounded in bytes', () => {
         for (const p of body.items) {
           expect(p).toEqual({
             id: expect.any(String),
-            author,
+            author: { ...author, followedByMe: null },
             text: '\u0001'.repeat(5000),
             media: [],
             createdAt: expect.stringMatching(/Z$/),

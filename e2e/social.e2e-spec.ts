@@ -37,7 +37,8 @@ async function stopAll(app: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  mesh = await startTestMesh({ replicas: { identity: 1, posts: 1, comments: 1, likes: 1 } });
+  // graph too: a signed-in reader's posts say whether they follow each author.
+  mesh = await startTestMesh({ replicas: { identity: 1, posts: 1, comments: 1, likes: 1, graph: 1 } });
   url = mesh.edgeUrl;
   alice = await signup('alice_social');
   bob = await signup('bob_social');
@@ -133,7 +134,7 @@ describe('likes', () => {
     });
   });
 
-  it('a page of 20 posts costs one request to each of posts, likes and comments', async () => {
+  it('a page of 20 posts costs one request to each of posts, likes, comments and (signed in) graph', async () => {
     for (let i = 0; i < 20; i++) await http(url, 'POST', '/posts', { token: bob.token, body: { text: `page ${i}` } });
     const before = await natsRequests();
     const page = await http(url, 'GET', '/posts?limit=20', { token: alice.token });
@@ -151,7 +152,18 @@ describe('likes', () => {
         .map((k) => [k, after[k] - (before[k] ?? 0)])
         .filter(([, n]) => n !== 0),
     );
-    expect(delta).toEqual({ 'posts.list': 1, 'likes.summary': 1, 'comments.count': 1 });
+    // Whether alice follows each of the page's authors: one batched question, not one per post.
+    expect(delta).toEqual({ 'posts.list': 1, 'likes.summary': 1, 'comments.count': 1, 'graph.relationships': 1 });
+    expect(page.body.items.every((p: { author: { followedByMe: boolean } }) => p.author.followedByMe === false)).toBe(
+      true,
+    );
+    // Anonymous: graph is not asked at all; a page of your own posts neither.
+    for (const token of [undefined, bob.token]) {
+      const from = await natsRequests();
+      expect((await http(url, 'GET', '/posts?author=bob_social&limit=20', { token })).status).toBe(200);
+      const to = await natsRequests();
+      expect(to['graph.relationships'] ?? 0).toBe(from['graph.relationships'] ?? 0);
+    }
   });
 });
 

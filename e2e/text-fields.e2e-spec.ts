@@ -134,7 +134,7 @@ describe('control characters other than newline and tab', () => {
     expect(post.status).toBe(201);
     expect(post.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      author: { id: bob.user.id, username: 'bob_text', displayName: 'bob_text' },
+      author: { id: bob.user.id, username: 'bob_text', displayName: 'bob_text', followedByMe: null },
       text,
       media: [],
       createdAt: expect.stringMatching(/Z$/),

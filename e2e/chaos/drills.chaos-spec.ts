@@ -111,7 +111,8 @@ async function replace(app: string): Promise<{ replica: AppProcess; ms: number }
 beforeAll(async () => {
   await sql(`CREATE DATABASE "${database}"`);
   mesh = await startTestMesh({
-    replicas: { identity: 1, posts: 2, comments: 2, likes: 2 },
+    // graph: the signed-in readers' posts say whether they follow the author.
+    replicas: { identity: 1, posts: 2, comments: 2, likes: 2, graph: 1 },
     env: {
       DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
       ACCESS_LOG: 'false',

@@ -338,8 +338,31 @@ describe('fail-soft matrix: one service at 0 replicas', () => {
     });
   });
 
-  it('graph: users 200 with follow fields null, degraded [graph]; follow, unfollow, follower lists 503', async () => {
+  it('graph: users 200 with follow fields null, degraded [graph]; post pages for a signed-in reader too; follow, unfollow, follower lists 503', async () => {
     await row('graph', async () => {
+      // Whether bob follows each author is graph's: null, and graph named, on every post page he reads.
+      const post = await readPost();
+      expect(post.status).toBe(200);
+      expect(post.body).toMatchObject({
+        author: { username: 'alice_chaos', followedByMe: null },
+        likeCount: 1,
+        commentCount: expect.any(Number),
+        degraded: ['graph'],
+      });
+      for (const path of ['/posts?author=alice_chaos&limit=20', '/timeline/home?limit=100']) {
+        const page = await http(url, 'GET', path, { token: bob.token });
+        expect(page.status, path).toBe(200);
+        expect(page.body.degraded, path).toEqual(['graph']);
+        for (const item of page.body.items) {
+          expect(item.author.followedByMe, path).toBe(null);
+        }
+      }
+      // Anonymous readers never ask graph: nothing is missing for them.
+      expect((await http(url, 'GET', `/posts/${postId}`)).body).toMatchObject({
+        author: { followedByMe: null },
+        degraded: [],
+      });
+      await expectDegradedAsFast('graph', postId);
       const user = await http(url, 'GET', '/users/alice_chaos', { token: bob.token });
       expect(user.status).toBe(200);
       expect(user.body).toMatchObject({
@@ -364,6 +387,7 @@ describe('fail-soft matrix: one service at 0 replicas', () => {
       followedByMe: true,
       degraded: [],
     });
+    expect((await readPost()).body).toMatchObject({ author: { followedByMe: true }, degraded: [] });
   });
 
   it('feed: the home timeline 200, built from graph and posts, degraded [feed], about as fast', async () => {

@@ -96,7 +96,8 @@ async function likeButtonsAsAnnounced(
 
 beforeAll(async () => {
   mesh = await startTestMesh({
-    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1 },
+    // graph: signed in, posts say whether you follow their authors (and the Follow beside them).
+    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1 },
     joinTimeoutMs: 40_000,
   });
   url = mesh.edgeUrl;
@@ -177,7 +178,7 @@ describe('two people', () => {
       ])
       .png()
       .toBuffer();
-    await alice.goto(`${url}/#/`);
+    await alice.goto(`${url}/#/everyone`);
     await alice.getByLabel("What's happening?").fill('Hello from a real browser');
     await alice.getByLabel('Add images').setInputFiles({ name: 'field.png', mimeType: 'image/png', buffer: png });
     const preview = alice.getByRole('img', { name: 'Preview 1: field.png' });
@@ -206,7 +207,7 @@ describe('two people', () => {
     const png = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#1565c0' } })
       .png()
       .toBuffer();
-    await alice.goto(`${url}/#/`);
+    await alice.goto(`${url}/#/everyone`);
     const post = alice.getByRole('button', { name: 'Post', exact: true });
     await post.waitFor(WAIT);
     expect(await post.isDisabled()).toBe(true); // neither text nor an image yet
@@ -375,7 +376,7 @@ describe('likes down, then back', () => {
     expect(await visibleText(alice, /likes are unavailable right now/i)).toBe(1);
     expect(await postCard(alice, postId).getByRole('button', { name: 'Comments (1)' }).isEnabled()).toBe(true);
     expect(await postCard(alice, postId).getByRole('img').count()).toBe(1);
-    await alice.goto(`${url}/#/`);
+    await alice.goto(`${url}/#/everyone`);
     await alice.locator('article').nth(9).waitFor(WAIT);
     expect(await alice.getByRole('button', { name: /Like/, disabled: false }).count()).toBe(0);
     expect(await visibleText(alice, /likes are unavailable right now/i)).toBe(1);

@@ -75,7 +75,7 @@ describe('follows and the home feed in the browser', () => {
     await page.goto(`${url}/#/u/writer_webhome`);
     await expect.poll(() => page.getByTestId('follow-counts').innerText(), WAIT).toBe('0 followers · 0 following');
     await page.getByRole('button', { name: 'Follow', exact: true }).click();
-    await page.getByRole('button', { name: 'Unfollow' }).waitFor(WAIT);
+    await page.getByRole('button', { name: 'Unfollow', exact: true }).waitFor(WAIT);
     expect(await page.getByTestId('follow-counts').innerText()).toBe('1 followers · 0 following');
     await homeLink().click();
     await page.getByRole('heading', { name: 'Home' }).waitFor(WAIT);
@@ -101,7 +101,7 @@ describe('follows and the home feed in the browser', () => {
   it("unfollows: the followee's posts leave Home", async () => {
     const later = await post(writer, 'after the unfollow');
     await page.goto(`${url}/#/u/writer_webhome`);
-    await page.getByRole('button', { name: 'Unfollow' }).click();
+    await page.getByRole('button', { name: 'Unfollow', exact: true }).click();
     await page.getByRole('button', { name: 'Follow', exact: true }).waitFor(WAIT);
     await page.goto(`${url}/#/home`);
     await page.getByRole('heading', { name: 'Home' }).waitFor(WAIT);

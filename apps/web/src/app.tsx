@@ -4,7 +4,8 @@ import { LiveEventsProvider } from './live-events';
 import { AuthPage } from './pages/auth-page';
 import { ConversationPage } from './pages/conversation-page';
 import { MessagesPage } from './pages/messages-page';
-import { HomeFeedPage, HomePage, UserPage } from './pages/timeline-page';
+import { FollowListPage } from './pages/follow-list-page';
+import { EveryonePage, HomeFeedPage, UserPage } from './pages/timeline-page';
 import { href, useRoute, type Route } from './router';
 import { SessionProvider, useSession } from './session';
 
@@ -27,31 +28,33 @@ function Shell() {
   useEffect(() => {
     if (first.current) first.current = false;
     else main.current?.focus();
-    document.title = `${titleOf(route)} · failsoft`;
-  }, [route]);
+    document.title = `${titleOf(route, session !== null)} · failsoft`;
+  }, [route, session]);
 
   const current = (name: Route['name']) => (route.name === name ? ('page' as const) : undefined);
+  // `#/` is Home signed in, Everyone otherwise: the tab of what it shows is the current one.
+  const shown = route.name === 'root' ? (session ? 'feed' : 'everyone') : route.name;
   return (
     <>
       <a className="skip-link" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
         Skip to content
       </a>
       <header className="topbar">
-        <a className="brand" href={href.home}>
+        <a className="brand" href={href.root}>
           failsoft
         </a>
         <nav aria-label="Main">
           <ul>
             {session && (
               <li>
-                <a href={href.feed} aria-current={current('feed')}>
+                <a href={href.feed} aria-current={shown === 'feed' ? 'page' : undefined}>
                   Home
                 </a>
               </li>
             )}
             <li>
-              <a href={href.home} aria-current={current('home')}>
-                Timeline
+              <a href={href.everyone} aria-current={shown === 'everyone' ? 'page' : undefined}>
+                Everyone
               </a>
             </li>
             {session && (
@@ -91,20 +94,25 @@ function Shell() {
         </nav>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        <Page route={route} />
+        <Page route={route} signedIn={session !== null} />
       </main>
     </>
   );
 }
 
-function Page({ route }: { route: Route }) {
+function Page({ route, signedIn }: { route: Route; signedIn: boolean }) {
   switch (route.name) {
-    case 'home':
-      return <HomePage />;
+    case 'root':
+      return signedIn ? <HomeFeedPage /> : <EveryonePage />;
+    case 'everyone':
+      return <EveryonePage />;
     case 'feed':
       return <HomeFeedPage />;
     case 'user':
       return <UserPage key={route.username} username={route.username} />;
+    case 'followers':
+    case 'following':
+      return <FollowListPage key={`${route.name}/${route.username}`} side={route.name} username={route.username} />;
     case 'messages':
       return <MessagesPage />;
     case 'conversation':
@@ -117,21 +125,27 @@ function Page({ route }: { route: Route }) {
         <>
           <h1>Not here</h1>
           <p>
-            No such page. <a href={href.home}>Back to the timeline</a>
+            No such page. <a href={href.root}>Back to the start</a>
           </p>
         </>
       );
   }
 }
 
-function titleOf(route: Route): string {
+function titleOf(route: Route, signedIn: boolean): string {
   switch (route.name) {
-    case 'home':
-      return 'Timeline';
+    case 'root':
+      return signedIn ? 'Home' : 'Everyone';
+    case 'everyone':
+      return 'Everyone';
     case 'feed':
       return 'Home';
     case 'user':
       return `@${route.username}`;
+    case 'followers':
+      return `Followers of @${route.username}`;
+    case 'following':
+      return `Followed by @${route.username}`;
     case 'messages':
       return 'Messages';
     case 'conversation':

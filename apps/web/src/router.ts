@@ -1,11 +1,16 @@
-// Hash routes (#/, #/home, #/u/alice, #/messages, #/messages/bob, #/signin, #/signup): the path part of
-// the URL stays the edge's, so no page of the client can collide with an API route.
+// Hash routes (#/, #/home, #/everyone, #/users/alice, #/users/alice/followers, #/messages,
+// #/messages/bob, #/signin, #/signup): the path part of the URL stays the edge's, so no page of
+// the client can collide with an API route. `#/` is Home for a signed-in user and Everyone (the
+// global timeline) otherwise; the older `#/u/alice` links still work.
 import { useEffect, useState } from 'react';
 
 export type Route =
-  | { name: 'home' }
+  | { name: 'root' }
+  | { name: 'everyone' }
   | { name: 'feed' }
   | { name: 'user'; username: string }
+  | { name: 'followers'; username: string }
+  | { name: 'following'; username: string }
   | { name: 'messages' }
   | { name: 'conversation'; username: string }
   | { name: 'signin' }
@@ -13,21 +18,37 @@ export type Route =
   | { name: 'not-found' };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts.length === 0) return { name: 'home' };
-  if (parts[0] === 'home' && parts.length === 1) return { name: 'feed' };
-  if (parts[0] === 'u' && parts.length === 2) return { name: 'user', username: parts[1] };
-  if (parts[0] === 'messages' && parts.length === 1) return { name: 'messages' };
-  if (parts[0] === 'messages' && parts.length === 2) return { name: 'conversation', username: parts[1] };
-  if (parts[0] === 'signin' && parts.length === 1) return { name: 'signin' };
-  if (parts[0] === 'signup' && parts.length === 1) return { name: 'signup' };
+  let parts: string[];
+  try {
+    parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return { name: 'not-found' }; // a malformed %-escape someone typed
+  }
+  if (parts.length === 0) return { name: 'root' };
+  const [first, second, third] = parts;
+  if (parts.length === 1) {
+    if (first === 'home') return { name: 'feed' };
+    if (first === 'everyone') return { name: 'everyone' };
+    if (first === 'messages') return { name: 'messages' };
+    if (first === 'signin') return { name: 'signin' };
+    if (first === 'signup') return { name: 'signup' };
+  }
+  if ((first === 'users' || first === 'u') && second) {
+    if (parts.length === 2) return { name: 'user', username: second };
+    if (parts.length === 3 && (third === 'followers' || third === 'following'))
+      return { name: third, username: second };
+  }
+  if (first === 'messages' && parts.length === 2) return { name: 'conversation', username: second };
   return { name: 'not-found' };
 }
 
 export const href = {
-  home: '#/',
+  root: '#/',
+  everyone: '#/everyone',
   feed: '#/home',
-  user: (username: string) => `#/u/${encodeURIComponent(username)}`,
+  user: (username: string) => `#/users/${encodeURIComponent(username)}`,
+  followers: (username: string) => `#/users/${encodeURIComponent(username)}/followers`,
+  following: (username: string) => `#/users/${encodeURIComponent(username)}/following`,
   messages: '#/messages',
   conversation: (username: string) => `#/messages/${encodeURIComponent(username)}`,
   signin: '#/signin',

@@ -78,7 +78,7 @@ describe('the route table', () => {
       '400 401 404 503',
       '–',
       'posts',
-      'likes, comments, media',
+      'likes, comments, media, graph',
     ]);
     expect(row('PUT /posts/:id/like')[5]).toBe('yes');
   });

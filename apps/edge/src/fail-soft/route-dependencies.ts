@@ -33,14 +33,16 @@ export const FailSoftMatrix = {
   'GET /users/:username/following': { needs: ['graph'] },
 
   'POST /posts': { needs: ['posts'], needsWhen: { media: 'the body has mediaIds (media vouches for them)' } },
-  'GET /posts/:id': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
-  'GET /posts': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
+  // graph: whether a signed-in reader follows each author (not asked for anonymous readers).
+  'GET /posts/:id': { needs: ['posts'], degrades: ['likes', 'comments', 'media', 'graph'] },
+  'GET /posts': { needs: ['posts'], degrades: ['likes', 'comments', 'media', 'graph'] },
   'DELETE /posts/:id': { needs: ['posts'] },
 
-  // Precomputed by feed; while feed is down, built at read time from graph and posts.
+  // Precomputed by feed; while feed is down, built at read time from graph and posts. With feed
+  // up, graph only adds whether you follow each author.
   'GET /timeline/home': {
     needs: ['posts'],
-    degrades: ['feed', 'likes', 'comments', 'media'],
+    degrades: ['feed', 'likes', 'comments', 'media', 'graph'],
     needsWhen: { graph: 'feed is down too (503 naming feed): the page is then built from graph and posts' },
   },
 

@@ -34,9 +34,15 @@ const Media = z.object({
   contentType: z.string().optional(),
   bytes: z.number().int().optional(),
 });
+const PostAuthor = AuthorSummary.extend({
+  followedByMe: z
+    .boolean()
+    .nullable()
+    .describe('null for anonymous readers, on your own posts, and while graph is down (degraded has "graph")'),
+});
 const Post = z.object({
   id: z.uuid(),
-  author: AuthorSummary,
+  author: PostAuthor,
   text: z.string(),
   media: z.array(Media),
   createdAt: z.iso.datetime(),
@@ -94,6 +100,7 @@ export const openApiSchemas: Record<string, z.ZodType> = {
     expiresIn: z.number().int().describe('seconds the access token (`token`) stays valid'),
   }),
   Media,
+  PostAuthor,
   Post,
   PostPage: z.object({ items: z.array(Post), nextCursor: z.string().nullable(), degraded: z.array(z.string()) }),
   CreateCommentBody,
@@ -105,7 +112,16 @@ export const openApiSchemas: Record<string, z.ZodType> = {
     nextCursor: z.string().nullable(),
   }),
   FollowPage: z.object({
-    items: z.array(z.object({ user: AuthorSummary, since: z.iso.datetime() })),
+    items: z.array(
+      z.object({
+        user: AuthorSummary,
+        since: z.iso.datetime(),
+        followedByMe: z
+          .boolean()
+          .nullable()
+          .describe('whether you follow this user; null anonymous and on your own row'),
+      }),
+    ),
     nextCursor: z.string().nullable(),
   }),
   SendMessageBody,

@@ -19,7 +19,7 @@ describe('the fail-soft matrix in the OpenAPI document', () => {
     const doc = docOf(Object.keys(FailSoftMatrix));
     annotateFailSoft(doc);
     expect(doc.paths['/posts']?.get).toMatchObject({
-      'x-fail-soft': { needs: ['posts'], degrades: ['likes', 'comments', 'media'] },
+      'x-fail-soft': { needs: ['posts'], degrades: ['likes', 'comments', 'media', 'graph'] },
     });
     expect(doc.paths['/posts']?.post).toMatchObject({
       'x-fail-soft': { needs: ['posts'], needsWhen: { media: expect.any(String) } },

@@ -66,6 +66,8 @@ export class HomeTimelineController {
       limit: q.limit,
       cursor: q.cursor,
     });
-    return this.stitcher.page(page.items, page.nextCursor, user.id, ['feed']);
+    // Every author here is the user or a followee graph just named: no second question to graph.
+    const known = new Set(followees.ids.map((id) => id.toLowerCase()));
+    return this.stitcher.page(page.items, page.nextCursor, user.id, ['feed'], known);
   }
 }

@@ -1,6 +1,7 @@
-// A post as frontends see it is stitched from posts (required) and likes, comments and media
-// (optional: when one is unavailable its fields are null — media: the ids only — and it is named
-// in `degraded`). A page of N posts costs one batch request to each optional service, never N.
+// A post as frontends see it is stitched from posts (required) and likes, comments, media and
+// graph (optional: when one is unavailable its fields are null — media: the ids only — and it is
+// named in `degraded`). A page of N posts costs one batch request to each optional service, never
+// N; graph is asked only for a signed-in viewer, about the authors who are not the viewer.
 import { Inject, Injectable } from '@nestjs/common';
 import { Subjects, type Media, type PostRecord } from '#contracts';
 import { EdgeMesh } from '../mesh/edge-mesh.js';
@@ -14,6 +15,11 @@ export interface PostParts {
   likes: LikeSummaries | null;
   comments: Record<string, number> | null;
   media: Map<string, Media> | null;
+  /**
+   * Whether the viewer follows each author, by author id; null where graph could not be asked.
+   * An author not in the map was not asked about (anonymous viewer, the viewer's own posts).
+   */
+  followed: Map<string, boolean | null>;
 }
 
 @Injectable()
@@ -40,15 +46,43 @@ export class PostStitcher {
     return reply && new Map(reply.items.map((m) => [m.id, m]));
   }
 
+  /**
+   * Whether `viewerId` follows each author of `posts`, in one graph.relationships request; no
+   * request for an anonymous viewer or when every post is the viewer's own. `known`: authors the
+   * caller already knows the viewer follows (the home feed built from graph's followees).
+   */
+  async followed(
+    posts: PostRecord[],
+    viewerId: string | undefined,
+    known?: ReadonlySet<string>,
+  ): Promise<Map<string, boolean | null>> {
+    const followed = new Map<string, boolean | null>();
+    if (!viewerId) return followed;
+    const viewer = viewerId.toLowerCase();
+    const ask: string[] = [];
+    for (const id of new Set(posts.map((p) => p.author.id.toLowerCase()))) {
+      if (id === viewer) continue;
+      if (known?.has(id)) followed.set(id, true);
+      else ask.push(id);
+    }
+    if (ask.length === 0) return followed;
+    // A page holds at most 100 posts, so at most 100 authors: one request (its limit is 100).
+    const reply = await this.mesh.readOptional(Subjects.graph.relationships, { userIds: ask, viewerId });
+    for (const id of ask) followed.set(id, reply ? (reply.relationships[id]?.followedByMe ?? false) : null);
+    return followed;
+  }
+
   view(post: PostRecord, parts: PostParts): PostView {
     const degraded: string[] = [];
+    const followedByMe = parts.followed.get(post.author.id.toLowerCase());
     if (parts.comments === null) degraded.push('comments');
+    if (followedByMe === null) degraded.push('graph');
     if (parts.likes === null) degraded.push('likes');
     if (parts.media === null && post.mediaIds.length > 0) degraded.push('media');
     const like = parts.likes?.[post.id];
     return {
       id: post.id,
-      author: post.author,
+      author: { ...post.author, followedByMe: followedByMe ?? null },
       text: post.text,
       // An attached upload media no longer knows (e.g. removed) is left out rather than invented.
       media: parts.media
@@ -64,23 +98,26 @@ export class PostStitcher {
 
   /**
    * A page of posts as frontends see it: one batch request per optional service for the whole
-   * page. `degraded` is the union of the posts' and `alsoDegraded` (a page built without a
-   * service of its own, e.g. the home feed's fallback); each is counted once.
+   * page, all at once. `degraded` is the union of the posts' and `alsoDegraded` (a page built
+   * without a service of its own, e.g. the home feed's fallback); each is counted once.
+   * `followees`: authors the viewer is known to follow (graph need not be asked about them).
    */
   async page(
     posts: PostRecord[],
     nextCursor: string | null,
     viewerId: string | undefined,
     alsoDegraded: string[] = [],
+    followees?: ReadonlySet<string>,
   ): Promise<PostPageView> {
-    const [counts, media] = await Promise.all([
+    const [counts, media, followed] = await Promise.all([
       this.counts(
         posts.map((post) => post.id),
         viewerId,
       ),
       this.media(posts),
+      this.followed(posts, viewerId, followees),
     ]);
-    const parts = { ...counts, media };
+    const parts = { ...counts, media, followed };
     const items = posts.map((post) => this.view(post, parts));
     const degraded = [...new Set([...alsoDegraded, ...items.flatMap((post) => post.degraded)])].sort();
     this.count(degraded);

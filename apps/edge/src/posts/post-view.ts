@@ -1,9 +1,18 @@
 import type { AuthorSummary } from '#contracts';
 
+/**
+ * A post's author as frontends see it: posts' summary, and whether the viewer follows them
+ * (graph). Null for anonymous readers, on the viewer's own posts, and while graph is unavailable
+ * (then the post names `graph` in `degraded`).
+ */
+export interface PostAuthorView extends AuthorSummary {
+  followedByMe: boolean | null;
+}
+
 /** The `Post` of docs/api.md. */
 export interface PostView {
   id: string;
-  author: AuthorSummary;
+  author: PostAuthorView;
   text: string;
   media: Array<{ id: string }>;
   createdAt: string;

@@ -49,6 +49,8 @@ export class PostsController {
       likes: { [post.id]: { count: 0, likedByMe: false } },
       comments: { [post.id]: 0 },
       media: new Map(media.map((m) => [m.id, m])),
+      // Your own post: whether you follow its author is not a question (graph is not asked).
+      followed: new Map(),
     });
   }
 
@@ -60,12 +62,16 @@ export class PostsController {
   @Problems(400, 401, 404, 503)
   async get(@Param(new ZodPipe(IdParam)) p: IdParam, @Viewer() viewer?: AuthUser): Promise<PostView> {
     // Likes and comments are asked in parallel with the post itself: one round trip of latency;
-    // media only once the post says what is attached.
+    // media and (signed in) graph, side by side, once the post says what is attached and by whom.
     const [post, counts] = await Promise.all([
       this.mesh.read(Subjects.posts.get, { id: p.id }),
       this.stitcher.counts([p.id], viewer?.id),
     ]);
-    const view = this.stitcher.view(post, { ...counts, media: await this.stitcher.media([post]) });
+    const [media, followed] = await Promise.all([
+      this.stitcher.media([post]),
+      this.stitcher.followed([post], viewer?.id),
+    ]);
+    const view = this.stitcher.view(post, { ...counts, media, followed });
     this.stitcher.count(view.degraded);
     return view;
   }

@@ -122,6 +122,8 @@ export async function api<T>(method: string, path: string, o: CallOptions = {}):
 export function unavailable(service: string): string {
   // feed down is not an outage for the reader: the page is built another way meanwhile.
   if (service === 'feed') return 'your feed is being built from the people you follow right now';
+  // graph holds the follows: what a reader misses is following, not a service by its name.
+  if (service === 'graph') return 'follows are unavailable right now';
   return `${service} ${/s$/.test(service) && service !== 'a service' ? 'are' : 'is'} unavailable right now`;
 }
 

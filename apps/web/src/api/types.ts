@@ -43,10 +43,22 @@ export interface Media {
   height?: number;
 }
 
+/** A post's author; `followedByMe` is null for anonymous readers, your own posts, and while graph is down. */
+export interface PostAuthor extends UserSummary {
+  followedByMe?: boolean | null;
+}
+
+/** A user the post's text mentions as `@username` (and who exists). */
+export interface Mention {
+  username: string;
+}
+
 export interface Post {
   id: string;
-  author: UserSummary;
+  author: PostAuthor;
   text: string;
+  /** Optional here: an edge without mention parsing leaves it out (read it as `post.mentions ?? []`). */
+  mentions?: Mention[];
   media: Media[];
   createdAt: string;
   likeCount: number | null;
@@ -61,6 +73,12 @@ export interface Page<T> {
 }
 export interface PostPage extends Page<Post> {
   degraded: string[];
+}
+
+/** One row of a followers or following page: the user, and since when the follow holds. */
+export interface FollowRecord {
+  user: UserSummary;
+  since: string;
 }
 
 export interface Comment {

@@ -25,7 +25,7 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
         : { username, password };
       const s = await api<AuthReply>('POST', signup ? '/auth/signup' : '/auth/login', { body });
       signIn(toSession(s));
-      location.hash = href.home;
+      location.hash = href.root;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) setError('Wrong username or password.');
       else if (err instanceof ApiError && err.status === 409) setError('That username is taken.');

@@ -1,4 +1,5 @@
-// The global timeline (with the composer when signed in) and one user's timeline.
+// Everyone (the global timeline, with the composer when signed in), Home (your feed) and one
+// user's timeline.
 import { useEffect, useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { User } from '../api/types';
@@ -8,12 +9,12 @@ import { useTimeline } from '../posts/use-timeline';
 import { href } from '../router';
 import { useSession } from '../session';
 
-export function HomePage() {
+export function EveryonePage() {
   const { session } = useSession();
   const timeline = useTimeline({ token: session?.token });
   return (
     <>
-      <h1>Timeline</h1>
+      <h1>Everyone</h1>
       {session ? (
         <Composer onPosted={timeline.prepend} />
       ) : (
@@ -68,11 +69,13 @@ export function UserPage({ username }: { username: string }) {
     setFollowing(true);
     const follow = !user.followedByMe;
     api<void>(follow ? 'PUT' : 'DELETE', `/users/${encodeURIComponent(username)}/follow`, { token: session.token })
-      .then(() =>
+      .then(() => {
         setUser((u) =>
           u ? { ...u, followedByMe: follow, followerCount: (u.followerCount ?? 0) + (follow ? 1 : -1) } : u,
-        ),
-      )
+        );
+        // The Follow beside each of their posts below says the same.
+        timeline.updateAuthor(user.id, (p) => ({ ...p, author: { ...p.author, followedByMe: follow } }));
+      })
       .catch((err: unknown) => setError(describeError(err)))
       .finally(() => setFollowing(false));
   };
@@ -85,7 +88,8 @@ export function UserPage({ username }: { username: string }) {
           <>
             {' · '}
             <span data-testid="follow-counts">
-              {user.followerCount} followers · {user.followingCount} following
+              <a href={href.followers(username)}>{user.followerCount} followers</a> ·{' '}
+              <a href={href.following(username)}>{user.followingCount} following</a>
             </span>
           </>
         )}
@@ -106,7 +110,7 @@ export function UserPage({ username }: { username: string }) {
       <div role="status" aria-live="polite">
         {error && <p className="notice notice-warn">{error}</p>}
       </div>
-      <TimelineView timeline={timeline} empty={`@${username} has not posted yet.`} />
+      <TimelineView timeline={timeline} empty={`@${username} has not posted yet.`} followInHeader={username} />
     </>
   );
 }

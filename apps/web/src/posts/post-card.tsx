@@ -8,17 +8,25 @@ import type { Post } from '../api/types';
 import { href } from '../router';
 import { formatTime } from '../ui/time';
 import { Comments } from './comments';
+import { FollowAuthorButton } from './follow-author-button';
 import { LikeButton } from './like-button';
+import { PostText } from './post-text';
 
 export function PostCard({
   post,
   down,
+  showFollow = true,
   onChange,
+  onAuthorChange,
 }: {
   post: Post;
   /** Services the timeline knows to be down: one post saying so is enough to disable them all. */
   down: string[];
+  /** false where the page has its own Follow for this author (their profile). */
+  showFollow?: boolean;
   onChange: (change: (p: Post) => Post) => void;
+  /** Changes every post of this post's author on the page (a follow). */
+  onAuthorChange: (change: (p: Post) => Post) => void;
 }) {
   const [open, setOpen] = useState(false);
   const panelId = useId();
@@ -32,12 +40,13 @@ export function PostCard({
         <a id={`${panelId}-by`} className="author" href={href.user(post.author.username)}>
           {post.author.displayName} <span className="muted">@{post.author.username}</span>
         </a>
+        {showFollow && <FollowAuthorButton post={post} down={down.includes('graph')} onAuthorChange={onAuthorChange} />}
         <time className="muted" dateTime={post.createdAt}>
           {formatTime(post.createdAt)}
         </time>
       </header>
       {/* An image-only post has no text: no empty paragraph either. */}
-      {post.text.trim() && <p className="post-text">{post.text}</p>}
+      {post.text.trim() && <PostText post={post} />}
       {post.media.length > 0 && (
         <ul className={`media-grid media-${Math.min(post.media.length, 4)}`} aria-label="Images">
           {post.media.map((m, i) => (

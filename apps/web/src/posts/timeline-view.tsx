@@ -5,8 +5,17 @@ import { unavailable } from '../api/client';
 import type { Timeline } from './use-timeline';
 import { PostCard } from './post-card';
 
-export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: string }) {
-  const { posts, hasMore, loading, error, degraded, loadMore, update } = timeline;
+export function TimelineView({
+  timeline,
+  empty,
+  followInHeader,
+}: {
+  timeline: Timeline;
+  empty: string;
+  /** A profile's username: its page has Follow in its header, so its posts carry none. */
+  followInHeader?: string;
+}) {
+  const { posts, hasMore, loading, error, degraded, loadMore, update, updateAuthor } = timeline;
   const sentinel = useRef<HTMLDivElement>(null);
   const more = useRef(loadMore);
   useEffect(() => {
@@ -35,7 +44,14 @@ export function TimelineView({ timeline, empty }: { timeline: Timeline; empty: s
       </div>
       <div className="posts" aria-busy={loading}>
         {posts.map((p) => (
-          <PostCard key={p.id} post={p} down={degraded} onChange={(change) => update(p.id, change)} />
+          <PostCard
+            key={p.id}
+            post={p}
+            down={degraded}
+            showFollow={p.author.username !== followInHeader}
+            onChange={(change) => update(p.id, change)}
+            onAuthorChange={(change) => updateAuthor(p.author.id, change)}
+          />
         ))}
       </div>
       <div ref={sentinel} />

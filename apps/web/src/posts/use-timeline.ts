@@ -2,7 +2,8 @@
 // lacks a part (`degraded`, e.g. likes down), the pages holding such posts are asked again every
 // few seconds and merged in place, so the page heals by itself when the service is back; while
 // all is well, the newest page is merged in every few seconds (fresh counts, and an outage noticed
-// before anyone clicks a like that cannot work). Both only while the page is visible.
+// before anyone clicks a like that cannot work); an empty timeline takes the newest page as it
+// is. All only while the page is visible.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError } from '../api/client';
 import type { Post, PostPage } from '../api/types';
@@ -28,6 +29,8 @@ export interface Timeline {
   degraded: string[];
   loadMore: () => void;
   update: (id: string, change: (p: Post) => Post) => void;
+  /** Changes every loaded post by this author (a follow from one post shows on all of theirs). */
+  updateAuthor: (authorId: string, change: (p: Post) => Post) => void;
   prepend: (p: Post) => void;
 }
 
@@ -135,6 +138,14 @@ export function useTimeline(o: { author?: string; token?: string | null; home?: 
         (page) => {
           if (gen !== generation.current) return;
           if (index === 0) setFeedDown(page.degraded.includes('feed'));
+          // An empty timeline takes the first page as it is now: nothing shown can shift, and a
+          // Home just followed into (feed still filling it) shows the posts without a reload.
+          if (index === 0 && shown.current.length === 0 && page.items.length > 0) {
+            page.items.forEach((p) => pageOf.current.set(p.id, 0));
+            setPosts((prev) => (prev.length === 0 ? page.items : prev));
+            setNextCursor(page.nextCursor);
+            return;
+          }
           const byId = new Map(page.items.map((p) => [p.id, p]));
           setPosts((prev) => prev.map((p) => ((touched.current.get(p.id) ?? -1) > asked ? p : (byId.get(p.id) ?? p))));
         },
@@ -153,10 +164,20 @@ export function useTimeline(o: { author?: string; token?: string | null; home?: 
     touched.current.set(id, performance.now());
     setPosts((prev) => prev.map((p) => (p.id === id ? change(p) : p)));
   }, []);
+  const updateAuthor = useCallback((authorId: string, change: (p: Post) => Post) => {
+    const now = performance.now();
+    setPosts((prev) =>
+      prev.map((p) => {
+        if (p.author.id !== authorId) return p;
+        touched.current.set(p.id, now);
+        return change(p);
+      }),
+    );
+  }, []);
   const prepend = useCallback((p: Post) => {
     pageOf.current.set(p.id, 0);
     setPosts((prev) => [p, ...prev.filter((x) => x.id !== p.id)]);
   }, []);
 
-  return { posts, hasMore: nextCursor !== null, loading, error, degraded, loadMore, update, prepend };
+  return { posts, hasMore: nextCursor !== null, loading, error, degraded, loadMore, update, updateAuthor, prepend };
 }
