@@ -6,6 +6,8 @@ export interface PostView {
   author: AuthorSummary;
   text: string;
   media: Array<{ id: string }>;
+  /** The users it mentions, as posts resolved them when it was written. */
+  mentions: Array<{ username: string }>;
   createdAt: string;
   likeCount: number | null;
   commentCount: number | null;
