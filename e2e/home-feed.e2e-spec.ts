@@ -76,6 +76,7 @@ describe('the home feed', () => {
           author: { id: writer.user.id, username: 'writer_home', displayName: writer.user.displayName },
           text: 'hello followers',
           media: [],
+          mentions: [],
           createdAt: expect.stringMatching(/Z$/),
           likeCount: 0,
           commentCount: 0,
