@@ -67,7 +67,7 @@ async function publish<F extends Record<string, unknown>>(
   return event;
 }
 /** A post by `author` (mentioning `mentions`, if any), one millisecond after the previous one. */
-async function post(author: AuthorSummary, mentions?: AuthorSummary[], postId = randomUUID()): Promise<string> {
+async function post(author: AuthorSummary, mentions?: AuthorSummary[], postId: string = randomUUID()): Promise<string> {
   clock += 1;
   await publish(Events.posts.created, {
     postId,
