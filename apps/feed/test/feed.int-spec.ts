@@ -248,7 +248,7 @@ describe('mentions', () => {
     expect(await ids(fan)).toEqual([plain, p]);
   });
 
-  it("keeps a post that mentions the follower when they unfollow its author; the rest go", async () => {
+  it('keeps a post that mentions the follower when they unfollow its author; the rest go', async () => {
     const [nia, oz] = [user('nia'), user('oz')];
     await follow(oz, nia);
     await settled();

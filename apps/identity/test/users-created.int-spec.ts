@@ -123,7 +123,9 @@ describe('identity announces its users', () => {
       ),
     ).toMatchObject({ code: ErrorCodes.conflict });
     await expectEventually(async () => expect(await usersCreated()).toHaveLength(3));
-    expect((await usersCreated())[2]).toEqual(announced({ id: user.id, username: 'ann_announced', displayName: 'Ann' }));
+    expect((await usersCreated())[2]).toEqual(
+      announced({ id: user.id, username: 'ann_announced', displayName: 'Ann' }),
+    );
     // Whatever was committed is published within a poll or two; give it that, then count.
     await new Promise((r) => setTimeout(r, 700));
     expect(await usersCreated()).toHaveLength(3);

@@ -134,7 +134,11 @@ export class PostsRepository {
   }
 
   /** Walks the user's post_mention rows in page order, joined to their posts. */
-  private async pageMentioning(userId: string, after: KeysetPosition | undefined, limit: number): Promise<PostEntity[]> {
+  private async pageMentioning(
+    userId: string,
+    after: KeysetPosition | undefined,
+    limit: number,
+  ): Promise<PostEntity[]> {
     const r = await this.pool.query<PostEntity>({
       name: `posts.page.mentioning${after ? '.after' : ''}`,
       text: `SELECT ${columns('p.')} FROM ${this.mentionTable} m JOIN ${this.table} p ON p.id = m.post_id

@@ -53,7 +53,12 @@ beforeAll(async () => {
   });
   await waitUntilJoined(client.nc, identity);
   posts = await startPosts(
-    loadPostsConfig({ NATS_URL: nats.url, DATABASE_URL: TEST_DATABASE_URL, POSTS_DB_SCHEMA: postsSchema, LOG_LEVEL: 'warn' }),
+    loadPostsConfig({
+      NATS_URL: nats.url,
+      DATABASE_URL: TEST_DATABASE_URL,
+      POSTS_DB_SCHEMA: postsSchema,
+      LOG_LEVEL: 'warn',
+    }),
     { handleSignals: false },
   );
 });
@@ -140,7 +145,11 @@ describe('posts resolves mentions from its own projection', () => {
       const eventId = randomUUID();
       await jetstream(client.nc).publish(
         Events.identity.usersCreated,
-        JSON.stringify({ eventId, occurredAt: new Date().toISOString(), user: { ...user, displayName: user.username } }),
+        JSON.stringify({
+          eventId,
+          occurredAt: new Date().toISOString(),
+          user: { ...user, displayName: user.username },
+        }),
         { msgID: eventId },
       );
     }
