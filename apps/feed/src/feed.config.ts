@@ -18,6 +18,16 @@ export const FeedEnv = z.object({
   FEED_FANOUT_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** A feed keeps its newest this many posts; older ones are trimmed (a little later). */
   FEED_MAX_ITEMS: z.coerce.number().int().min(10).max(100_000).default(800),
+  /**
+   * Deadline of each page a rebuild (feed.rebuild) asks of graph or posts; the whole rebuild is
+   * bounded by its caller's deadline (the `mesh feed rebuild` CLI's --timeout).
+   */
+  FEED_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /**
+   * Feeds a rebuild recomputes per transaction. Each transaction holds feed's rebuild gate, which
+   * follows, unfollows and deletes handled meanwhile wait for (their feed lag, never a write's).
+   */
+  FEED_REBUILD_BATCH: z.coerce.number().int().min(1).max(10_000).default(50),
 });
 
 export type FeedConfig = z.output<typeof FeedEnv>;

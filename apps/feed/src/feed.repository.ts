@@ -5,7 +5,12 @@
 // - an author lock around reading an author's followers or posts and writing its follows, so a
 //   post fanning out and a follow back-filling see each other (one of the two commits first); a
 //   post's mentions are recorded under it too, so an unfollow never removes a post that mentions
-//   the follower (it sees the mention, or the fan-out sees the unfollow).
+//   the follower (it sees the mention, or the fan-out sees the unfollow);
+// - the rebuild gate (rebuildGate), shared by every handler that takes posts out of feeds (a
+//   delete, an unfollow), exclusive for a rebuild's batch that rewrites feeds: a batch that read
+//   a post or a follow just before a delete or unfollow committed must not write it back after
+//   (feed-rebuild.repository.ts). Posts going in (fan-out, back-fill) need no gate: a batch that
+//   rewrites a feed also reads what they wrote, and both insert ON CONFLICT DO NOTHING.
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -23,12 +28,25 @@ export const BACKFILL_POSTS = 100;
 /** A feed is trimmed once it holds this many more than its maximum (not on every post). */
 const TRIM_SLACK = 50;
 
+/**
+ * Feed's rebuild gate, until `db`'s transaction ends: shared for the event handlers that remove,
+ * exclusive for a rebuild batch (see the header). Its own two-key lock space (`<schema>.feed_item.gate`).
+ */
+export async function rebuildGate(db: Queryable, space: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  await db.query({
+    name: `feed.rebuild-gate.${mode}`,
+    text: `SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtext($1), 0)`,
+    values: [space],
+  });
+}
+
 @Injectable()
 export class FeedRepository {
   private readonly pool: pg.Pool;
   private readonly t: { edge: string; post: string; item: string; size: string; mention: string };
   private readonly tombstones: Tombstones;
   private readonly lockSpace: string;
+  private readonly gateSpace: string;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
     this.pool = pgPool(dataSource);
@@ -41,6 +59,7 @@ export class FeedRepository {
     };
     this.tombstones = new Tombstones(dataSource);
     this.lockSpace = `${this.t.edge}.author`;
+    this.gateSpace = `${this.t.item}.gate`;
   }
 
   /**
@@ -123,6 +142,7 @@ export class FeedRepository {
   /** A deleted post leaves every feed (idempotent: the tombstone stays, nothing is left). */
   removePost(postId: string): Promise<number> {
     return this.tombstones.bury(postId, async (db) => {
+      await rebuildGate(db, this.gateSpace, 'shared');
       await db.query({
         name: 'feed.author-post.delete',
         text: `DELETE FROM ${this.t.post} WHERE post_id = $1`,
@@ -157,6 +177,7 @@ export class FeedRepository {
     maxItems: number,
   ): Promise<boolean> {
     return inTransaction(this.pool, {}, async (db) => {
+      await rebuildGate(db, this.gateSpace, 'shared');
       await this.lockAuthor(db, f.authorId);
       const applied = await db.query({
         name: 'feed.edge.upsert',

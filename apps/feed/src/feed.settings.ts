@@ -4,4 +4,5 @@ export const FEED_CONFIG = Symbol('FEED_CONFIG');
 export interface FeedSettings {
   fanoutBatch: number;
   maxItems: number;
+  rebuildBatch: number;
 }

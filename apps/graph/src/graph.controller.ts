@@ -2,6 +2,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  EdgesRequest,
   FolloweeIdsRequest,
   FollowRequest,
   ListFollowsRequest,
@@ -9,6 +10,7 @@ import {
   RelationshipsRequest,
   Subjects,
   UnfollowRequest,
+  type EdgesReply,
   type FolloweeIdsReply,
   type FollowPage,
   type FollowReply,
@@ -44,6 +46,11 @@ export class GraphController {
   @MessagePattern(Subjects.graph.followeeIds)
   followeeIds(@Payload() data: unknown): Promise<FolloweeIdsReply> {
     return this.graph.followeeIds(parseOrThrow(FolloweeIdsRequest, data));
+  }
+
+  @MessagePattern(Subjects.graph.edges)
+  edges(@Payload() data: unknown): Promise<EdgesReply> {
+    return this.graph.edges(parseOrThrow(EdgesRequest, data));
   }
 
   @MessagePattern(Subjects.graph.relationships)

@@ -4,6 +4,7 @@ import { CreateFollows1765152000000 } from './migrations/1765152000000-create-fo
 import { CreateIdempotencyKeys1765152000001 } from './migrations/1765152000001-create-idempotency-keys.js';
 import { CreateOutbox1765152000002 } from './migrations/1765152000002-create-outbox.js';
 import { AddOutboxHeaders1765152000003 } from './migrations/1765152000003-add-outbox-headers.js';
+import { AddFollowVersion1765152000004 } from './migrations/1765152000004-add-follow-version.js';
 import type { GraphConfig } from './graph.config.js';
 
 export function createGraphDataSource(c: GraphConfig) {
@@ -16,6 +17,7 @@ export function createGraphDataSource(c: GraphConfig) {
       CreateIdempotencyKeys1765152000001,
       CreateOutbox1765152000002,
       AddOutboxHeaders1765152000003,
+      AddFollowVersion1765152000004,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

@@ -3,7 +3,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { AuthorSummary, KeysetPosition } from '#contracts';
+import type { AuthorSummary, Edge, KeysetPosition } from '#contracts';
 import { pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
 
 export interface FollowRow {
@@ -94,6 +94,22 @@ export class GraphRepository {
   }
 
   /**
+   * The version of a follow just made, drawn after its row was written (and kept on it, for
+   * `graph.edges`): a later change to the same follow waited for this one's row lock, so it draws
+   * a greater one — and this one waited for an earlier unfollow's delete, so it draws greater
+   * than that.
+   */
+  async stampVersion(tx: WriteTransaction, followerId: string, followeeId: string): Promise<number> {
+    const r = await tx.db.query<{ v: string }>({
+      name: 'graph.stamp-version',
+      text: `UPDATE ${this.table} SET version = nextval('${this.sequence}')
+        WHERE follower_id = $1 AND followee_id = $2 RETURNING version AS v`,
+      values: [followerId, followeeId],
+    });
+    return Number(r.rows[0].v);
+  }
+
+  /**
    * The version of a change just made to a follow, taken after its row was written or deleted:
    * a later change to the same follow waited for this one's row lock, so it draws a greater one.
    */
@@ -137,6 +153,23 @@ export class GraphRepository {
       values: [followerId, limit],
     });
     return r.rows.map((row) => row.id);
+  }
+
+  /** Follows in version order, strictly after `afterVersion` (IDX_follow_version, or the primary key's prefix). */
+  async edges(o: { followerId?: string; afterVersion: number; limit: number }): Promise<Edge[]> {
+    const columns = `follower_id AS "followerId", followee_id AS "followeeId", version`;
+    const r = o.followerId
+      ? await this.pool.query<Edge & { version: string }>({
+          name: 'graph.edges.follower',
+          text: `SELECT ${columns} FROM ${this.table} WHERE follower_id = $1 AND version > $2 ORDER BY version LIMIT $3`,
+          values: [o.followerId, o.afterVersion, o.limit],
+        })
+      : await this.pool.query<Edge & { version: string }>({
+          name: 'graph.edges',
+          text: `SELECT ${columns} FROM ${this.table} WHERE version > $1 ORDER BY version LIMIT $2`,
+          values: [o.afterVersion, o.limit],
+        });
+    return r.rows.map((row) => ({ ...row, version: Number(row.version) }));
   }
 
   /**

@@ -8,6 +8,8 @@ import {
   MAX_FOLLOWEE_IDS,
   MeshError,
   Subjects,
+  type EdgesReply,
+  type EdgesRequest,
   type FolloweeIdsReply,
   type FolloweeIdsRequest,
   type FollowPage,
@@ -44,7 +46,7 @@ export class GraphService {
     return this.idempotency.run(request, async (tx) => {
       const made = await this.repo.insertIfAbsent(tx, r);
       if (made) {
-        const version = await this.repo.nextVersion(tx);
+        const version = await this.repo.stampVersion(tx, made.follower.id, made.followee.id);
         await this.outbox.add(tx, Events.graph.followed, { follower: made.follower, followee: made.followee, version });
       }
       return { following: true };
@@ -78,6 +80,16 @@ export class GraphService {
 
   async followeeIds(r: FolloweeIdsRequest): Promise<FolloweeIdsReply> {
     return { ids: await this.repo.followeeIds(r.userId, MAX_FOLLOWEE_IDS) };
+  }
+
+  /** A page of follows in version order (the feed rebuild reads them all). */
+  async edges(r: EdgesRequest): Promise<EdgesReply> {
+    const items = await this.repo.edges({
+      followerId: r.followerId,
+      afterVersion: r.afterVersion ?? 0,
+      limit: r.limit,
+    });
+    return { items, nextAfterVersion: items.length === r.limit ? items[items.length - 1].version : null };
   }
 
   /** Every asked id is a key of the answer, as the caller spelled it. */

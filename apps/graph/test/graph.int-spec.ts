@@ -171,4 +171,50 @@ describe('graph over NATS', () => {
     expect(events[1].data).toMatchObject({ follower: joe, followee: kim });
     expect(events[1].data.version as number).toBeGreaterThan(events[0].data.version as number);
   });
+
+  it('pages every follow in version order (graph.edges), the version its followed event carried', async () => {
+    const [ona, pat, quin] = [user('ona'), user('pat'), user('quin')];
+    await follow(ona, pat);
+    await follow(ona, quin);
+    await follow(pat, quin);
+    await unfollow(ona, pat);
+    await follow(ona, pat); // again: a new version, after the unfollow's
+    const all = [];
+    let afterVersion: number | undefined;
+    do {
+      const page = await client.mesh.request(Subjects.graph.edges, { afterVersion, limit: 2 });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      all.push(...page.items);
+      afterVersion = page.nextAfterVersion ?? undefined;
+    } while (afterVersion !== undefined);
+    const versions = all.map((e) => e.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    const ours = all.filter((e) => [ona.id, pat.id].includes(e.followerId));
+    // The outbox publishes a moment after the commit: wait for the last follow's event.
+    let followed: Array<Record<string, unknown>> = [];
+    await expectEventually(async () => {
+      followed = (await readStream(client.nc, EVENTS_STREAM, 'events.graph.followed')).map((e) => e.data);
+      expect(
+        followed.filter(
+          (d) => (d.follower as AuthorSummary).id === ona.id && (d.followee as AuthorSummary).id === pat.id,
+        ),
+      ).toHaveLength(2);
+    });
+    const lastFollowed = (f: AuthorSummary, g: AuthorSummary) =>
+      followed
+        .filter((d) => (d.follower as AuthorSummary).id === f.id && (d.followee as AuthorSummary).id === g.id)
+        .at(-1)!.version as number;
+    expect(ours).toEqual([
+      { followerId: ona.id, followeeId: quin.id, version: lastFollowed(ona, quin) },
+      { followerId: pat.id, followeeId: quin.id, version: lastFollowed(pat, quin) },
+      { followerId: ona.id, followeeId: pat.id, version: lastFollowed(ona, pat) },
+    ]);
+    // One follower's only, and a bad page size refused.
+    expect(await client.mesh.request(Subjects.graph.edges, { followerId: pat.id, limit: 10 })).toEqual({
+      items: [{ followerId: pat.id, followeeId: quin.id, version: lastFollowed(pat, quin) }],
+      nextAfterVersion: null,
+    });
+    await expect(client.mesh.request(Subjects.graph.edges, { limit: 1001 })).rejects.toMatchObject({ code: 'invalid' });
+  });
 });

@@ -15,8 +15,6 @@ export const MediaEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .default('media'),
-  /** Replicas of the bucket's stream (1 on a single nats-server; 3 on a cluster). */
-  MEDIA_BUCKET_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Largest image accepted, in decoded pixels (width × height), judged from the header. */
   MAX_PIXELS: z.coerce.number().int().min(1).default(40_000_000),
   /** The thumbnail's longer side at most. */

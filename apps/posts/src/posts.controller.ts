@@ -8,11 +8,13 @@ import {
   GetPostsRequest,
   ListPostsRequest,
   parseOrThrow,
+  ScanPostsRequest,
   Subjects,
   type DeletePostReply,
   type PostList,
   type PostPage,
   type PostRecord,
+  type ScanPostsReply,
 } from '#contracts';
 import { currentIdempotencyKey } from '#runtime';
 import { PostsService } from './posts.service.js';
@@ -39,6 +41,11 @@ export class PostsController {
   @MessagePattern(Subjects.posts.list)
   list(@Payload() data: unknown): Promise<PostPage> {
     return this.posts.list(parseOrThrow(ListPostsRequest, data));
+  }
+
+  @MessagePattern(Subjects.posts.scan)
+  scan(@Payload() data: unknown): Promise<ScanPostsReply> {
+    return this.posts.scan(parseOrThrow(ScanPostsRequest, data));
   }
 
   @MessagePattern(Subjects.posts.delete)

@@ -3,7 +3,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { KeysetPosition, PostMention } from '#contracts';
+import type { KeysetPosition, PostMention, PostRef } from '#contracts';
 import { pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
 import type { PostEntity } from './entities/post.entity.js';
 
@@ -147,6 +147,24 @@ export class PostsRepository {
       values: after ? [userId, limit, after.createdAt, after.id] : [userId, limit],
     });
     return r.rows;
+  }
+
+  /** Oldest first, strictly after `after` (IDX_post_created read backwards): ids, authors and times only. */
+  async scan(o: { after?: KeysetPosition; limit: number }): Promise<PostRef[]> {
+    const refColumns = `id, author_id AS "authorId", created_at AS "createdAt"`;
+    const r = o.after
+      ? await this.pool.query<PostRef & { createdAt: Date }>({
+          name: 'posts.scan.after',
+          text: `SELECT ${refColumns} FROM ${this.table} WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
+            ORDER BY created_at, id LIMIT $3`,
+          values: [o.after.createdAt, o.after.id, o.limit],
+        })
+      : await this.pool.query<PostRef & { createdAt: Date }>({
+          name: 'posts.scan',
+          text: `SELECT ${refColumns} FROM ${this.table} ORDER BY created_at, id LIMIT $1`,
+          values: [o.limit],
+        });
+    return r.rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
   }
 
   /** Deletes only if the requester wrote it; tells which case it was, and what was deleted. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   decodeCursor,
+  encodeCursor,
   keysetPage,
   withinBudget,
   ErrorCodes,
@@ -20,6 +21,8 @@ import {
   type PostPage,
   type PostMention,
   type PostRecord,
+  type ScanPostsReply,
+  type ScanPostsRequest,
 } from '#contracts';
 import { IdempotentWrites, type WriteTransaction } from '#persistence';
 import { Outbox } from '#events';
@@ -109,6 +112,16 @@ export class PostsService {
     });
     // Bounded in bytes as well as items: the reply must fit NATS's max_payload (keysetPage).
     return keysetPage(rows.map(toPostRecord), r.limit);
+  }
+
+  /** Every post, oldest first, as references (the feed rebuild pages through them all). */
+  async scan(r: ScanPostsRequest): Promise<ScanPostsReply> {
+    const after = r.cursor ? decodeCursor(r.cursor) : undefined;
+    const items = await this.repo.scan({ after, limit: r.limit });
+    const last = items[items.length - 1];
+    const nextCursor =
+      items.length === r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    return { items, nextCursor };
   }
 
   /**

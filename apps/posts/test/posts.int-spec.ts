@@ -138,6 +138,26 @@ describe('posts over NATS', () => {
     expect(new Set(page.items.map((p) => p.author.username))).toEqual(new Set(['alice', 'bob']));
   });
 
+  it('scans every post oldest first as references (posts.scan), ties on the time ordered by id', async () => {
+    const all = await sql<{ id: string; author_id: string; created_at: Date }>(
+      `SELECT id, author_id, created_at FROM "${schema}".post ORDER BY created_at, id`,
+    );
+    expect(all.length).toBeGreaterThan(5);
+    const seen: Array<{ id: string; authorId: string; createdAt: string }> = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.mesh.request(Subjects.posts.scan, { limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(
+      all.map((r) => ({ id: r.id, authorId: r.author_id, createdAt: new Date(r.created_at).toISOString() })),
+    );
+    const err = await meshFailure(client.mesh.request(Subjects.posts.scan, { limit: 1001 }));
+    expect(err.code).toBe(ErrorCodes.invalid);
+  });
+
   it('rejects a cursor it did not give out', async () => {
     const err = await meshFailure(client.mesh.request(Subjects.posts.list, { limit: 5, cursor: 'bm90LWEtY3Vyc29y' }));
     expect(err.code).toBe(ErrorCodes.invalid);

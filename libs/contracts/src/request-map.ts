@@ -22,6 +22,8 @@ import type {
   PostList,
   PostPage,
   PostRecord,
+  ScanPostsReply,
+  ScanPostsRequest,
 } from './posts/posts.schemas.js';
 import type {
   CommentCountsReply,
@@ -59,6 +61,8 @@ import type {
   SendMessageRequest,
 } from './messaging/messaging.schemas.js';
 import type {
+  EdgesReply,
+  EdgesRequest,
   FolloweeIdsReply,
   FolloweeIdsRequest,
   FollowPage,
@@ -69,7 +73,7 @@ import type {
   RelationshipsRequest,
   UnfollowRequest,
 } from './graph/graph.schemas.js';
-import type { HomeFeedPage, HomeFeedRequest } from './feed/feed.schemas.js';
+import type { HomeFeedPage, HomeFeedRequest, RebuildFeedsReply, RebuildFeedsRequest } from './feed/feed.schemas.js';
 
 type S = typeof Subjects;
 
@@ -84,6 +88,7 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['posts']['get'], { request: GetPostRequest; reply: PostRecord }> &
   Record<S['posts']['getMany'], { request: GetPostsRequest; reply: PostList }> &
   Record<S['posts']['list'], { request: ListPostsRequest; reply: PostPage }> &
+  Record<S['posts']['scan'], { request: ScanPostsRequest; reply: ScanPostsReply }> &
   Record<S['posts']['delete'], { request: DeletePostRequest; reply: DeletePostReply }> &
   Record<S['comments']['create'], { request: CreateCommentRequest; reply: CommentRecord }> &
   Record<S['comments']['list'], { request: ListCommentsRequest; reply: CommentPage }> &
@@ -105,7 +110,9 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['graph']['following'], { request: ListFollowsRequest; reply: FollowPage }> &
   Record<S['graph']['relationships'], { request: RelationshipsRequest; reply: RelationshipsReply }> &
   Record<S['graph']['followeeIds'], { request: FolloweeIdsRequest; reply: FolloweeIdsReply }> &
-  Record<S['feed']['home'], { request: HomeFeedRequest; reply: HomeFeedPage }>;
+  Record<S['graph']['edges'], { request: EdgesRequest; reply: EdgesReply }> &
+  Record<S['feed']['home'], { request: HomeFeedRequest; reply: HomeFeedPage }> &
+  Record<S['feed']['rebuild'], { request: RebuildFeedsRequest; reply: RebuildFeedsReply }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];

@@ -15,6 +15,7 @@ export const Subjects = {
     get: 'posts.get',
     getMany: 'posts.get-many',
     list: 'posts.list',
+    scan: 'posts.scan',
     delete: 'posts.delete',
   },
   comments: {
@@ -46,9 +47,11 @@ export const Subjects = {
     following: 'graph.following',
     relationships: 'graph.relationships',
     followeeIds: 'graph.followee-ids',
+    edges: 'graph.edges',
   },
   feed: {
     home: 'feed.home',
+    rebuild: 'feed.rebuild',
   },
 } as const;
 

@@ -31,8 +31,17 @@ export const MeshCalls: Record<MeshService, readonly string[]> = {
   media: [],
   messaging: ['identity.users.lookup'],
   graph: [],
-  feed: [],
+  // Only to rebuild feeds from their sources of truth (feed.rebuild).
+  feed: ['graph.edges', 'graph.relationships', 'posts.scan', 'posts.list', 'posts.get-many'],
 };
+
+/**
+ * Requests only the operator makes (`mesh feed rebuild`, which resolves a username first), and
+ * the whole-mesh reads only feed's rebuild makes: the edge, which may ask every service anything
+ * else, may not ask these.
+ */
+export const OperatorCalls = ['feed.rebuild', 'identity.users.lookup'] as const;
+const NotForEdge = ['feed.rebuild', 'graph.edges', 'posts.scan'];
 
 /**
  * Apps that connect to NATS: the services, the edge, `operator` (the `mesh` CLI) and
@@ -48,8 +57,11 @@ export interface SubjectPermission {
 export interface UserPermissions {
   publish: SubjectPermission;
   subscribe: SubjectPermission;
-  /** Replies to requests received (one each, within the response window). */
-  allow_responses?: boolean;
+  /**
+   * Replies to requests received: one each, within the response window (nats-server's default
+   * 2 min for `true`, or `expires`).
+   */
+  allow_responses?: boolean | { max: number; expires: string };
 }
 
 /** The producers of events: only they may publish `events.<service>.>`. */
@@ -126,7 +138,9 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
     return {
       publish: { allow: publish },
       subscribe: { allow: [`${s}.>`, '$SRV.>', `${inboxPrefixFor(s)}.>`] },
-      allow_responses: true,
+      // A feed rebuild may answer after nats-server's default 2 min window: feed's is longer
+      // than the CLI's longest default wait (FEED_REBUILD_TIMEOUT_S).
+      allow_responses: s === 'feed' ? { max: 1, expires: '15m' } : true,
     };
   };
   const services = Object.fromEntries(MeshServices.map((s) => [s, service(s)])) as Record<MeshService, UserPermissions>;
@@ -144,17 +158,18 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
           ...objectGrants('edge', o.mediaBucket),
           ...keyValueGrants('edge'),
         ],
-        deny: ['events.>', 'deadletter.>'],
+        deny: ['events.>', 'deadletter.>', ...NotForEdge],
       },
       subscribe: {
         allow: ['$SRV.>', 'live.messages.*', Events.identity.sessionsRevoked, `${inboxPrefixFor('edge')}.>`],
       },
       allow_responses: true,
     },
-    // `mesh status` / `mesh events`: discovery and JetStream's read-only info.
+    // `mesh status` / `mesh events`: discovery and JetStream's read-only info; `mesh feed rebuild`.
     operator: {
       publish: {
         allow: [
+          ...OperatorCalls,
           '$SRV.>',
           `${API}.INFO`,
           `${API}.STREAM.INFO.*`,

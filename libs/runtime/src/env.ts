@@ -60,14 +60,14 @@ const bool = (def: boolean) =>
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
-/** Variables every service that publishes or consumes domain events reads (see events/). */
+/**
+ * Variables every service that publishes or consumes domain events reads (see events/). The
+ * layout's own settings (the streams' replicas, the consumers' ack wait) are the provisioner's
+ * (tools/mesh ProvisionEnv): a service only binds to what it made.
+ */
 export const eventsEnv = {
-  /** Replicas of the events and dead-letter streams: 1 on one nats-server, 3 on a 3-node cluster. */
-  EVENTS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Deliveries of one event to a consuming service before it goes to the dead letters. */
   EVENTS_MAX_DELIVER: int(5, 1),
-  /** An event not acknowledged within this (its replica died mid-handler) is delivered again. */
-  EVENTS_ACK_WAIT_MS: int(10_000, 1000),
   /** First redelivery delay after a failed handler; doubles per attempt (capped at 30 s). */
   EVENTS_RETRY_BACKOFF_MS: int(500, 10),
   /** Handlers of one consumer running at once in one replica. */

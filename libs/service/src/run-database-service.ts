@@ -44,9 +44,7 @@ export interface ServiceEnv {
 
 /** The `eventsEnv` variables (libs/runtime/src/env.ts). */
 export interface EventsEnv {
-  EVENTS_STREAM_REPLICAS: number;
   EVENTS_MAX_DELIVER: number;
-  EVENTS_ACK_WAIT_MS: number;
   EVENTS_RETRY_BACKOFF_MS: number;
   EVENTS_CONCURRENCY: number;
 }

@@ -33,6 +33,8 @@ export interface TestMesh {
   addEdge: (extraEnv?: Record<string, string>) => Promise<{ process: AppProcess; url: string; adminUrl: string }>;
   /** A new NATS connection for the test (as the operator user when the mesh runs with `auth`). */
   connectNats: () => Promise<NatsConnection>;
+  /** What the `mesh` CLI's operator commands need to reach this mesh (NATS_URL, and the operator's user). */
+  operatorEnv: Record<string, string>;
   stop: () => Promise<void>;
 }
 
@@ -82,7 +84,6 @@ export async function startTestMesh(o: {
   const schemas = MeshServices.map((s) => [s, freshSchema(s)] as const);
   const env: Record<string, string> = {
     NATS_URL: cluster?.url ?? nats.url,
-    ...(cluster ? { EVENTS_STREAM_REPLICAS: String(o.cluster), MEDIA_BUCKET_REPLICAS: String(o.cluster) } : {}),
     DATABASE_URL: TEST_DATABASE_URL,
     JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
     JWT_PUBLIC_KEY_FILE: keys.publicKeyFile,
@@ -152,6 +153,10 @@ export async function startTestMesh(o: {
       addReplica,
       addEdge,
       connectNats,
+      operatorEnv: {
+        NATS_URL: env.NATS_URL,
+        ...(operator ? { NATS_USER: operator.user, NATS_PASSWORD: operator.password } : {}),
+      },
       stop: async () => {
         await nc.close();
         await stopAllApps();

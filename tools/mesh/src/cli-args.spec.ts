@@ -28,6 +28,22 @@ describe('parseArgs', () => {
     expect(parseArgs(['--help'])).toEqual({ verb: 'help' });
   });
 
+  it('feed rebuild takes an optional username, a timeout in seconds and --json', () => {
+    expect(parseArgs(['feed', 'rebuild'])).toEqual({
+      verb: 'feed-rebuild',
+      username: undefined,
+      timeoutMs: 600_000,
+      json: false,
+    });
+    expect(parseArgs(['feed', 'rebuild', 'ana_b', '--timeout', '30', '--json'])).toEqual({
+      verb: 'feed-rebuild',
+      username: 'ana_b',
+      timeoutMs: 30_000,
+      json: true,
+    });
+    expect(parseArgs(['feed', '--timeout=5', 'rebuild'])).toMatchObject({ username: undefined, timeoutMs: 5000 });
+  });
+
   it.each([
     [[], 'name a verb'],
     [['launch'], 'unknown verb "launch"'],
@@ -47,6 +63,13 @@ describe('parseArgs', () => {
     [['kill', 'posts', '--signal'], '--signal needs a value'],
     [['kill', 'posts', '--pid', '0'], '--pid must be a process id, not "0"'],
     [['kill', 'posts', 'edge'], 'kill: unexpected argument "edge"'],
+    [['feed'], 'feed: name what to do (rebuild)'],
+    [['feed', 'rebiuld'], 'feed: unknown action "rebiuld"'],
+    [['feed', 'rebuild', 'Ana'], 'feed rebuild: "Ana" is not a username (3-32 characters of a-z, 0-9 and _)'],
+    [['feed', 'rebuild', 'ana_b', 'ben_b'], 'feed rebuild: unexpected argument "ben_b"'],
+    [['feed', 'rebuild', '--timeout', '0'], '--timeout must be a whole number of seconds, not "0"'],
+    [['feed', 'rebuild', '--timeout', '1.5'], '--timeout must be a whole number of seconds, not "1.5"'],
+    [['feed', 'rebuild', '--yaml'], 'unknown option --yaml'],
   ])('rejects %j', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });

@@ -1,5 +1,6 @@
 // `mesh <verb> ...` parsed into a command. Pure: a bad argument becomes a UsageError, which
 // main turns into the usage text on stderr and exit code 2.
+import { Username } from '#contracts';
 import { AppNames, isAppName, type AppName } from './app-catalogue.js';
 import { DrillSignals, type DrillSignal } from './control-types.js';
 import { CountsError, parseReplicaPair } from './replica-counts.js';
@@ -14,7 +15,11 @@ export type Command =
   | { verb: 'nats-auth'; outDir: string; mediaBucket: string }
   | { verb: 'provision' }
   | { verb: 'db-auth'; outDir: string; server: string }
-  | { verb: 'db-roles' };
+  | { verb: 'db-roles' }
+  | { verb: 'feed-rebuild'; username?: string; timeoutMs: number; json: boolean };
+
+/** How long `feed rebuild` waits for feed's answer unless --timeout says otherwise. */
+export const FEED_REBUILD_TIMEOUT_S = 600;
 
 export class UsageError extends Error {}
 
@@ -32,6 +37,9 @@ export const Usage = `usage: mesh <verb> [options]
   db-auth [--out <dir>] [--server <host:port/db>]
                                     a PostgreSQL password per service role, as env files (default .mesh/db)
   db-roles                          make each <APP>_DATABASE_URL's role and schema, as DATABASE_URL
+  feed rebuild [<username>] [--timeout <seconds>] [--json]
+                                    rebuild one user's home feed, or every feed, from graph and posts
+                                    (waits up to ${FEED_REBUILD_TIMEOUT_S} s by default)
 apps: ${AppNames.join(', ')}`;
 
 /** Splits `--name value` and `--name=value`; anything else is positional. */
@@ -121,6 +129,21 @@ export function parseArgs(argv: readonly string[]): Command {
           server: options.get('server') ?? 'postgres:5432/failsoft',
         };
       }
+      case 'feed': {
+        const { options, positional } = split(rest, ['timeout'], ['json']);
+        const [sub, username, ...extra] = positional;
+        if (sub !== 'rebuild')
+          throw new UsageError(sub === undefined ? 'feed: name what to do (rebuild)' : `feed: unknown action "${sub}"`);
+        noPositional('feed rebuild', extra);
+        if (username !== undefined && !Username.safeParse(username).success)
+          throw new UsageError(`feed rebuild: "${username}" is not a username (3-32 characters of a-z, 0-9 and _)`);
+        return {
+          verb: 'feed-rebuild',
+          username,
+          timeoutMs: parseSeconds(options.get('timeout') ?? String(FEED_REBUILD_TIMEOUT_S)) * 1000,
+          json: options.has('json'),
+        };
+      }
       default:
         throw new UsageError(`unknown verb "${verb}"`);
     }
@@ -136,6 +159,11 @@ export function parseSignal(text: string): DrillSignal {
     throw new UsageError(`--signal must be one of ${DrillSignals.join(', ')}, not "${text}"`);
   }
   return name as DrillSignal;
+}
+
+function parseSeconds(text: string): number {
+  if (!/^[1-9]\d{0,5}$/.test(text)) throw new UsageError(`--timeout must be a whole number of seconds, not "${text}"`);
+  return Number(text);
 }
 
 function parsePid(text: string | undefined): number | undefined {

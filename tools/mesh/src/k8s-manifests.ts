@@ -63,8 +63,6 @@ const config: ConfigMap = {
   data: {
     NATS_URL: 'nats://nats:4222',
     LOG_LEVEL: 'info',
-    EVENTS_STREAM_REPLICAS: '3',
-    MEDIA_BUCKET_REPLICAS: '3',
     HEALTH_PORT: String(SERVICE_HEALTH_PORT),
     DRAIN_TIMEOUT_MS: '10000',
   },
@@ -238,6 +236,8 @@ const provisionJob: Job = {
             // Every image holds the whole build, the mesh CLI too.
             image: `failsoft/edge:${IMAGE_TAG}`,
             command: ['node', 'dist/tools/mesh/src/main.js', 'provision'],
+            // Only the provisioner reads the layout's settings (three NATS nodes: three replicas).
+            env: [{ name: 'EVENTS_STREAM_REPLICAS', value: '3' }],
             envFrom: [
               { configMapRef: { name: 'failsoft-config' } },
               { secretRef: { name: RequiredSecrets.natsProvisioner } },

@@ -1,4 +1,4 @@
-// `mesh <verb>`: `up` runs the mesh in the foreground (`dev` too, rebuilding on change); status, events, scale and kill operate on it.
+// `mesh <verb>`: `up` runs the mesh in the foreground (`dev` too, rebuilding on change); status, events, scale, kill and feed rebuild operate on it.
 import { type Command, parseArgs, Usage, UsageError } from './cli-args.js';
 import { findRepoRoot } from '#service';
 import { runLauncher } from './launcher.js';
@@ -9,6 +9,7 @@ import { eventsCommand } from './events-command.js';
 import { meshStateDir } from './control-token.js';
 import { provisionCommand } from './provision-command.js';
 import { dbAuthCommand, dbRolesCommand } from './db-auth-command.js';
+import { feedRebuildCommand } from './feed-command.js';
 
 async function run(cmd: Command): Promise<number> {
   switch (cmd.verb) {
@@ -34,6 +35,8 @@ async function run(cmd: Command): Promise<number> {
       return dbAuthCommand(cmd);
     case 'db-roles':
       return dbRolesCommand();
+    case 'feed-rebuild':
+      return feedRebuildCommand(loadOperatorConfig(), cmd);
   }
 }
 

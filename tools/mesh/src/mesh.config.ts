@@ -1,6 +1,6 @@
 // The launcher's and operator CLI's settings: the only reader of process.env in tools/mesh.
 // Every error is one line naming the variable, so a typo in REPLICAS fails before anything runs.
-import { databaseEnv, eventsEnv, meshEnv, z } from '#runtime';
+import { databaseEnv, meshEnv, z } from '#runtime';
 import { AppNames, isAppName, type AppName } from './app-catalogue.js';
 import { CountsError, parseAppList, parseReplicaCounts } from './replica-counts.js';
 
@@ -34,8 +34,13 @@ export const ProvisionEnv = z.object({
   NATS_PROVISIONER_PASSWORD: z.string().min(1).optional(),
   NATS_USER: meshEnv.NATS_USER,
   NATS_PASSWORD: meshEnv.NATS_PASSWORD,
-  EVENTS_STREAM_REPLICAS: eventsEnv.EVENTS_STREAM_REPLICAS,
-  EVENTS_ACK_WAIT_MS: eventsEnv.EVENTS_ACK_WAIT_MS,
+  /**
+   * Replicas of every stream the provisioner makes (events, dead letters, the media bucket, the
+   * key-value buckets): 1 on one nats-server, 3 on a 3-node cluster.
+   */
+  EVENTS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** An event not acknowledged within this (its replica died mid-handler) is delivered again: the consumers' ack wait. */
+  EVENTS_ACK_WAIT_MS: z.coerce.number().int().min(1000).default(10_000),
   /** The media object store's bucket the provisioner makes (the media service and the edge read the same variable). */
   MEDIA_BUCKET: z
     .string()

@@ -21,6 +21,10 @@ export class FollowEntity {
   @Column('varchar', { name: 'followee_display_name', length: 64 })
   followeeDisplayName: string;
 
+  /** The version of the change that made this follow (events.graph.followed carried it). */
+  @Column('bigint', { name: 'version', default: 0 })
+  version: string;
+
   /** Millisecond precision, so a cursor built from it in JavaScript round-trips exactly. */
   @Column({ type: 'timestamptz', name: 'created_at', precision: 3, default: () => 'now()' })
   createdAt: Date;

@@ -20,3 +20,19 @@ export interface HomeFeedPage {
   items: FeedEntry[];
   nextCursor: string | null;
 }
+
+/**
+ * Feeds rebuilt from the sources of truth (graph's follows, posts' posts), not from feed's own
+ * projections: one user's (`userId`), or every feed. Safe while events keep flowing.
+ */
+export const RebuildFeedsRequest = z.strictObject({ userId: Uuid.optional() });
+export type RebuildFeedsRequest = z.infer<typeof RebuildFeedsRequest>;
+
+/** What was read and written: feeds rebuilt, follows and posts read, feed items written. */
+export interface RebuildFeedsReply {
+  users: number;
+  followEdges: number;
+  posts: number;
+  items: number;
+  ms: number;
+}

@@ -71,3 +71,31 @@ export type FolloweeIdsRequest = z.infer<typeof FolloweeIdsRequest>;
 export interface FolloweeIdsReply {
   ids: string[];
 }
+
+/** At most this many follows in one `graph.edges` page. */
+export const MAX_EDGES_PAGE = 1000;
+
+/**
+ * Every follow that holds, in the order of its version (the version of the change that made it,
+ * the same number its events.graph.followed carried), strictly after `afterVersion`: a reader
+ * that pages to the end also sees the follows made while it paged (they draw greater versions).
+ * With `followerId`, only that user's follows. For rebuilding feeds from the source of truth.
+ */
+export const EdgesRequest = z.strictObject({
+  followerId: Uuid.optional(),
+  afterVersion: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(MAX_EDGES_PAGE),
+});
+export type EdgesRequest = z.infer<typeof EdgesRequest>;
+
+export interface Edge {
+  followerId: string;
+  followeeId: string;
+  version: number;
+}
+
+/** `nextAfterVersion` is the last item's version, or null when this page was the last. */
+export interface EdgesReply {
+  items: Edge[];
+  nextAfterVersion: number | null;
+}

@@ -104,3 +104,28 @@ export type PostPage = Page<PostRecord>;
 export interface DeletePostReply {
   deleted: true;
 }
+
+/** At most this many posts in one `posts.scan` page (ids and times only: ~120 bytes each). */
+export const MAX_SCAN_POSTS = 1000;
+
+/**
+ * Every post, oldest first, strictly after `cursor` (a post position, as `posts.list`'s), as
+ * ids, author ids and times only: a reader that pages to the end also sees the posts made while
+ * it paged. For rebuilding feeds from the source of truth.
+ */
+export const ScanPostsRequest = z.strictObject({
+  limit: z.number().int().min(1).max(MAX_SCAN_POSTS),
+  cursor: Cursor.optional(),
+});
+export type ScanPostsRequest = z.infer<typeof ScanPostsRequest>;
+
+export interface PostRef {
+  id: string;
+  authorId: string;
+  createdAt: string;
+}
+
+export interface ScanPostsReply {
+  items: PostRef[];
+  nextCursor: string | null;
+}
