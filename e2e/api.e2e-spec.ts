@@ -136,6 +136,7 @@ describe('posts', () => {
       author: { id: alice.user.id, username: 'alice_posts', displayName: 'Alice P', followedByMe: null },
       text: 'first!',
       media: [],
+      mentions: [],
       createdAt: expect.stringMatching(/Z$/),
       // A new post has nothing to ask likes or comments about.
       likeCount: 0,

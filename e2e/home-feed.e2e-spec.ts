@@ -81,6 +81,7 @@ describe('the home feed', () => {
           },
           text: 'hello followers',
           media: [],
+          mentions: [],
           createdAt: expect.stringMatching(/Z$/),
           likeCount: 0,
           commentCount: 0,

@@ -260,6 +260,7 @@ describe('media in posts', () => {
       author: { ...me, followedByMe: null },
       text: '',
       media: [mine],
+      mentions: [],
       createdAt: expect.stringMatching(/Z$/),
       likeCount: 0,
       commentCount: 0,

@@ -99,6 +99,7 @@ describe('pages bounded in bytes', () => {
             author: { ...author, followedByMe: null },
             text: '\u0001'.repeat(5000),
             media: [],
+            mentions: [],
             createdAt: expect.stringMatching(/Z$/),
             likeCount: 0,
             commentCount: 0,

@@ -137,6 +137,7 @@ describe('control characters other than newline and tab', () => {
       author: { id: bob.user.id, username: 'bob_text', displayName: 'bob_text', followedByMe: null },
       text,
       media: [],
+      mentions: [],
       createdAt: expect.stringMatching(/Z$/),
       likeCount: 0,
       commentCount: 0,

@@ -26,7 +26,10 @@ export interface HeldEdge {
 @Injectable()
 export class FeedRebuildRepository {
   private readonly pool: pg.Pool;
-  private readonly t: Record<'edge' | 'post' | 'item' | 'size' | 'deleted' | 'rEdge' | 'rPost' | 'rUser', string>;
+  private readonly t: Record<
+    'edge' | 'post' | 'item' | 'size' | 'deleted' | 'mention' | 'rEdge' | 'rPost' | 'rUser',
+    string
+  >;
   private readonly gateSpace: string;
   private readonly runSpace: string;
 
@@ -39,6 +42,7 @@ export class FeedRebuildRepository {
       item: q('feed_item'),
       size: q('feed_size'),
       deleted: q('deleted_post'),
+      mention: q('mention'),
       rEdge: q('rebuild_edge'),
       rPost: q('rebuild_post'),
       rUser: q('rebuild_user'),
@@ -184,8 +188,8 @@ export class FeedRebuildRepository {
   }
 
   /**
-   * The users whose feeds an all-feeds rebuild rewrites: every follower, every author, and every
-   * user feed has a feed for (so that a feed of nothing but deleted posts is emptied too).
+   * The users whose feeds an all-feeds rebuild rewrites: every follower, every author, every user
+   * mentioned, and every user feed has a feed for (so that a feed of nothing but deleted posts is emptied too).
    */
   async stageAllUsers(): Promise<void> {
     await this.pool.query(
@@ -193,6 +197,7 @@ export class FeedRebuildRepository {
         SELECT follower_id FROM ${this.t.edge} WHERE following
         UNION SELECT author_id FROM ${this.t.rPost}
         UNION SELECT user_id FROM ${this.t.size}
+        UNION SELECT user_id FROM ${this.t.mention}
         ON CONFLICT DO NOTHING`,
     );
   }
@@ -210,8 +215,8 @@ export class FeedRebuildRepository {
   /**
    * In one transaction under the exclusive rebuild gate: each of `authors`' newest staged posts
    * into author_post (the back-fill of a new follower), and each of `users`' feed rewritten: the
-   * newest `maxItems` posts, staged or in author_post, of the user and everyone it follows, none
-   * tombstoned; its size with it (a size row is made only for a feed that has something: an empty
+   * newest `maxItems` posts, staged or in author_post, of the user and everyone it follows, and
+   * those that mention the user (feed's own mention projection, from the events), none tombstoned; its size with it (a size row is made only for a feed that has something: an empty
    * one is built on first read). Answers how many items were written.
    */
   rewrite(o: { authors: string[]; users: string[]; maxItems: number }): Promise<number> {
@@ -232,7 +237,8 @@ export class FeedRebuildRepository {
         text: `WITH a AS (
             SELECT u AS user_id, u AS author_id FROM unnest($1::uuid[]) AS u
             UNION SELECT follower_id, author_id FROM ${this.t.edge} WHERE follower_id = ANY($1::uuid[]) AND following),
-          c AS (${newest(this.t.rPost)} UNION ${newest(this.t.post)})
+          c AS (${newest(this.t.rPost)} UNION ${newest(this.t.post)}
+            UNION SELECT user_id, post_id, author_id, created_at FROM ${this.t.mention} WHERE user_id = ANY($1::uuid[]))
           INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
           SELECT user_id, post_id, author_id, created_at FROM (
             SELECT c.*, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n FROM c

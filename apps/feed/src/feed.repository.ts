@@ -3,7 +3,9 @@
 // - a post's tombstone lock (Tombstones) around anything that writes that post into feeds, so a
 //   delete handled meanwhile is never undone;
 // - an author lock around reading an author's followers or posts and writing its follows, so a
-//   post fanning out and a follow back-filling see each other (one of the two commits first);
+//   post fanning out and a follow back-filling see each other (one of the two commits first); a
+//   post's mentions are recorded under it too, so an unfollow never removes a post that mentions
+//   the follower (it sees the mention, or the fan-out sees the unfollow);
 // - the rebuild gate (rebuildGate), shared by every handler that takes posts out of feeds (a
 //   delete, an unfollow), exclusive for a rebuild's batch that rewrites feeds: a batch that read
 //   a post or a follow just before a delete or unfollow committed must not write it back after
@@ -41,7 +43,7 @@ export async function rebuildGate(db: Queryable, space: string, mode: 'shared' |
 @Injectable()
 export class FeedRepository {
   private readonly pool: pg.Pool;
-  private readonly t: { edge: string; post: string; item: string; size: string };
+  private readonly t: { edge: string; post: string; item: string; size: string; mention: string };
   private readonly tombstones: Tombstones;
   private readonly lockSpace: string;
   private readonly gateSpace: string;
@@ -53,6 +55,7 @@ export class FeedRepository {
       post: qualifiedTable(dataSource, 'author_post'),
       item: qualifiedTable(dataSource, 'feed_item'),
       size: qualifiedTable(dataSource, 'feed_size'),
+      mention: qualifiedTable(dataSource, 'mention'),
     };
     this.tombstones = new Tombstones(dataSource);
     this.lockSpace = `${this.t.edge}.author`;
@@ -60,10 +63,11 @@ export class FeedRepository {
   }
 
   /**
-   * A new post recorded as its author's (null when it was deleted already); answers who gets it:
-   * the author and every follower, as feed knows them now.
+   * A new post recorded as its author's, and as mentioning `mentionedIds` (null when it was
+   * deleted already); answers who gets it: the author, every follower as feed knows them now,
+   * and every user it mentions, each once. Each user keeps their newest `maxItems` mentions.
    */
-  recordPost(p: FeedPost): Promise<string[] | null> {
+  recordPost(p: FeedPost, mentionedIds: string[], maxItems: number): Promise<string[] | null> {
     return inTransaction(this.pool, {}, async (db) => {
       if (!(await this.tombstones.lockLive(db, p.postId))) return null;
       await this.lockAuthor(db, p.authorId);
@@ -79,18 +83,39 @@ export class FeedRepository {
           ORDER BY created_at DESC, post_id DESC OFFSET $2)`,
         values: [p.authorId, BACKFILL_POSTS],
       });
+      if (mentionedIds.length > 0) await this.recordMentions(db, p, mentionedIds, maxItems);
       const r = await db.query<{ id: string }>({
         name: 'feed.followers',
         text: `SELECT follower_id AS id FROM ${this.t.edge} WHERE author_id = $1 AND following`,
         values: [p.authorId],
       });
-      return [p.authorId, ...r.rows.map((row) => row.id)];
+      return [...new Set([p.authorId, ...r.rows.map((row) => row.id), ...mentionedIds])];
+    });
+  }
+
+  private async recordMentions(db: Queryable, p: FeedPost, userIds: string[], maxItems: number): Promise<void> {
+    await db.query({
+      name: 'feed.mention.insert',
+      text: `INSERT INTO ${this.t.mention} (post_id, user_id, author_id, created_at)
+        SELECT $1, u, $2, $3 FROM unnest($4::uuid[]) AS u ON CONFLICT (post_id, user_id) DO NOTHING`,
+      values: [p.postId, p.authorId, p.createdAt, userIds],
+    });
+    // A mention older than a user's newest maxItems could not be in their (trimmed) feed anyway.
+    await db.query({
+      name: 'feed.mention.trim',
+      text: `DELETE FROM ${this.t.mention} m USING (
+          SELECT user_id, post_id FROM (
+            SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
+            FROM ${this.t.mention} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
+        WHERE m.user_id = old.user_id AND m.post_id = old.post_id`,
+      values: [userIds, maxItems],
     });
   }
 
   /**
-   * The post into these users' feeds, those who still follow its author at this moment (or are
-   * its author); nothing if the post has been deleted meanwhile. Answers how many feeds got it.
+   * The post into these users' feeds, those who still follow its author at this moment, are its
+   * author, or are mentioned by it; nothing if the post has been deleted meanwhile. Answers how
+   * many feeds got it.
    */
   fanOut(p: FeedPost, userIds: string[], maxItems: number): Promise<number> {
     return inTransaction(this.pool, {}, async (db) => {
@@ -101,6 +126,7 @@ export class FeedRepository {
         text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
           SELECT u, $2, $3, $4 FROM unnest($1::uuid[]) AS u
           WHERE u = $3 OR EXISTS (SELECT 1 FROM ${this.t.edge} e WHERE e.author_id = $3 AND e.follower_id = u AND e.following)
+            OR EXISTS (SELECT 1 FROM ${this.t.mention} m WHERE m.post_id = $2 AND m.user_id = u)
           ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id`,
         values: [userIds, p.postId, p.authorId, p.createdAt],
       });
@@ -122,6 +148,11 @@ export class FeedRepository {
         text: `DELETE FROM ${this.t.post} WHERE post_id = $1`,
         values: [postId],
       });
+      await db.query({
+        name: 'feed.mention.delete-post',
+        text: `DELETE FROM ${this.t.mention} WHERE post_id = $1`,
+        values: [postId],
+      });
       const r = await db.query<{ user_id: string }>({
         name: 'feed.item.delete-post',
         text: `DELETE FROM ${this.t.item} WHERE post_id = $1 RETURNING user_id`,
@@ -138,7 +169,8 @@ export class FeedRepository {
   /**
    * A follow's new state, if `version` is newer than what feed has (a redelivered or overtaken
    * event changes nothing). Following back-fills the author's recent posts into the follower's
-   * feed; no longer following removes them. Answers whether the change applied.
+   * feed; no longer following removes them, except those that mention the follower. Answers
+   * whether the change applied.
    */
   applyFollow(
     f: { authorId: string; followerId: string; following: boolean; version: number },
@@ -172,7 +204,9 @@ export class FeedRepository {
       } else {
         const r = await db.query<{ user_id: string }>({
           name: 'feed.item.delete-author',
-          text: `DELETE FROM ${this.t.item} WHERE user_id = $1 AND author_id = $2 RETURNING user_id`,
+          text: `DELETE FROM ${this.t.item} f WHERE f.user_id = $1 AND f.author_id = $2
+            AND NOT EXISTS (SELECT 1 FROM ${this.t.mention} m WHERE m.post_id = f.post_id AND m.user_id = $1)
+            RETURNING f.user_id`,
           values: [f.followerId, f.authorId],
         });
         await this.shrank(
@@ -186,7 +220,7 @@ export class FeedRepository {
 
   /**
    * A feed that was never built (or was lost) built from feed's own projections: the newest
-   * posts of the user and of everyone the user follows. A no-op for a feed that exists; answers
+   * posts of the user and of everyone the user follows, and the posts that mention the user. A no-op for a feed that exists; answers
    * whether it built one.
    */
   ensureBuilt(userId: string, maxItems: number): Promise<boolean> {
@@ -200,9 +234,12 @@ export class FeedRepository {
       await db.query({
         name: 'feed.item.build',
         text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
-          SELECT $1, p.post_id, p.author_id, p.created_at FROM ${this.t.post} p
-          WHERE p.author_id = $1 OR p.author_id IN (SELECT author_id FROM ${this.t.edge} WHERE follower_id = $1 AND following)
-          ORDER BY p.created_at DESC, p.post_id DESC LIMIT $2
+          SELECT $1, post_id, author_id, created_at FROM (
+            SELECT p.post_id, p.author_id, p.created_at FROM ${this.t.post} p
+            WHERE p.author_id = $1 OR p.author_id IN (SELECT author_id FROM ${this.t.edge} WHERE follower_id = $1 AND following)
+            UNION
+            SELECT m.post_id, m.author_id, m.created_at FROM ${this.t.mention} m WHERE m.user_id = $1
+          ) own ORDER BY created_at DESC, post_id DESC LIMIT $2
           ON CONFLICT (user_id, post_id) DO NOTHING`,
         values: [userId, maxItems],
       });

@@ -13,13 +13,15 @@ export class FeedService {
   ) {}
 
   /**
-   * events.posts.created: into its author's feed and every follower's, in batches of
+   * events.posts.created: into its author's feed, every follower's and every mentioned user's
+   * (whether they follow the author or not; the author mentioning themselves once), in batches of
    * FEED_FANOUT_BATCH feeds, each its own transaction — an author with many followers does not
    * hold up other authors' posts for the whole fan-out. Answers how many feeds got it.
    */
   async postCreated(e: EventOf<'events.posts.created'>): Promise<number> {
     const post = { postId: e.postId, authorId: e.authorId, createdAt: e.createdAt ?? e.occurredAt };
-    const users = await this.repo.recordPost(post);
+    const mentioned = (e.mentions ?? []).map((m) => m.id);
+    const users = await this.repo.recordPost(post, mentioned, this.settings.maxItems);
     if (!users) return 0;
     let delivered = 0;
     for (let i = 0; i < users.length; i += this.settings.fanoutBatch) {

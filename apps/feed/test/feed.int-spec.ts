@@ -1,7 +1,8 @@
 // feed as a consumer of posts' and graph's events, in this process, against a private
 // nats-server (JetStream) and PostgreSQL. Events are published as their producers publish them;
 // the feeds are read over feed.home. Covers fan-out (batched), back-fill on follow, removal on
-// unfollow and delete, trimming, out-of-order and redelivered events, and a feed built on first read.
+// unfollow and delete, trimming, out-of-order and redelivered events, a feed built on first read,
+// and mentions (a post in every mentioned user's feed, kept there through an unfollow).
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -65,15 +66,15 @@ async function publish<F extends Record<string, unknown>>(
   await jetstream(client.nc).publish(subject, JSON.stringify(event), { msgID: `${eventId}-${randomUUID()}` });
   return event;
 }
-/** A post by `author`, one millisecond after the previous one. */
-async function post(author: AuthorSummary): Promise<string> {
-  const postId = randomUUID();
+/** A post by `author` (mentioning `mentions`, if any), one millisecond after the previous one. */
+async function post(author: AuthorSummary, mentions?: AuthorSummary[], postId: string = randomUUID()): Promise<string> {
   clock += 1;
   await publish(Events.posts.created, {
     postId,
     authorId: author.id,
     mediaIds: [],
     createdAt: new Date(clock).toISOString(),
+    ...(mentions ? { mentions: mentions.map((m) => ({ id: m.id, username: m.username })) } : {}),
   });
   return postId;
 }
@@ -222,5 +223,107 @@ describe('feed built from events', () => {
     await sql(`DELETE FROM "${schema}".feed_item WHERE user_id = $1`, [kay.id]);
     await sql(`DELETE FROM "${schema}".feed_size WHERE user_id = $1`, [kay.id]);
     expect(await ids(kay)).toEqual([p]);
+  });
+});
+
+describe('mentions', () => {
+  const sizeOf = async (u: AuthorSummary) =>
+    (await sql<{ size: number }>(`SELECT size FROM "${schema}".feed_size WHERE user_id = $1`, [u.id]))[0]?.size;
+
+  it("puts a post into every mentioned user's feed, following its author or not, once each", async () => {
+    const [ma, fan, stranger] = [user('ma'), user('mfan'), user('mstranger')];
+    await follow(fan, ma);
+    await settled();
+    // The follower is mentioned too, and the author mentions themselves: each feed gets it once.
+    const p = await post(ma, [stranger, fan, ma]);
+    await settled();
+    for (const u of [ma, fan, stranger]) {
+      expect(await ids(u)).toEqual([p]);
+      expect(await sizeOf(u)).toBe(1);
+    }
+    // A post that mentions nobody still reaches only the author and followers.
+    const plain = await post(ma, []);
+    await settled();
+    expect(await ids(stranger)).toEqual([p]);
+    expect(await ids(fan)).toEqual([plain, p]);
+  });
+
+  it('keeps a post that mentions the follower when they unfollow its author; the rest go', async () => {
+    const [nia, oz] = [user('nia'), user('oz')];
+    await follow(oz, nia);
+    await settled();
+    const plain = await post(nia);
+    const mentioning = await post(nia, [oz]);
+    await settled();
+    expect(await ids(oz)).toEqual([mentioning, plain]);
+    await unfollow(oz, nia);
+    await settled();
+    expect(await ids(oz)).toEqual([mentioning]);
+    expect(await sizeOf(oz)).toBe(1);
+    // Following again back-fills the others; unfollowing again still keeps the mention.
+    await follow(oz, nia);
+    await settled();
+    expect(await ids(oz)).toEqual([mentioning, plain]);
+    await unfollow(oz, nia);
+    await settled();
+    expect(await ids(oz)).toEqual([mentioning]);
+  });
+
+  it('takes a deleted post out of the feeds of those it mentions, and a late created event puts nothing back', async () => {
+    const [pia, quin] = [user('pia'), user('quin')];
+    const gone = await post(pia, [quin]);
+    await settled();
+    expect(await ids(quin)).toEqual([gone]);
+    await remove(gone, pia);
+    await settled();
+    expect(await ids(quin)).toEqual([]);
+    expect(await sizeOf(quin)).toBe(0);
+    expect(await sql(`SELECT 1 FROM "${schema}".mention WHERE post_id = $1`, [gone])).toEqual([]);
+
+    const never = randomUUID();
+    await remove(never, pia);
+    await settled();
+    await post(pia, [quin], never);
+    await settled();
+    expect(await ids(quin)).toEqual([]);
+    expect(await sql(`SELECT 1 FROM "${schema}".mention WHERE post_id = $1`, [never])).toEqual([]);
+  });
+
+  it('changes nothing when a mentioning post is delivered twice', async () => {
+    const [ray, sue] = [user('ray'), user('sue')];
+    const p = await post(ray, [sue]);
+    await settled();
+    const before = await sql(`SELECT * FROM "${schema}".mention WHERE user_id = $1`, [sue.id]);
+    expect(before).toHaveLength(1);
+    await post(ray, [sue], p);
+    await settled();
+    expect(await ids(sue)).toEqual([p]);
+    expect(await sizeOf(sue)).toBe(1);
+    expect(await sql(`SELECT * FROM "${schema}".mention WHERE user_id = $1`, [sue.id])).toEqual(before);
+  });
+
+  it(`keeps each user's newest ${MAX_ITEMS} mentions, like their feed`, async () => {
+    const [tam, uma] = [user('tam'), user('uma')];
+    const posts: string[] = [];
+    for (let i = 0; i < MAX_ITEMS + 5; i++) posts.push(await post(tam, [uma]));
+    await settled();
+    const kept = await sql<{ post_id: string }>(
+      `SELECT post_id FROM "${schema}".mention WHERE user_id = $1 ORDER BY created_at DESC`,
+      [uma.id],
+    );
+    expect(kept.map((r) => r.post_id)).toEqual(posts.slice(-MAX_ITEMS).reverse());
+    expect((await ids(uma)).slice(0, MAX_ITEMS)).toEqual(posts.slice(-MAX_ITEMS).reverse());
+  });
+
+  it('builds a missing feed on first read with the posts that mention the user', async () => {
+    const [vic, wes, xan] = [user('vic'), user('wes'), user('xan')];
+    await follow(vic, wes);
+    const followed = await post(wes);
+    const mentioning = await post(xan, [vic]);
+    const own = await post(vic);
+    await settled();
+    await sql(`DELETE FROM "${schema}".feed_item WHERE user_id = $1`, [vic.id]);
+    await sql(`DELETE FROM "${schema}".feed_size WHERE user_id = $1`, [vic.id]);
+    expect(await ids(vic)).toEqual([own, mentioning, followed]);
   });
 });

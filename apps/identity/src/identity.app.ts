@@ -32,7 +32,7 @@ export async function startIdentity(c: IdentityConfig, o: { handleSignals?: bool
     logger,
     dataSource,
     schema: c.IDENTITY_DB_SCHEMA,
-    // identity publishes events.identity.sessions.revoked through its outbox and consumes none.
+    // identity publishes events.identity.sessions.revoked and users.created through its outbox and consumes none.
     events: { env: c, outbox: c },
     module: (_client, { outbox }) => IdentityModule.register(dataSource, tokens, outbox!, sessions, hashing),
     handleSignals: o.handleSignals,

@@ -4,6 +4,7 @@ import { CreateUsers1764288000000 } from './migrations/1764288000000-create-user
 import { CreateSessions1765152000000 } from './migrations/1765152000000-create-sessions.js';
 import { CreateOutbox1765152000001 } from './migrations/1765152000001-create-outbox.js';
 import { AddOutboxHeaders1765152000002 } from './migrations/1765152000002-add-outbox-headers.js';
+import { AnnounceExistingUsers1765152000300 } from './migrations/1765152000300-announce-existing-users.js';
 import type { IdentityConfig } from './identity.config.js';
 
 export function createIdentityDataSource(c: IdentityConfig) {
@@ -16,6 +17,7 @@ export function createIdentityDataSource(c: IdentityConfig) {
       CreateSessions1765152000000,
       CreateOutbox1765152000001,
       AddOutboxHeaders1765152000002,
+      AnnounceExistingUsers1765152000300,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 // The only file that queries the user table.
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type Repository } from 'typeorm';
-import { isUniqueViolation, qualifiedTable, type WriteTransaction } from '#persistence';
+import type pg from 'pg';
+import { inTransaction, pgPool, qualifiedTable, type WriteTransaction } from '#persistence';
 import { UserEntity } from './entities/user.entity.js';
 
 export interface NewUser {
@@ -20,25 +21,34 @@ export interface Credentials {
 export class IdentityRepository {
   private readonly users: Repository<UserEntity>;
   private readonly table: string;
+  private readonly pool: pg.Pool;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
+    this.pool = pgPool(dataSource);
     this.users = dataSource.getRepository(UserEntity);
     this.table = qualifiedTable(dataSource, 'user');
   }
 
+  transaction<T>(body: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, {}, (_client, tx) => body(tx));
+  }
+
   /**
    * Null when the username is taken. The unique constraint decides, not a prior read: of two
-   * concurrent signups with one name exactly one insert succeeds.
+   * concurrent signups with one name exactly one insert succeeds. On `tx`, so the user and its
+   * events.identity.users.created commit together.
    */
-  async insert(u: NewUser): Promise<UserEntity | null> {
-    try {
-      const result = await this.users.insert(u);
-      const { passwordHash: _hash, ...rest } = u;
-      return this.users.create({ ...rest, ...(result.generatedMaps[0] as Pick<UserEntity, 'createdAt'>) });
-    } catch (err) {
-      if (isUniqueViolation(err, 'UQ_user_username')) return null;
-      throw err;
-    }
+  async insert(tx: WriteTransaction, u: NewUser): Promise<UserEntity | null> {
+    const r = await tx.db.query<{ createdAt: Date }>({
+      name: 'users.insert',
+      text: `INSERT INTO ${this.table} (id, username, display_name, password_hash) VALUES ($1, $2, $3, $4)
+        ON CONFLICT ON CONSTRAINT "UQ_user_username" DO NOTHING RETURNING created_at AS "createdAt"`,
+      values: [u.id, u.username, u.displayName, u.passwordHash],
+    });
+    const row = r.rows[0];
+    if (!row) return null;
+    const { passwordHash: _hash, ...rest } = u;
+    return this.users.create({ ...rest, createdAt: row.createdAt });
   }
 
   findById(id: string): Promise<UserEntity | null> {

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import {
   ErrorCodes,
+  Events,
   MeshError,
   type AuthReply,
   type ChangePasswordRequest,
@@ -10,6 +11,7 @@ import {
   type SignupRequest,
   type UserDto,
 } from '#contracts';
+import { Outbox } from '#events';
 import type { UserEntity } from './entities/user.entity.js';
 import { IdentityRepository } from './identity.repository.js';
 import { HashQueue } from './hash-queue.js';
@@ -30,6 +32,7 @@ export class IdentityService implements OnModuleInit {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly hashing: HashQueue,
+    private readonly outbox: Outbox,
   ) {}
 
   /** Hashed once at start with the current parameters, so its cost matches a real user's. */
@@ -37,13 +40,21 @@ export class IdentityService implements OnModuleInit {
     this.dummyHash = await this.hasher.hash(randomBytes(32).toString('base64'));
   }
 
+  /** The user and its events.identity.users.created commit together (or, for a taken name, neither). */
   async signup(r: SignupRequest): Promise<AuthReply> {
     const passwordHash = await this.hashing.run(() => this.hasher.hash(r.password));
-    const user = await this.repo.insert({
-      id: randomUUID(),
-      username: r.username,
-      displayName: r.displayName ?? r.username,
-      passwordHash,
+    const user = await this.repo.transaction(async (tx) => {
+      const created = await this.repo.insert(tx, {
+        id: randomUUID(),
+        username: r.username,
+        displayName: r.displayName ?? r.username,
+        passwordHash,
+      });
+      if (created) {
+        const { id, username, displayName } = created;
+        await this.outbox.add(tx, Events.identity.usersCreated, { user: { id, username, displayName } });
+      }
+      return created;
     });
     if (!user) {
       throw new MeshError(ErrorCodes.conflict, 'username is taken', [

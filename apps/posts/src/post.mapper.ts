@@ -7,6 +7,7 @@ export function toPostRecord(p: PostEntity): PostRecord {
     author: { id: p.authorId, username: p.authorUsername, displayName: p.authorDisplayName },
     text: p.text,
     mediaIds: p.mediaIds ?? [],
+    mentions: (p.mentions ?? []).map((m) => ({ id: m.id, username: m.username })),
     createdAt: p.createdAt.toISOString(),
   };
 }

@@ -4,6 +4,7 @@ import { createLogger } from '#runtime';
 import type { PostsConfig } from './posts.config.js';
 import { createPostsDataSource } from './posts.data-source.js';
 import { PostsModule } from './posts.module.js';
+import { PostsEventHandlers } from './posts.event-handlers.js';
 
 export const POSTS_VERSION = '0.1.0';
 
@@ -18,8 +19,9 @@ export async function startPosts(c: PostsConfig, o: { handleSignals?: boolean } 
     logger,
     dataSource,
     schema: c.POSTS_DB_SCHEMA,
-    // posts publishes events.posts.* through its outbox and consumes none.
-    events: { env: c, outbox: c },
+    // posts publishes events.posts.* through its outbox and consumes identity's users.created
+    // (its projection of users, which resolves mentions).
+    events: { env: c, outbox: c, handlers: PostsEventHandlers },
     module: (_client, { outbox }) => PostsModule.register(dataSource, outbox!),
     handleSignals: o.handleSignals,
   });

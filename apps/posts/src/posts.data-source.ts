@@ -5,6 +5,7 @@ import { CreateIdempotencyKeys1764633600000 } from './migrations/1764633600000-c
 import { CreateOutbox1764892800000 } from './migrations/1764892800000-create-outbox.js';
 import { AddOutboxHeaders1764979200000 } from './migrations/1764979200000-add-outbox-headers.js';
 import { IndexPostsByAuthorId1765152000100 } from './migrations/1765152000100-index-posts-by-author-id.js';
+import { CreateMentions1765152000400 } from './migrations/1765152000400-create-mentions.js';
 import type { PostsConfig } from './posts.config.js';
 
 export function createPostsDataSource(c: PostsConfig) {
@@ -18,6 +19,7 @@ export function createPostsDataSource(c: PostsConfig) {
       CreateOutbox1764892800000,
       AddOutboxHeaders1764979200000,
       IndexPostsByAuthorId1765152000100,
+      CreateMentions1765152000400,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

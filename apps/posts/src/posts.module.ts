@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { IdempotentWrites } from '#persistence';
 import { Outbox } from '#events';
 import { PostsController } from './posts.controller.js';
+import { PostsEventHandlers } from './posts.event-handlers.js';
 import { PostsRepository } from './posts.repository.js';
 import { PostsService } from './posts.service.js';
 
@@ -19,6 +20,7 @@ export class PostsModule {
         IdempotentWrites.provider(),
         PostsRepository,
         PostsService,
+        PostsEventHandlers,
       ],
     };
   }

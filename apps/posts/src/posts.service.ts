@@ -8,23 +8,27 @@ import {
   withinBudget,
   ErrorCodes,
   Events,
+  MAX_MENTIONS,
   MeshError,
   Subjects,
   type CreatePostRequest,
   type DeletePostReply,
   type DeletePostRequest,
+  type EventOf,
   type GetPostsRequest,
   type PostList,
   type ListPostsRequest,
   type PostPage,
+  type PostMention,
   type PostRecord,
   type ScanPostsReply,
   type ScanPostsRequest,
 } from '#contracts';
-import { IdempotentWrites } from '#persistence';
+import { IdempotentWrites, type WriteTransaction } from '#persistence';
 import { Outbox } from '#events';
 import { PostsRepository } from './posts.repository.js';
 import { toPostRecord } from './post.mapper.js';
+import { parseMentions } from './mention-parser.js';
 
 @Injectable()
 export class PostsService {
@@ -36,11 +40,13 @@ export class PostsService {
 
   /**
    * Once per idempotency key: a repeat answers the same post. The post, its key and its
-   * events.posts.created commit together.
+   * events.posts.created commit together. Its `@username` mentions are resolved against posts'
+   * own projection of users (never a call to identity): an unknown name stays plain text.
    */
   create(r: Required<CreatePostRequest>, key?: string): Promise<PostRecord> {
     const request = { scope: r.author.id, key, operation: Subjects.posts.create, request: r };
     return this.idempotency.run(request, async (tx) => {
+      const mentions = await this.resolveMentions(tx, r.text);
       const post = await this.repo.insert(tx, {
         id: randomUUID(),
         authorId: r.author.id,
@@ -48,15 +54,33 @@ export class PostsService {
         authorDisplayName: r.author.displayName,
         text: r.text,
         mediaIds: r.mediaIds,
+        mentions,
       });
       await this.outbox.add(tx, Events.posts.created, {
         postId: post.id,
         authorId: post.authorId,
         mediaIds: post.mediaIds ?? [],
         createdAt: post.createdAt.toISOString(),
+        mentions,
       });
       return toPostRecord(post);
     });
+  }
+
+  /** events.identity.users.created: one more user a mention can name (idempotent). */
+  async userCreated(e: EventOf<'events.identity.users.created'>): Promise<void> {
+    await this.repo.rememberUser({ id: e.user.id, username: e.user.username });
+  }
+
+  /**
+   * The known users the text mentions, in order of first mention, at most MAX_MENTIONS (the
+   * author too, when they name themselves: consumers that must not act on it skip it).
+   */
+  private async resolveMentions(tx: WriteTransaction, text: string): Promise<PostMention[]> {
+    const names = parseMentions(text);
+    if (names.length === 0) return [];
+    const known = new Map((await this.repo.knownUsersNamed(tx, names)).map((u) => [u.username, u]));
+    return names.flatMap((n) => known.get(n) ?? []).slice(0, MAX_MENTIONS);
   }
 
   async get(id: string): Promise<PostRecord> {
@@ -79,7 +103,13 @@ export class PostsService {
     const after = r.cursor ? decodeCursor(r.cursor) : undefined;
     // No authors followed: nothing to ask the database.
     if (r.authorIds?.length === 0) return { items: [], nextCursor: null };
-    const rows = await this.repo.page({ authorUsername: r.author, authorIds: r.authorIds, after, limit: r.limit + 1 });
+    const rows = await this.repo.page({
+      authorUsername: r.author,
+      authorIds: r.authorIds,
+      mentioning: r.mentioning,
+      after,
+      limit: r.limit + 1,
+    });
     // Bounded in bytes as well as items: the reply must fit NATS's max_payload (keysetPage).
     return keysetPage(rows.map(toPostRecord), r.limit);
   }

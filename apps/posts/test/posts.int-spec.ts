@@ -55,6 +55,7 @@ describe('posts over NATS', () => {
       author: alice,
       text: 'hello mesh',
       mediaIds: [],
+      mentions: [],
       createdAt: expect.any(String),
     });
     expect(await client.mesh.request(Subjects.posts.get, { id: created.id })).toEqual(created);
@@ -89,6 +90,7 @@ describe('posts over NATS', () => {
       author: alice,
       text: '',
       mediaIds,
+      mentions: [],
       createdAt: expect.stringMatching(/Z$/),
     });
     const before = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".post`);

@@ -129,6 +129,8 @@ describe('mesh events', () => {
         idle('likes--events-posts-deleted', 'likes', 'events.posts.deleted', 5),
         idle('media--events-posts-created', 'media', 'events.posts.created', 0),
         idle('media--events-posts-deleted', 'media', 'events.posts.deleted', 5),
+        // posts' projection of users: nothing published on it here.
+        idle('posts--events-identity-users-created', 'posts', 'events.identity.users.created', 0),
       ],
       deadLetters: { total: 1, bySubject: { 'deadletter.comments.events.posts.deleted': 1 } },
     });

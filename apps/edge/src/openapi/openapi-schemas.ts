@@ -45,6 +45,11 @@ const Post = z.object({
   author: PostAuthor,
   text: z.string(),
   media: z.array(Media),
+  mentions: z
+    .array(z.object({ username: z.string() }))
+    .describe(
+      'the existing users its text mentions (@username by the sign-up rule), in order of first mention, at most 10; [] when none',
+    ),
   createdAt: z.iso.datetime(),
   likeCount: z.number().int().nullable(),
   commentCount: z.number().int().nullable(),

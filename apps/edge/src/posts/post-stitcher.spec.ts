@@ -14,6 +14,7 @@ const post = (n: number, authorId: string): PostRecord => ({
   id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
   author: { id: authorId, username: `u${authorId.slice(-2)}`, displayName: 'U' },
   text: 'hi',
+  mentions: [],
   mediaIds: [],
   createdAt: '2026-01-01T00:00:00.000Z',
 });

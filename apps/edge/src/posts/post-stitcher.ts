@@ -88,6 +88,8 @@ export class PostStitcher {
       media: parts.media
         ? post.mediaIds.flatMap((id) => parts.media!.get(id) ?? [])
         : post.mediaIds.map((id) => ({ id })),
+      // Records from a posts older than mentions have none.
+      mentions: (post.mentions ?? []).map((m) => ({ username: m.username })),
       createdAt: post.createdAt,
       likeCount: parts.likes ? (like?.count ?? 0) : null,
       commentCount: parts.comments ? (parts.comments[post.id] ?? 0) : null,

@@ -15,6 +15,8 @@ export interface PostView {
   author: PostAuthorView;
   text: string;
   media: Array<{ id: string }>;
+  /** The users it mentions, as posts resolved them when it was written. */
+  mentions: Array<{ username: string }>;
   createdAt: string;
   likeCount: number | null;
   commentCount: number | null;

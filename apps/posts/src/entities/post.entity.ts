@@ -23,6 +23,10 @@ export class PostEntity {
   @Column('uuid', { name: 'media_ids', array: true, default: () => "'{}'" })
   mediaIds: string[];
 
+  /** The users its text mentions, as resolved when it was written ([] when none). */
+  @Column('jsonb', { default: () => "'[]'::jsonb" })
+  mentions: Array<{ id: string; username: string }>;
+
   /** Millisecond precision, so a cursor built from it in JavaScript round-trips exactly. */
   @Column({ type: 'timestamptz', name: 'created_at', precision: 3, default: () => 'now()' })
   createdAt: Date;

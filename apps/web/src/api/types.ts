@@ -57,8 +57,8 @@ export interface Post {
   id: string;
   author: PostAuthor;
   text: string;
-  /** Optional here: an edge without mention parsing leaves it out (read it as `post.mentions ?? []`). */
-  mentions?: Mention[];
+  /** The existing users its text mentions, in order of first mention; [] when none. */
+  mentions: Mention[];
   media: Media[];
   createdAt: string;
   likeCount: number | null;

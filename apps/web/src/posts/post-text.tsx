@@ -6,7 +6,7 @@ import { mentionParts } from './mention-parts';
 export function PostText({ post }: { post: Post }) {
   return (
     <p className="post-text">
-      {mentionParts(post.text, post.mentions ?? []).map((part, i) =>
+      {mentionParts(post.text, post.mentions).map((part, i) =>
         'mention' in part ? (
           <a key={i} className="mention" href={href.user(part.mention)}>
             {part.text}

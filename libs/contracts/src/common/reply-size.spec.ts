@@ -10,6 +10,7 @@ import type { LikePage } from '../likes/likes.schemas.js';
 import { mediaUrls, type Media, type ResolveMediaReply } from '../media/media.schemas.js';
 import { MAX_CONVERSATIONS, MessageText, type ConversationList, type Message } from '../messaging/messaging.schemas.js';
 import { PostText, type PostRecord } from '../posts/posts.schemas.js';
+import { MAX_MENTIONS } from '../posts/posts.events.js';
 import { CommentText } from '../comments/comments.schemas.js';
 import type { AuthorSummary } from './ids.js';
 import { keysetPage, NATS_MAX_PAYLOAD_BYTES, PAGE_BUDGET_BYTES, type Page } from './pagination.js';
@@ -38,6 +39,8 @@ const post = (i: number): PostRecord => ({
   author: author(i),
   text: fill(PostText, 5000),
   mediaIds: [1, 2, 3, 4].map(uuid),
+  // The most a post mentions, each with the longest username.
+  mentions: Array.from({ length: MAX_MENTIONS }, (_, m) => ({ id: uuid(m), username: 'm'.repeat(31) + (m % 10) })),
   createdAt: at(i),
 });
 const comment = (i: number): CommentRecord => ({
@@ -66,7 +69,7 @@ describe('the largest reply of each subject fits max_payload', () => {
     const unbounded = { items: Array.from({ length: LIMIT }, (_, i) => post(i)), nextCursor: 'x' };
     expect(replyBytes(unbounded)).toBeGreaterThan(NATS_MAX_PAYLOAD_BYTES);
     const page = fullPage(post);
-    expect(page.items.length).toBe(33);
+    expect(page.items.length).toBe(31);
     expect(page.nextCursor).not.toBeNull();
     expect(replyBytes(page)).toBeLessThanOrEqual(PAGE_BUDGET_BYTES + 512);
   });

@@ -5,10 +5,11 @@ import { Events, type EventSubject } from './event-subjects.js';
 import type { EventEnvelope } from './event-envelope.js';
 import { PostCreatedEvent, PostDeletedEvent } from '../posts/posts.events.js';
 import { FollowedEvent, UnfollowedEvent } from '../graph/graph.events.js';
-import { SessionsRevokedEvent } from '../identity/identity.events.js';
+import { SessionsRevokedEvent, UserCreatedEvent } from '../identity/identity.events.js';
 
 export const EventSchemas = {
   [Events.identity.sessionsRevoked]: SessionsRevokedEvent,
+  [Events.identity.usersCreated]: UserCreatedEvent,
   [Events.posts.created]: PostCreatedEvent,
   [Events.posts.deleted]: PostDeletedEvent,
   [Events.graph.followed]: FollowedEvent,

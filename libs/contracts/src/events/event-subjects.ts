@@ -8,6 +8,11 @@ export const Events = {
      * access tokens from then on, until `until` (when the last token they issued expires anyway).
      */
     sessionsRevoked: 'events.identity.sessions.revoked',
+    /**
+     * A user signed up: who they are, for services that keep their own projection of users (posts
+     * resolves `@username` mentions from it, never asking identity per post).
+     */
+    usersCreated: 'events.identity.users.created',
   },
   posts: {
     /** A post was written; carries its media ids (media learns which posts use which uploads). */

@@ -64,6 +64,8 @@ export const EventConsumers: readonly ConsumerLayout[] = [
   consumer('feed', Events.posts.deleted),
   consumer('feed', Events.graph.followed),
   consumer('feed', Events.graph.unfollowed),
+  // posts' own projection of users (username → id), which resolves mentions.
+  consumer('posts', Events.identity.usersCreated),
 ];
 
 export function consumersOf(service: string): ConsumerLayout[] {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Uuid } from '../common/ids.js';
 import { EventEnvelope } from '../events/event-envelope.js';
+import { Username } from './identity.schemas.js';
 
 export const SessionsRevokedEvent = z.object({
   ...EventEnvelope,
@@ -11,3 +12,13 @@ export const SessionsRevokedEvent = z.object({
   until: z.iso.datetime({ offset: true }),
 });
 export type SessionsRevokedEvent = z.infer<typeof SessionsRevokedEvent>;
+
+/**
+ * A user signed up (usernames never change). Also enqueued once for every user that existed
+ * before the event did (identity's migration), so a projection built from it knows them all.
+ */
+export const UserCreatedEvent = z.object({
+  ...EventEnvelope,
+  user: z.object({ id: Uuid, username: Username, displayName: z.string().min(1).max(64) }),
+});
+export type UserCreatedEvent = z.infer<typeof UserCreatedEvent>;

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { Uuid } from '../common/ids.js';
 import { EventEnvelope } from '../events/event-envelope.js';
+import { Username } from '../identity/identity.schemas.js';
+
+/** At most this many distinct users are mentioned by one post; later `@names` stay plain text. */
+export const MAX_MENTIONS = 10;
+
+/** A user a post mentions, as posts resolved it from its projection of identity's users. */
+export const PostMention = z.object({ id: Uuid, username: Username });
+export type PostMention = z.infer<typeof PostMention>;
 
 const PostFacts = {
   postId: Uuid,
@@ -14,6 +22,11 @@ export const PostCreatedEvent = z.object({
   ...PostFacts,
   /** The post's own createdAt (its position in every timeline); older events lack it. */
   createdAt: z.iso.datetime().optional(),
+  /**
+   * The users it mentions (existing ones only, deduplicated, in order of first mention, at most
+   * MAX_MENTIONS; the author too if they mention themselves); older events lack it.
+   */
+  mentions: z.array(PostMention).max(MAX_MENTIONS).optional(),
 });
 export type PostCreatedEvent = z.infer<typeof PostCreatedEvent>;
 

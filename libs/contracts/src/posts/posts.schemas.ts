@@ -3,6 +3,7 @@ import { AuthorSummary, Uuid } from '../common/ids.js';
 import { Cursor, PageLimit, type Page } from '../common/pagination.js';
 import { Username } from '../identity/identity.schemas.js';
 import { textField } from '../common/text.js';
+import type { PostMention } from './posts.events.js';
 
 /** A post's text; whether it may be empty depends on its media (`textOrMedia`). */
 export const PostText = textField('text', { multiline: true })
@@ -56,12 +57,18 @@ export const ListPostsRequest = z
     author: Username.optional(),
     /** Posts by any of these users (the home feed built at read time, while feed is down). */
     authorIds: z.array(Uuid).max(MAX_LIST_AUTHORS).optional(),
+    /** Posts that mention this user (a feed rebuilt from the sources of truth). */
+    mentioning: Uuid.optional(),
     limit: z.number().int().min(1).max(100),
     cursor: Cursor.optional(),
   })
   .refine((r) => !(r.author && r.authorIds), {
     message: 'author and authorIds exclude each other',
     path: ['authorIds'],
+  })
+  .refine((r) => !(r.mentioning && (r.author || r.authorIds)), {
+    message: 'mentioning excludes author and authorIds',
+    path: ['mentioning'],
   });
 export type ListPostsRequest = z.infer<typeof ListPostsRequest>;
 
@@ -88,6 +95,8 @@ export interface PostRecord {
   author: AuthorSummary;
   text: string;
   mediaIds: string[];
+  /** The users its text mentions (resolved when it was written); empty when none. */
+  mentions: PostMention[];
   createdAt: string;
 }
 export type PostPage = Page<PostRecord>;
