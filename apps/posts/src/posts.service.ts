@@ -6,6 +6,7 @@ import {
   keysetPage,
   withinBudget,
   ErrorCodes,
+  excerptOf,
   Events,
   MeshError,
   Subjects,
@@ -51,6 +52,8 @@ export class PostsService {
         authorId: post.authorId,
         mediaIds: post.mediaIds ?? [],
         createdAt: post.createdAt.toISOString(),
+        author: r.author,
+        excerpt: excerptOf(post.text),
       });
       return toPostRecord(post);
     });

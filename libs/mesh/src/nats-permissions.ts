@@ -15,6 +15,7 @@ import {
   EVENTS_STREAM,
   KeyValues,
   kvStreamName,
+  LiveSubjects,
   MeshServices,
   objectStreamName,
   ObjectStores,
@@ -32,6 +33,7 @@ export const MeshCalls: Record<MeshService, readonly string[]> = {
   messaging: ['identity.users.lookup'],
   graph: [],
   feed: [],
+  notifications: [],
 };
 
 /**
@@ -121,7 +123,8 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
       ...(eventProducers.has(s) ? [`events.${s}.>`] : []),
       // a request, and its retry on one replica's direct subject
       ...MeshCalls[s].flatMap((subject) => [subject, `${subject}.*`]),
-      ...(s === 'messaging' ? ['live.messages.*'] : []),
+      ...(s === 'messaging' ? [LiveSubjects.messageWildcard] : []),
+      ...(s === 'notifications' ? [LiveSubjects.notificationWildcard] : []),
     ];
     return {
       publish: { allow: publish },
@@ -147,7 +150,13 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
         deny: ['events.>', 'deadletter.>'],
       },
       subscribe: {
-        allow: ['$SRV.>', 'live.messages.*', Events.identity.sessionsRevoked, `${inboxPrefixFor('edge')}.>`],
+        allow: [
+          '$SRV.>',
+          LiveSubjects.messageWildcard,
+          LiveSubjects.notificationWildcard,
+          Events.identity.sessionsRevoked,
+          `${inboxPrefixFor('edge')}.>`,
+        ],
       },
       allow_responses: true,
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Uuid } from '../common/ids.js';
+import { AuthorSummary, Uuid } from '../common/ids.js';
+import { Excerpt } from '../common/excerpt.js';
 import { EventEnvelope } from '../events/event-envelope.js';
 
 const PostFacts = {
@@ -14,6 +15,12 @@ export const PostCreatedEvent = z.object({
   ...PostFacts,
   /** The post's own createdAt (its position in every timeline); older events lack it. */
   createdAt: z.iso.datetime().optional(),
+  /** The users the text mentions (`@username`, existing users only); older events lack it. */
+  mentions: z.array(z.object({ id: Uuid, username: z.string() })).optional(),
+  /** The author as a summary (notifications show who mentioned you); older events lack it. */
+  author: AuthorSummary.optional(),
+  /** The start of the text (excerptOf), for notifications about the post; older events lack it. */
+  excerpt: Excerpt.optional(),
 });
 export type PostCreatedEvent = z.infer<typeof PostCreatedEvent>;
 
