@@ -154,7 +154,7 @@ describe.each(Users)('%s', (user) => {
       for await (const m of batch) m.ack();
       expect((await consumer.info()).name).toBe(c.durable);
     }
-    expect(consumersOf(user).length > 0).toBe(['comments', 'likes', 'media', 'feed'].includes(user));
+    expect(consumersOf(user).length > 0).toBe(['comments', 'likes', 'media', 'feed', 'notifications'].includes(user));
   });
 });
 

@@ -240,7 +240,9 @@ export class NotificationsRepository {
     const bump = `DO UPDATE SET actor = excluded.actor, actors = excluded.actors, count = excluded.count,
       last_version = excluded.last_version, post_excerpt = excluded.post_excerpt, seq = excluded.seq,
       created_at = excluded.created_at`;
-    return (await this.write(db, n, bump, 'notifications.upsert'))!;
+    const row = await this.write(db, n, bump, 'notifications.upsert');
+    if (!row) throw new Error('an upsert wrote no notification');
+    return row;
   }
 
   /** A like group's count and latest likers, where it stays (an unlike). */
@@ -296,7 +298,12 @@ export class NotificationsRepository {
     return r.rowCount === 1;
   }
 
-  private async write(db: Queryable, n: NewNotification, onConflict: string, name: string) {
+  private async write(
+    db: Queryable,
+    n: NewNotification,
+    onConflict: string,
+    name: string,
+  ): Promise<NotificationRow | null> {
     const r = await db.query<NotificationRow>({
       name,
       text: `WITH w AS (

@@ -40,11 +40,15 @@ export class NotificationsService {
   postCreated(e: PostCreatedEvent): Promise<void> {
     return this.apply(e.eventId, async (db) => {
       await this.repo.lock(db, 'post', e.postId);
-      const isNew = await this.repo.recordPost(db, { postId: e.postId, authorId: e.authorId, excerpt: e.excerpt ?? null });
+      const isNew = await this.repo.recordPost(db, {
+        postId: e.postId,
+        authorId: e.authorId,
+        excerpt: e.excerpt ?? null,
+      });
       if (!isNew) return [];
       const told: NotificationRow[] = [];
       // An event without its author cannot say who mentioned you (older events): nothing told.
-      const mentioned = e.author ? new Map((e.mentions ?? []).map((m) => [m.id.toLowerCase(), m])) : new Map();
+      const mentioned = new Map((e.author ? (e.mentions ?? []) : []).map((m) => [m.id.toLowerCase(), m]));
       for (const m of mentioned.values()) {
         if (same(m.id, e.authorId)) continue;
         const n = await this.repo.insert(db, {
@@ -132,7 +136,10 @@ export class NotificationsService {
         { field: 'cursor', message: 'cursor is not one this API gave out' },
       ]);
     }
-    const [rows, unread] = await Promise.all([this.repo.page(r.userId, before, r.limit + 1), this.repo.unread(r.userId)]);
+    const [rows, unread] = await Promise.all([
+      this.repo.page(r.userId, before, r.limit + 1),
+      this.repo.unread(r.userId),
+    ]);
     const page = rows.slice(0, r.limit);
     const last = page[page.length - 1];
     return {

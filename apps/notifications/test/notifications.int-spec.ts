@@ -104,7 +104,8 @@ const uncomment = (commentId: string, postId: string, author: AuthorSummary) =>
 const list = (u: AuthorSummary, limit = 100, cursor?: string) =>
   client.mesh.request(Subjects.notifications.list, { userId: u.id, limit, cursor });
 const items = async (u: AuthorSummary) => (await list(u)).items;
-const unread = async (u: AuthorSummary) => (await client.mesh.request(Subjects.notifications.unreadCount, { userId: u.id })).unread;
+const unread = async (u: AuthorSummary) =>
+  (await client.mesh.request(Subjects.notifications.unreadCount, { userId: u.id })).unread;
 
 const SUBJECTS = [Events.posts, Events.graph, Events.likes, Events.comments].flatMap((e) => Object.values(e));
 /** Every consumer of notifications has handled everything published so far. */
@@ -126,7 +127,9 @@ describe('notifications built from events', () => {
     const bob = user('bob');
     const heard: Notification[] = [];
     const sub = client.nc.subscribe(LiveSubjects.notification(ann.id), {
-      callback: (_err, msg) => heard.push(msg.json<Notification>()),
+      callback: (_err, msg) => {
+        heard.push(msg.json<Notification>());
+      },
     });
     await follow(bob, ann);
     await settled();
