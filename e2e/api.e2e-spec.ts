@@ -318,6 +318,9 @@ describe('operations', () => {
         '/users/{username}/following',
         '/posts',
         '/posts/{id}',
+        '/notifications',
+        '/notifications/unread-count',
+        '/notifications/read',
       ]),
     );
     expect(Object.keys(doc.body.paths).filter((p) => ['/mesh', '/metrics'].includes(p))).toEqual([]);
@@ -328,6 +331,8 @@ describe('operations', () => {
       degrades: ['likes', 'comments', 'media', 'graph'],
     });
     expect(doc.body.paths['/posts/{id}/like'].put['x-fail-soft']).toEqual({ needs: ['likes', 'posts'] });
+    expect(doc.body.paths['/notifications'].get['x-fail-soft']).toEqual({ needs: ['notifications'] });
+    expect(doc.body.components.schemas.NotificationPage.properties.unread).toBeDefined();
     const ui = await http(url, 'GET', '/docs');
     expect(ui.status).toBe(200);
     expect(ui.body).toContain('swagger');

@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRole, expectEventually, http, sql, startTestMesh, type TestMesh } from '#testing';
 import { image } from '../apps/media/test/test-images.js';
 
-const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed'] as const;
+const SERVICES = [
+  'identity',
+  'posts',
+  'comments',
+  'likes',
+  'media',
+  'messaging',
+  'graph',
+  'feed',
+  'notifications',
+] as const;
 type Service = (typeof SERVICES)[number];
 
 let mesh: TestMesh;
@@ -23,7 +33,17 @@ async function signup(username: string): Promise<string> {
 
 beforeAll(async () => {
   mesh = await startTestMesh({
-    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1, feed: 1 },
+    replicas: {
+      identity: 1,
+      posts: 1,
+      comments: 1,
+      likes: 1,
+      media: 1,
+      messaging: 1,
+      graph: 1,
+      feed: 1,
+      notifications: 1,
+    },
   });
   url = mesh.edgeUrl;
 }, 120_000);

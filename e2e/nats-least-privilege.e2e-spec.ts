@@ -154,7 +154,9 @@ describe.each(Users)('%s', (user) => {
       for await (const m of batch) m.ack();
       expect((await consumer.info()).name).toBe(c.durable);
     }
-    expect(consumersOf(user).length > 0).toBe(['comments', 'likes', 'media', 'feed', 'posts'].includes(user));
+    expect(consumersOf(user).length > 0).toBe(
+      ['comments', 'likes', 'media', 'feed', 'posts', 'notifications'].includes(user),
+    );
   });
 });
 

@@ -11,7 +11,17 @@ let url: string;
 beforeAll(async () => {
   mesh = await startTestMesh({
     auth: true,
-    replicas: { identity: 1, posts: 1, comments: 1, likes: 1, media: 1, messaging: 1, graph: 1, feed: 1 },
+    replicas: {
+      identity: 1,
+      posts: 1,
+      comments: 1,
+      likes: 1,
+      media: 1,
+      messaging: 1,
+      graph: 1,
+      feed: 1,
+      notifications: 1,
+    },
   });
   url = mesh.edgeUrl;
 });
@@ -85,7 +95,16 @@ describe('the mesh with per-app NATS permissions', () => {
     });
     expect(line).toContain('perm_bob');
 
-    expect((await http(url, 'PUT', '/users/perm_alice/follow', { token: bob })).status).toBe(204);
+    // notifications consumes likes', comments' and graph's events and pushes live on its own subject.
+    const told = await awaitLive(alice, '"type":"follow"', async () => {
+      expect((await http(url, 'PUT', '/users/perm_alice/follow', { token: bob })).status).toBe(204);
+    });
+    expect(told).toContain('perm_bob');
+    await expectEventually(async () =>
+      expect(
+        (await http(url, 'GET', '/notifications', { token: alice })).body.items.map((n: { type: string }) => n.type),
+      ).toEqual(['follow', 'comment', 'like']),
+    );
     const alicesFollowers = await http(url, 'GET', '/users/perm_alice/followers');
     expect(alicesFollowers.body.items).toEqual([
       expect.objectContaining({ user: expect.objectContaining({ username: 'perm_bob' }) }),
@@ -114,7 +133,17 @@ describe('the mesh with per-app NATS permissions', () => {
       .filter((s: { status: string }) => s.status === 'up')
       .map((s: { name: string }) => s.name);
     expect(up).toEqual(
-      expect.arrayContaining(['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed']),
+      expect.arrayContaining([
+        'identity',
+        'posts',
+        'comments',
+        'likes',
+        'media',
+        'messaging',
+        'graph',
+        'feed',
+        'notifications',
+      ]),
     );
   });
 

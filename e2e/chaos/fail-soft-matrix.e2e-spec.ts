@@ -17,7 +17,17 @@ import {
 import { image } from '../../apps/media/test/test-images.js';
 import { expectFast503, openEvents, p50Of } from './chaos-mesh.js';
 
-const SERVICES = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed'] as const;
+const SERVICES = [
+  'identity',
+  'posts',
+  'comments',
+  'likes',
+  'media',
+  'messaging',
+  'graph',
+  'feed',
+  'notifications',
+] as const;
 type Service = (typeof SERVICES)[number];
 
 let mesh: TestMesh;
@@ -117,6 +127,14 @@ const probes: Record<Service, Array<{ what: string; needs: Service[]; call: () =
       what: 'GET /timeline/home',
       needs: ['posts'],
       call: () => http(url, 'GET', '/timeline/home', { token: bob.token }),
+    },
+  ],
+  notifications: [
+    { what: 'GET /notifications', needs: [], call: () => http(url, 'GET', '/notifications', { token: alice.token }) },
+    {
+      what: 'GET /notifications/unread-count',
+      needs: [],
+      call: () => http(url, 'GET', '/notifications/unread-count', { token: alice.token }),
     },
   ],
 };
@@ -411,6 +429,28 @@ describe('fail-soft matrix: one service at 0 replicas', () => {
       );
       expect(degradedP50).toBeLessThan(2 * healthyP50 + 10);
     });
+  });
+
+  it('notifications: its routes 503 naming it, fast; every write (like, comment, follow, post) unaffected', async () => {
+    const told = await expectEventually(async () => {
+      const res = await http(url, 'GET', '/notifications?limit=100', { token: alice.token });
+      expect(res.body.items.length).toBeGreaterThan(0);
+      return res.body;
+    });
+    await row('notifications', async () => {
+      expectFast503(await http(url, 'GET', '/notifications', { token: alice.token }), 'notifications', 'GET list');
+      expectFast503(
+        await http(url, 'GET', '/notifications/unread-count', { token: alice.token }),
+        'notifications',
+        'GET unread-count',
+      );
+      expectFast503(
+        await http(url, 'POST', '/notifications/read', { token: alice.token, body: { upTo: told.items[0].id } }),
+        'notifications',
+        'POST read',
+      );
+    });
+    // That every missed one appears once it is back is e2e/notifications.e2e-spec.ts's to show.
   });
 
   it('one edge replica (SIGKILL): another edge serves reads, writes and /events', async () => {

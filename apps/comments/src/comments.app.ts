@@ -22,10 +22,11 @@ export async function startComments(c: CommentsConfig, o: { handleSignals?: bool
     dataSource,
     schema: c.COMMENTS_DB_SCHEMA,
     clientConnection: 'comments-client',
-    events: { env: c, handlers: CommentsEventHandlers },
-    module: (nc) => {
+    // comments publishes events.comments.* through its outbox and consumes events.posts.deleted.
+    events: { env: c, outbox: c, handlers: CommentsEventHandlers },
+    module: (nc, { outbox }) => {
       const mesh = serviceMeshClient(nc!, c.POSTS_TIMEOUT_MS);
-      return CommentsModule.register({ dataSource, mesh, postsTimeoutMs: c.POSTS_TIMEOUT_MS });
+      return CommentsModule.register({ dataSource, mesh, postsTimeoutMs: c.POSTS_TIMEOUT_MS, outbox: outbox! });
     },
     handleSignals: o.handleSignals,
   });

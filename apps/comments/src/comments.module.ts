@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type MeshClient } from '#mesh';
 import { IdempotentWrites } from '#persistence';
+import { Outbox } from '#events';
 import { CommentsController } from './comments.controller.js';
 import { CommentsEventHandlers } from './comments.event-handlers.js';
 import { CommentsRepository } from './comments.repository.js';
@@ -14,6 +15,8 @@ export interface CommentsModuleDeps {
   /** On the app's own NATS connection, which the app closes after the mesh has drained. */
   mesh: MeshClient;
   postsTimeoutMs: number;
+  /** Where comments and their deletions put their events (relayed by the app). */
+  outbox: Outbox;
 }
 
 @Module({})
@@ -25,6 +28,7 @@ export class CommentsModule {
       providers: [
         { provide: DataSource, useValue: d.dataSource },
         { provide: PostsClient, useValue: new PostsClient(d.mesh, d.postsTimeoutMs) },
+        { provide: Outbox, useValue: d.outbox },
         IdempotentWrites.provider(),
         CommentsRepository,
         CommentsService,

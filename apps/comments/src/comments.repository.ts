@@ -26,6 +26,13 @@ export interface NewComment {
   text: string;
 }
 
+export interface DeletedComment {
+  postId: string;
+  authorId: string;
+  authorUsername: string;
+  authorDisplayName: string;
+}
+
 @Injectable()
 export class CommentsRepository {
   private readonly pool: pg.Pool;
@@ -112,17 +119,20 @@ export class CommentsRepository {
   }
 
   /** Deletes only if the requester wrote it; tells which case it was. */
+  /** The comment deleted (its post and author), or why not. */
   async deleteOwned(
     tx: WriteTransaction,
     id: string,
     requesterId: string,
-  ): Promise<'deleted' | 'not_found' | 'forbidden'> {
-    const deleted = await tx.db.query({
+  ): Promise<{ deleted: DeletedComment } | 'not_found' | 'forbidden'> {
+    const deleted = await tx.db.query<DeletedComment>({
       name: 'comments.delete-owned',
-      text: `DELETE FROM ${this.table} WHERE id = $1 AND author_id = $2`,
+      text: `DELETE FROM ${this.table} WHERE id = $1 AND author_id = $2
+        RETURNING post_id AS "postId", author_id AS "authorId", author_username AS "authorUsername",
+          author_display_name AS "authorDisplayName"`,
       values: [id, requesterId],
     });
-    if ((deleted.rowCount ?? 0) > 0) return 'deleted';
+    if (deleted.rows[0]) return { deleted: deleted.rows[0] };
     const found = await tx.db.query({
       name: 'comments.exists',
       text: `SELECT 1 FROM ${this.table} WHERE id = $1`,

@@ -5,6 +5,8 @@ import {
   decodeCursor,
   keysetPage,
   ErrorCodes,
+  Events,
+  excerptOf,
   MeshError,
   Subjects,
   type CommentCountsReply,
@@ -17,6 +19,7 @@ import {
   type ListCommentsRequest,
 } from '#contracts';
 import { IdempotentWrites } from '#persistence';
+import { Outbox } from '#events';
 import { CommentsRepository } from './comments.repository.js';
 import { toCommentRecord } from './comment.mapper.js';
 import { PostsClient } from './posts.client.js';
@@ -27,6 +30,7 @@ export class CommentsService {
     private readonly repo: CommentsRepository,
     private readonly posts: PostsClient,
     private readonly idempotency: IdempotentWrites,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
@@ -48,6 +52,13 @@ export class CommentsService {
         authorDisplayName: r.author.displayName,
         text: r.text,
       });
+      // The comment and its event commit together.
+      await this.outbox.add(tx, Events.comments.created, {
+        commentId: comment.id,
+        postId: comment.postId,
+        author: r.author,
+        excerpt: excerptOf(comment.text),
+      });
       return toCommentRecord(comment);
     });
   }
@@ -67,6 +78,12 @@ export class CommentsService {
       const outcome = await this.repo.deleteOwned(tx, r.id, r.requesterId);
       if (outcome === 'not_found') throw new MeshError(ErrorCodes.notFound, 'no such comment');
       if (outcome === 'forbidden') throw new MeshError(ErrorCodes.forbidden, 'only the author may delete a comment');
+      const { deleted } = outcome;
+      await this.outbox.add(tx, Events.comments.deleted, {
+        commentId: r.id,
+        postId: deleted.postId,
+        author: { id: deleted.authorId, username: deleted.authorUsername, displayName: deleted.authorDisplayName },
+      });
       return { deleted: true } as const;
     });
   }

@@ -15,6 +15,7 @@ import {
   expectEventually,
   freshSchema,
   meshFailure,
+  readStream,
   spawnApp,
   sql,
   startNatsServer,
@@ -153,5 +154,21 @@ describe('comments reacting to events.posts.deleted', () => {
       service: 'comments',
     });
     expect(await commentRows(postId)).toBe(0);
+  });
+
+  it('publishes a comment with its excerpt and author, and its deletion by its author', async () => {
+    const postId = await newPost();
+    const c = await comment(postId, `  a long\n comment ${'x'.repeat(200)}`);
+    await client.mesh.request(Subjects.comments.delete, { id: c.id, requesterId: bob.id });
+    const ofPost = async () =>
+      (await readStream(client.nc, EVENTS_STREAM, 'events.comments.')).filter((e) => e.data.postId === postId);
+    await expectEventually(async () => expect(await ofPost()).toHaveLength(2));
+    const [created, deleted] = await ofPost();
+    expect(created).toMatchObject({
+      subject: Events.comments.created,
+      msgId: created.data.eventId,
+      data: { commentId: c.id, postId, author: bob, excerpt: `a long comment ${'x'.repeat(85)}…` },
+    });
+    expect(deleted).toMatchObject({ subject: Events.comments.deleted, data: { commentId: c.id, postId, author: bob } });
   });
 });

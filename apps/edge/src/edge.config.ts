@@ -138,6 +138,8 @@ export const EdgeEnv = z
     RATE_LIMIT_COMMENTS_CREATE: budget('comments.create'),
     /** Likes and unlikes per account. */
     RATE_LIMIT_LIKES_WRITE: budget('likes.write'),
+    /** Read markers set (POST /notifications/read) per account per window. */
+    RATE_LIMIT_NOTIFICATIONS_READ: budget('notifications.read'),
     /** Direct messages per account. */
     RATE_LIMIT_MESSAGES_SEND: budget('messages.send'),
     /** Uploads per account. */
@@ -193,6 +195,7 @@ export function budgetsOf(c: EdgeConfig): Record<BudgetName, Budget> {
     'posts.create': c.RATE_LIMIT_POSTS_CREATE,
     'comments.create': c.RATE_LIMIT_COMMENTS_CREATE,
     'likes.write': c.RATE_LIMIT_LIKES_WRITE,
+    'notifications.read': c.RATE_LIMIT_NOTIFICATIONS_READ,
     'messages.send': c.RATE_LIMIT_MESSAGES_SEND,
     'media.upload': c.RATE_LIMIT_MEDIA_UPLOAD,
     'reads.anonymous': c.RATE_LIMIT_READS_ANONYMOUS,

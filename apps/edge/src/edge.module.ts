@@ -15,6 +15,7 @@ import { UsersController } from './users/users.controller.js';
 import { UserProfiles } from './users/user-profile.js';
 import { FollowsController } from './follows/follows.controller.js';
 import { HomeTimelineController } from './posts/home-timeline.controller.js';
+import { NotificationsController } from './notifications/notifications.controller.js';
 import { mediaControllers, mediaProviders } from './media/media-http.js';
 import { messagingControllers, messagingProviders } from './messaging/messaging-http.js';
 import { CommentsController } from './comments/comments.controller.js';
@@ -46,6 +47,7 @@ export class EdgeModule {
         FollowsController,
         PostsController,
         HomeTimelineController,
+        NotificationsController,
         CommentsController,
         LikesController,
         HealthController,

@@ -23,10 +23,11 @@ export async function startLikes(c: LikesConfig, o: { handleSignals?: boolean } 
     dataSource,
     schema: c.LIKES_DB_SCHEMA,
     clientConnection: 'likes-client',
-    events: { env: c, handlers: LikesEventHandlers },
-    module: (nc) => {
+    // likes publishes events.likes.* through its outbox and consumes events.posts.deleted.
+    events: { env: c, outbox: c, handlers: LikesEventHandlers },
+    module: (nc, { outbox }) => {
       const posts = new PostsClient(serviceMeshClient(nc!, c.POSTS_TIMEOUT_MS), c.POSTS_TIMEOUT_MS);
-      return LikesModule.register(dataSource, posts);
+      return LikesModule.register(dataSource, posts, outbox!);
     },
     handleSignals: o.handleSignals,
   });

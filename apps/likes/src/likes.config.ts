@@ -1,10 +1,11 @@
-import { databaseEnv, eventsEnv, meshEnv, parseEnv, z } from '#runtime';
+import { databaseEnv, eventsEnv, meshEnv, outboxEnv, parseEnv, z } from '#runtime';
 
 /** The variables likes reads, exported for the generated config table (docs/operations.md). */
 export const LikesEnv = z.object({
   ...meshEnv,
   ...databaseEnv,
   ...eventsEnv,
+  ...outboxEnv,
   /** The service's schema; tests use a fresh one per run. */
   LIKES_DB_SCHEMA: z
     .string()

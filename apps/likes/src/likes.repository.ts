@@ -4,7 +4,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { KeysetPosition } from '#contracts';
+import type { AuthorSummary, KeysetPosition } from '#contracts';
 import {
   batchedLoader,
   pgPool,
@@ -37,6 +37,7 @@ export class LikesRepository {
   private readonly pool: pg.Pool;
   private readonly table: string;
   private readonly deletedPosts: Tombstones;
+  private readonly sequence: string;
   /** Like tallies by "<post id> <viewer>", batched across concurrent requests (tally). */
   private readonly tallies: BatchedLoader<string, LikeTally>;
 
@@ -44,6 +45,7 @@ export class LikesRepository {
     this.pool = pgPool(dataSource);
     this.table = qualifiedTable(dataSource, 'like');
     this.deletedPosts = new Tombstones(dataSource);
+    this.sequence = qualifiedTable(dataSource, 'like_version');
     this.tallies = batchedLoader((keys) => this.tallyBatch(keys));
   }
 
@@ -73,22 +75,38 @@ export class LikesRepository {
     return r.rowCount === 1;
   }
 
-  /** A like already there is left as it was: the primary key, not a prior read, decides. */
-  async insertIfAbsent(tx: WriteTransaction, l: NewLike): Promise<void> {
-    await tx.db.query({
+  /** Whether the like is new; one already there is left as it was (the primary key decides). */
+  async insertIfAbsent(tx: WriteTransaction, l: NewLike): Promise<boolean> {
+    const r = await tx.db.query({
       name: 'likes.insert',
       text: `INSERT INTO ${this.table} (post_id, user_id, username, display_name) VALUES ($1, $2, $3, $4)
         ON CONFLICT (post_id, user_id) DO NOTHING`,
       values: [l.postId, l.userId, l.username, l.displayName],
     });
+    return r.rowCount === 1;
   }
 
-  async delete(tx: WriteTransaction, postId: string, userId: string): Promise<void> {
-    await tx.db.query({
+  /** The like removed (its user as a summary), or null when there was none. */
+  async delete(tx: WriteTransaction, postId: string, userId: string): Promise<AuthorSummary | null> {
+    const r = await tx.db.query<AuthorSummary>({
       name: 'likes.delete',
-      text: `DELETE FROM ${this.table} WHERE post_id = $1 AND user_id = $2`,
+      text: `DELETE FROM ${this.table} WHERE post_id = $1 AND user_id = $2
+        RETURNING user_id AS id, username, display_name AS "displayName"`,
       values: [postId, userId],
     });
+    return r.rows[0] ?? null;
+  }
+
+  /**
+   * The version of a change just made to a like, taken after its row was written or deleted: a
+   * later change to the same like waited for this one's row lock, so it draws a greater one.
+   */
+  async nextVersion(tx: WriteTransaction): Promise<number> {
+    const r = await tx.db.query<{ v: string }>({
+      name: 'likes.next-version',
+      text: `SELECT nextval('${this.sequence}') AS v`,
+    });
+    return Number(r.rows[0].v);
   }
 
   async count(postId: string): Promise<number> {

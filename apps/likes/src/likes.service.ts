@@ -4,6 +4,7 @@ import {
   decodeCursor,
   encodeCursor,
   ErrorCodes,
+  Events,
   MeshError,
   Subjects,
   type LikePage,
@@ -15,6 +16,7 @@ import {
   type UnlikeRequest,
 } from '#contracts';
 import { IdempotentWrites } from '#persistence';
+import { Outbox } from '#events';
 import { LikesRepository } from './likes.repository.js';
 import { toLikeRecord } from './like.mapper.js';
 import { PostsClient } from './posts.client.js';
@@ -25,6 +27,7 @@ export class LikesService {
     private readonly repo: LikesRepository,
     private readonly posts: PostsClient,
     private readonly idempotency: IdempotentWrites,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
@@ -39,21 +42,30 @@ export class LikesService {
       await this.posts.assertPostExists(r.postId);
       // posts may have deleted it since answering: its tombstone says so.
       if (!(await this.repo.lockLivePost(tx, r.postId))) throw new MeshError(ErrorCodes.notFound, 'no such post');
-      await this.repo.insertIfAbsent(tx, {
+      const made = await this.repo.insertIfAbsent(tx, {
         postId: r.postId,
         userId: r.user.id,
         username: r.user.username,
         displayName: r.user.displayName,
       });
+      // The like and its event commit together; a like that raced in first published its own.
+      if (made) {
+        const version = await this.repo.nextVersion(tx);
+        await this.outbox.add(tx, Events.likes.liked, { postId: r.postId, user: r.user, version });
+      }
       return { liked: true };
     });
   }
 
-  /** Idempotent, and no post check: removing a like that is not there changes nothing. */
+  /** Idempotent, and no post check: removing a like that is not there changes nothing (and publishes nothing). */
   unlike(r: UnlikeRequest, key?: string): Promise<LikeReply> {
     const request = { scope: r.userId, key, operation: Subjects.likes.unlike, request: r };
     return this.idempotency.run(request, async (tx) => {
-      await this.repo.delete(tx, r.postId, r.userId);
+      const gone = await this.repo.delete(tx, r.postId, r.userId);
+      if (gone) {
+        const version = await this.repo.nextVersion(tx);
+        await this.outbox.add(tx, Events.likes.unliked, { postId: r.postId, user: gone, version });
+      }
       return { liked: false };
     });
   }

@@ -15,6 +15,7 @@ import {
   expectEventually,
   freshSchema,
   meshFailure,
+  readStream,
   spawnApp,
   sql,
   startNatsServer,
@@ -118,5 +119,24 @@ describe('likes reacting to events.posts.deleted', () => {
       service: 'likes',
     });
     expect(await likeRows(postId)).toBe(0);
+  });
+
+  it('publishes each change of a like once, with a growing version; a repeat publishes nothing', async () => {
+    const postId = await newPost();
+    await like(postId, carol);
+    await like(postId, carol);
+    await client.mesh.request(Subjects.likes.unlike, { postId, userId: carol.id });
+    await client.mesh.request(Subjects.likes.unlike, { postId, userId: carol.id });
+    const ofPost = async () =>
+      (await readStream(client.nc, EVENTS_STREAM, 'events.likes.')).filter((e) => e.data.postId === postId);
+    await expectEventually(async () => expect(await ofPost()).toHaveLength(2));
+    const [liked, unliked] = await ofPost();
+    expect(liked).toMatchObject({
+      subject: Events.likes.liked,
+      msgId: liked.data.eventId,
+      data: { postId, user: carol, version: expect.any(Number) },
+    });
+    expect(unliked).toMatchObject({ subject: Events.likes.unliked, data: { postId, user: carol } });
+    expect(unliked.data.version).toBeGreaterThan(liked.data.version);
   });
 });

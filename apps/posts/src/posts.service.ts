@@ -7,6 +7,7 @@ import {
   keysetPage,
   withinBudget,
   ErrorCodes,
+  excerptOf,
   Events,
   MAX_MENTIONS,
   MeshError,
@@ -62,6 +63,8 @@ export class PostsService {
         mediaIds: post.mediaIds ?? [],
         createdAt: post.createdAt.toISOString(),
         mentions,
+        author: r.author,
+        excerpt: excerptOf(post.text),
       });
       return toPostRecord(post);
     });

@@ -74,6 +74,13 @@ import type {
   UnfollowRequest,
 } from './graph/graph.schemas.js';
 import type { HomeFeedPage, HomeFeedRequest, RebuildFeedsReply, RebuildFeedsRequest } from './feed/feed.schemas.js';
+import type {
+  ListNotificationsRequest,
+  MarkReadRequest,
+  NotificationPage,
+  UnreadCountReply,
+  UnreadCountRequest,
+} from './notifications/notifications.schemas.js';
 
 type S = typeof Subjects;
 
@@ -112,7 +119,10 @@ export type RequestMap = Record<S['identity']['signup'], { request: SignupReques
   Record<S['graph']['followeeIds'], { request: FolloweeIdsRequest; reply: FolloweeIdsReply }> &
   Record<S['graph']['edges'], { request: EdgesRequest; reply: EdgesReply }> &
   Record<S['feed']['home'], { request: HomeFeedRequest; reply: HomeFeedPage }> &
-  Record<S['feed']['rebuild'], { request: RebuildFeedsRequest; reply: RebuildFeedsReply }>;
+  Record<S['feed']['rebuild'], { request: RebuildFeedsRequest; reply: RebuildFeedsReply }> &
+  Record<S['notifications']['list'], { request: ListNotificationsRequest; reply: NotificationPage }> &
+  Record<S['notifications']['unreadCount'], { request: UnreadCountRequest; reply: UnreadCountReply }> &
+  Record<S['notifications']['markRead'], { request: MarkReadRequest; reply: UnreadCountReply }>;
 
 export type RequestSubject = keyof RequestMap;
 export type RequestOf<K extends RequestSubject> = RequestMap[K]['request'];

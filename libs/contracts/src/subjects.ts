@@ -53,6 +53,11 @@ export const Subjects = {
     home: 'feed.home',
     rebuild: 'feed.rebuild',
   },
+  notifications: {
+    list: 'notifications.list',
+    unreadCount: 'notifications.unread-count',
+    markRead: 'notifications.mark-read',
+  },
 } as const;
 
 /**
@@ -62,10 +67,22 @@ export const Subjects = {
 export const LiveSubjects = {
   message: (userId: string) => `live.messages.${userId}`,
   messageWildcard: 'live.messages.*',
+  notification: (userId: string) => `live.notifications.${userId}`,
+  notificationWildcard: 'live.notifications.*',
 } as const;
 
 /** The feature services of the mesh, each a queue group of the same name. */
-export const MeshServices = ['identity', 'posts', 'comments', 'likes', 'media', 'messaging', 'graph', 'feed'] as const;
+export const MeshServices = [
+  'identity',
+  'posts',
+  'comments',
+  'likes',
+  'media',
+  'messaging',
+  'graph',
+  'feed',
+  'notifications',
+] as const;
 export type MeshService = (typeof MeshServices)[number];
 
 type Leaves<T> = T extends string ? T : { [K in keyof T]: Leaves<T[K]> }[keyof T];

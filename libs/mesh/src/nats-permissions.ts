@@ -15,6 +15,7 @@ import {
   EVENTS_STREAM,
   KeyValues,
   kvStreamName,
+  LiveSubjects,
   MeshServices,
   objectStreamName,
   ObjectStores,
@@ -33,6 +34,7 @@ export const MeshCalls: Record<MeshService, readonly string[]> = {
   graph: [],
   // Only to rebuild feeds from their sources of truth (feed.rebuild).
   feed: ['graph.edges', 'graph.relationships', 'posts.scan', 'posts.list', 'posts.get-many'],
+  notifications: [],
 };
 
 /**
@@ -133,7 +135,8 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
       ...(eventProducers.has(s) ? [`events.${s}.>`] : []),
       // a request, and its retry on one replica's direct subject
       ...MeshCalls[s].flatMap((subject) => [subject, `${subject}.*`]),
-      ...(s === 'messaging' ? ['live.messages.*'] : []),
+      ...(s === 'messaging' ? [LiveSubjects.messageWildcard] : []),
+      ...(s === 'notifications' ? [LiveSubjects.notificationWildcard] : []),
     ];
     return {
       publish: { allow: publish },
@@ -161,7 +164,13 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
         deny: ['events.>', 'deadletter.>', ...NotForEdge],
       },
       subscribe: {
-        allow: ['$SRV.>', 'live.messages.*', Events.identity.sessionsRevoked, `${inboxPrefixFor('edge')}.>`],
+        allow: [
+          '$SRV.>',
+          LiveSubjects.messageWildcard,
+          LiveSubjects.notificationWildcard,
+          Events.identity.sessionsRevoked,
+          `${inboxPrefixFor('edge')}.>`,
+        ],
       },
       allow_responses: true,
     },

@@ -101,6 +101,7 @@ describe('the config table', () => {
       'messaging',
       'graph',
       'feed',
+      'notifications',
       'edge',
       'launcher',
       'mesh CLI',
@@ -121,6 +122,7 @@ describe('the config table', () => {
       'messaging',
       'graph',
       'feed',
+      'notifications',
       'launcher',
     ]);
     expect(generated.parts.config).toContain('| `READ_TIMEOUT_MS` | `200` | integer ≥ 1 | edge |');

@@ -16,6 +16,7 @@ export const AppCatalogue = [
   { name: 'messaging' },
   { name: 'graph' },
   { name: 'feed' },
+  { name: 'notifications' },
   { name: 'edge', http: { livePath: '/health/live', admin: true } },
 ] as const satisfies readonly AppEntry[];
 

@@ -53,7 +53,7 @@ describe('parseArgs', () => {
     [['scale', 'posts'], 'scale: "posts" is not <app>=<count>'],
     [
       ['scale', 'likez=1'],
-      'scale: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, edge)',
+      'scale: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, notifications, edge)',
     ],
     [['scale', 'posts=-1'], 'scale: posts=-1: the count must be a whole number'],
     [['scale', 'posts=1', 'posts=2'], 'scale: posts is given twice'],

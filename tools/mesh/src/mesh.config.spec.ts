@@ -13,6 +13,7 @@ describe('loadLauncherConfig', () => {
       messaging: 1,
       graph: 1,
       feed: 1,
+      notifications: 1,
       edge: 1,
     });
     expect([c.NATS_URL, c.MESH_CONTROL_PORT, c.PORT, c.DRAIN_TIMEOUT_MS, c.hasTokenKeys]).toEqual([

@@ -15,10 +15,11 @@ describe('the ready line', () => {
       messaging: 1,
       graph: 1,
       feed: 1,
+      notifications: 1,
       edge: 1,
     });
     expect(readyLine(readyFacts(all, '0.0.0.0', 3000))).toBe(
-      'failsoft is up: http://localhost:3000 · 8 services, 9 replicas · Ctrl-C to stop',
+      'failsoft is up: http://localhost:3000 · 9 services, 10 replicas · Ctrl-C to stop',
     );
   });
 

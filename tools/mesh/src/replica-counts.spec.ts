@@ -12,6 +12,7 @@ describe('parseAppList (MESH_APPS)', () => {
       'messaging',
       'graph',
       'feed',
+      'notifications',
       'edge',
     ]);
     expect(parseAppList(' , ')).toEqual([
@@ -23,6 +24,7 @@ describe('parseAppList (MESH_APPS)', () => {
       'messaging',
       'graph',
       'feed',
+      'notifications',
       'edge',
     ]);
   });
@@ -33,7 +35,7 @@ describe('parseAppList (MESH_APPS)', () => {
 
   it('rejects an unknown app in one line naming the variable', () => {
     expect(() => parseAppList('posts,likez')).toThrow(
-      'MESH_APPS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, edge)',
+      'MESH_APPS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, notifications, edge)',
     );
   });
 });
@@ -53,7 +55,7 @@ describe('parseReplicaCounts (REPLICAS)', () => {
   it.each([
     [
       'likez=3',
-      'REPLICAS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, edge)',
+      'REPLICAS: unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, notifications, edge)',
     ],
     ['posts=-1', 'REPLICAS: posts=-1: the count must be a whole number'],
     ['posts=two', 'REPLICAS: posts=two: the count must be a whole number'],

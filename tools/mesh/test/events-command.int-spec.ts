@@ -131,6 +131,14 @@ describe('mesh events', () => {
         idle('media--events-posts-deleted', 'media', 'events.posts.deleted', 5),
         // posts' projection of users: nothing published on it here.
         idle('posts--events-identity-users-created', 'posts', 'events.identity.users.created', 0),
+        idle('notifications--events-comments-created', 'notifications', 'events.comments.created', 0),
+        idle('notifications--events-comments-deleted', 'notifications', 'events.comments.deleted', 0),
+        idle('notifications--events-graph-followed', 'notifications', 'events.graph.followed', 0),
+        idle('notifications--events-graph-unfollowed', 'notifications', 'events.graph.unfollowed', 0),
+        idle('notifications--events-likes-liked', 'notifications', 'events.likes.liked', 0),
+        idle('notifications--events-likes-unliked', 'notifications', 'events.likes.unliked', 0),
+        idle('notifications--events-posts-created', 'notifications', 'events.posts.created', 0),
+        idle('notifications--events-posts-deleted', 'notifications', 'events.posts.deleted', 5),
       ],
       deadLetters: { total: 1, bySubject: { 'deadletter.comments.events.posts.deleted': 1 } },
     });

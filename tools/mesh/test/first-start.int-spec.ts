@@ -285,7 +285,7 @@ describe('`npm start` in a terminal', () => {
           // eslint-disable-next-line no-control-regex
           .map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))
           .filter((l) => l.trim() !== '');
-      const expected = readyLine(port, 8, 9);
+      const expected = readyLine(port, 9, 10);
       const at = await expectEventually(
         () => {
           const i = lines().indexOf(expected);

@@ -126,7 +126,10 @@ describe('mesh up with posts=2', () => {
       controlFetch(Number(env.MESH_CONTROL_PORT), 'POST', path, body).then((res) => [res.status, res.json()]);
     expect(await post('/scale', { app: 'likez', replicas: 1 })).toEqual([
       400,
-      { error: 'unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, edge)' },
+      {
+        error:
+          'unknown app "likez" (known: identity, posts, comments, likes, media, messaging, graph, feed, notifications, edge)',
+      },
     ]);
     expect(await post('/scale', { app: 'posts', replicas: -1 })).toEqual([
       400,

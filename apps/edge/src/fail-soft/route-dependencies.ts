@@ -66,10 +66,15 @@ export const FailSoftMatrix = {
   },
   'GET /messages/:username': { needs: ['messaging'] },
   'GET /conversations': { needs: ['messaging'] },
-  // The stream stays open while messaging is down; messages arrive again once it is back.
-  // Tickets live in JetStream (KV), not in a service: only NATS itself is needed.
+  // Built from events only: the actors travel in the notifications, no other service is asked.
+  'GET /notifications': { needs: ['notifications'] },
+  'GET /notifications/unread-count': { needs: ['notifications'] },
+  'POST /notifications/read': { needs: ['notifications'] },
+
+  // The stream stays open while messaging or notifications is down; pushes resume once they are
+  // back. Tickets live in JetStream (KV), not in a service: only NATS itself is needed.
   'POST /events/ticket': { needs: [] },
-  'GET /events': { needs: [], degrades: ['messaging'] },
+  'GET /events': { needs: [], degrades: ['messaging', 'notifications'] },
 
   'GET /health/live': { needs: [] },
   'GET /health/ready': { needs: [] },

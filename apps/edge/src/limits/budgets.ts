@@ -33,6 +33,7 @@ export const Budgets = {
   'posts.create': { key: 'account', default: '30/5m', routes: 'POST /posts' },
   'comments.create': { key: 'account', default: '60/5m', routes: 'POST /posts/:id/comments' },
   'likes.write': { key: 'account', default: '120/5m', routes: 'PUT, DELETE /posts/:id/like' },
+  'notifications.read': { key: 'account', default: '120/5m', routes: 'POST /notifications/read' },
   'messages.send': { key: 'account', default: '60/5m', routes: 'POST /messages' },
   'media.upload': { key: 'account', default: '30/30m', routes: 'POST /media' },
   'reads.anonymous': { key: 'ip', default: '600/1m', routes: 'every GET without a verified token' },

@@ -37,14 +37,18 @@ export class EventsController {
     return this.tickets.issue({ user, ...s });
   }
 
-  /** Needs no service: it stays open while messaging is down (nothing to push then, but no error). */
+  /** Needs no service: it stays open while messaging or notifications is down (nothing to push then, but no error). */
   @Get('events')
   @UseGuards(EventsAuthGuard)
   @ApiBearerAuth()
   @ApiOperation({
-    summary: 'Server-Sent Events: `event: message` with a Message for each message to or from you',
+    summary:
+      'Server-Sent Events: `event: message` with a Message for each message to or from you, ' +
+      '`event: notification` with a Notification for each new one of yours',
     description:
       'A ticket from POST /events/ticket in `?ticket=` (EventSource), or the token in the Authorization header. ' +
+      'A hint, not the truth: pushes made while this stream was not open are not replayed, so on every (re)connect ' +
+      'refetch GET /notifications/unread-count (and the list, if shown). ' +
       'A comment every 15 s; `event: session-ended` when the token expires or the session is revoked.',
   })
   @ApiQuery({ name: 'ticket', required: false, type: String })

@@ -1,6 +1,7 @@
-// This replica's open `GET /events` streams, by user: one core-NATS subscription to
-// `live.messages.<userId>` (no queue group, so every replica holding a stream of that user gets
-// the message) while the user has at least one stream here, gone with the last one. One shared
+// This replica's open `GET /events` streams, by user: core-NATS subscriptions to
+// `live.messages.<userId>` and `live.notifications.<userId>` (no queue group, so every replica
+// holding a stream of that user gets each push) while the user has at least one stream here,
+// gone with the last one. One shared
 // keep-alive timer while any stream is open. On shutdown every stream is ended, so Fastify's
 // close (which waits for open connections) does not hang on them.
 // Bounded: at most `perAccount` streams of one user and `perReplica` in all (admit() refuses the
@@ -52,7 +53,7 @@ export class StreamRefused extends MeshError {
 export const LIVE_STREAMS_OPTIONS = Symbol('LIVE_STREAMS_OPTIONS');
 
 interface UserStreams {
-  sub: Subscription;
+  subs: Subscription[];
   streams: Set<ServerResponse>;
 }
 
@@ -81,7 +82,7 @@ export class LiveStreams implements BeforeApplicationShutdown {
     });
     new Gauge({
       name: 'edge_live_subscriptions',
-      help: 'NATS subscriptions this edge replica holds for live delivery (one per user with a stream here)',
+      help: 'Users this edge replica holds live delivery for (one per user with a stream here; two NATS subscriptions each, messages and notifications)',
       registers: [o.registry],
       collect() {
         this.set(counts().subscriptions);
@@ -132,14 +133,18 @@ export class LiveStreams implements BeforeApplicationShutdown {
     let user = this.byUser.get(userId);
     if (!user) {
       const streams = new Set<ServerResponse>();
-      const sub = this.o.nc.subscribe(LiveSubjects.message(userId), {
-        callback: (err, msg) => {
-          if (err) return;
-          // A Message is one line of JSON (JSON.stringify escapes newlines), so one data line.
-          this.broadcast(streams, `event: message\ndata: ${msg.string()}\n\n`);
-        },
-      });
-      user = { sub, streams };
+      // A Message or a Notification is one line of JSON (JSON.stringify escapes newlines), so one data line.
+      const relay = (subject: string, event: string) =>
+        this.o.nc.subscribe(subject, {
+          callback: (err, msg) => {
+            if (!err) this.broadcast(streams, `event: ${event}\ndata: ${msg.string()}\n\n`);
+          },
+        });
+      const subs = [
+        relay(LiveSubjects.message(userId), 'message'),
+        relay(LiveSubjects.notification(userId), 'notification'),
+      ];
+      user = { subs, streams };
       this.byUser.set(userId, user);
     }
     user.streams.add(res);
@@ -174,7 +179,7 @@ export class LiveStreams implements BeforeApplicationShutdown {
     this.sessions.delete(res);
     this.streamCount--;
     if (user.streams.size === 0) {
-      user.sub.unsubscribe();
+      for (const sub of user.subs) sub.unsubscribe();
       this.byUser.delete(userId);
     }
     if (this.streamCount === 0 && this.keepAlive) {

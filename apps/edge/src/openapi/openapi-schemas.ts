@@ -7,11 +7,24 @@ import {
   CreateCommentBody,
   CreatePostBody,
   LoginRequest,
+  MarkReadBody,
+  NotificationTypes,
   RefreshRequest,
   SendMessageBody,
   SignupRequest,
 } from '#contracts';
 
+const Notification = z.object({
+  id: z.uuid(),
+  type: z.enum(NotificationTypes),
+  actor: AuthorSummary.describe('who did it (for a like group: the latest liker), named as when they did it'),
+  count: z.number().int().optional().describe('likes only: how many like the post now'),
+  actors: z.array(AuthorSummary).optional().describe('likes only: the latest likers, newest first (at most 3)'),
+  post: z.object({ id: z.uuid(), excerpt: z.string().nullable() }).optional(),
+  comment: z.object({ id: z.uuid(), excerpt: z.string() }).optional(),
+  createdAt: z.iso.datetime().describe('when it last changed (a like group moves up with each new like)'),
+  read: z.boolean(),
+});
 const UserSummary = z.object({
   id: z.uuid(),
   username: z.string(),
@@ -129,6 +142,14 @@ export const openApiSchemas: Record<string, z.ZodType> = {
     ),
     nextCursor: z.string().nullable(),
   }),
+  Notification,
+  NotificationPage: z.object({
+    items: z.array(Notification),
+    nextCursor: z.string().nullable(),
+    unread: z.number().int().describe('unread notifications in all, not only on this page'),
+  }),
+  UnreadCount: z.object({ unread: z.number().int() }),
+  MarkReadBody,
   SendMessageBody,
   Message,
   MessagePage: z.object({ items: z.array(Message), nextCursor: z.string().nullable() }),

@@ -5,6 +5,8 @@ import { Events, type EventSubject } from './event-subjects.js';
 import type { EventEnvelope } from './event-envelope.js';
 import { PostCreatedEvent, PostDeletedEvent } from '../posts/posts.events.js';
 import { FollowedEvent, UnfollowedEvent } from '../graph/graph.events.js';
+import { LikedEvent, UnlikedEvent } from '../likes/likes.events.js';
+import { CommentCreatedEvent, CommentDeletedEvent } from '../comments/comments.events.js';
 import { SessionsRevokedEvent, UserCreatedEvent } from '../identity/identity.events.js';
 
 export const EventSchemas = {
@@ -12,6 +14,10 @@ export const EventSchemas = {
   [Events.identity.usersCreated]: UserCreatedEvent,
   [Events.posts.created]: PostCreatedEvent,
   [Events.posts.deleted]: PostDeletedEvent,
+  [Events.likes.liked]: LikedEvent,
+  [Events.likes.unliked]: UnlikedEvent,
+  [Events.comments.created]: CommentCreatedEvent,
+  [Events.comments.deleted]: CommentDeletedEvent,
   [Events.graph.followed]: FollowedEvent,
   [Events.graph.unfollowed]: UnfollowedEvent,
 } as const satisfies Record<EventSubject, z.ZodType>;

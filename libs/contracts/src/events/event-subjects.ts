@@ -20,6 +20,18 @@ export const Events = {
     /** A post was deleted; its comments, likes and media references go with it. */
     deleted: 'events.posts.deleted',
   },
+  likes: {
+    /** A user liked a post (not sent again for a like that already held). */
+    liked: 'events.likes.liked',
+    /** A user stopped liking a post (not sent for an unlike of no like). */
+    unliked: 'events.likes.unliked',
+  },
+  comments: {
+    /** A comment was written. */
+    created: 'events.comments.created',
+    /** A comment was deleted by its author. */
+    deleted: 'events.comments.deleted',
+  },
   graph: {
     /** A user followed another (not sent again for a follow that already held). */
     followed: 'events.graph.followed',

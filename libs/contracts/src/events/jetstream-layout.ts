@@ -66,6 +66,14 @@ export const EventConsumers: readonly ConsumerLayout[] = [
   consumer('feed', Events.graph.unfollowed),
   // posts' own projection of users (username → id), which resolves mentions.
   consumer('posts', Events.identity.usersCreated),
+  consumer('notifications', Events.posts.created),
+  consumer('notifications', Events.posts.deleted),
+  consumer('notifications', Events.graph.followed),
+  consumer('notifications', Events.graph.unfollowed),
+  consumer('notifications', Events.likes.liked),
+  consumer('notifications', Events.likes.unliked),
+  consumer('notifications', Events.comments.created),
+  consumer('notifications', Events.comments.deleted),
 ];
 
 export function consumersOf(service: string): ConsumerLayout[] {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Uuid } from '../common/ids.js';
+import { AuthorSummary, Uuid } from '../common/ids.js';
+import { Excerpt } from '../common/excerpt.js';
 import { EventEnvelope } from '../events/event-envelope.js';
 import { Username } from '../identity/identity.schemas.js';
 
@@ -27,6 +28,10 @@ export const PostCreatedEvent = z.object({
    * MAX_MENTIONS; the author too if they mention themselves); older events lack it.
    */
   mentions: z.array(PostMention).max(MAX_MENTIONS).optional(),
+  /** The author as a summary (notifications show who mentioned you); older events lack it. */
+  author: AuthorSummary.optional(),
+  /** The start of the text (excerptOf), for notifications about the post; older events lack it. */
+  excerpt: Excerpt.optional(),
 });
 export type PostCreatedEvent = z.infer<typeof PostCreatedEvent>;
 
