@@ -126,6 +126,8 @@ describe('posts resolves mentions from its own projection', () => {
       mediaIds: [],
       createdAt: created.createdAt,
       mentions,
+      author: { id: author.id, username: author.username, displayName: author.displayName },
+      excerpt: created.text,
     });
   });
 

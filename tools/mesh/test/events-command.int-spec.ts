@@ -129,8 +129,6 @@ describe('mesh events', () => {
         idle('likes--events-posts-deleted', 'likes', 'events.posts.deleted', 5),
         idle('media--events-posts-created', 'media', 'events.posts.created', 0),
         idle('media--events-posts-deleted', 'media', 'events.posts.deleted', 5),
-        // posts' projection of users: nothing published on it here.
-        idle('posts--events-identity-users-created', 'posts', 'events.identity.users.created', 0),
         idle('notifications--events-comments-created', 'notifications', 'events.comments.created', 0),
         idle('notifications--events-comments-deleted', 'notifications', 'events.comments.deleted', 0),
         idle('notifications--events-graph-followed', 'notifications', 'events.graph.followed', 0),
@@ -139,6 +137,8 @@ describe('mesh events', () => {
         idle('notifications--events-likes-unliked', 'notifications', 'events.likes.unliked', 0),
         idle('notifications--events-posts-created', 'notifications', 'events.posts.created', 0),
         idle('notifications--events-posts-deleted', 'notifications', 'events.posts.deleted', 5),
+        // posts' projection of users: nothing published on it here.
+        idle('posts--events-identity-users-created', 'posts', 'events.identity.users.created', 0),
       ],
       deadLetters: { total: 1, bySubject: { 'deadletter.comments.events.posts.deleted': 1 } },
     });
