@@ -58,8 +58,8 @@ export function ConsumerLagPanel({ consumers, down }: { consumers: BoardConsumer
       <h2 id="consumer-lag-title">Event consumers</h2>
       <table role="table" className="lag-table">
         <caption className="visually-hidden">
-          Per consuming service: events not yet delivered, delivered and not acknowledged, the oldest one&apos;s age
-          and the trend
+          Per consuming service: events not yet delivered, delivered and not acknowledged, the oldest one&apos;s age and
+          the trend
         </caption>
         <thead role="rowgroup">
           <tr role="row">
@@ -87,9 +87,9 @@ export function ConsumerLagPanel({ consumers, down }: { consumers: BoardConsumer
         </tbody>
       </table>
       <p className="muted small">
-        pending: events in the stream not yet delivered to the service · in flight: delivered, not yet acknowledged
-        (per subject: pending/in flight) · oldest: age of the oldest event not acknowledged · read by the edge every
-        few seconds. A service down with a backlog is piling up: it catches up when a replica is back.
+        pending: events in the stream not yet delivered to the service · in flight: delivered, not yet acknowledged (per
+        subject: pending/in flight) · oldest: age of the oldest event not acknowledged · read by the edge every few
+        seconds. A service down with a backlog is piling up: it catches up when a replica is back.
       </p>
     </section>
   );

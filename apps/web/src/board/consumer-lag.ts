@@ -42,9 +42,7 @@ export function lagTrend(history: readonly number[]): { trend: LagTrend; change:
 /** Sums two histories aligned on their newest reading (a shorter one counts from where it starts). */
 function sumHistories(histories: number[][]): number[] {
   const n = Math.max(0, ...histories.map((h) => h.length));
-  return Array.from({ length: n }, (_, i) =>
-    histories.reduce((sum, h) => sum + (h[h.length - n + i] ?? h[0] ?? 0), 0),
-  );
+  return Array.from({ length: n }, (_, i) => histories.reduce((sum, h) => sum + (h[h.length - n + i] ?? h[0] ?? 0), 0));
 }
 
 /** One entry per consuming service, in the order its first consumer is listed. */
