@@ -57,7 +57,11 @@ afterAll(async () => mesh?.stop());
 describe('event consumer lag', () => {
   it('has gauges for every durable consumer of the layout, at 0 while everyone keeps up', async () => {
     const everyone = EventConsumers.map((c) => `${c.owner}/${c.durable}`).sort();
-    for (const name of ['event_consumer_pending', 'event_consumer_ack_pending', 'event_consumer_oldest_unacked_seconds']) {
+    for (const name of [
+      'event_consumer_pending',
+      'event_consumer_ack_pending',
+      'event_consumer_oldest_unacked_seconds',
+    ]) {
       await expectEventually(async () => {
         const g = await gauge(name);
         expect([...g.keys()].sort()).toEqual(everyone);

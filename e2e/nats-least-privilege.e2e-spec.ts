@@ -172,10 +172,14 @@ describe('their own jobs', () => {
     const jsm = await jetstreamManager(edge, { checkAPI: false });
     for (const c of EventConsumers) {
       const info = await jsm.consumers.info(c.stream, c.durable);
-      expect([info.name, typeof info.num_pending, typeof info.num_ack_pending]).toEqual([c.durable, 'number', 'number']);
-      expect(await ask(edge, `$JS.API.CONSUMER.MSG.NEXT.${c.stream}.${c.durable}`, { batch: 1, expires: 100_000_000 })).toBe(
-        REFUSED,
-      );
+      expect([info.name, typeof info.num_pending, typeof info.num_ack_pending]).toEqual([
+        c.durable,
+        'number',
+        'number',
+      ]);
+      expect(
+        await ask(edge, `$JS.API.CONSUMER.MSG.NEXT.${c.stream}.${c.durable}`, { batch: 1, expires: 100_000_000 }),
+      ).toBe(REFUSED);
       expect(await ask(edge, `$JS.ACK.${c.stream}.${c.durable}.1.1.1.1.0`)).toBe(REFUSED);
     }
     // Not a listing nor a consumer outside the layout: only the named durables.

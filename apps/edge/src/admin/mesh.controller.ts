@@ -33,7 +33,9 @@ export class MeshController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "Every service and its live replicas, gathered now over $SRV.STATS, and every event consumer's lag" })
+  @ApiOperation({
+    summary: "Every service and its live replicas, gathered now over $SRV.STATS, and every event consumer's lag",
+  })
   @ApiResponse({ status: 200, schema: ref('MeshView') })
   async mesh(): Promise<EdgeMeshView> {
     const view = await discoverMesh(this.client.connection, {
