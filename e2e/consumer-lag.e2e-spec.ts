@@ -24,7 +24,7 @@ async function gauge(name: string): Promise<Map<string, number>> {
   for (const line of (await res.text()).split('\n')) {
     const m = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`).exec(line);
     if (!m) continue;
-    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
     out.set(`${labels.service}/${labels.consumer}`, Number(m[2]));
   }
   return out;

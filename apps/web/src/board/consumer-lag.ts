@@ -35,7 +35,7 @@ export interface ServiceLag {
 
 export function lagTrend(history: readonly number[]): { trend: LagTrend; change: number } {
   if (history.length < 2) return { trend: 'steady', change: 0 };
-  const change = history[history.length - 1]! - history[0]!;
+  const change = history[history.length - 1] - history[0];
   return { trend: change > 0 ? 'rising' : change < 0 ? 'draining' : 'steady', change };
 }
 
