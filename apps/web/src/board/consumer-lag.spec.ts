@@ -44,7 +44,7 @@ describe('lagByService', () => {
       piling: false,
       error: null,
     });
-    expect(feed!.consumers.map((x) => x.subject)).toEqual(['events.posts.created', 'events.graph.followed']);
+    expect(feed.consumers.map((x) => x.subject)).toEqual(['events.posts.created', 'events.graph.followed']);
   });
 
   it('says a service piles up only when it is down and has a backlog', () => {
