@@ -169,6 +169,30 @@ describe('their own jobs', () => {
     }
   });
 
+  it("the edge reads every durable's lag (consumer info) but may not pull from or acknowledge any", async () => {
+    const edge = await as('edge');
+    const jsm = await jetstreamManager(edge, { checkAPI: false });
+    for (const c of EventConsumers) {
+      const info = await jsm.consumers.info(c.stream, c.durable);
+      expect([info.name, typeof info.num_pending, typeof info.num_ack_pending]).toEqual([
+        c.durable,
+        'number',
+        'number',
+      ]);
+      expect(
+        await ask(edge, `$JS.API.CONSUMER.MSG.NEXT.${c.stream}.${c.durable}`, { batch: 1, expires: 100_000_000 }),
+      ).toBe(REFUSED);
+      expect(await ask(edge, `$JS.ACK.${c.stream}.${c.durable}.1.1.1.1.0`)).toBe(REFUSED);
+    }
+    // Not a listing nor a consumer outside the layout: only the named durables.
+    expect(await ask(edge, `$JS.API.CONSUMER.LIST.${EVENTS_STREAM}`)).toBe(REFUSED);
+    expect(await ask(edge, `$JS.API.CONSUMER.NAMES.${EVENTS_STREAM}`)).toBe(REFUSED);
+    expect(await ask(edge, `$JS.API.CONSUMER.INFO.${EVENTS_STREAM}.spy`)).toBe(REFUSED);
+    // A service reads only its own durables' info.
+    const other = EventConsumers.find((c) => c.owner !== 'comments')!;
+    expect(await ask(await as('comments'), `$JS.API.CONSUMER.INFO.${other.stream}.${other.durable}`)).toBe(REFUSED);
+  });
+
   it('the edge hears session revocations live and reads them back without a consumer; no service may', async () => {
     const edge = await as('edge');
     const heard = edge.subscribe('events.identity.sessions.revoked', { max: 1 });

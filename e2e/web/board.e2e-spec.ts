@@ -1,7 +1,9 @@
 // The operators' mesh board (board.html, served by the edge) in a real browser against a real
 // mesh: every service with its replicas by pid; likes scaled to 0 (SIGTERM to its real pids)
 // turns its row red and "down" within seconds and its degraded count rises as posts are read
-// without it; scaled back, it is up again. Then at phone width, and with its edge gone.
+// without it; scaled back, it is up again. feed stopped the same way while posts are written: its
+// consumer-lag line grows and says "piling up"; a replica back, it drains to 0. Then at phone
+// width, and with its edge gone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page, Request } from 'playwright-core';
 import {
@@ -78,7 +80,8 @@ async function openBoard(
 }
 
 beforeAll(async () => {
-  mesh = await startTestMesh({ replicas: REPLICAS, joinTimeoutMs: 40_000 });
+  // The edge reads consumer lag every second here (every 5 s by default).
+  mesh = await startTestMesh({ replicas: REPLICAS, joinTimeoutMs: 40_000, env: { CONSUMER_LAG_INTERVAL_MS: '1000' } });
   url = mesh.edgeUrl;
   admin = mesh.adminUrl;
   const who = await http(url, 'POST', '/auth/signup', {
@@ -185,14 +188,54 @@ describe('the mesh board', () => {
     process.stdout.write(`[board] likes shown down ${downAfterMs.toFixed(0)} ms after its scale to 0 began\n`);
   }, 60_000);
 
+  it("shows feed's consumer lag growing while feed is stopped and posts are written, then drained to 0 when it is back", async () => {
+    const lag = page.locator('tr.lag[data-lag-service="feed"]');
+    const pending = async () => Number(await lag.getAttribute('data-pending'));
+    // Every consuming service of the layout has its line, all caught up.
+    await expect
+      .poll(
+        () => page.locator('tr.lag').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-lag-service'))),
+        WITHIN,
+      )
+      .toEqual(['comments', 'likes', 'media', 'feed']);
+    await expect.poll(pending, WITHIN).toBe(0);
+    expect(await lag.getAttribute('class')).toBe('lag');
+
+    expect(await scaleToZero(mesh, 'feed')).toEqual([0]);
+    await expect.poll(() => row(page, 'feed').getAttribute('class'), WITHIN).toBe('service down');
+    const writer = await http(url, 'POST', '/auth/signup', {
+      body: { username: 'board_writer', password: 'board password' },
+    });
+    expect(writer.status).toBe(201);
+    for (let i = 0; i < 5; i++) {
+      const res = await http(url, 'POST', '/posts', { token: writer.body.token, body: { text: `feed is down ${i}` } });
+      expect(res.status).toBe(201);
+    }
+    await expect.poll(pending, { timeout: 10_000 }).toBe(5);
+    expect(await lag.getAttribute('class')).toBe('lag piling');
+    expect(await lag.locator('th .state').innerText()).toMatch(/piling up/i);
+    expect(await lag.getAttribute('data-trend')).toBe('rising');
+    expect(await lag.locator('td.trend').innerText()).toMatch(/^rising \(\+\d+\)/);
+    expect(await lag.locator('[data-consumer="feed--events-posts-created"]').innerText()).toBe('posts.created 5/0');
+    await screenshot(page, 'board-feed-lag');
+
+    await mesh.addReplica('feed');
+    await expect.poll(() => row(page, 'feed').getAttribute('class'), { timeout: 10_000 }).toBe('service up');
+    await expect.poll(pending, { timeout: 15_000 }).toBe(0);
+    expect(Number(await lag.getAttribute('data-in-flight'))).toBe(0);
+    expect(await lag.getAttribute('class')).toBe('lag');
+  }, 60_000);
+
   it('fits a phone: one card per service, nothing wider than the screen', async () => {
     const phone = await openBoard(admin, 390, { height: 844 });
     await expect.poll(() => phone.locator('tr[data-service]').count(), WITHIN).toBe(services.length);
     await expect.poll(() => pidsOn(phone, 'posts'), WITHIN).toEqual(livePids('posts'));
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     // The table keeps its meaning for assistive technology when it stacks.
-    expect(await phone.getByRole('table').count()).toBe(1);
-    expect(await phone.getByRole('rowheader', { name: /likes/ }).count()).toBe(1);
+    // Both tables (the mesh's and the consumer lag's) keep their roles.
+    expect(await phone.getByRole('table').count()).toBe(2);
+    expect(await phone.locator('tr.lag').count()).toBe(4);
+    expect(await phone.locator('table.mesh').getByRole('rowheader', { name: /likes/ }).count()).toBe(1);
     await screenshot(phone, 'board-phone');
     await phone.context().close();
   });

@@ -12,6 +12,7 @@ import { EdgeModule } from './edge.module.js';
 import { installHooks, requestIdFrom } from './http/fastify-hooks.js';
 import { httpTimeouts } from './http/http-timeouts.js';
 import { installSecurityHeaders } from './http/security-headers.js';
+import { ConsumerLag } from './metrics/consumer-lag.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { buildOpenApi, serveOpenApi } from './openapi/openapi.js';
 import { ProblemFilter } from './problem/problem.filter.js';
@@ -50,6 +51,11 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   });
   // In the background: an edge starts (and serves) while JetStream or identity is not there yet.
   revoked.start(nc);
+  const lag = new ConsumerLag({
+    intervalMs: c.CONSUMER_LAG_INTERVAL_MS,
+    metrics,
+    logger: logger.child({ component: 'consumer-lag' }),
+  }).start(nc);
   const replicas = new ReplicaDirectory(nc, {
     intervalMs: c.REPLICA_PING_INTERVAL_MS,
     freshMs: c.REPLICA_FRESH_MS,
@@ -68,7 +74,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     return503OnClosing: true,
     ...httpTimeouts(c),
   });
-  const deps = { config: c, nc, mesh, tokens, revoked, metrics };
+  const deps = { config: c, nc, mesh, tokens, revoked, metrics, lag };
   const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), adapter, {
     logger: new PinoNestLogger(logger),
   });
@@ -105,6 +111,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   const stop = () =>
     (stopping ??= (async () => {
       replicas.stop();
+      lag.stop();
       await revoked.stop();
       await registration.stop().catch(() => undefined);
       await app.close();

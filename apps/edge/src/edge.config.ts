@@ -79,6 +79,11 @@ export const EdgeEnv = z
     REPLICA_FRESH_MS: int(2500, 100),
     /** How long a service's open circuit breaker waits before letting one probe through. */
     CIRCUIT_HALF_OPEN_AFTER_MS: int(250),
+    /**
+     * How often the edge reads every durable event consumer's lag (pending, in flight, oldest
+     * unacknowledged) for /metrics and GET /mesh, in the background.
+     */
+    CONSUMER_LAG_INTERVAL_MS: int(5000, 100),
     /** How long GET /mesh waits for more replicas once none answered for this long. */
     MESH_DISCOVERY_STALL_MS: int(100),
     /** The built web client served at / (default: dist/web beside the built edge); unset or missing = API only. */

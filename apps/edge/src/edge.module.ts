@@ -9,6 +9,7 @@ import { EDGE_CONFIG, type EdgeConfig } from './edge.config.js';
 import { HealthController } from './health/health.controller.js';
 import { NatsStatus } from '#mesh';
 import { EdgeMesh } from './mesh/edge-mesh.js';
+import type { ConsumerLag } from './metrics/consumer-lag.js';
 import { EdgeMetrics } from './metrics/edge-metrics.js';
 import { PostsController } from './posts/posts.controller.js';
 import { UsersController } from './users/users.controller.js';
@@ -34,6 +35,8 @@ export interface EdgeDeps {
   /** This edge's revocation list (fed from events.identity.sessions.revoked). */
   revoked: RevokedSessions;
   metrics: EdgeMetrics;
+  /** Every durable event consumer's lag, read in the background (GET /mesh, /metrics). */
+  lag: ConsumerLag;
 }
 
 @Module({})

@@ -3,7 +3,7 @@
 // publish only replies (allow_responses), its own events and dead letters, the requests it
 // legitimately makes, and of JetStream's API only what binding to its part of the layout needs
 // (libs/contracts jetstream-layout.ts): stream info of the streams it uses, info/next/ack of its
-// own durable consumers, message get (and, for writers, purge) on the object store, the key-value
+// own durable consumers (and, for the edge, info of every durable: their lag), message get (and, for writers, purge) on the object store, the key-value
 // buckets it uses. No runtime app may create, update, purge or delete a stream or create or
 // delete a consumer: the `provisioner` user does that, before the apps start.
 // `npm run mesh -- nats-auth` writes the server's `authorization` block and each user's credentials.
@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import {
   consumersOf,
   DEADLETTER_STREAM,
+  EventConsumers,
   Events,
   EVENTS_STREAM,
   KeyValues,
@@ -158,6 +159,8 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
           // Session revocations, read back from EVENTS by message get (RevokedSessions): no consumer.
           `${API}.STREAM.INFO.${EVENTS_STREAM}`,
           `${API}.STREAM.MSG.GET.${EVENTS_STREAM}`,
+          // Every durable's lag for /metrics and GET /mesh: consumer info only, no next or ack.
+          ...EventConsumers.map((c) => `${API}.CONSUMER.INFO.${c.stream}.${c.durable}`),
           ...objectGrants('edge', o.mediaBucket),
           ...keyValueGrants('edge'),
         ],

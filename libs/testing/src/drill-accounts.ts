@@ -50,3 +50,15 @@ export async function createPosts(url: string, who: DrillAccount, n: number, tex
   }
   return ids;
 }
+
+/** `who` follows `username`, retried on a 503 like the rest of the setup (a follow is idempotent). */
+export async function follow(url: string, who: DrillAccount, username: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await http(url, 'PUT', `/users/${username}/follow`, { token: who.token });
+    if (res.status === 204) return;
+    if (res.status !== 503 || attempt === ATTEMPTS) {
+      throw new Error(`PUT /users/${username}/follow answered ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    await sleep(PAUSE_MS);
+  }
+}

@@ -1,5 +1,6 @@
 // The steady load every drill runs under (docs/drills.md): signed-in readers of `GET /posts/:id` and
-// `GET /posts?limit=20`, one writer of posts and one of likes. Each write carries its own
+// `GET /posts?limit=20` (and, given home readers, `GET /timeline/home`), one writer of posts, one of
+// likes and, given a follower, one that follows and unfollows in turn. Each write carries its own
 // `Idempotency-Key` and is retried by this client, with the same key, on a timeout or a 503 —
 // what a careful frontend does. Every HTTP request is recorded (ok / failed / unknown = timed
 // out) with its start, latency, status and whether the answer was degraded; every logical write
@@ -29,12 +30,14 @@ export interface RequestRecord {
 }
 
 export interface WriteRecord {
-  kind: 'post' | 'like';
+  kind: 'post' | 'like' | 'follow' | 'unfollow';
   key: string;
   /** The liked post (likes) or the post created (posts, when acknowledged). */
   postId?: string;
-  /** The liker (likes). */
+  /** The liker (likes), the follower (follows). */
   userId?: string;
+  /** The followee (follows and unfollows). */
+  username?: string;
   outcome: Outcome;
   /** The status of each attempt (0 = no answer). */
   statuses: number[];
@@ -65,6 +68,10 @@ export interface DrillLoadOptions {
   likeTargets: string[];
   /** Written into every post's text next to its key. */
   label: string;
+  /** Every fourth read is one of these accounts' `GET /timeline/home?limit=20` (none: no home reads). */
+  homeReaders?: DrillAccount[];
+  /** Follows, then unfollows, then follows `followee` … (none: no follow writes). */
+  follower?: { who: DrillAccount; followee: string };
   readers?: number;
   /** Pause of each reader between two requests (keeps the load steady, not saturating). */
   readPauseMs?: number;
@@ -143,9 +150,15 @@ export function startDrillLoad(o: DrillLoadOptions): DrillLoad {
       list ? '/posts?limit=20' : `/posts/${o.readIds[Math.floor(Math.random() * o.readIds.length)]}`,
       { token: o.reader.token, timeoutMs: o.readTimeoutMs ?? 3000 },
     );
+  const homes = o.homeReaders ?? [];
+  const readHome = () =>
+    send('read', 'GET /timeline/home', 'GET', '/timeline/home?limit=20', {
+      token: homes[Math.floor(Math.random() * homes.length)].token,
+      timeoutMs: o.readTimeoutMs ?? 3000,
+    });
   const reader = async (n: number) => {
     for (let i = n; running; i++) {
-      await read(i % 3 === 2);
+      await (homes.length > 0 && i % 4 === 3 ? readHome() : read(i % 3 === 2));
       await sleep(o.readPauseMs ?? 10);
     }
   };
@@ -215,15 +228,39 @@ export function startDrillLoad(o: DrillLoadOptions): DrillLoad {
     }
   };
 
-  const workers = [...Array.from({ length: o.readers ?? 4 }, (_, n) => reader(n)), poster(), liker()];
+  const follower = async (f: NonNullable<DrillLoadOptions['follower']>) => {
+    for (let follow = true; running; follow = !follow) {
+      const w: WriteRecord = {
+        kind: follow ? 'follow' : 'unfollow',
+        key: randomUUID(),
+        userId: f.who.user.id,
+        username: f.followee,
+        outcome: 'unknown',
+        statuses: [],
+      };
+      const method = follow ? 'PUT' : 'DELETE';
+      await write(w, `${method} /users/:username/follow`, method, `/users/${f.followee}/follow`, f.who.token);
+      await sleep(Math.max(500, o.writePauseMs ?? 25));
+    }
+  };
+
+  const workers = [
+    ...Array.from({ length: o.readers ?? 4 }, (_, n) => reader(n)),
+    poster(),
+    liker(),
+    ...(o.follower ? [follower(o.follower)] : []),
+  ];
   return {
     burst: async (n) => {
       await Promise.all(Array.from({ length: n }, () => read(false)));
     },
     stop: async () => {
+      // The load's end is when it was told to stop: a worker's last request (or the follower's
+      // pause) finishing after that is not a second of load without reads.
+      const stoppedAt = Date.now();
       running = false;
       await Promise.all(workers);
-      return { startedAt, stoppedAt: Date.now(), requests, writes };
+      return { startedAt, stoppedAt, requests, writes };
     },
   };
 }

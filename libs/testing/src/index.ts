@@ -15,6 +15,7 @@ export * from './event-streams.js';
 export * from './replicas.js';
 export * from './drill-load.js';
 export * from './drill-reconcile.js';
+export * from './drill-feeds.js';
 export * from './browser.js';
 export * from './drill-accounts.js';
 export * from './tcp-forwarder.js';

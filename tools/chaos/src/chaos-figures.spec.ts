@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DrillRecords, RequestRecord, WriteRecord } from '#testing';
-import { buildReport, perSecond } from './chaos-figures.js';
-import { RECOVERY_MS, type FaultMark } from './chaos-report-model.js';
+import { buildReport, feedsReport, perSecond } from './chaos-figures.js';
+import { RECOVERY_MS, type FaultMark, type LagSample } from './chaos-report-model.js';
 
 const T0 = 1_000_000;
 
@@ -61,7 +61,91 @@ describe('perSecond', () => {
       readP99Ms: [50, 10, 3000],
       writeP99Ms: [null, 3, null],
       degradedPercent: [50, 0, 0],
+      homeDegradedPercent: [null, null, null],
+      feedLag: [null, null, null],
     });
+  });
+
+  it("draws home reads' degraded share and feed's last lag reading of each second", () => {
+    const records: DrillRecords = {
+      startedAt: T0,
+      stoppedAt: T0 + 3000,
+      requests: [
+        req(100, { route: 'GET /timeline/home', degraded: true }),
+        req(200, { route: 'GET /timeline/home' }),
+        req(1100, { route: 'GET /timeline/home' }),
+      ],
+      writes: [],
+    };
+    const lag: LagSample[] = [
+      { at: T0 + 300, byService: { feed: 4, media: 0 } },
+      { at: T0 + 800, byService: { feed: 9, media: 0 } },
+      { at: T0 + 2100, byService: { media: 1 } },
+    ];
+    const s = perSecond(records, [], lag);
+    expect([s.homeDegradedPercent, s.feedLag]).toEqual([
+      [50, 0, null],
+      [9, null, null],
+    ]);
+  });
+});
+
+describe('feedsReport', () => {
+  const feedDown = { ...fault(1, 1000, 3000, { reads: false, writes: 'none' }), service: 'feed' };
+  const records: DrillRecords = {
+    startedAt: T0,
+    stoppedAt: T0 + 10_000,
+    requests: [
+      req(500, { route: 'GET /timeline/home' }),
+      req(1500, { route: 'GET /timeline/home', degraded: true }),
+      req(2000, { route: 'GET /timeline/home', degraded: true }),
+      req(2500, { route: 'GET /timeline/home', status: 503, outcome: 'failed' }),
+      req(2600, { route: 'GET /posts/:id', degraded: true }),
+      req(3500, { route: 'GET /timeline/home' }),
+    ],
+    writes: [],
+  };
+  const lag = [
+    { at: T0 + 900, byService: { feed: 0 } },
+    { at: T0 + 2900, byService: { feed: 40 } },
+    { at: T0 + 3900, byService: { feed: 12 } },
+    { at: T0 + 4900, byService: { feed: 0 } },
+  ];
+  const rec = { users: 3, checked: 120, missing: [], twice: ['a p1 ×2'], extra: [] };
+
+  it('counts home reads while feed was at 0, the lag peak and its drain after the return', () => {
+    expect(feedsReport(records, [feedDown], lag, rec)).toEqual({
+      homeReads: 5,
+      homeReadsFeedDown: 3,
+      homeDegradedFeedDown: 2,
+      homeFailedFeedDown: 1,
+      lagPeak: 40,
+      lagPeakS: 2.9,
+      drainedAfterS: 1.9,
+      reconciliation: rec,
+    });
+  });
+
+  it('says "never drained" (null) when no reading of 0 came after the return', () => {
+    const f = feedsReport(records, [feedDown], lag.slice(0, 3), rec);
+    expect([f.lagPeak, f.drainedAfterS]).toEqual([40, null]);
+  });
+
+  it('fails the verdict on a wrong home-feed entry, and names it', () => {
+    const r = buildReport({
+      scenario: 'short',
+      records,
+      reconciliation: { lost: [], duplicated: [], recovered: [] },
+      feedReconciliation: rec,
+      lag,
+      faults: [feedDown],
+      replicas: {},
+      machine: { cpus: 2, node: 'v20', loadAverage: 1 },
+    });
+    expect([r.verdict.ok, r.verdict.headline]).toEqual([
+      false,
+      '1 failed read · 0 lost · 0 duplicated · 1 wrong home-feed entry',
+    ]);
   });
 });
 
@@ -70,6 +154,7 @@ describe('buildReport', () => {
     fault(1, 1000, 3000, { reads: false, writes: 'likes' }),
     fault(2, 5000, 6000, { reads: false, writes: 'none' }),
     fault(3, 20_000, 23_000, { reads: true, writes: 'all' }),
+    fault(4, 40_000, 41_000, { reads: false, writes: 'follows' }),
   ];
   const records: DrillRecords = {
     startedAt: T0,
@@ -89,12 +174,15 @@ describe('buildReport', () => {
       write(1600, { kind: 'post', outcome: 'failed', statuses: [503, 503, 503, 503] }),
       write(22_000, { kind: 'post', outcome: 'failed', statuses: [503, 503, 503, 503] }),
       write(8000),
+      write(40_500, { kind: 'follow', username: 'x', outcome: 'failed', statuses: [503, 503, 503, 503] }),
     ],
   };
   const report = buildReport({
     scenario: 'short',
     records,
     reconciliation: { lost: [], duplicated: ['post kX ×2'], recovered: [] },
+    feedReconciliation: { users: 0, checked: 0, missing: [], twice: [], extra: [] },
+    lag: [],
     faults,
     replicas: { posts: 2 },
     machine: { cpus: 2, node: 'v20', loadAverage: 1 },
@@ -104,12 +192,12 @@ describe('buildReport', () => {
     expect(report.totals).toMatchObject({
       requests: 5,
       reads: 5,
-      writes: 4,
+      writes: 5,
       failedReads: 4,
       failedReadsExpected: 2,
       failedReadsUnexpected: 2,
-      failedWrites: 3,
-      failedWritesExpected: 2,
+      failedWrites: 4,
+      failedWritesExpected: 3,
       failedWritesUnexpected: 1,
       timedOut: 1,
       duplicated: 1,
@@ -125,6 +213,7 @@ describe('buildReport', () => {
       [1, 1, 3, 0, 0, 2],
       [2, 5, 6, 1, 0, 0],
       [3, 20, 23, 2, 2, 1],
+      [4, 40, 41, 0, 0, 1],
     ]);
   });
 
@@ -136,6 +225,15 @@ describe('buildReport', () => {
       { kind: 'write', route: 'PUT /posts/:id/like', status: 503, expected: true, count: 1, firstS: 1.5, lastS: 1.5 },
       { kind: 'read', route: 'GET /posts/:id', status: 503, expected: true, count: 2, firstS: 21, lastS: 28 },
       { kind: 'write', route: 'POST /posts', status: 503, expected: true, count: 1, firstS: 22, lastS: 22 },
+      {
+        kind: 'write',
+        route: 'PUT /users/:username/follow',
+        status: 503,
+        expected: true,
+        count: 1,
+        firstS: 40.5,
+        lastS: 40.5,
+      },
     ]);
   });
 
@@ -145,7 +243,7 @@ describe('buildReport', () => {
       headline: '2 unexpected failed reads · 1 unexpected failed write · 0 lost · 1 duplicated',
       expected:
         'Expected, as docs/fail-soft.md says: during fault 1 (fault 1), 1 like answered 503; during fault 3 (fault 3), ' +
-        '2 reads and 1 write answered 503. Each write was tried 4 times with the same key.',
+        '2 reads and 1 write answered 503; during fault 4 (fault 4), 1 follow answered 503. Each write was tried 4 times with the same key.',
     });
   });
 
@@ -154,6 +252,8 @@ describe('buildReport', () => {
       scenario: 'short',
       records: { startedAt: T0, stoppedAt: T0 + 1000, requests: [req(10)], writes: [write(20)] },
       reconciliation: { lost: [], duplicated: [], recovered: [] },
+      feedReconciliation: { users: 0, checked: 0, missing: [], twice: [], extra: [] },
+      lag: [],
       faults: [],
       replicas: {},
       machine: { cpus: 2, node: 'v20', loadAverage: 1 },

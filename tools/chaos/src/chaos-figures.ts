@@ -1,11 +1,13 @@
 // What a chaos run measured, shaped for the report: per-second series on one time axis, the
 // faults on the same axis, the totals, and the verdict. Pure: records in, report out.
-import type { DrillRecords, Reconciliation, RequestRecord, WriteRecord } from '#testing';
+import type { DrillRecords, FeedReconciliation, Reconciliation, RequestRecord, WriteRecord } from '#testing';
 import {
   RECOVERY_MS,
   type ChaosReport,
   type FailureGroup,
   type FaultMark,
+  type FeedsReport,
+  type LagSample,
   type PerSecond,
   type ReportFault,
   type Totals,
@@ -44,10 +46,26 @@ function readExpected(faults: FaultMark[], r: RequestRecord): boolean {
 
 function writeExpected(faults: FaultMark[], w: WriteRecord): boolean {
   const writes = faultAt(faults, writeAt(w))?.allows.writes ?? 'none';
-  return writes === 'all' || (writes === 'likes' && w.kind === 'like');
+  return (
+    writes === 'all' ||
+    (writes === 'likes' && w.kind === 'like') ||
+    (writes === 'follows' && (w.kind === 'follow' || w.kind === 'unfollow'))
+  );
 }
 
-export function perSecond(records: DrillRecords, faults: FaultMark[] = []): PerSecond {
+const HOME = 'GET /timeline/home';
+
+/** Each second's last lag reading of `service` (null: none that second). */
+function lagPerSecond(records: DrillRecords, seconds: number, lag: LagSample[], service: string): Array<number | null> {
+  const out: Array<number | null> = Array.from({ length: seconds }, () => null);
+  for (const l of lag) {
+    const i = Math.floor((l.at - records.startedAt) / 1000);
+    if (i >= 0 && i < seconds && l.byService[service] !== undefined) out[i] = l.byService[service];
+  }
+  return out;
+}
+
+export function perSecond(records: DrillRecords, faults: FaultMark[] = [], lag: LagSample[] = []): PerSecond {
   const seconds = Math.max(1, Math.ceil((records.stoppedAt - records.startedAt) / 1000));
   const buckets = Array.from({ length: seconds }, () => [] as RequestRecord[]);
   for (const r of records.requests) {
@@ -72,6 +90,8 @@ export function perSecond(records: DrillRecords, faults: FaultMark[] = []): PerS
     readP99Ms: [],
     writeP99Ms: [],
     degradedPercent: [],
+    homeDegradedPercent: [],
+    feedLag: lagPerSecond(records, seconds, lag, 'feed'),
   };
   buckets.forEach((b, i) => {
     const reads = b.filter((r) => r.kind === 'read');
@@ -87,6 +107,8 @@ export function perSecond(records: DrillRecords, faults: FaultMark[] = []): PerS
     s.readP99Ms.push(p99(reads));
     s.writeP99Ms.push(p99(writes));
     s.degradedPercent.push(reads.length === 0 ? null : (100 * reads.filter((r) => r.degraded).length) / reads.length);
+    const home = reads.filter((r) => r.route === HOME);
+    s.homeDegradedPercent.push(home.length === 0 ? null : (100 * home.filter((r) => r.degraded).length) / home.length);
   });
   return s;
 }
@@ -141,6 +163,50 @@ function faultsOnAxis(records: DrillRecords, faults: FaultMark[]): ReportFault[]
   });
 }
 
+const writeRoutes: Record<WriteRecord['kind'], string> = {
+  post: 'POST /posts',
+  like: 'PUT /posts/:id/like',
+  follow: 'PUT /users/:username/follow',
+  unfollow: 'DELETE /users/:username/follow',
+};
+
+/** Home reads while feed was at 0, feed's lag peak and its drain after feed's return, the feeds' reconciliation. */
+export function feedsReport(
+  records: DrillRecords,
+  faults: FaultMark[],
+  lag: LagSample[],
+  rec: FeedReconciliation,
+): FeedsReport {
+  const s = (at: number) => Math.round((at - records.startedAt) / 100) / 10;
+  const home = records.requests.filter((r) => r.route === HOME);
+  const feedDown = faults.find((f) => f.kind === 'scale-to-zero' && f.service === 'feed');
+  const during = feedDown
+    ? home.filter((r) => r.startedAt >= feedDown.startedAt && r.startedAt < feedDown.endedAt)
+    : [];
+  const feedLag = lag.filter((l) => l.byService.feed !== undefined);
+  const peak = feedLag.reduce<LagSample | undefined>(
+    (m, l) => (!m || l.byService.feed > m.byService.feed ? l : m),
+    undefined,
+  );
+  const drained = feedDown ? feedLag.find((l) => l.at >= feedDown.endedAt && l.byService.feed === 0) : undefined;
+  return {
+    homeReads: home.length,
+    homeReadsFeedDown: during.length,
+    homeDegradedFeedDown: during.filter((r) => r.degraded).length,
+    homeFailedFeedDown: during.filter(failed).length,
+    lagPeak: peak?.byService.feed ?? 0,
+    lagPeakS: peak ? s(peak.at) : null,
+    drainedAfterS: feedDown && drained ? Math.round((drained.at - feedDown.endedAt) / 100) / 10 : null,
+    reconciliation: {
+      users: rec.users,
+      checked: rec.checked,
+      missing: rec.missing,
+      twice: rec.twice,
+      extra: rec.extra,
+    },
+  };
+}
+
 function failureGroups(records: DrillRecords, faults: FaultMark[]): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
   const add = (g: Omit<FailureGroup, 'count' | 'firstS' | 'lastS'>, at: number) => {
@@ -163,7 +229,7 @@ function failureGroups(records: DrillRecords, faults: FaultMark[]): FailureGroup
     add(
       {
         kind: 'write',
-        route: w.kind === 'post' ? 'POST /posts' : 'PUT /posts/:id/like',
+        route: writeRoutes[w.kind],
         status: w.statuses.at(-1) ?? 0,
         service: w.service,
         expected: writeExpected(faults, w),
@@ -176,20 +242,37 @@ function failureGroups(records: DrillRecords, faults: FaultMark[]): FailureGroup
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export function verdict(t: Totals, faults: ReportFault[]): ChaosReport['verdict'] {
-  const ok = t.failedReadsUnexpected === 0 && t.failedWritesUnexpected === 0 && t.lost === 0 && t.duplicated === 0;
+/** Post references wrong in the reconciled home feeds: missing, twice or not a followee's. */
+export const feedErrors = (f: FeedsReport['reconciliation']) => f.missing.length + f.twice.length + f.extra.length;
+
+export function verdict(t: Totals, faults: ReportFault[], feeds?: FeedsReport): ChaosReport['verdict'] {
+  const wrongInFeeds = feeds ? feedErrors(feeds.reconciliation) : 0;
+  const ok =
+    t.failedReadsUnexpected === 0 &&
+    t.failedWritesUnexpected === 0 &&
+    t.lost === 0 &&
+    t.duplicated === 0 &&
+    wrongInFeeds === 0;
   const reads = t.failedReadsExpected > 0 ? 'unexpected failed read' : 'failed read';
   // Writes are named only when one failed where nothing allowed it: the line stays short.
   const writes =
     t.failedWritesUnexpected > 0 ? ` · ${plural(t.failedWritesUnexpected, 'unexpected failed write')}` : '';
-  const headline = `${plural(t.failedReadsUnexpected, reads)}${writes} · ${t.lost} lost · ${t.duplicated} duplicated`;
+  // Feeds likewise: named only when one held a post it should not, or lacked one.
+  const feedsPart =
+    wrongInFeeds > 0 ? ` · ${plural(wrongInFeeds, 'wrong home-feed entry', 'wrong home-feed entries')}` : '';
+  const headline = `${plural(t.failedReadsUnexpected, reads)}${writes} · ${t.lost} lost · ${t.duplicated} duplicated${feedsPart}`;
   const expected = faults
     .filter((f) => f.failedReadsExpected + f.failedWritesExpected > 0)
     .map((f) => {
       const what = [
         ...(f.failedReadsExpected > 0 ? [plural(f.failedReadsExpected, 'read')] : []),
         ...(f.failedWritesExpected > 0
-          ? [plural(f.failedWritesExpected, f.allows.writes === 'likes' ? 'like' : 'write')]
+          ? [
+              plural(
+                f.failedWritesExpected,
+                f.allows.writes === 'likes' ? 'like' : f.allows.writes === 'follows' ? 'follow' : 'write',
+              ),
+            ]
           : []),
       ];
       return `during fault ${f.id} (${f.label}), ${what.join(' and ')} answered 503`;
@@ -210,12 +293,15 @@ export function buildReport(o: {
   scenario: ChaosReport['scenario'];
   records: DrillRecords;
   reconciliation: Reconciliation;
+  feedReconciliation: FeedReconciliation;
+  lag: LagSample[];
   faults: FaultMark[];
   replicas: Record<string, number>;
   machine: ChaosReport['machine'];
 }): ChaosReport {
   const t = totals(o.records, o.reconciliation, o.faults);
   const faults = faultsOnAxis(o.records, o.faults);
+  const feeds = feedsReport(o.records, o.faults, o.lag, o.feedReconciliation);
   return {
     scenario: o.scenario,
     startedAt: new Date(o.records.startedAt).toISOString(),
@@ -223,12 +309,13 @@ export function buildReport(o: {
     machine: o.machine,
     replicas: o.replicas,
     faults,
-    series: perSecond(o.records, o.faults),
+    series: perSecond(o.records, o.faults, o.lag),
     failures: failureGroups(o.records, o.faults),
     totals: t,
     lostWrites: o.reconciliation.lost,
     duplicatedWrites: o.reconciliation.duplicated,
-    verdict: verdict(t, faults),
+    feeds,
+    verdict: verdict(t, faults, feeds),
   };
 }
 
@@ -240,6 +327,9 @@ export function summaryLine(r: ChaosReport): string {
     ` · failed reads ${t.failedReads} (${t.failedReadsExpected} expected) · failed writes ${t.failedWrites}/${t.writes}` +
     ` (${t.failedWritesExpected} expected) · timed out ${t.timedOut} · degraded reads ${t.degradedReads}` +
     ` · read p50/p99/max ${t.readP50Ms.toFixed(0)}/${t.readP99Ms.toFixed(0)}/${t.worstReadMs.toFixed(0)} ms` +
+    ` · home reads degraded while feed was down ${r.feeds.homeDegradedFeedDown}/${r.feeds.homeReadsFeedDown}` +
+    ` · feed lag peak ${r.feeds.lagPeak}, drained ${r.feeds.drainedAfterS === null ? 'never seen' : `${r.feeds.drainedAfterS} s after its return`}` +
+    ` · feeds ${r.feeds.reconciliation.users} checked, ${feedErrors(r.feeds.reconciliation)} wrong` +
     ` · ${r.faults.length} faults`
   );
 }

@@ -1,9 +1,10 @@
 // chaos-report.html: one self-contained file that works offline. The verdict, the totals and the
-// fault table are plain HTML (readable even without script); the four charts are uPlot (MIT, ~50 KB
+// fault table are plain HTML (readable even without script); the five charts are uPlot (MIT, ~50 KB
 // minified, canvas, built for time series), inlined from node_modules with its CSS, all on one
 // x axis with the faults drawn as numbered bands through every chart.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { feedErrors } from './chaos-figures.js';
 import type { ChaosReport } from './chaos-report-model.js';
 import { REPORT_SCRIPT } from './chaos-report-script.js';
 import { REPORT_STYLE } from './chaos-report-style.js';
@@ -35,6 +36,9 @@ function headline(r: ChaosReport): string {
     ...(t.failedWritesUnexpected > 0 ? [figure(t.failedWritesUnexpected, 'unexpected failed writes')] : []),
     figure(t.lost, 'lost'),
     figure(t.duplicated, 'duplicated'),
+    ...(feedErrors(r.feeds.reconciliation) > 0
+      ? [figure(feedErrors(r.feeds.reconciliation), 'wrong home-feed entries')]
+      : []),
   ];
   return (
     `<h1 class="verdict ${r.verdict.ok ? 'ok' : 'not-ok'}" data-ok="${r.verdict.ok}">` +
@@ -118,6 +122,40 @@ function failureTable(r: ChaosReport): string {
   );
 }
 
+/** The home feed during feed's outage and after: fallback reads, the lag and its drain, the reconciliation. */
+function feedsSection(r: ChaosReport): string {
+  const f = r.feeds;
+  const rec = f.reconciliation;
+  const wrong = feedErrors(rec);
+  const keys = [
+    ...rec.missing.map((k) => `missing ${k}`),
+    ...rec.twice.map((k) => `twice ${k}`),
+    ...rec.extra.map((k) => `not a followee's ${k}`),
+  ];
+  return (
+    `<section class="feeds" aria-labelledby="feeds-title"><h2 id="feeds-title">Home feeds</h2>` +
+    `<div class="totals">` +
+    card('home reads while feed was down', `${int(f.homeDegradedFeedDown)} of ${int(f.homeReadsFeedDown)} degraded`, {
+      bad: f.homeFailedFeedDown > 0,
+      note: `built at read time from graph and posts · ${int(f.homeFailedFeedDown)} failed`,
+    }) +
+    card("feed's consumer lag, peak", int(f.lagPeak), {
+      note: `events pending + in flight${f.lagPeakS === null ? '' : ` at ${f.lagPeakS.toFixed(1)} s`}`,
+    }) +
+    card('drained after its return', f.drainedAfterS === null ? 'not seen' : `${f.drainedAfterS.toFixed(1)} s`, {
+      bad: f.drainedAfterS === null,
+      note: 'from the scale back to the first reading of 0',
+    }) +
+    card('feeds reconciled', `${int(wrong)} wrong`, {
+      bad: wrong > 0,
+      note: `${int(rec.users)} home feeds, ${int(rec.checked)} entries: ${rec.missing.length} missing, ${rec.twice.length} twice, ${rec.extra.length} not a followee's`,
+    }) +
+    `</div>` +
+    (keys.length > 0 ? `<pre>${esc(keys.join('\n'))}</pre>` : '') +
+    `</section>`
+  );
+}
+
 export function renderReportHtml(r: ChaosReport): string {
   const { js, css } = uplotAssets();
   const replicas = Object.entries(r.replicas)
@@ -138,20 +176,22 @@ export function renderReportHtml(r: ChaosReport): string {
 ${headline(r)}
 <p class="expected">${esc(r.verdict.expected)}</p>
 <p class="meta">failsoft chaos run · ${esc(r.scenario)} scenario · ${esc(r.startedAt.replace('T', ' ').slice(0, 19))} UTC ·
-${esc(r.durationS)} s of steady load (4 readers, 1 poster, 1 liker) · ${esc(replicas)} + 1 edge ·
+${esc(r.durationS)} s of steady load (4 readers, every fourth read a home feed; 1 poster, 1 liker, 1 follower) · ${esc(replicas)} + 1 edge ·
 ${esc(r.machine.cpus)} CPUs, load average ${esc(r.machine.loadAverage)} · Node ${esc(r.machine.node)}</p>
 </header>
 <main>
 <section class="totals" aria-label="totals">${totalsCards(r)}</section>
 <section id="charts" aria-label="per-second charts">
 <p class="how">Every chart shares the time axis (seconds since the load started). Shaded, numbered bands are the faults
-(start line solid, end line dashed); hover a chart to read all four at that second.</p>
+(start line solid, end line dashed); hover a chart to read all five at that second.</p>
 <div id="lane" class="lane" aria-hidden="true"></div>
 <figure><figcaption>Requests per second</figcaption><div class="chart" id="chart-rps"></div></figure>
 <figure><figcaption>Errors per second <small>(failed reads; refused write attempts, which the client retries; timeouts; a big red dot = a failure no fault allowed)</small></figcaption><div class="chart" id="chart-errors"></div></figure>
 <figure><figcaption>p99 latency per second, ms <small>(log scale)</small></figcaption><div class="chart" id="chart-p99"></div></figure>
-<figure><figcaption>Degraded reads, % of reads per second <small>(served without likes, comments or media)</small></figcaption><div class="chart" id="chart-degraded"></div></figure>
+<figure><figcaption>Degraded reads, % of reads per second <small>(served without likes, comments or media; home reads built without feed)</small></figcaption><div class="chart" id="chart-degraded"></div></figure>
+<figure><figcaption>feed's consumer lag <small>(events pending + in flight on feed's durables, as GET /mesh said each second)</small></figcaption><div class="chart" id="chart-lag"></div></figure>
 </section>
+${feedsSection(r)}
 ${faultTable(r)}
 ${failureTable(r)}
 ${

@@ -12,6 +12,8 @@ export interface FaultMark {
   /** 1-based, in the order they happened: the number on the charts. */
   id: number;
   kind: FaultKind;
+  /** The service it took down, for a scale to 0. */
+  service?: string;
   /** A few words for the chart ("likes → 0"). */
   label: string;
   /** What was done, with pids and exit codes. */
@@ -19,7 +21,7 @@ export interface FaultMark {
   startedAt: number;
   endedAt: number;
   /** The failures docs/fail-soft.md allows while it lasts (and RECOVERY_MS after). */
-  allows: { reads: boolean; writes: 'all' | 'likes' | 'none' };
+  allows: { reads: boolean; writes: 'all' | 'likes' | 'follows' | 'none' };
 }
 
 export interface PerSecond {
@@ -39,6 +41,33 @@ export interface PerSecond {
   writeP99Ms: Array<number | null>;
   /** Percent of the reads that were answered with `degraded` non-empty. */
   degradedPercent: Array<number | null>;
+  /** Percent of the GET /timeline/home reads answered degraded (built at read time without feed). */
+  homeDegradedPercent: Array<number | null>;
+  /** feed's consumer lag (pending + in flight, all its durables) as GET /mesh said in that second. */
+  feedLag: Array<number | null>;
+}
+
+/** A reading of GET /mesh's consumer lag during the run. */
+export interface LagSample {
+  at: number;
+  /** pending + in flight of all the service's durables, per consuming service. */
+  byService: Record<string, number>;
+}
+
+/** The home feed's part of the run: fallback reads during feed's outage, its lag, the reconciliation. */
+export interface FeedsReport {
+  homeReads: number;
+  /** Home reads sent while feed was at 0 (its fault, before it was back), and how many were degraded ["feed"]. */
+  homeReadsFeedDown: number;
+  homeDegradedFeedDown: number;
+  /** Home reads that failed while feed was at 0 (docs/fail-soft.md: none may). */
+  homeFailedFeedDown: number;
+  /** The highest lag feed's consumers reached, and when (s on the load axis). */
+  lagPeak: number;
+  lagPeakS: number | null;
+  /** Seconds from feed's return (its fault's end) to its lag's first reading of 0; null if never seen. */
+  drainedAfterS: number | null;
+  reconciliation: { users: number; checked: number; missing: string[]; twice: string[]; extra: string[] };
 }
 
 export interface Totals {
@@ -98,5 +127,6 @@ export interface ChaosReport {
   totals: Totals;
   lostWrites: string[];
   duplicatedWrites: string[];
+  feeds: FeedsReport;
   verdict: { ok: boolean; headline: string; expected: string };
 }

@@ -1,4 +1,4 @@
-// The report page's script (inlined into chaos-report.html, after uPlot): four uPlot charts on one
+// The report page's script (inlined into chaos-report.html, after uPlot): five uPlot charts on one
 // x axis with synced cursors, the faults as numbered bands through each, and their labels in a
 // lane above the first chart, placed on the same pixels. Plain browser JavaScript, kept small;
 // the chaos report test opens the page in chromium and checks what it drew.
@@ -79,9 +79,13 @@ export const REPORT_SCRIPT = String.raw`
     { id: 'chart-p99', data: [s.t, s.readP99Ms, s.writeP99Ms],
       series: [line('read p99', '#1d4ed8', { value: fmt(' ms', 0) }), line('write p99', '#0f766e', { value: fmt(' ms', 0) })],
       y: { distr: 3, range: function (u, lo, hi) { return [1, Math.max(1000, hi * 1.5)]; } } },
-    { id: 'chart-degraded', data: [s.t, s.degradedPercent],
-      series: [line('degraded reads', '#a16207', { fill: 'rgba(161, 98, 7, 0.15)', value: fmt(' %', 1) })],
+    { id: 'chart-degraded', data: [s.t, s.degradedPercent, s.homeDegradedPercent],
+      series: [line('degraded reads', '#a16207', { fill: 'rgba(161, 98, 7, 0.15)', value: fmt(' %', 1) }),
+        line('home reads degraded', '#7c3aed', { value: fmt(' %', 1) })],
       y: { range: [0, 100] } },
+    { id: 'chart-lag', data: [s.t, s.feedLag],
+      series: [line("feed's lag", '#be123c', { fill: 'rgba(190, 18, 60, 0.12)', value: fmt('', 0) })],
+      y: { range: function (u, lo, hi) { return [0, Math.max(10, hi * 1.1)]; } } },
   ];
 
   var plots = charts.map(function (c, i) {
@@ -108,8 +112,7 @@ export const REPORT_SCRIPT = String.raw`
   function layoutLane(u) {
     var left = u.bbox.left / uPlot.pxRatio;
     lane.innerHTML = '';
-    var rowsEnd = [];
-    faults.forEach(function (f) {
+    var placed = faults.map(function (f) {
       var el = document.createElement('div');
       el.className = 'fault-label';
       el.setAttribute('data-fault', String(f.id));
@@ -118,16 +121,26 @@ export const REPORT_SCRIPT = String.raw`
       var x1 = left + u.valToPos(f.endS, 'x');
       el.innerHTML = '<span class="badge">' + f.id + '</span>';
       el.appendChild(document.createTextNode(f.label));
-      el.style.left = x0 + 'px';
       el.style.minWidth = Math.max(0, x1 - x0) + 'px';
       lane.appendChild(el);
-      var w = el.offsetWidth;
-      // Near the right edge a label grows leftwards instead of out of the page.
-      if (x0 + w > lane.clientWidth) { x0 = Math.max(0, lane.clientWidth - w); el.style.left = x0 + 'px'; }
+      return { el: el, x0: x0, w: el.offsetWidth };
+    });
+    // Near the right edge a label grows leftwards instead of out of the page; the ones before it
+    // then move left as far as needed to stay in time order.
+    for (var i = placed.length - 1; i >= 0; i--) {
+      var p = placed[i];
+      if (p.x0 + p.w > lane.clientWidth) p.x0 = lane.clientWidth - p.w;
+      if (i < placed.length - 1 && p.x0 >= placed[i + 1].x0) p.x0 = placed[i + 1].x0 - 2;
+      p.x0 = Math.max(0, p.x0);
+    }
+    // A label that would overlap the one before it in a row goes to the next row.
+    var rowsEnd = [];
+    placed.forEach(function (p) {
+      p.el.style.left = p.x0 + 'px';
       var row = 0;
-      while (rowsEnd[row] !== undefined && rowsEnd[row] > x0 - 4) row++;
-      rowsEnd[row] = x0 + w;
-      el.style.top = row * 24 + 'px';
+      while (rowsEnd[row] !== undefined && rowsEnd[row] > p.x0 - 4) row++;
+      rowsEnd[row] = p.x0 + p.w;
+      p.el.style.top = row * 24 + 'px';
     });
     lane.style.height = Math.max(1, rowsEnd.length) * 24 + 'px';
   }

@@ -1,5 +1,7 @@
-// One chaos run: a private mesh (2 replicas of every service, an edge, its own nats-server and
-// its own database), the drill load from libs/testing, the scenario, then the reconciliation.
+// One chaos run: a private mesh (2 replicas of every service, 1 of graph and feed, an edge, its own nats-server and
+// its own database), the drill load from libs/testing (with home readers and a follower), the
+// scenario with the edge's consumer lag read every second, then the reconciliation of the writes
+// and, once feed has caught up, of the home feeds.
 // Whatever happens, the database accepts connections again and every process ends.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +11,9 @@ import { cpus, loadavg } from 'node:os';
 import {
   createPosts,
   expectEventually,
+  follow,
   reconcile,
+  reconcileFeeds,
   refuseConnections,
   signup,
   sql,
@@ -17,15 +21,59 @@ import {
   startTestMesh,
   type DrillAccount,
   type DrillRecords,
+  type FeedReconciliation,
   type TestMesh,
 } from '#testing';
 import { buildReport } from './chaos-figures.js';
 
 const execFileAsync = promisify(execFile);
-import type { ChaosReport, FaultMark } from './chaos-report-model.js';
+import type { ChaosReport, FaultMark, LagSample } from './chaos-report-model.js';
 import { FULL_SCENARIO, runScenario, SHORT_SCENARIO } from './chaos-scenario.js';
 
-export const CHAOS_REPLICAS = { identity: 2, posts: 2, comments: 2, likes: 2, media: 2, messaging: 2 };
+export const CHAOS_REPLICAS = {
+  identity: 2,
+  posts: 2,
+  comments: 2,
+  likes: 2,
+  media: 2,
+  messaging: 2,
+  // One each: two more booting replicas per outage cost a 2-core machine more than they show.
+  graph: 1,
+  feed: 1,
+};
+/** How often the edge reads the consumers' lag in a chaos run, and the run reads it from GET /mesh. */
+const LAG_INTERVAL_MS = 1000;
+
+/** GET /mesh's consumer lag every LAG_INTERVAL_MS until stopped: pending + in flight per service. */
+function sampleLag(adminUrl: string): { stop: () => Promise<LagSample[]> } {
+  const samples: LagSample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const sent = Date.now();
+      try {
+        const res = await fetch(`${adminUrl}/mesh`, { signal: AbortSignal.timeout(2000) });
+        const body = (await res.json()) as {
+          consumers?: Array<{ service: string; pending: number; inFlight: number }>;
+        };
+        const byService: Record<string, number> = {};
+        for (const c of body.consumers ?? [])
+          byService[c.service] = (byService[c.service] ?? 0) + c.pending + c.inFlight;
+        samples.push({ at: Date.now(), byService });
+      } catch {
+        // A missed reading is a gap in the chart, not a failure of the run.
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, LAG_INTERVAL_MS - (Date.now() - sent))));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return samples;
+    },
+  };
+}
 
 export interface ChaosRunOptions {
   short: boolean;
@@ -74,7 +122,12 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     const bootAt = Date.now();
     mesh = await startTestMesh({
       replicas: CHAOS_REPLICAS,
-      env: { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`, ACCESS_LOG: 'false', LOG_LEVEL: 'warn' },
+      env: {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+        ACCESS_LOG: 'false',
+        LOG_LEVEL: 'warn',
+        CONSUMER_LAG_INTERVAL_MS: String(LAG_INTERVAL_MS),
+      },
       joinTimeoutMs: 60_000,
     });
     const url = mesh.edgeUrl;
@@ -86,13 +139,31 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     const seeder = await signup(url, 'chaos_seeder');
     const likers: DrillAccount[] = [];
     for (let i = 0; i < 5; i++) likers.push(await signup(url, `chaos_liker_${i}`));
+    // Home readers follow the poster (before it writes: their feeds should hold all its posts);
+    // the follower follows and unfollows the seeder throughout.
+    const homeReaders: DrillAccount[] = [];
+    for (let i = 0; i < 3; i++) homeReaders.push(await signup(url, `chaos_home_${i}`));
+    for (const h of homeReaders) await follow(url, h, poster.user.username);
+    const follower = await signup(url, 'chaos_follower');
     const readIds = await createPosts(url, seeder, 30, 'read me');
     const likeTargets = await createPosts(url, seeder, 40, 'like me');
 
     o.log('[chaos] load started');
-    const load = startDrillLoad({ url, reader, readIds, poster, likers, likeTargets, label: 'chaos' });
+    const lag = sampleLag(mesh.adminUrl);
+    const load = startDrillLoad({
+      url,
+      reader,
+      readIds,
+      poster,
+      likers,
+      likeTargets,
+      label: 'chaos',
+      homeReaders,
+      follower: { who: follower, followee: seeder.user.username },
+    });
     let faults: FaultMark[];
     let records: DrillRecords;
+    let lagSamples: LagSample[];
     try {
       faults = await runScenario(
         { mesh, databaseAway, databaseOutage, log: o.log },
@@ -100,6 +171,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       );
     } finally {
       records = await load.stop();
+      lagSamples = await lag.stop();
     }
     o.log(`[chaos] load stopped after ${records.requests.length} requests; reconciling the writes…`);
     // The last fault may still be wearing off: the listings the reconciliation reads must answer.
@@ -107,10 +179,41 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       timeoutMs: 30_000,
       intervalMs: 500,
     });
+    // The feeds once feed has caught up: every durable of feed with nothing pending or in flight.
+    await expectEventually(
+      async () => {
+        const body = (await (await fetch(`${mesh!.adminUrl}/mesh`)).json()) as {
+          consumers: Array<{ service: string; pending: number; inFlight: number; readAt: string | null }>;
+        };
+        const feeds = body.consumers.filter((c) => c.service === 'feed');
+        if (feeds.length === 0 || feeds.some((c) => c.pending + c.inFlight > 0 || !c.readAt))
+          throw new Error(`feed not caught up: ${JSON.stringify(feeds)}`);
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    // An acknowledged post may still wait in posts' outbox (PostgreSQL was away last): a feed
+    // missing it is asked again until it is whole, for up to 30 s; what is still wrong then is reported.
+    const whole = (r: FeedReconciliation) => r.missing.length + r.twice.length + r.extra.length === 0;
+    const reconcileAt = Date.now();
+    let feedReconciliation: FeedReconciliation;
+    for (;;) {
+      feedReconciliation = await expectEventually(
+        () => reconcileFeeds(url, { homeReaders, poster, follower: { who: follower, followee: seeder } }),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      if (whole(feedReconciliation) || Date.now() - reconcileAt > 30_000) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    o.log(
+      `[chaos] feeds: ${feedReconciliation.users} home feeds, ${feedReconciliation.checked} entries checked; ` +
+        `${feedReconciliation.missing.length} missing, ${feedReconciliation.twice.length} twice, ${feedReconciliation.extra.length} extra`,
+    );
     return buildReport({
       scenario: o.short ? 'short' : 'full',
       records,
       reconciliation,
+      feedReconciliation,
+      lag: lagSamples,
       faults,
       replicas: CHAOS_REPLICAS,
       machine: { cpus: cpus().length, node: process.version, loadAverage: Math.round(loadavg()[0] * 10) / 10 },

@@ -8,14 +8,27 @@ export interface ScenarioTiming {
   /** Calm before the first fault, between two faults, and after the last. */
   calmMs: number;
   likesDownMs: number;
+  /** feed at 0: home reads built at read time (degraded), its events pile up until it is back. */
+  feedDownMs: number;
+  /** graph at 0: follows and unfollows refused (503), the home feed still served by feed. */
+  graphDownMs: number;
   frozenMs: number;
   postgresDownMs: number;
 }
 
-export const SHORT_SCENARIO: ScenarioTiming = { calmMs: 2500, likesDownMs: 3000, frozenMs: 3000, postgresDownMs: 3000 };
+export const SHORT_SCENARIO: ScenarioTiming = {
+  calmMs: 2500,
+  likesDownMs: 3000,
+  feedDownMs: 3000,
+  graphDownMs: 3000,
+  frozenMs: 3000,
+  postgresDownMs: 3000,
+};
 export const FULL_SCENARIO: ScenarioTiming = {
   calmMs: 6000,
   likesDownMs: 8000,
+  feedDownMs: 10_000,
+  graphDownMs: 8000,
   frozenMs: 15_000,
   postgresDownMs: 10_000,
 };
@@ -41,6 +54,13 @@ function oldest(mesh: TestMesh, app: string): AppProcess {
   return p;
 }
 
+/** What docs/fail-soft.md lets fail while each service is at 0 (reads of posts never fail). */
+const writesRefusedWhenDown: Record<string, Fault['allows']['writes']> = {
+  likes: 'likes',
+  graph: 'follows',
+  feed: 'none',
+};
+
 async function scaleToZeroAndBack(ctx: ScenarioContext, app: string, downMs: number): Promise<Fault> {
   const victims = liveReplicas(ctx.mesh, app);
   const startedAt = Date.now();
@@ -52,6 +72,7 @@ async function scaleToZeroAndBack(ctx: ScenarioContext, app: string, downMs: num
   const endedAt = Date.now();
   return {
     kind: 'scale-to-zero',
+    service: app,
     label: `${app} → 0`,
     detail:
       `SIGTERM to all ${victims.length} ${app} replicas (pids ${pids(victims)}; exit codes ${codes.join(', ')}; ` +
@@ -59,7 +80,7 @@ async function scaleToZeroAndBack(ctx: ScenarioContext, app: string, downMs: num
       `${seconds(endedAt - back)} after the scale back`,
     startedAt,
     endedAt,
-    allows: { reads: false, writes: 'likes' },
+    allows: { reads: false, writes: writesRefusedWhenDown[app] ?? 'none' },
   };
 }
 
@@ -142,6 +163,8 @@ async function postgresAway(ctx: ScenarioContext, downMs: number): Promise<Fault
 export async function runScenario(ctx: ScenarioContext, timing: ScenarioTiming): Promise<FaultMark[]> {
   const steps: Array<[string, () => Promise<Fault>]> = [
     ['likes to 0 and back', () => scaleToZeroAndBack(ctx, 'likes', timing.likesDownMs)],
+    ['feed to 0 and back', () => scaleToZeroAndBack(ctx, 'feed', timing.feedDownMs)],
+    ['graph to 0 and back', () => scaleToZeroAndBack(ctx, 'graph', timing.graphDownMs)],
     ['SIGKILL a posts replica', () => sigkillAndReplace(ctx, 'posts')],
     ['rolling SIGTERM of posts', () => rollingSigterm(ctx, 'posts')],
     ['SIGSTOP a posts replica', () => freeze(ctx, 'posts', timing.frozenMs)],

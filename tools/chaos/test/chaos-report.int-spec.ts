@@ -1,6 +1,7 @@
 // `npm run chaos -- --short` through its real entry point (the built dist/, as npm run chaos runs
 // it): a private mesh, the faults under load, the reconciliation; then the JSON is checked for
-// every fault and the effects they must have had, and the HTML is opened in chromium.
+// every fault and the effects they must have had (feed's outage: home reads degraded, its lag
+// piled up and drained, the feeds reconciled), and the HTML is opened in chromium.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -58,11 +59,14 @@ describe('npm run chaos -- --short', () => {
   it('ran every fault, in order, each on the load time axis', () => {
     expect(report.faults.map((f) => [f.id, f.kind])).toEqual([
       [1, 'scale-to-zero'],
-      [2, 'sigkill'],
-      [3, 'rolling-sigterm'],
-      [4, 'sigstop'],
-      [5, 'postgres'],
+      [2, 'scale-to-zero'],
+      [3, 'scale-to-zero'],
+      [4, 'sigkill'],
+      [5, 'rolling-sigterm'],
+      [6, 'sigstop'],
+      [7, 'postgres'],
     ]);
+    expect(report.faults.slice(0, 3).map((f) => f.service)).toEqual(['likes', 'feed', 'graph']);
     let previousEnd = 0;
     for (const f of report.faults) {
       expect(f.startS, f.label).toBeGreaterThan(previousEnd);
@@ -81,7 +85,15 @@ describe('npm run chaos -- --short', () => {
   it('measured every second of the load, and the faults had their effect', () => {
     const s = report.series;
     expect(Math.abs(s.t.length - report.durationS), 'one point per second of load').toBeLessThanOrEqual(1);
-    for (const key of ['reads', 'writes', 'failedReads', 'readP99Ms', 'degradedPercent'] as const) {
+    for (const key of [
+      'reads',
+      'writes',
+      'failedReads',
+      'readP99Ms',
+      'degradedPercent',
+      'homeDegradedPercent',
+      'feedLag',
+    ] as const) {
       expect(s[key], key).toHaveLength(s.t.length);
     }
     expect(
@@ -89,7 +101,7 @@ describe('npm run chaos -- --short', () => {
       'a second without a read: the load stalled',
     ).toBe(true);
     const second = (at: number) => Math.floor(at);
-    const [likesDown, , , , postgres] = report.faults;
+    const [likesDown, , graphDown, , , , postgres] = report.faults;
     // likes at 0: posts still load, degraded (docs/fail-soft.md); its like writes are refused.
     const degradedWhileLikesDown = s.degradedPercent.slice(second(likesDown.startS) + 1, second(likesDown.endS));
     expect(Math.max(...degradedWhileLikesDown.map((p) => p ?? 0))).toBeGreaterThan(50);
@@ -97,6 +109,37 @@ describe('npm run chaos -- --short', () => {
     expect(postgres.failedReads).toBeGreaterThan(0);
     expect(postgres.failedReadsExpected).toBe(postgres.failedReads);
     expect(report.totals.failedReadsExpected).toBeGreaterThan(0);
+    // graph at 0: follows and unfollows refused, as expected; no read failed for it.
+    const followFailures = report.failures.filter((g) => g.route.endsWith('/users/:username/follow'));
+    expect(followFailures.length).toBeGreaterThan(0);
+    for (const g of followFailures) expect([g.status, g.service, g.expected]).toEqual([503, 'graph', true]);
+    expect(graphDown.failedReads).toBe(0);
+  });
+
+  it("served home reads degraded while feed was at 0, and feed's lag piled up and drained after its return", () => {
+    const f = report.feeds;
+    const feedDown = report.faults[1];
+    expect(f.homeReads).toBeGreaterThan(20);
+    expect(f.homeReadsFeedDown).toBeGreaterThan(0);
+    expect(f.homeFailedFeedDown).toBe(0);
+    // Every home read after the last feed replica was gone is degraded; the first ones may still be served by it.
+    expect(f.homeDegradedFeedDown / f.homeReadsFeedDown).toBeGreaterThan(0.5);
+    const during = report.series.homeDegradedPercent.slice(Math.floor(feedDown.startS) + 1, Math.floor(feedDown.endS));
+    expect(Math.max(...during.map((p) => p ?? 0))).toBe(100);
+    // Posts written while feed was down piled up on its consumers, then drained.
+    expect(f.lagPeak).toBeGreaterThan(0);
+    expect(f.lagPeakS).toBeGreaterThanOrEqual(feedDown.startS);
+    expect(f.drainedAfterS).not.toBeNull();
+    expect(report.series.feedLag.filter((v) => v !== null).length).toBeGreaterThan(report.durationS / 2);
+    expect(report.series.feedLag.at(-1) ?? 0).toBe(0);
+  });
+
+  it('left nothing missing or twice in the home feeds after catch-up', () => {
+    const rec = report.feeds.reconciliation;
+    expect({ missing: rec.missing, twice: rec.twice, extra: rec.extra }).toEqual({ missing: [], twice: [], extra: [] });
+    // Three readers of the poster and the follower; the readers' feeds hold every post the poster wrote.
+    expect(rec.users).toBe(4);
+    expect(rec.checked).toBeGreaterThan(3 * 20);
   });
 
   it('lost no acknowledged write and doubled none', () => {
@@ -105,24 +148,24 @@ describe('npm run chaos -- --short', () => {
     process.stdout.write(`[chaos test] figures: ${JSON.stringify(report.totals)}\n`);
   });
 
-  it('renders a page a person can read: the verdict, four charts, a label per fault', async () => {
+  it('renders a page a person can read: the verdict, five charts, a label per fault, the feeds', async () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`file://${htmlPath}`);
-      await page.locator('body[data-charts="4"]').waitFor({ timeout: 10_000 });
+      await page.locator('body[data-charts="5"]').waitFor({ timeout: 10_000 });
 
       const verdict = page.locator('h1.verdict');
       await expect.poll(() => verdict.innerText()).toContain(report.verdict.headline.split(' · ')[0]);
       expect(await verdict.getAttribute('class')).toContain(report.verdict.ok ? 'ok' : 'not-ok');
       for (const part of report.verdict.headline.split(' · ')) expect(await verdict.innerText()).toContain(part);
 
-      // Four uPlot charts, each with a drawn canvas of real size.
+      // Five uPlot charts, each with a drawn canvas of real size.
       const canvases = page.locator('#charts .uplot canvas');
-      expect(await canvases.count()).toBe(4);
-      for (let i = 0; i < 4; i++) {
+      expect(await canvases.count()).toBe(5);
+      for (let i = 0; i < 5; i++) {
         const box = await canvases.nth(i).boundingBox();
         expect(box?.width, `chart ${i} width`).toBeGreaterThan(600);
         expect(box?.height, `chart ${i} height`).toBeGreaterThan(100);
@@ -146,6 +189,11 @@ describe('npm run chaos -- --short', () => {
       // The fault table and the totals are there as text too.
       expect(await page.locator('table.faults tbody tr').count()).toBe(report.faults.length);
       expect(await page.locator('.totals .card').count()).toBeGreaterThanOrEqual(8);
+      const feeds = page.locator('section.feeds');
+      expect(await feeds.locator('.card').count()).toBe(4);
+      expect(await feeds.innerText()).toContain(
+        `${report.feeds.homeDegradedFeedDown} of ${report.feeds.homeReadsFeedDown} degraded`,
+      );
       expect(errors).toEqual([]);
       process.stdout.write(`[chaos test] screenshot ${await screenshot(page, 'chaos-report')}\n`);
     } finally {

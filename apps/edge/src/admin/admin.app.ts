@@ -13,6 +13,7 @@ import { PinoNestLogger } from '#runtime';
 import { EDGE_CONFIG } from '../edge.config.js';
 import type { EdgeDeps } from '../edge.module.js';
 import { installSecurityHeaders } from '../http/security-headers.js';
+import { ConsumerLag } from '../metrics/consumer-lag.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import { ProblemFilter } from '../problem/problem.filter.js';
 import { installStaticPages } from '../http/static-pages.js';
@@ -24,7 +25,7 @@ export const DEFAULT_BOARD_ROOT = fileURLToPath(new URL('../../../../board/', im
 
 @Module({})
 export class AdminModule {
-  static register(d: Pick<EdgeDeps, 'config' | 'mesh' | 'metrics'>): DynamicModule {
+  static register(d: Pick<EdgeDeps, 'config' | 'mesh' | 'metrics' | 'lag'>): DynamicModule {
     return {
       module: AdminModule,
       controllers: [MeshController, MetricsController],
@@ -32,6 +33,7 @@ export class AdminModule {
         { provide: EDGE_CONFIG, useValue: d.config },
         { provide: MeshClient, useValue: d.mesh },
         { provide: EdgeMetrics, useValue: d.metrics },
+        { provide: ConsumerLag, useValue: d.lag },
       ],
     };
   }

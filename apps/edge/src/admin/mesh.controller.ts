@@ -3,6 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MeshServices } from '#contracts';
 import { discoverMesh, MeshClient, type MeshView, type ServiceView } from '#mesh';
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
+import { ConsumerLag, type ConsumerLagView } from '../metrics/consumer-lag.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import { ref } from '../openapi/openapi-refs.js';
 import { RateLimit } from '../limits/rate-limit.decorator.js';
@@ -15,6 +16,8 @@ export interface EdgeServiceView extends ServiceView {
 
 export interface EdgeMeshView extends MeshView {
   services: EdgeServiceView[];
+  /** Every durable event consumer's lag, as last read in the background (not now). */
+  consumers: ConsumerLagView[];
 }
 
 @ApiTags('operations')
@@ -26,10 +29,13 @@ export class MeshController {
     @Inject(MeshClient) private readonly client: MeshClient,
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
     @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
+    @Inject(ConsumerLag) private readonly lag: ConsumerLag,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every service and its live replicas, gathered now over $SRV.STATS' })
+  @ApiOperation({
+    summary: "Every service and its live replicas, gathered now over $SRV.STATS, and every event consumer's lag",
+  })
   @ApiResponse({ status: 200, schema: ref('MeshView') })
   async mesh(): Promise<EdgeMeshView> {
     const view = await discoverMesh(this.client.connection, {
@@ -42,6 +48,7 @@ export class MeshController {
         const recent = this.metrics.lastMinute(s.name);
         return { ...s, degradedLastMinute: recent.degraded, unavailableLastMinute: recent.unavailable };
       }),
+      consumers: this.lag.list(),
     };
   }
 }

@@ -1,6 +1,6 @@
 // Prometheus figures of the edge: HTTP by route and status, NATS requests by subject and
-// outcome, degraded and unavailable answers by service.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+// outcome, degraded and unavailable answers by service, and each durable event consumer's lag.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { type RequestOutcome } from '#mesh';
 import { RecentCounter } from './recent-counter.js';
 
@@ -80,6 +80,31 @@ export class EdgeMetrics {
     registers: [this.registry],
   });
 
+  private readonly consumerPending = new Gauge({
+    name: 'event_consumer_pending',
+    help: 'Events in the stream not yet delivered to the consuming service, by durable consumer',
+    labelNames: ['consumer', 'service'] as const,
+    registers: [this.registry],
+  });
+  private readonly consumerAckPending = new Gauge({
+    name: 'event_consumer_ack_pending',
+    help: 'Events delivered to the consuming service and not yet acknowledged, by durable consumer',
+    labelNames: ['consumer', 'service'] as const,
+    registers: [this.registry],
+  });
+  private readonly consumerOldest = new Gauge({
+    name: 'event_consumer_oldest_unacked_seconds',
+    help: 'Age of the oldest event the consuming service has not acknowledged (0: no backlog), by durable consumer',
+    labelNames: ['consumer', 'service'] as const,
+    registers: [this.registry],
+  });
+  private readonly consumerReadFailures = new Counter({
+    name: 'event_consumer_lag_read_failures_total',
+    help: "Reads of a durable consumer's lag that failed (its gauges are absent until one succeeds)",
+    labelNames: ['consumer', 'service'] as const,
+    registers: [this.registry],
+  });
+
   /** The same answers over the last minute, per service, for GET /mesh (the mesh board). */
   private readonly recentDegraded = new RecentCounter();
   private readonly recentUnavailable = new RecentCounter();
@@ -131,6 +156,22 @@ export class EdgeMetrics {
 
   breakerOpened(service: string): void {
     this.breakerOpenings.inc({ service });
+  }
+
+  consumerLag(
+    labels: { consumer: string; service: string },
+    lag: { pending: number; inFlight: number; oldestSeconds: number },
+  ): void {
+    this.consumerPending.set(labels, lag.pending);
+    this.consumerAckPending.set(labels, lag.inFlight);
+    this.consumerOldest.set(labels, lag.oldestSeconds);
+  }
+
+  consumerLagUnknown(labels: { consumer: string; service: string }): void {
+    this.consumerReadFailures.inc(labels);
+    this.consumerPending.remove(labels);
+    this.consumerAckPending.remove(labels);
+    this.consumerOldest.remove(labels);
   }
 
   /** Degraded and 503 answers naming `service` that this edge gave in the last 60 s. */

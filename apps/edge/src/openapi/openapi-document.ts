@@ -13,7 +13,15 @@ import { buildOpenApi } from './openapi.js';
 export async function describeEdgeApi(): Promise<OpenAPIObject> {
   // Never read in preview mode: EdgeModule.register only hands these to providers it does not build.
   const unused = {} as never;
-  const deps: EdgeDeps = { config: unused, nc: unused, mesh: unused, tokens: unused, revoked: unused, metrics: unused };
+  const deps: EdgeDeps = {
+    config: unused,
+    nc: unused,
+    mesh: unused,
+    tokens: unused,
+    revoked: unused,
+    metrics: unused,
+    lag: unused,
+  };
   const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), new FastifyAdapter(), {
     preview: true,
     logger: false,

@@ -188,6 +188,23 @@ export const openApiSchemas: Record<string, z.ZodType> = {
           .describe('503 answers of this edge replica in the last 60 s naming this service'),
       }),
     ),
+    consumers: z
+      .array(
+        z.object({
+          consumer: z.string().describe('the durable consumer: "feed--events-posts-created"'),
+          service: z.string().describe('the consuming service'),
+          subject: z.string().describe('the event subject it delivers'),
+          pending: z.number().int().describe('events in the stream not yet delivered to the service'),
+          inFlight: z.number().int().describe('events delivered and not yet acknowledged'),
+          oldestUnackedSeconds: z.number().describe('age of the oldest event not acknowledged; 0 with no backlog'),
+          history: z
+            .array(z.number().int())
+            .describe('pending + inFlight of the last readings (every CONSUMER_LAG_INTERVAL_MS), oldest first'),
+          readAt: z.iso.datetime().nullable().describe('when it was last read; null before the first read'),
+          error: z.string().nullable().describe('why the last read failed (figures are then the last good ones)'),
+        }),
+      )
+      .describe("every durable event consumer's lag, read in the background (not at this request)"),
   }),
 };
 

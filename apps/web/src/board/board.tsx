@@ -2,8 +2,10 @@
 // service; its first cells say whether it is up and how often this edge had to answer without
 // it in the last minute, then one cell per replica — or, down, why: its replicas' own reason when
 // they are in the mesh but wait (for their database). Status is always said in words, not only
-// in colour; the table keeps its semantics (explicit roles) when it stacks at phone width.
+// in colour; the table keeps its semantics (explicit roles) when it stacks at phone width. Below
+// it, the event consumers' lag (consumer-lag-panel.tsx).
 import type { ReactNode } from 'react';
+import { ConsumerLagPanel } from './consumer-lag-panel';
 import { uptime, type BoardReplica, type BoardService } from './mesh-rates';
 import { useMeshPoll } from './use-mesh-poll';
 
@@ -160,6 +162,7 @@ export function Board() {
           </tbody>
         </table>
       )}
+      {last && <ConsumerLagPanel consumers={last.view.consumers ?? []} down={new Set(down)} />}
       <p className="muted small board-legend">
         req/s: requests handled per second since the previous poll · errors and mean latency: since the replica started
         · degraded: answers this edge gave without the service's part; × 503: answers refused for want of it.

@@ -1,5 +1,6 @@
 // What the board computes from two successive GET /mesh answers: each replica's requests per
 // second (the delta of its `requests` counter over the time between the polls). Pure.
+import type { BoardConsumer } from './consumer-lag';
 
 export interface BoardReplica {
   id: string;
@@ -28,6 +29,8 @@ export interface BoardService {
 
 export interface BoardView {
   services: BoardService[];
+  /** Every durable event consumer's lag, as the edge last read it. */
+  consumers?: BoardConsumer[];
 }
 
 /** A poll: the view and when it arrived (ms, the page's clock). */
