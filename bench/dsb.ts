@@ -1,0 +1,347 @@
+// The DeathStarBench socialNetwork workload on failsoft: the socfb-Reed98 graph (or a seeded one
+// of its shape) set up through the API, then DSB's mix driven open loop at several arrival rates
+// up to and past the knee, the feed lag at 200 posts/s, and an author with 10,000 followers
+// posting among the others.
+import { randomUUID } from 'node:crypto';
+import { Subjects } from '#contracts';
+import { runOpenLoop, seededRandom, sweepRates, type OpenLoopResult, type RequestKind } from '#loadgen';
+import { sql, startTestMesh, testClient, type TestMesh } from '#testing';
+import { degreeSummary, degrees, dsbText, type SocialGraph } from './dsb-graph.js';
+import { FeedLagProbe } from './feed-lag.js';
+import { inParallel, must, signUp } from './in-parallel.js';
+import { round } from './measure.js';
+
+type Emit = (line: Record<string, unknown>) => void;
+const PAGES = 11;
+const CURSOR_SAMPLE = 120;
+const FANS = 10_000;
+
+interface World {
+  mesh: TestMesh;
+  graph: SocialGraph;
+  tokens: string[];
+  followers: number[];
+  feedSchema: string;
+  probe: FeedLagProbe;
+}
+
+const since = (t: number) => round((performance.now() - t) / 1000);
+const username = (i: number) => `username_${i}`;
+
+/** Waits until feed's table stops growing for `quietMs` (the events of the setup are all applied). */
+async function feedSettled(schema: string, quietMs = 3000, maxMs = 120_000): Promise<number> {
+  const until = Date.now() + maxMs;
+  let last = -1;
+  let stableSince = Date.now();
+  for (;;) {
+    const [{ n }] = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".feed_item`);
+    if (Number(n) !== last) {
+      last = Number(n);
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= quietMs) return last;
+    if (Date.now() > until) throw new Error(`feed never settled (${last} items)`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function setUp(graph: SocialGraph, emit: Emit, seed: number): Promise<World> {
+  const mesh = await startTestMesh({
+    replicas: { identity: 1, posts: 1, graph: 1, feed: 1, likes: 1, comments: 1 },
+    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false', ACCESS_TOKEN_TTL_SECONDS: '7200' },
+  });
+  const url = mesh.edgeUrl;
+  const random = seededRandom(seed);
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const ids = Array.from({ length: graph.users }, (_, i) => i);
+  const tokens = await inParallel(ids, 8, async (i) => (await signUp(url, username(i))).token);
+  timings.signupSec = since(t);
+  t = performance.now();
+  const follows = graph.edges.flatMap(([a, b]) => [
+    [a, b],
+    [b, a],
+  ]);
+  await inParallel(follows, 32, ([a, b]) =>
+    must(url, 'PUT', `/users/${username(b)}/follow`, { token: tokens[a], expect: 204 }),
+  );
+  timings.followSec = since(t);
+  t = performance.now();
+  const postsPerUser = ids.map(() => Math.floor(random() * 21));
+  const writes = ids.flatMap((i) => Array.from({ length: postsPerUser[i] }, () => i));
+  const texts = writes.map(() => dsbText(random, graph.users));
+  await inParallel(writes, 16, (i, n) =>
+    must(url, 'POST', '/posts', { token: tokens[i], body: { text: texts[n] }, expect: 201 }),
+  );
+  timings.postSec = since(t);
+  t = performance.now();
+  const feedSchema = mesh.env.FEED_DB_SCHEMA;
+  const feedItems = await feedSettled(feedSchema);
+  timings.feedSettleSec = since(t);
+  emit({
+    bench: 'dsb setup through the API (signups, follows both ways, 0-20 DSB posts per user)',
+    graph: graph.source,
+    ...degreeSummary(graph),
+    posts: writes.length,
+    feedItems,
+    ...timings,
+    followsPerSec: round(follows.length / timings.followSec),
+    postsPerSec: round(writes.length / timings.postSec),
+  });
+  const probe = new FeedLagProbe(feedSchema);
+  probe.start();
+  return { mesh, graph, tokens, followers: degrees(graph), feedSchema, probe };
+}
+
+/** Up to 11 pages of a listing, as paths: DSB reads a random one of them. */
+async function pagesOf(url: string, path: string, token: string): Promise<string[]> {
+  const paths = [path];
+  for (let p = 1; p < PAGES; p++) {
+    const res = await must(url, 'GET', paths[p - 1], { token, expect: 200 });
+    if (!res.body.nextCursor) break;
+    paths.push(`${path}&cursor=${res.body.nextCursor}`);
+  }
+  return paths;
+}
+
+/** POST /posts with DSB's text by a random user, tracked for feed lag. */
+function composeKind(w: World, weight: number, pickAuthor: (random: () => number) => number): RequestKind {
+  const byName = new Map(w.tokens.map((_, i) => [username(i), i]));
+  return {
+    name: 'compose-post',
+    weight,
+    request: (random) => {
+      const i = pickAuthor(random);
+      return {
+        method: 'POST',
+        path: '/posts',
+        headers: { authorization: `Bearer ${w.tokens[i]}` },
+        body: { text: dsbText(random, w.graph.users) },
+      };
+    },
+    onAnswer: (status, body) => {
+      if (status !== 201) return;
+      const post = JSON.parse(body);
+      const i = byName.get(post.author.username);
+      if (i !== undefined) w.probe.track(String(post.id).toLowerCase(), post.createdAt, w.followers[i] + 1);
+    },
+  };
+}
+
+function legFigures(r: OpenLoopResult): Record<string, unknown> {
+  return {
+    offeredPerSec: r.offeredRatePerSec,
+    achievedPerSec: r.achievedRatePerSec,
+    goodputPerSec: r.goodputPerSec,
+    goodputRatio: r.total.goodputRatio,
+    p50Ms: r.total.p50Ms,
+    p90Ms: r.total.p90Ms,
+    p99Ms: r.total.p99Ms,
+    p999Ms: r.total.p999Ms,
+    maxMs: r.total.maxMs,
+    errors: r.total.errors,
+    maxInFlight: r.maxInFlight,
+    generatorSendLagP99Ms: r.sendLagP99Ms,
+    kinds: Object.fromEntries(
+      Object.entries(r.kinds).map(([k, f]) => [
+        k,
+        {
+          n: f.offered,
+          p50Ms: f.p50Ms,
+          p90Ms: f.p90Ms,
+          p99Ms: f.p99Ms,
+          p999Ms: f.p999Ms,
+          goodputRatio: f.goodputRatio,
+          errors: f.errors,
+        },
+      ]),
+    ),
+  };
+}
+
+/** DSB's mix open loop at rising rates, until two rates in a row do not serve well. */
+async function mixSweep(w: World, emit: Emit, o: { rates: number[]; seconds: number; seed: number }): Promise<void> {
+  const url = w.mesh.edgeUrl;
+  const random = seededRandom(o.seed);
+  const sample = Array.from({ length: CURSOR_SAMPLE }, () => Math.floor(random() * w.graph.users));
+  const t = performance.now();
+  const home = await inParallel(sample, 8, async (u) => ({
+    u,
+    pages: await pagesOf(url, '/timeline/home?limit=10', w.tokens[u]),
+  }));
+  const own = await inParallel(sample, 8, async (u) => ({
+    u,
+    pages: await pagesOf(url, `/posts?author=${username(u)}&limit=10`, w.tokens[u]),
+  }));
+  emit({
+    bench: 'dsb cursors precomputed',
+    users: sample.length,
+    homePages: home.reduce((n, h) => n + h.pages.length, 0),
+    userTimelinePages: own.reduce((n, h) => n + h.pages.length, 0),
+    seconds: since(t),
+  });
+  const pick = <T>(xs: T[], r: () => number) => xs[Math.floor(r() * xs.length)];
+  const kinds: RequestKind[] = [
+    {
+      name: 'read-home-timeline',
+      weight: 60,
+      request: (r) => {
+        const h = pick(home, r);
+        return { path: pick(h.pages, r), headers: { authorization: `Bearer ${w.tokens[h.u]}` } };
+      },
+    },
+    {
+      name: 'read-user-timeline',
+      weight: 30,
+      request: (r) => ({
+        path: pick(pick(own, r).pages, r),
+        headers: { authorization: `Bearer ${w.tokens[Math.floor(r() * w.tokens.length)]}` },
+      }),
+    },
+    composeKind(w, 10, (r) => Math.floor(r() * w.graph.users)),
+  ];
+  const sweep = await sweepRates({
+    rates: o.rates,
+    run: async (rate) => {
+      w.probe.reset();
+      const r = await runOpenLoop({ baseUrl: url, ratePerSec: rate, seconds: o.seconds, kinds, seed: o.seed + rate });
+      const lag = await w.probe.finish(10_000);
+      emit({
+        bench: `dsb mix open loop at ${rate} req/s (60 % home, 30 % user timeline, 10 % compose)`,
+        ...legFigures(r),
+        feedLag: lag,
+      });
+      return r;
+    },
+  });
+  emit({
+    bench: 'dsb knee: highest rate with goodput ≥ 95 % of offered (2xx within 500 ms) and p99 < 500 ms',
+    kneeRatePerSec: sweep.kneeRatePerSec,
+    rates: sweep.legs.map((l) => ({
+      rate: l.ratePerSec,
+      servesWell: l.servesWell,
+      goodputRatio: l.result.total.goodputRatio,
+      p99Ms: l.result.total.p99Ms,
+    })),
+  });
+}
+
+/** Posts only, open loop at 200/s by uniformly random authors (so followers as the graph has them). */
+async function feedLag(w: World, emit: Emit, o: { seconds: number; seed: number }): Promise<void> {
+  w.probe.reset();
+  const r = await runOpenLoop({
+    baseUrl: w.mesh.edgeUrl,
+    ratePerSec: 200,
+    seconds: o.seconds,
+    seed: o.seed,
+    kinds: [composeKind(w, 1, (rnd) => Math.floor(rnd() * w.graph.users))],
+  });
+  const lag = await w.probe.finish(15_000);
+  emit({
+    bench: "feed lag at 200 posts/s (open loop; authors uniform over the graph): commit → in every follower's feed",
+    ...lag,
+    posting: legFigures(r),
+    target: { p99Ms: 1000 },
+    meetsTarget: lag.unfinished === 0 && lag.p99Ms <= 1000 && r.total.goodputRatio >= 0.95,
+  });
+}
+
+/** An author with 10,000 followers posts 5 times while the others post at 200/s. */
+async function celebrity(w: World, emit: Emit, o: { seconds: number; seed: number }): Promise<void> {
+  const url = w.mesh.edgeUrl;
+  const star = await signUp(url, 'celebrity');
+  const starToken = star.token;
+  const followee = { id: star.user.id, username: 'celebrity', displayName: star.user.displayName ?? 'celebrity' };
+  // 10,000 followers through graph's own request subject (graph commits each follow with its
+  // event): the followers are graph-only users, which is all feed's fan-out needs.
+  const { nc, mesh } = await testClient(w.mesh.nats.url, 10_000);
+  let t = performance.now();
+  try {
+    await inParallel(
+      Array.from({ length: FANS }, (_, i) => i),
+      64,
+      (i) =>
+        mesh.request(Subjects.graph.follow, {
+          follower: { id: randomUUID(), username: `fan_${i}`, displayName: `fan ${i}` },
+          followee,
+        }),
+    );
+  } finally {
+    await nc.close();
+  }
+  const followSec = since(t);
+  t = performance.now();
+  for (let tries = 0; ; tries++) {
+    const [{ n }] = await sql<{ n: string }>(
+      `SELECT count(*) AS n FROM "${w.feedSchema}".follow_edge WHERE author_id = $1 AND following`,
+      [followee.id],
+    );
+    if (Number(n) >= FANS) break;
+    if (tries > 1200) throw new Error(`feed saw only ${n} of ${FANS} follows`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  emit({
+    bench: `celebrity setup: ${FANS} follows over NATS (graph.follow, 64 in flight), then in feed's projection`,
+    followSec,
+    followsPerSec: round(FANS / followSec),
+    feedProjectionSec: since(t),
+  });
+
+  w.probe.reset();
+  const starPosts: string[] = [];
+  const others = runOpenLoop({
+    baseUrl: url,
+    ratePerSec: 200,
+    seconds: o.seconds,
+    seed: o.seed,
+    kinds: [composeKind(w, 1, (rnd) => Math.floor(rnd() * w.graph.users))],
+  });
+  const gap = (o.seconds * 1000) / 6;
+  for (let k = 1; k <= 5; k++) {
+    await new Promise((r) => setTimeout(r, gap));
+    const res = await must(url, 'POST', '/posts', {
+      token: starToken,
+      body: { text: `celebrity post ${k}` },
+      expect: 201,
+    });
+    const id = String(res.body.id).toLowerCase();
+    starPosts.push(id);
+    w.probe.track(id, res.body.createdAt, FANS + 1);
+  }
+  const r = await others;
+  await w.probe.finish(30_000);
+  const isStar = (id: string) => starPosts.includes(id);
+  const fanOut = w.probe.figures(isStar);
+  const rest = w.probe.figures((id) => !isStar(id));
+  emit({
+    bench: `an author with ${FANS} followers posts 5 times while others post at 200/s: its fan-out, and the others' lag meanwhile`,
+    celebrityFanOutMs: starPosts.map((id) => w.probe.lagOf(id) ?? null),
+    celebrityFanOut: fanOut,
+    othersLag: rest,
+    posting: legFigures(r),
+    target: { othersP99Ms: 1000 },
+    meetsTarget: rest.unfinished === 0 && rest.p99Ms <= 1000,
+  });
+}
+
+export async function dsbBench(o: {
+  graph: SocialGraph;
+  emit: Emit;
+  rates: number[];
+  seconds: number;
+  mix: boolean;
+  lag: boolean;
+}): Promise<void> {
+  const started = performance.now();
+  const w = await setUp(o.graph, o.emit, 7);
+  try {
+    if (o.mix) await mixSweep(w, o.emit, { rates: o.rates, seconds: o.seconds, seed: 11 });
+    if (o.lag) {
+      await feedLag(w, o.emit, { seconds: o.seconds, seed: 13 });
+      await celebrity(w, o.emit, { seconds: o.seconds, seed: 17 });
+    }
+  } finally {
+    await w.probe.stop();
+    await w.mesh.stop();
+    o.emit({ bench: 'dsb total', seconds: since(started) });
+  }
+}
