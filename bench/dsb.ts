@@ -48,13 +48,15 @@ async function setUp(graph: SocialGraph, emit: Emit, seed: number): Promise<Worl
   const mesh = await startTestMesh({
     replicas: { identity: 1, posts: 1, graph: 1, feed: 1, likes: 1, comments: 1 },
     env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false', ACCESS_TOKEN_TTL_SECONDS: '7200' },
+    joinTimeoutMs: 120_000,
   });
   const url = mesh.edgeUrl;
   const random = seededRandom(seed);
   const timings: Record<string, number> = {};
   let t = performance.now();
   const ids = Array.from({ length: graph.users }, (_, i) => i);
-  const tokens = await inParallel(ids, 8, async (i) => (await signUp(url, username(i))).token);
+  // As many at once as identity hashes at once (HASH_CONCURRENCY): more would only queue.
+  const tokens = await inParallel(ids, 4, async (i) => (await signUp(url, username(i))).token);
   timings.signupSec = since(t);
   t = performance.now();
   const follows = graph.edges.flatMap(([a, b]) => [

@@ -36,8 +36,8 @@ export async function must(
   for (let attempt = 0; ; attempt++) {
     const res = await http(url, method, path, { timeoutMs: 30_000, ...o, headers });
     if (res.status === o.expect) return res;
-    if ((res.status === 503 || res.status === 429) && attempt < 50) {
-      await new Promise((r) => setTimeout(r, 50 + attempt * 50));
+    if ((res.status === 503 || res.status === 429) && attempt < 200) {
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 + attempt * 50)));
       continue;
     }
     throw new Error(`${method} ${path}: expected ${o.expect}, got ${res.status} ${JSON.stringify(res.body)}`);

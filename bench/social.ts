@@ -19,6 +19,7 @@ export async function socialBench(o: {
   const mesh = await startTestMesh({
     replicas: { identity: 1, posts: 1, graph: 1, feed: 1, likes: 1, comments: 1 },
     env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false' },
+    joinTimeoutMs: 120_000,
   });
   try {
     const url = mesh.edgeUrl;
