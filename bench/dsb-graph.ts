@@ -36,7 +36,7 @@ export function readEdges(file: string): SocialGraph {
  * weights (i + 40)^-0.8 with the first user's raised by three quarters — mean degree 39, median ≈ 28,
  * p99 ≈ 160, max ≈ 300, as in the real graph.
  */
-export function seededGraph(seed = 98, users = 962, friendships = 18_812): SocialGraph {
+export function seededGraph(seed = 98, users = 962, friendships = Math.round((users * 18_812) / 962)): SocialGraph {
   const random = seededRandom(seed);
   const weights = Array.from({ length: users }, (_, i) => (i + 40) ** -0.8);
   weights[0] *= 1.75;
@@ -63,7 +63,7 @@ export function seededGraph(seed = 98, users = 962, friendships = 18_812): Socia
     seen.add(a * users + b);
     edges.push([a, b]);
   }
-  return { users, edges, source: `seeded graph (seed ${seed}) shaped like socfb-Reed98` };
+  return { users, edges, source: `seeded graph (seed ${seed}, ${users} users) shaped like socfb-Reed98` };
 }
 
 export function degrees(g: SocialGraph): number[] {

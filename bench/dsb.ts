@@ -25,6 +25,24 @@ interface World {
   probe: FeedLagProbe;
 }
 
+/**
+ * A request to a service's subject, retried while the service says it is busy (unavailable,
+ * overloaded, timeout): follows are idempotent, and a sign-up whose first try went through is
+ * a login instead (the caller needs its token either way).
+ */
+async function retried<T>(call: () => Promise<T>, onTaken?: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'conflict' && onTaken) return onTaken();
+      if (!['unavailable', 'overloaded', 'timeout'].includes(String(code)) || attempt >= 100) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * (attempt + 1))));
+    }
+  }
+}
+
 const since = (t: number) => round((performance.now() - t) / 1000);
 const username = (i: number) => `username_${i}`;
 
@@ -50,6 +68,15 @@ async function setUp(graph: SocialGraph, emit: Emit, seed: number): Promise<Worl
     env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false', ACCESS_TOKEN_TTL_SECONDS: '7200' },
     joinTimeoutMs: 120_000,
   });
+  try {
+    return await populate(mesh, graph, emit, seed);
+  } catch (e) {
+    await mesh.stop();
+    throw e;
+  }
+}
+
+async function populate(mesh: TestMesh, graph: SocialGraph, emit: Emit, seed: number): Promise<World> {
   const url = mesh.edgeUrl;
   const random = seededRandom(seed);
   const timings: Record<string, number> = {};
@@ -61,7 +88,10 @@ async function setUp(graph: SocialGraph, emit: Emit, seed: number): Promise<Worl
   // each with an identity lookup at the edge took longer than the leg may.
   const { nc, mesh: client } = await testClient(mesh.nats.url, 120_000);
   const users = await inParallel(ids, 4, (i) =>
-    client.request(Subjects.identity.signup, { username: username(i), password: 'bench password' }),
+    retried(
+      () => client.request(Subjects.identity.signup, { username: username(i), password: 'bench password' }),
+      () => client.request(Subjects.identity.login, { username: username(i), password: 'bench password' }),
+    ),
   );
   const tokens = users.map((u) => u.token);
   timings.signupSec = since(t);
@@ -76,8 +106,8 @@ async function setUp(graph: SocialGraph, emit: Emit, seed: number): Promise<Worl
     displayName: users[i].user.displayName,
   });
   try {
-    await inParallel(follows, 64, ([a, b]) =>
-      client.request(Subjects.graph.follow, { follower: summary(a), followee: summary(b) }),
+    await inParallel(follows, 16, ([a, b]) =>
+      retried(() => client.request(Subjects.graph.follow, { follower: summary(a), followee: summary(b) })),
     );
   } finally {
     await nc.close();
@@ -277,12 +307,11 @@ async function celebrity(w: World, emit: Emit, o: { seconds: number; seed: numbe
   try {
     await inParallel(
       Array.from({ length: FANS }, (_, i) => i),
-      64,
-      (i) =>
-        mesh.request(Subjects.graph.follow, {
-          follower: { id: randomUUID(), username: `fan_${i}`, displayName: `fan ${i}` },
-          followee,
-        }),
+      16,
+      (i) => {
+        const follower = { id: randomUUID(), username: `fan_${i}`, displayName: `fan ${i}` };
+        return retried(() => mesh.request(Subjects.graph.follow, { follower, followee }));
+      },
     );
   } finally {
     await nc.close();
@@ -295,11 +324,14 @@ async function celebrity(w: World, emit: Emit, o: { seconds: number; seed: numbe
       [followee.id],
     );
     if (Number(n) >= FANS) break;
-    if (tries > 1200) throw new Error(`feed saw only ${n} of ${FANS} follows`);
+    if (tries > 1200) {
+      emit({ bench: `celebrity: feed saw only ${n} of ${FANS} follows within 120 s; leg skipped`, followSec });
+      return;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   emit({
-    bench: `celebrity setup: ${FANS} follows over NATS (graph.follow, 64 in flight), then in feed's projection`,
+    bench: `celebrity setup: ${FANS} follows over NATS (graph.follow, 16 in flight), then in feed's projection`,
     followSec,
     followsPerSec: round(FANS / followSec),
     feedProjectionSec: since(t),
@@ -353,11 +385,13 @@ export async function dsbBench(o: {
   const started = performance.now();
   const w = await setUp(o.graph, o.emit, 7);
   try {
-    if (o.mix) await mixSweep(w, o.emit, { rates: o.rates, seconds: o.seconds, seed: 11 });
+    // The lag legs first: the sweep's overloaded rates leave feed a backlog that later legs
+    // would otherwise measure (seen on 2026-12-02: the lag leg after the sweep found none done).
     if (o.lag) {
       await feedLag(w, o.emit, { seconds: o.seconds, seed: 13 });
       await celebrity(w, o.emit, { seconds: o.seconds, seed: 17 });
     }
+    if (o.mix) await mixSweep(w, o.emit, { rates: o.rates, seconds: o.seconds, seed: 11 });
   } finally {
     await w.probe.stop();
     await w.mesh.stop();

@@ -49,6 +49,8 @@ const only = (args.positionals.length ? args.positionals.join(',') : (process.en
   .map((g) => g.trim());
 /** Seconds per open-loop rate of the dsb legs, and the rates of its sweep. */
 const DSB_SECONDS = Number(process.env.BENCH_DSB_SECONDS ?? 20);
+/** Users of the seeded graph (mean degree 39 whatever the size): fewer for a short run on a busy machine. */
+const DSB_USERS = Number(process.env.BENCH_DSB_USERS ?? 962);
 const DSB_RATES = (process.env.BENCH_DSB_RATES ?? '50,100,200,300,400,600,800').split(',').map(Number);
 for (const g of only) {
   if (!(GROUPS as readonly string[]).includes(g))
@@ -473,7 +475,7 @@ async function main(): Promise<void> {
     if (wanted('scaling')) await scalingAndPermissions(http0.reqPerSec);
     if (wanted('social')) await socialBench({ seconds: SECONDS, connections: CONCURRENCY, emit });
     if (wanted('dsb') || wanted('feed-lag')) {
-      const graph = args.values.graph ? readEdges(args.values.graph) : seededGraph();
+      const graph = args.values.graph ? readEdges(args.values.graph) : seededGraph(98, DSB_USERS);
       emit({ bench: 'dsb graph', source: graph.source });
       await dsbBench({
         graph,
