@@ -46,8 +46,13 @@ async function retried<T>(call: () => Promise<T>, onTaken?: () => Promise<T>): P
 const since = (t: number) => round((performance.now() - t) / 1000);
 const username = (i: number) => `username_${i}`;
 
-/** Waits until feed's table stops growing for `quietMs` (the events of the setup are all applied). */
-async function feedSettled(schema: string, quietMs = 3000, maxMs = 120_000): Promise<number> {
+/**
+ * Waits until feed holds `expected` items (every setup post in its author's and followers'
+ * feeds; a feed trimmed at its cap holds fewer, so it also stops once the count has not moved
+ * for `quietMs`). A quiet spell alone is not enough: feed applies follows before the posts'
+ * fan-outs, and a 3 s pause once passed for settled with a sixth of the items in.
+ */
+async function feedSettled(schema: string, expected: number, quietMs = 10_000, maxMs = 180_000): Promise<number> {
   const until = Date.now() + maxMs;
   let last = -1;
   let stableSince = Date.now();
@@ -57,6 +62,7 @@ async function feedSettled(schema: string, quietMs = 3000, maxMs = 120_000): Pro
       last = Number(n);
       stableSince = Date.now();
     } else if (Date.now() - stableSince >= quietMs) return last;
+    if (last >= expected) return last;
     if (Date.now() > until) throw new Error(`feed never settled (${last} items)`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -123,7 +129,9 @@ async function populate(mesh: TestMesh, graph: SocialGraph, emit: Emit, seed: nu
   timings.postSec = since(t);
   t = performance.now();
   const feedSchema = mesh.env.FEED_DB_SCHEMA;
-  const feedItems = await feedSettled(feedSchema);
+  const followers = degrees(graph);
+  const expected = writes.reduce((n, i) => n + followers[i] + 1, 0);
+  const feedItems = await feedSettled(feedSchema, expected);
   timings.feedSettleSec = since(t);
   emit({
     bench:
@@ -132,6 +140,7 @@ async function populate(mesh: TestMesh, graph: SocialGraph, emit: Emit, seed: nu
     ...degreeSummary(graph),
     posts: writes.length,
     feedItems,
+    feedItemsExpected: expected,
     ...timings,
     followsPerSec: round(follows.length / timings.followSec),
     postsPerSec: round(writes.length / timings.postSec),
