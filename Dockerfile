@@ -9,11 +9,11 @@ COPY apps apps
 COPY libs libs
 COPY tools tools
 COPY bench bench
-# What runs in an image: the apps, the libraries less libs/testing, the launcher's tools/mesh
+# What runs in an image: the apps, the libraries less libs/testing and libs/loadgen, the launcher's tools/mesh
 # (for `mesh` commands from inside a pod) and the web client. Tests, the chaos tool, the docs
 # generator and the bench stay in the build stage.
 RUN npm run build && npm prune --omit=dev \
-  && rm -rf dist/libs/testing dist/tools/chaos dist/tools/docs dist/bench
+  && rm -rf dist/libs/testing dist/libs/loadgen dist/tools/chaos dist/tools/docs dist/bench
 
 FROM node:20-bookworm-slim AS runtime
 ARG APP

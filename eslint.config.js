@@ -48,10 +48,18 @@ export const LIB_LAYERS = {
     packages: [],
     purpose: 'test-only helpers; never in an image',
   },
+  loadgen: {
+    may: [],
+    packages: [NO_NATS, NO_DATABASE, NO_NEST],
+    purpose: 'open-loop HTTP load (Poisson arrivals, HdrHistogram) for the bench and tools; never in an image',
+  },
 };
 
 const NO_APPS = { regex: '^(\\.\\./)+apps/', message: 'Libraries must not depend on apps.' };
-const TESTING_ONLY = { regex: '^#testing$', message: '#testing is for tests only (it is not in the images).' };
+const TESTING_ONLY = {
+  regex: '^#(testing|loadgen)$',
+  message: '#testing and #loadgen are for tests and test tools only (they are not in the images).',
+};
 // One no-restricted-imports setting per group of files (a later setting replaces an earlier one
 // for the same file, so each group lists all of its patterns).
 const restrict = (files, patterns, ignores = []) => ({

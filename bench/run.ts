@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import sharp from 'sharp';
@@ -22,11 +23,35 @@ import {
 import { httpLoad } from './http-load.js';
 import { measureLoop, round, round3, type Figures } from './measure.js';
 import { eventsBench } from './events.js';
+import { socialBench } from './social.js';
+import { dsbBench } from './dsb.js';
+import { readEdges, seededGraph } from './dsb-graph.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-/** BENCH_ONLY=stitched,uploads runs only those groups (after the floors); all when unset. */
-const GROUPS = ['posts-only', 'stitched', 'limits', 'uploads', 'events', 'scaling'] as const;
-const only = (process.env.BENCH_ONLY ?? GROUPS.join(',')).split(',').map((g) => g.trim());
+/**
+ * `npm run bench -- dsb feed-lag` or BENCH_ONLY=stitched,uploads runs only those groups (after
+ * the floors); all when neither names any. `--graph FILE`: the dsb graph's edges file.
+ */
+const GROUPS = [
+  'posts-only',
+  'stitched',
+  'limits',
+  'uploads',
+  'events',
+  'scaling',
+  'social',
+  'dsb',
+  'feed-lag',
+] as const;
+const args = parseArgs({ allowPositionals: true, options: { graph: { type: 'string' } } });
+const only = (args.positionals.length ? args.positionals.join(',') : (process.env.BENCH_ONLY ?? GROUPS.join(',')))
+  .split(',')
+  .map((g) => g.trim());
+/** Seconds per open-loop rate of the dsb legs, and the rates of its sweep. */
+const DSB_SECONDS = Number(process.env.BENCH_DSB_SECONDS ?? 20);
+/** Users of the seeded graph (mean degree 39 whatever the size): fewer for a short run on a busy machine. */
+const DSB_USERS = Number(process.env.BENCH_DSB_USERS ?? 962);
+const DSB_RATES = (process.env.BENCH_DSB_RATES ?? '50,100,200,300,400,600,800').split(',').map(Number);
 for (const g of only) {
   if (!(GROUPS as readonly string[]).includes(g))
     throw new Error(`BENCH_ONLY: unknown group ${g} (${GROUPS.join(', ')})`);
@@ -448,6 +473,19 @@ async function main(): Promise<void> {
     if (wanted('uploads')) await uploads();
     if (wanted('events')) await eventsBench({ seconds: SECONDS, emit });
     if (wanted('scaling')) await scalingAndPermissions(http0.reqPerSec);
+    if (wanted('social')) await socialBench({ seconds: SECONDS, connections: CONCURRENCY, emit });
+    if (wanted('dsb') || wanted('feed-lag')) {
+      const graph = args.values.graph ? readEdges(args.values.graph) : seededGraph(98, DSB_USERS);
+      emit({ bench: 'dsb graph', source: graph.source });
+      await dsbBench({
+        graph,
+        emit,
+        rates: DSB_RATES,
+        seconds: DSB_SECONDS,
+        mix: wanted('dsb'),
+        lag: wanted('feed-lag') || wanted('dsb'),
+      });
+    }
   } finally {
     await nats.stop();
   }

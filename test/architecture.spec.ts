@@ -61,7 +61,9 @@ describe('boundaries', () => {
   it('nothing that runs in an image imports #testing; tests may', async () => {
     const code = "import { freePort } from '#testing';\nexport const f = freePort;\n";
     for (const file of ['apps/posts/src/probe.ts', 'tools/mesh/src/probe.ts']) {
-      expect(await restrictedImports(file, code)).toEqual([expect.stringContaining('#testing is for tests only')]);
+      expect(await restrictedImports(file, code)).toEqual([
+        expect.stringContaining('#testing and #loadgen are for tests'),
+      ]);
     }
     // A library's own code: #testing is above every layer.
     expect(await restrictedImports('libs/service/src/probe.ts', code)).toEqual([
@@ -73,6 +75,25 @@ describe('boundaries', () => {
       'libs/mesh/test/probe.int-spec.ts',
       'tools/chaos/src/probe.ts',
     ]) {
+      expect(await restrictedImports(file, code)).toEqual([]);
+    }
+  });
+
+  it('#loadgen (the bench load generator) stays out of the images too; the bench and tools may use it', async () => {
+    const code = "import { runOpenLoop } from '#loadgen';\nexport const f = runOpenLoop;\n";
+    for (const file of ['apps/edge/src/probe.ts', 'tools/mesh/src/probe.ts']) {
+      expect(await restrictedImports(file, code)).toEqual([expect.stringContaining('#loadgen are for tests')]);
+    }
+    expect(await restrictedImports('libs/mesh/src/probe.ts', code)).toEqual([
+      expect.stringContaining('libs/mesh may import only'),
+    ]);
+    expect(
+      await restrictedImports(
+        'libs/loadgen/src/probe.ts',
+        "import { Subjects } from '#contracts';\nexport const s = Subjects;\n",
+      ),
+    ).toEqual([expect.stringContaining('libs/loadgen may import only no library of ours')]);
+    for (const file of ['bench/probe.ts', 'tools/chaos/src/probe.ts', 'libs/loadgen/src/probe.spec.ts']) {
       expect(await restrictedImports(file, code)).toEqual([]);
     }
   });
