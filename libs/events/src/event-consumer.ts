@@ -27,6 +27,11 @@ export interface EventConsumerSettings {
   retryBackoffMs: number;
   /** Handlers running at once in this replica. */
   concurrency: number;
+  /**
+   * How long a running handler keeps telling JetStream it is working (default WORKING_FOR_MS);
+   * past it, a handler that has not finished counts as hung and its event is redelivered.
+   */
+  workingForMs?: number;
 }
 
 export interface EventDelivery {
@@ -49,6 +54,15 @@ const MAX_RETRY_DELAY_MS = 30_000;
  */
 const PULL_EXPIRES_MS = 1000;
 const PULL_RETRY_MS = 1000;
+/**
+ * A handler still running tells JetStream so this often (`working`: the ack wait starts over), for
+ * at most WORKING_FOR_MS (the ack wait is 10 s or more; a second is its floor): a slow but live attempt (waiting for a lock on a loaded machine) is not
+ * handed to a second replica meanwhile. Each such redelivery counts as an attempt, and an event
+ * redelivered past EVENTS_MAX_DELIVER without one attempt finishing goes to the dead letters
+ * unhandled. A handler hung for longer than that is redelivered as before.
+ */
+const WORKING_EVERY_MS = 500;
+const WORKING_FOR_MS = 60_000;
 export function retryDelayMs(attempt: number, baseMs: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, baseMs * 2 ** Math.max(0, attempt - 1));
 }
@@ -194,9 +208,14 @@ export class EventConsumer<S extends EventSubject> {
   private async attempt(m: JsMsg, event: EventOf<S>, attempt: number): Promise<boolean> {
     const { service, subject, settings } = this.o;
     const started = Date.now();
+    const workingForMs = settings.workingForMs ?? WORKING_FOR_MS;
+    const working = setInterval(() => {
+      if (Date.now() - started < workingForMs) m.working();
+    }, WORKING_EVERY_MS).unref();
     try {
       await this.o.handler(event, { subject, attempt, streamSequence: m.info.streamSequence });
     } catch (err) {
+      clearInterval(working);
       const where = { service, subject, streamSequence: m.info.streamSequence, attempt };
       if (attempt >= settings.maxDeliver) {
         await deadLetter(this.js, m, { ...where, reason: 'failed', error: errorText(err) }, this.log);
@@ -210,6 +229,7 @@ export class EventConsumer<S extends EventSubject> {
       m.nak(delayMs);
       return true;
     }
+    clearInterval(working);
     m.ack();
     const done = Date.now();
     const occurred = Date.parse(event.occurredAt);

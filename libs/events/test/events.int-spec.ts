@@ -270,7 +270,8 @@ describe('event consumers', () => {
           return new Promise<void>(() => undefined);
         },
       },
-      { ...settings, maxDeliver: 1, ackWaitMs: 1000 },
+      // Hung, not slow: it stops saying it is working at once.
+      { ...settings, maxDeliver: 1, ackWaitMs: 1000, workingForMs: 0 },
     );
     await publish(stuck);
     // (The invalid event of the test above is in this new consumer's past too: look at ours.)
@@ -284,6 +285,36 @@ describe('event consumers', () => {
       [DeadLetterHeaders.attempts]: '2',
     });
     expect(calls).toBe(1);
+  });
+
+  it('keep a slow handler its one attempt past the ack wait: not handed out again, not dead-lettered', async () => {
+    const slow = deleted();
+    const attempts: number[] = [];
+    // The ack wait is 1 s and one attempt is allowed; the handler takes 3 s, saying it is working.
+    await consumer(
+      'svcslow',
+      {
+        [Events.posts.deleted]: async (e, d) => {
+          if (e.eventId !== slow.eventId) return;
+          attempts.push(d.attempt);
+          await new Promise((r) => setTimeout(r, 3000));
+        },
+      },
+      { ...settings, maxDeliver: 1, ackWaitMs: 1000 },
+    );
+    await publish(slow);
+    await expectEventually(async () => expect(attempts).toEqual([1]), { timeoutMs: 5000 });
+    const jsm = await jetstreamManager(nc);
+    await expectEventually(
+      async () =>
+        expect(await jsm.consumers.info(EVENTS_STREAM, durableName('svcslow', Events.posts.deleted))).toMatchObject({
+          num_pending: 0,
+          num_ack_pending: 0,
+        }),
+      { timeoutMs: 8000 },
+    );
+    expect(attempts).toEqual([1]);
+    expect((await deadLetters('svcslow')).filter((l) => (l.event as any)?.eventId === slow.eventId)).toEqual([]);
   });
 
   it('drain: finish the handlers in flight, and leave the rest to a sibling at once', async () => {
