@@ -303,7 +303,7 @@ describe('event consumers', () => {
       { ...settings, maxDeliver: 1, ackWaitMs: 1000 },
     );
     await publish(slow);
-    await expectEventually(async () => expect(attempts).toEqual([1]), { timeoutMs: 5000 });
+    await expectEventually(() => Promise.resolve(expect(attempts).toEqual([1])), { timeoutMs: 5000 });
     const jsm = await jetstreamManager(nc);
     await expectEventually(
       async () =>
