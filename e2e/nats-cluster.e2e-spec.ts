@@ -300,16 +300,20 @@ describe('one node of a 3-node NATS cluster killed (docs/drills.md)', () => {
       groups.set(k, [...(groups.get(k) ?? []), r.startedAt - killedAt]);
     }
 
-    // Every event id once in the stream: wait until posts' outbox has published everything.
-    const outbox = `"${mesh.env.POSTS_DB_SCHEMA}".outbox`;
-    await expectEventually(
-      async () => {
-        const [row] = await sql<{ n: string }>(`SELECT count(*) AS n FROM ${outbox} WHERE published_at IS NULL`);
-        expect(Number(row.n)).toBe(0);
-      },
-      { timeoutMs: 20_000, intervalMs: 250 },
-    );
-    const [{ n: outboxEvents }] = await sql<{ n: string }>(`SELECT count(*) AS n FROM ${outbox}`);
+    // Every event id once in the stream: wait until every producer's outbox in this mesh (posts,
+    // likes, identity, …) has published everything.
+    const producers = ['identity', 'posts', 'comments', 'likes', 'graph'].filter((app) => mesh.replicas.has(app));
+    const outboxes = producers.map((app) => `"${mesh.env[`${app.toUpperCase()}_DB_SCHEMA`]}".outbox`);
+    const countOf = async (where: string) => {
+      let n = 0;
+      for (const o of outboxes) n += Number((await sql<{ n: string }>(`SELECT count(*) AS n FROM ${o} ${where}`))[0].n);
+      return n;
+    };
+    await expectEventually(async () => expect(await countOf('WHERE published_at IS NULL')).toBe(0), {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    });
+    const outboxEvents = await countOf('');
     const info = await (await jetstreamManager(operator)).streams.info(EVENTS_STREAM);
     const stored = await readStream(operator, EVENTS_STREAM);
     const uniqueIds = new Set(stored.map((e) => e.msgId)).size;
@@ -342,7 +346,7 @@ describe('one node of a 3-node NATS cluster killed (docs/drills.md)', () => {
     );
     process.stdout.write(
       `[cluster] events stream: ${info.state.messages} messages, ${uniqueIds} unique event ids, ` +
-        `${outboxEvents} events in posts' outbox; writes lost ${rec.lost.length}, duplicated ${rec.duplicated.length}, ` +
+        `${outboxEvents} events in the outboxes of ${producers.join(', ')}; writes lost ${rec.lost.length}, duplicated ${rec.duplicated.length}, ` +
         `recovered ${rec.recovered.length}\n`,
     );
 
