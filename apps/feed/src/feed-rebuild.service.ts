@@ -40,7 +40,6 @@ export class FeedRebuildService {
       posts += page.length;
     }
     await this.removeUnlistedPosts();
-    await this.stageMentions();
     await this.repo.stageAllUsers();
     let users = 0;
     let items = 0;
@@ -72,7 +71,6 @@ export class FeedRebuildService {
       }
     }
     await this.removeUnlistedPosts(userId);
-    await this.stageMentions(userId);
     const items = await this.repo.rewrite({
       authors: await this.repo.stagedAuthors(),
       users: [userId],
@@ -124,14 +122,5 @@ export class FeedRebuildService {
       for (const id of unlisted) if (!existing.has(id)) await this.feeds.removePost(id);
       after = unlisted[unlisted.length - 1];
     }
-  }
-
-  /**
-   * The seam for mentions: posts mentioning the user (posts.list `mentioning`), or every post's
-   * mentions, read here into feed's mention projection once feed keeps one. Nothing yet.
-   */
-  private stageMentions(userId?: string): Promise<void> {
-    void userId;
-    return Promise.resolve();
   }
 }
