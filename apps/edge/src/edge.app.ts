@@ -46,6 +46,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     url: c.NATS_URL,
     name: 'edge',
     pingIntervalMs: c.NATS_PING_INTERVAL_MS,
+    serverOrder: c.NATS_SERVER_ORDER,
     user: c.NATS_USER,
     password: c.NATS_PASSWORD,
   });

@@ -32,6 +32,8 @@ export interface MeshServerOptions {
   /** Longest a stop waits for in-flight handlers before closing anyway. */
   drainTimeoutMs: number;
   pingIntervalMs?: number;
+  /** See NATS_SERVER_ORDER. */
+  natsServerOrder?: 'random' | 'listed';
   natsUser?: string;
   natsPassword?: string;
   classifyError?: ErrorClassifier;
@@ -55,6 +57,7 @@ export class MeshServer extends ServerNats {
         url: mesh.natsUrl,
         name: mesh.service,
         pingIntervalMs: mesh.pingIntervalMs,
+        serverOrder: mesh.natsServerOrder,
         user: mesh.natsUser,
         password: mesh.natsPassword,
       }),

@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 export interface NatsConnectionOptions {
   url: string;
   name: string;
+  /** `listed`: try the servers in NATS_URL's order rather than at random (see NATS_SERVER_ORDER). */
+  serverOrder?: 'random' | 'listed';
   /** How often the client pings the server; a dead server is noticed after maxPingOut misses. */
   pingIntervalMs?: number;
   /** The app's NATS user (see `mesh nats-auth`); its replies then arrive under `_INBOX.<user>`. */
@@ -23,6 +25,7 @@ export function inboxPrefixFor(user: string): string {
 export function natsConnectOptions(opts: NatsConnectionOptions) {
   return {
     servers: opts.url.split(',').map((s) => s.trim()),
+    noRandomize: opts.serverOrder === 'listed',
     name: `${opts.name}@${hostname()}:${process.pid}`,
     // nats.js gives up after 10 tries by default; a mesh member must never give up.
     maxReconnectAttempts: -1,

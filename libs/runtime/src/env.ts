@@ -30,6 +30,14 @@ export const meshEnv = {
   LOG_FORMAT: z.enum(LogFormats as [LogFormat, ...LogFormat[]], { error: 'must be json or pretty' }).optional(),
   /** The longest a stopping replica waits for the work it holds before it exits anyway. */
   DRAIN_TIMEOUT_MS: int(10_000, 100),
+  /**
+   * `random`: the client tries NATS_URL's servers in a random order (at first and at each
+   * reconnect), spreading a service's replicas over a cluster's nodes by chance; `listed`: in the
+   * order given, so a replica can prefer its own host's node, or a service's replicas can be put
+   * on different nodes on purpose (then losing one node never leaves that service without a
+   * replica for the moment its replicas take to reconnect).
+   */
+  NATS_SERVER_ORDER: z.enum(['random', 'listed'], { error: 'must be random or listed' }).default('random'),
   /** How often the client pings its NATS server; two unanswered pings and it reconnects elsewhere. */
   NATS_PING_INTERVAL_MS: int(10_000, 100),
   /** This app's NATS user and password (see `mesh nats-auth`); unset: no authentication. */

@@ -32,6 +32,7 @@ import { consumersOf, DEADLETTER_STREAM, EVENTS_STREAM } from '#contracts';
 export interface ServiceEnv {
   NATS_URL: string;
   NATS_PING_INTERVAL_MS: number;
+  NATS_SERVER_ORDER?: 'random' | 'listed';
   NATS_USER?: string;
   NATS_PASSWORD?: string;
   DRAIN_TIMEOUT_MS: number;
@@ -103,6 +104,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
         url: env.NATS_URL,
         name: o.service,
         pingIntervalMs: env.NATS_PING_INTERVAL_MS,
+        serverOrder: env.NATS_SERVER_ORDER,
         user: env.NATS_USER,
         password: env.NATS_PASSWORD,
       }),
@@ -126,6 +128,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
         url: env.NATS_URL,
         name: clientName,
         pingIntervalMs: env.NATS_PING_INTERVAL_MS,
+        serverOrder: env.NATS_SERVER_ORDER,
         user: env.NATS_USER,
         password: env.NATS_PASSWORD,
       })
@@ -169,6 +172,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
       version: o.version,
       natsUrl: env.NATS_URL,
       pingIntervalMs: env.NATS_PING_INTERVAL_MS,
+      natsServerOrder: env.NATS_SERVER_ORDER,
       natsUser: env.NATS_USER,
       natsPassword: env.NATS_PASSWORD,
       health,

@@ -111,8 +111,25 @@ export async function startTestMesh(o: {
     });
   const nc: NatsConnection = await connectNats();
   const replicas = new Map<string, AppProcess[]>();
+  /**
+   * On a cluster, the i-th replica of a service (and the i-th edge) tries the nodes from the
+   * i-th on, in that order (NATS_SERVER_ORDER=listed): a service's replicas sit on different
+   * nodes, as docs/operations.md advises, so losing one node never leaves a service with none.
+   */
+  const natsOf = (i: number): Record<string, string> => {
+    if (!cluster) return {};
+    const servers = cluster.servers;
+    const k = i % servers.length;
+    return { NATS_URL: [...servers.slice(k), ...servers.slice(0, k)].join(','), NATS_SERVER_ORDER: 'listed' };
+  };
   const addReplica = async (app: string, extraEnv: Record<string, string> = {}) => {
-    const p = spawnApp(app, { ...env, ...natsUserOf(app), ...databaseOf(app), ...extraEnv });
+    const p = spawnApp(app, {
+      ...env,
+      ...natsOf(replicas.get(app)?.length ?? 0),
+      ...natsUserOf(app),
+      ...databaseOf(app),
+      ...extraEnv,
+    });
     replicas.set(app, [...(replicas.get(app) ?? []), p]);
     await waitUntilJoined(nc, p, o.joinTimeoutMs);
     return p;
@@ -122,6 +139,7 @@ export async function startTestMesh(o: {
     const [port, adminPort] = [await freePort(), await freePort()];
     const p = spawnApp('edge', {
       ...env,
+      ...natsOf(edges.length),
       ...natsUserOf('edge'),
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { natsConnectOptions } from './nats-connection.js';
+
+describe('natsConnectOptions', () => {
+  const url = 'nats://n2:4222, nats://n3:4222,nats://n1:4222';
+
+  it('tries the servers at random by default, so replicas spread over a cluster by chance', () => {
+    const o = natsConnectOptions({ url, name: 'posts' });
+    expect(o.servers).toEqual(['nats://n2:4222', 'nats://n3:4222', 'nats://n1:4222']);
+    expect(o.noRandomize).toBe(false);
+  });
+
+  it('keeps the listed order with serverOrder listed (a replica preferring its own node)', () => {
+    expect(natsConnectOptions({ url, name: 'posts', serverOrder: 'listed' }).noRandomize).toBe(true);
+    expect(natsConnectOptions({ url, name: 'posts', serverOrder: 'random' }).noRandomize).toBe(false);
+  });
+
+  it('never gives up reconnecting', () => {
+    expect(natsConnectOptions({ url, name: 'posts' }).maxReconnectAttempts).toBe(-1);
+  });
+});
