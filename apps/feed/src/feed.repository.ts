@@ -5,7 +5,11 @@
 // - an author lock around reading an author's followers or posts and writing its follows, so a
 //   post fanning out and a follow back-filling see each other (one of the two commits first); a
 //   post's mentions are recorded under it too, so an unfollow never removes a post that mentions
-//   the follower (it sees the mention, or the fan-out sees the unfollow);
+//   the follower (it sees the mention, or the fan-out sees the unfollow). Follows take it shared
+//   (two followers of one author touch different rows and feeds, and one pair's follow and
+//   unfollow are ordered by its edge row's lock and version), posts exclusive: an author with
+//   thousands of new followers has them applied side by side, each still ordered against that
+//   author's posts;
 // - the rebuild gate (rebuildGate), shared by every handler that takes posts out of feeds (a
 //   delete, an unfollow), exclusive for a rebuild's batch that rewrites feeds: a batch that read
 //   a post or a follow just before a delete or unfollow committed must not write it back after
@@ -70,7 +74,7 @@ export class FeedRepository {
   recordPost(p: FeedPost, mentionedIds: string[], maxItems: number): Promise<string[] | null> {
     return inTransaction(this.pool, {}, async (db) => {
       if (!(await this.tombstones.lockLive(db, p.postId))) return null;
-      await this.lockAuthor(db, p.authorId);
+      await this.lockAuthor(db, p.authorId, 'exclusive');
       await db.query({
         name: 'feed.author-post.insert',
         text: `INSERT INTO ${this.t.post} (post_id, author_id, created_at) VALUES ($1, $2, $3)
@@ -120,7 +124,7 @@ export class FeedRepository {
   fanOut(p: FeedPost, userIds: string[], maxItems: number): Promise<number> {
     return inTransaction(this.pool, {}, async (db) => {
       if (!(await this.tombstones.lockLive(db, p.postId))) return 0;
-      await this.lockAuthor(db, p.authorId);
+      await this.lockAuthor(db, p.authorId, 'exclusive');
       const r = await db.query<{ user_id: string }>({
         name: 'feed.fan-out',
         text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
@@ -178,7 +182,7 @@ export class FeedRepository {
   ): Promise<boolean> {
     return inTransaction(this.pool, {}, async (db) => {
       await rebuildGate(db, this.gateSpace, 'shared');
-      await this.lockAuthor(db, f.authorId);
+      await this.lockAuthor(db, f.authorId, 'shared');
       const applied = await db.query({
         name: 'feed.edge.upsert',
         text: `INSERT INTO ${this.t.edge} (author_id, follower_id, following, version) VALUES ($1, $2, $3, $4)
@@ -312,11 +316,14 @@ export class FeedRepository {
     });
   }
 
-  /** A transaction-scoped advisory lock on one author (the two-key form, in feed's own space). */
-  private async lockAuthor(db: Queryable, authorId: string): Promise<void> {
+  /**
+   * A transaction-scoped advisory lock on one author (the two-key form, in feed's own space):
+   * shared for a follow, exclusive for a post (see the header).
+   */
+  private async lockAuthor(db: Queryable, authorId: string, mode: 'shared' | 'exclusive'): Promise<void> {
     await db.query({
-      name: 'feed.lock-author',
-      text: 'SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))',
+      name: `feed.lock-author.${mode}`,
+      text: `SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtext($1), hashtext($2))`,
       values: [this.lockSpace, authorId.toLowerCase()],
     });
   }

@@ -122,6 +122,26 @@ describe('feed built from events', () => {
     });
   });
 
+  it("gives every new follower each of an author's posts once while they follow and it posts at the same time", async () => {
+    // Follows of one author are applied side by side (a shared author lock), posts one at a time
+    // against them: each post reaches a follower by the fan-out or by the back-fill, never both
+    // twice and never neither.
+    const star = user('busy');
+    const fans = Array.from({ length: 60 }, (_, i) => user(`crowd${i}`));
+    const posts: string[] = [];
+    await Promise.all([
+      ...fans.map((f) => follow(f, star)),
+      (async () => {
+        for (let i = 0; i < 5; i++) posts.push(await post(star));
+      })(),
+    ]);
+    await settled();
+    for (const f of fans) expect(await ids(f)).toEqual([...posts].reverse());
+    expect(
+      await sql(`SELECT count(*)::int AS n FROM "${schema}".follow_edge WHERE author_id = $1 AND following`, [star.id]),
+    ).toEqual([{ n: fans.length }]);
+  });
+
   it("back-fills a new followee's recent posts, and an unfollow takes them out again", async () => {
     const [ana, bo] = [user('ana'), user('bo')];
     const old = [await post(bo), await post(bo)];
