@@ -27,6 +27,11 @@ export interface FeedPost {
   createdAt: string;
 }
 
+/** A post in a feed, and whether the feed's owner follows its author (feed's follow_edge). */
+export interface FeedPageItem extends FeedPost {
+  authorFollowed: boolean;
+}
+
 /** How many of an author's newest posts feed keeps to back-fill a new follower's feed. */
 export const BACKFILL_POSTS = 100;
 /** A feed is trimmed once it holds this many more than its maximum (not on every post). */
@@ -257,19 +262,24 @@ export class FeedRepository {
     });
   }
 
-  /** Newest first, strictly after `after`: no gaps or repeats while posts arrive. */
-  async page(o: { userId: string; after?: KeysetPosition; limit: number }): Promise<FeedPost[]> {
-    const columns = `post_id AS "postId", author_id AS "authorId", created_at AS "createdAt"`;
+  /**
+   * Newest first, strictly after `after`: no gaps or repeats while posts arrive. Each with
+   * whether the user follows its author (one primary-key probe of follow_edge per row).
+   */
+  async page(o: { userId: string; after?: KeysetPosition; limit: number }): Promise<FeedPageItem[]> {
+    const columns = `f.post_id AS "postId", f.author_id AS "authorId", f.created_at AS "createdAt",
+      EXISTS (SELECT 1 FROM ${this.t.edge} e WHERE e.author_id = f.author_id AND e.follower_id = f.user_id AND e.following)
+        AS "authorFollowed"`;
     const r = o.after
-      ? await this.pool.query<FeedPost & { createdAt: Date }>({
+      ? await this.pool.query<FeedPageItem & { createdAt: Date }>({
           name: 'feed.page.after',
-          text: `SELECT ${columns} FROM ${this.t.item} WHERE user_id = $1 AND (created_at, post_id) < ($2::timestamptz, $3::uuid)
-            ORDER BY created_at DESC, post_id DESC LIMIT $4`,
+          text: `SELECT ${columns} FROM ${this.t.item} f WHERE f.user_id = $1 AND (f.created_at, f.post_id) < ($2::timestamptz, $3::uuid)
+            ORDER BY f.created_at DESC, f.post_id DESC LIMIT $4`,
           values: [o.userId, o.after.createdAt, o.after.id, o.limit],
         })
-      : await this.pool.query<FeedPost & { createdAt: Date }>({
+      : await this.pool.query<FeedPageItem & { createdAt: Date }>({
           name: 'feed.page',
-          text: `SELECT ${columns} FROM ${this.t.item} WHERE user_id = $1 ORDER BY created_at DESC, post_id DESC LIMIT $2`,
+          text: `SELECT ${columns} FROM ${this.t.item} f WHERE f.user_id = $1 ORDER BY f.created_at DESC, f.post_id DESC LIMIT $2`,
           values: [o.userId, o.limit],
         });
     return r.rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));

@@ -53,7 +53,9 @@ export class FeedService {
     // Only an empty first page can be a feed never built (or lost): a full one costs no check.
     if (!after && rows.length === 0 && (await this.repo.ensureBuilt(r.userId, this.settings.maxItems)))
       rows = await page();
-    const items = rows.slice(0, r.limit).map(({ postId, createdAt }) => ({ postId, createdAt }));
+    const items = rows
+      .slice(0, r.limit)
+      .map(({ postId, createdAt, authorFollowed }) => ({ postId, createdAt, authorFollowed }));
     const last = items[items.length - 1];
     const nextCursor =
       rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.postId }) : null;

@@ -113,11 +113,11 @@ describe('feed built from events', () => {
     for (const u of [star, ...fans]) expect(await ids(u)).toEqual([second, first]);
     const page = await home(fans[0], 1);
     expect(page).toEqual({
-      items: [{ postId: second, createdAt: expect.any(String) }],
+      items: [{ postId: second, createdAt: expect.any(String), authorFollowed: true }],
       nextCursor: expect.any(String),
     });
     expect(await home(fans[0], 1, page.nextCursor!)).toEqual({
-      items: [{ postId: first, createdAt: expect.any(String) }],
+      items: [{ postId: first, createdAt: expect.any(String), authorFollowed: true }],
       nextCursor: null,
     });
   });
@@ -266,6 +266,11 @@ describe('mentions', () => {
     await settled();
     expect(await ids(stranger)).toEqual([p]);
     expect(await ids(fan)).toEqual([plain, p]);
+    // Each item says whether its reader follows the author: the edge stitches followedByMe from it.
+    const followed = async (u: AuthorSummary) => (await home(u)).items.map((i) => i.authorFollowed);
+    expect(await followed(fan)).toEqual([true, true]);
+    expect(await followed(stranger)).toEqual([false]);
+    expect(await followed(ma)).toEqual([false, false]);
   });
 
   it('keeps a post that mentions the follower when they unfollow its author; the rest go', async () => {
