@@ -21,8 +21,9 @@ export class FeedService {
   async postCreated(e: EventOf<'events.posts.created'>): Promise<number> {
     const post = { postId: e.postId, authorId: e.authorId, createdAt: e.createdAt ?? e.occurredAt };
     const mentioned = (e.mentions ?? []).map((m) => m.id);
-    const users = await this.repo.recordPost(post, mentioned, this.settings.maxItems);
-    if (!users) return 0;
+    if (!(await this.repo.recordPost(post, mentioned, this.settings.maxItems))) return 0;
+    // Read after the post's commit: a follow committed later back-fills it (feed.repository.ts).
+    const users = [...new Set([post.authorId, ...(await this.repo.followersOf(post.authorId)), ...mentioned])];
     let delivered = 0;
     for (let i = 0; i < users.length; i += this.settings.fanoutBatch) {
       delivered += await this.repo.fanOut(post, users.slice(i, i + this.settings.fanoutBatch), this.settings.maxItems);

@@ -142,6 +142,28 @@ describe('feed built from events', () => {
     ).toEqual([{ n: fans.length }]);
   });
 
+  it('ends each feed in its follow state when follows, unfollows and posts of one author race', async () => {
+    const star = user('racer');
+    const leaving = Array.from({ length: 20 }, (_, i) => user(`leaver${i}`));
+    const returning = Array.from({ length: 20 }, (_, i) => user(`returner${i}`));
+    for (const f of [...leaving, ...returning]) await follow(f, star);
+    await settled();
+    const posts: string[] = [];
+    await Promise.all([
+      ...leaving.map((f) => unfollow(f, star)),
+      ...returning.map(async (f) => {
+        await unfollow(f, star);
+        await follow(f, star);
+      }),
+      (async () => {
+        for (let i = 0; i < 5; i++) posts.push(await post(star));
+      })(),
+    ]);
+    await settled();
+    for (const f of leaving) expect(await ids(f)).toEqual([]);
+    for (const f of returning) expect(await ids(f)).toEqual([...posts].reverse());
+  });
+
   it("back-fills a new followee's recent posts, and an unfollow takes them out again", async () => {
     const [ana, bo] = [user('ana'), user('bo')];
     const old = [await post(bo), await post(bo)];
@@ -336,7 +358,10 @@ describe('mentions', () => {
       `SELECT post_id FROM "${schema}".mention WHERE user_id = $1 ORDER BY created_at DESC`,
       [uma.id],
     );
-    expect(kept.map((r) => r.post_id)).toEqual(posts.slice(-MAX_ITEMS).reverse());
+    // Posts recorded side by side each trim what they see: a few more may stay, never older ones.
+    expect(kept.length).toBeGreaterThanOrEqual(MAX_ITEMS);
+    expect(kept.length).toBeLessThanOrEqual(MAX_ITEMS + 5);
+    expect(kept.map((r) => r.post_id)).toEqual(posts.slice(-kept.length).reverse());
     expect((await ids(uma)).slice(0, MAX_ITEMS)).toEqual(posts.slice(-MAX_ITEMS).reverse());
   });
 
