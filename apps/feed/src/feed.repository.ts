@@ -53,6 +53,23 @@ export async function rebuildGate(db: Queryable, space: string, mode: 'shared' |
   });
 }
 
+/**
+ * Each of `userIds` keeps its newest `maxItems` mentions: an older one could not be in their
+ * (trimmed) feed anyway. Posts recorded at the same time each trim what they see, so a few more
+ * may stay a while.
+ */
+export async function trimMentions(db: Queryable, table: string, userIds: string[], maxItems: number): Promise<void> {
+  await db.query({
+    name: 'feed.mention.trim',
+    text: `DELETE FROM ${table} m USING (
+        SELECT user_id, post_id FROM (
+          SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
+          FROM ${table} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
+      WHERE m.user_id = old.user_id AND m.post_id = old.post_id`,
+    values: [userIds, maxItems],
+  });
+}
+
 @Injectable()
 export class FeedRepository {
   private readonly pool: pg.Pool;
@@ -115,17 +132,7 @@ export class FeedRepository {
         SELECT $1, u, $2, $3 FROM unnest($4::uuid[]) AS u ON CONFLICT (post_id, user_id) DO NOTHING`,
       values: [p.postId, p.authorId, p.createdAt, userIds],
     });
-    // A mention older than a user's newest maxItems could not be in their (trimmed) feed anyway.
-    // Posts recorded at the same time each trim what they see, so a few more may stay a while.
-    await db.query({
-      name: 'feed.mention.trim',
-      text: `DELETE FROM ${this.t.mention} m USING (
-          SELECT user_id, post_id FROM (
-            SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
-            FROM ${this.t.mention} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
-        WHERE m.user_id = old.user_id AND m.post_id = old.post_id`,
-      values: [userIds, maxItems],
-    });
+    await trimMentions(db, this.t.mention, userIds, maxItems);
   }
 
   /**

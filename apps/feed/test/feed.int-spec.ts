@@ -352,16 +352,16 @@ describe('mentions', () => {
   it(`keeps each user's newest ${MAX_ITEMS} mentions, like their feed`, async () => {
     const [tam, uma] = [user('tam'), user('uma')];
     const posts: string[] = [];
-    for (let i = 0; i < MAX_ITEMS + 5; i++) posts.push(await post(tam, [uma]));
+    for (let i = 0; i < MAX_ITEMS + 30; i++) posts.push(await post(tam, [uma]));
     await settled();
     const kept = await sql<{ post_id: string }>(
       `SELECT post_id FROM "${schema}".mention WHERE user_id = $1 ORDER BY created_at DESC`,
       [uma.id],
     );
-    // Posts recorded side by side each trim what they see: a few more may stay, never older ones.
-    expect(kept.length).toBeGreaterThanOrEqual(MAX_ITEMS);
-    expect(kept.length).toBeLessThanOrEqual(MAX_ITEMS + 5);
-    expect(kept.map((r) => r.post_id)).toEqual(posts.slice(-kept.length).reverse());
+    // Posts recorded side by side (EVENTS_CONCURRENCY, 16) each trim what they see: the newest
+    // are all kept, and at most a few older ones stay beside them.
+    expect(kept.map((r) => r.post_id)).toEqual(expect.arrayContaining(posts.slice(-MAX_ITEMS)));
+    expect(kept.length).toBeLessThanOrEqual(MAX_ITEMS + 16);
     expect((await ids(uma)).slice(0, MAX_ITEMS)).toEqual(posts.slice(-MAX_ITEMS).reverse());
   });
 
