@@ -4,7 +4,8 @@
 // moves one notification instead of adding one), and every 30 s while the tab is visible. Calls
 // never overlap: a hint during one asks once more after it. While notifications is down (a 503
 // naming it) the count is unknown, not an error, and is asked every 4 s, so the bell comes back
-// by itself.
+// by itself. Marking read in one tab tells the others (a BroadcastChannel), whose bells ask again:
+// no push says so.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../api/client';
 import { useLiveEvents, useLiveNotifications } from '../live-events';
@@ -20,11 +21,19 @@ interface UnreadValue {
   unread: number | null;
   /** The last call was a 503 naming notifications. */
   down: boolean;
-  /** Ask again (after marking read, or when a page learnt something). */
+  /** Ask again (when a page learnt something). */
   refresh: () => void;
+  /** You marked read here: ask again, and tell this browser's other tabs to. */
+  markedRead: () => void;
 }
 
-const UnreadContext = createContext<UnreadValue>({ unread: null, down: false, refresh: () => {} });
+const UnreadContext = createContext<UnreadValue>({
+  unread: null,
+  down: false,
+  refresh: () => {},
+  markedRead: () => {},
+});
+const CHANNEL = 'failsoft.notifications';
 
 export function UnreadCountProvider({ children }: { children: ReactNode }) {
   const { session } = useSession();
@@ -80,9 +89,27 @@ export function UnreadCountProvider({ children }: { children: ReactNode }) {
   // Signed in, and every (re)connect of the stream.
   useEffect(() => refresh(), [refresh, opened]);
   useLiveNotifications(refresh);
+  const channel = useRef<BroadcastChannel | null>(null);
+  useEffect(() => {
+    if (typeof BroadcastChannel === 'undefined') return;
+    const c = new BroadcastChannel(CHANNEL);
+    c.onmessage = () => refresh();
+    channel.current = c;
+    return () => {
+      channel.current = null;
+      c.close();
+    };
+  }, [refresh]);
+  const markedRead = useCallback(() => {
+    refresh();
+    channel.current?.postMessage('read');
+  }, [refresh]);
   useVisibleInterval(refresh, failing ? UNREAD_RETRY_MS : UNREAD_FRESH_MS, Boolean(token));
 
-  const value = useMemo(() => ({ unread: token ? unread : null, down, refresh }), [token, unread, down, refresh]);
+  const value = useMemo(
+    () => ({ unread: token ? unread : null, down, refresh, markedRead }),
+    [token, unread, down, refresh, markedRead],
+  );
   return <UnreadContext.Provider value={value}>{children}</UnreadContext.Provider>;
 }
 

@@ -23,7 +23,7 @@ export function NotificationsPage() {
   const { session } = useSession();
   const token = session?.token;
   const { opened } = useLiveEvents();
-  const { refresh: refreshCount } = useUnreadCount();
+  const { refresh: refreshCount, markedRead } = useUnreadCount();
   const [items, setItems] = useState<NotificationPage['items']>([]);
   // undefined: the first page is not in yet; null: the last page is in.
   const [nextCursor, setNextCursor] = useState<string | null | undefined>(undefined);
@@ -38,18 +38,20 @@ export function NotificationsPage() {
   const busy = useRef(false);
   const again = useRef(false);
   const markedUpTo = useRef<string | null>(null);
+  // How many were unread when first shown: the newest that many, older pages' share included.
+  const unreadAtOpen = useRef<number | null>(null);
 
   const markRead = useCallback(
     (newest: string) => {
       if (!token || markedUpTo.current === newest || document.visibilityState !== 'visible') return;
       markedUpTo.current = newest;
       api('POST', '/notifications/read', { token, body: { upTo: newest } })
-        .then(refreshCount)
+        .then(markedRead)
         .catch(() => {
           markedUpTo.current = null; // marked on the next refresh instead
         });
     },
-    [token, refreshCount],
+    [token, markedRead],
   );
 
   const loadFirst = useCallback(() => {
@@ -68,6 +70,7 @@ export function NotificationsPage() {
           pagesLoaded.current = 1;
           setNextCursor(page.nextCursor);
         }
+        unreadAtOpen.current ??= page.unread;
         setFresh((prev) => {
           const unread = page.items.filter((n) => !n.read && !prev.has(n.id));
           return unread.length ? new Set([...prev, ...unread.map((n) => n.id)]) : prev;
@@ -98,6 +101,9 @@ export function NotificationsPage() {
     api<NotificationPage>('GET', `/notifications?${q.toString()}`, { token })
       .then((page) => {
         pagesLoaded.current += 1;
+        // Unread when the page opened (and read since, by opening it): still new here.
+        const stillNew = page.items.filter((_, i) => items.length + i < (unreadAtOpen.current ?? 0));
+        if (stillNew.length) setFresh((prev) => new Set([...prev, ...stillNew.map((n) => n.id)]));
         setItems((prev) => appendOlder(prev, page.items));
         setNextCursor(page.nextCursor);
         setError(null);
