@@ -3,7 +3,7 @@
 // Follow beside a post's author changes every post of that author at once and brings their posts
 // into Home; a follower list pages with "More" and follows from its rows; and with graph taken
 // away (SIGTERM by pid) the list says follower lists are unavailable, then fills in by itself once
-// graph is back. (Mentions as links: a unit test of mention-parts.ts only, so far.)
+// graph is back. (Mentions as links: mention-parts.spec.ts, and in a browser notifications.e2e-spec.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {

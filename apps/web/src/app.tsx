@@ -1,10 +1,14 @@
 // The shell: a skip link, the navigation, and the page the hash names.
 import { useEffect, useRef } from 'react';
 import { LiveEventsProvider } from './live-events';
+import { Bell } from './notifications/bell';
+import { UnreadCountProvider } from './notifications/unread-count';
 import { AuthPage } from './pages/auth-page';
 import { ConversationPage } from './pages/conversation-page';
 import { MessagesPage } from './pages/messages-page';
 import { FollowListPage } from './pages/follow-list-page';
+import { NotificationsPage } from './pages/notifications-page';
+import { PostPage } from './pages/post-page';
 import { EveryonePage, HomeFeedPage, UserPage } from './pages/timeline-page';
 import { href, useRoute, type Route } from './router';
 import { SessionProvider, useSession } from './session';
@@ -13,7 +17,9 @@ export function App() {
   return (
     <SessionProvider>
       <LiveEventsProvider>
-        <Shell />
+        <UnreadCountProvider>
+          <Shell />
+        </UnreadCountProvider>
       </LiveEventsProvider>
     </SessionProvider>
   );
@@ -77,6 +83,11 @@ function Shell() {
                 </a>
               </li>
             )}
+            {session && (
+              <li>
+                <Bell current={route.name === 'notifications'} />
+              </li>
+            )}
             {session ? (
               <li>
                 <button type="button" className="link-button" onClick={() => void logOut()}>
@@ -117,6 +128,10 @@ function Page({ route, signedIn }: { route: Route; signedIn: boolean }) {
       return <MessagesPage />;
     case 'conversation':
       return <ConversationPage key={route.username} username={route.username} />;
+    case 'notifications':
+      return <NotificationsPage />;
+    case 'post':
+      return <PostPage key={route.id} id={route.id} commentId={route.commentId} />;
     case 'signin':
     case 'signup':
       return <AuthPage key={route.name} mode={route.name} />;
@@ -150,6 +165,10 @@ function titleOf(route: Route, signedIn: boolean): string {
       return 'Messages';
     case 'conversation':
       return `Messages with @${route.username}`;
+    case 'notifications':
+      return 'Notifications';
+    case 'post':
+      return 'Post';
     case 'signin':
       return 'Sign in';
     case 'signup':

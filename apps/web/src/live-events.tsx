@@ -6,15 +6,19 @@
 // next ticket's call refreshes the token, or signs out.
 // The stream stays open while messaging is down (nothing is sent then, so nothing arrives): what
 // the pages' messaging calls answered is kept beside it, so "live" is only said when both hold.
+// `event: notification` is a hint for the bell and the notifications page: each open of the
+// stream is counted (`opened`), so they refetch what they show on every (re)connect — pushes made
+// while no stream was open are not replayed; the list is the truth.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from './api/client';
-import type { Message } from './api/types';
+import type { Message, Notification } from './api/types';
 import { useSession } from './session';
 
 export type LiveState = 'off' | 'connecting' | 'live';
 /** What the last messaging call said: unknown until one answers. */
 export type MessagingState = 'unknown' | 'up' | 'down';
 type Listener = (m: Message) => void;
+type NotificationListener = (n: Notification) => void;
 
 interface LiveValue {
   state: LiveState;
@@ -22,6 +26,9 @@ interface LiveValue {
   /** A messaging call's outcome: no error (it answered) or the error it failed with. */
   reportMessaging: (err?: unknown) => void;
   subscribe: (fn: Listener) => () => void;
+  /** How many times the stream has opened: a change means "you may have missed pushes". */
+  opened: number;
+  subscribeNotifications: (fn: NotificationListener) => () => void;
 }
 
 const LiveContext = createContext<LiveValue>({
@@ -29,6 +36,8 @@ const LiveContext = createContext<LiveValue>({
   messaging: 'unknown',
   reportMessaging: () => {},
   subscribe: () => () => {},
+  opened: 0,
+  subscribeNotifications: () => () => {},
 });
 
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
@@ -36,7 +45,9 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const token = session?.token;
   const [state, setState] = useState<LiveState>('off');
   const [messaging, setMessaging] = useState<MessagingState>('unknown');
+  const [opened, setOpened] = useState(0);
   const listeners = useRef(new Set<Listener>());
+  const notificationListeners = useRef(new Set<NotificationListener>());
 
   const reportMessaging = useCallback((err?: unknown) => {
     if (err === undefined) setMessaging('up');
@@ -74,6 +85,7 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
       source.onopen = () => {
         backoffMs = 500;
         setState('live');
+        setOpened((n) => n + 1);
       };
       source.addEventListener('message', (e: MessageEvent<string>) => {
         try {
@@ -81,6 +93,14 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
           listeners.current.forEach((fn) => fn(m));
         } catch {
           // not a message: ignore
+        }
+      });
+      source.addEventListener('notification', (e: MessageEvent<string>) => {
+        try {
+          const n = JSON.parse(e.data) as Notification;
+          notificationListeners.current.forEach((fn) => fn(n));
+        } catch {
+          // not a notification: ignore
         }
       });
       source.addEventListener('session-ended', () => {
@@ -108,9 +128,15 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
       listeners.current.delete(fn);
     };
   }, []);
+  const subscribeNotifications = useCallback((fn: NotificationListener) => {
+    notificationListeners.current.add(fn);
+    return () => {
+      notificationListeners.current.delete(fn);
+    };
+  }, []);
   const value = useMemo(
-    () => ({ state, messaging, reportMessaging, subscribe }),
-    [state, messaging, reportMessaging, subscribe],
+    () => ({ state, messaging, reportMessaging, subscribe, opened, subscribeNotifications }),
+    [state, messaging, reportMessaging, subscribe, opened, subscribeNotifications],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
@@ -125,4 +151,14 @@ export function useLiveMessages(fn: Listener): void {
     latest.current = fn;
   });
   useEffect(() => subscribe((m) => latest.current(m)), [subscribe]);
+}
+
+/** Calls `fn` for every notification pushed live, as long as the component is mounted. */
+export function useLiveNotifications(fn: NotificationListener): void {
+  const { subscribeNotifications } = useLiveEvents();
+  const latest = useRef(fn);
+  useEffect(() => {
+    latest.current = fn;
+  });
+  useEffect(() => subscribeNotifications((n) => latest.current(n)), [subscribeNotifications]);
 }

@@ -1,5 +1,5 @@
 // Hash routes (#/, #/home, #/everyone, #/users/alice, #/users/alice/followers, #/messages,
-// #/messages/bob, #/signin, #/signup): the path part of the URL stays the edge's, so no page of
+// #/messages/bob, #/notifications, #/posts/<id>, #/posts/<id>/comments/<id>, #/signin, #/signup): the path part of the URL stays the edge's, so no page of
 // the client can collide with an API route. `#/` is Home for a signed-in user and Everyone (the
 // global timeline) otherwise; the older `#/u/alice` links still work.
 import { useEffect, useState } from 'react';
@@ -13,6 +13,8 @@ export type Route =
   | { name: 'following'; username: string }
   | { name: 'messages' }
   | { name: 'conversation'; username: string }
+  | { name: 'notifications' }
+  | { name: 'post'; id: string; commentId?: string }
   | { name: 'signin' }
   | { name: 'signup' }
   | { name: 'not-found' };
@@ -30,6 +32,7 @@ export function parseRoute(hash: string): Route {
     if (first === 'home') return { name: 'feed' };
     if (first === 'everyone') return { name: 'everyone' };
     if (first === 'messages') return { name: 'messages' };
+    if (first === 'notifications') return { name: 'notifications' };
     if (first === 'signin') return { name: 'signin' };
     if (first === 'signup') return { name: 'signup' };
   }
@@ -37,6 +40,10 @@ export function parseRoute(hash: string): Route {
     if (parts.length === 2) return { name: 'user', username: second };
     if (parts.length === 3 && (third === 'followers' || third === 'following'))
       return { name: third, username: second };
+  }
+  if (first === 'posts' && second) {
+    if (parts.length === 2) return { name: 'post', id: second };
+    if (parts.length === 4 && third === 'comments') return { name: 'post', id: second, commentId: parts[3] };
   }
   if (first === 'messages' && parts.length === 2) return { name: 'conversation', username: second };
   return { name: 'not-found' };
@@ -51,6 +58,11 @@ export const href = {
   following: (username: string) => `#/users/${encodeURIComponent(username)}/following`,
   messages: '#/messages',
   conversation: (username: string) => `#/messages/${encodeURIComponent(username)}`,
+  notifications: '#/notifications',
+  post: (id: string) => `#/posts/${encodeURIComponent(id)}`,
+  /** A comment: its post, with the comments open and this one marked. */
+  comment: (postId: string, commentId: string) =>
+    `#/posts/${encodeURIComponent(postId)}/comments/${encodeURIComponent(commentId)}`,
   signin: '#/signin',
   signup: '#/signup',
 };

@@ -1,5 +1,6 @@
 // The edge's answers as the client sees them (docs/api.md); fields a degraded answer leaves out are null.
-export type ServiceName = 'identity' | 'posts' | 'comments' | 'likes' | 'media' | 'messaging' | 'graph' | 'feed';
+export type ServiceName =
+  'identity' | 'posts' | 'comments' | 'likes' | 'media' | 'messaging' | 'graph' | 'feed' | 'notifications';
 
 export interface UserSummary {
   id: string;
@@ -99,6 +100,25 @@ export interface Message {
 export interface Conversation {
   with: UserSummary;
   lastMessage: Message;
+}
+
+/** What you are told: likes of one post are one notification (`count` likers, the latest in `actors`). */
+export interface Notification {
+  id: string;
+  type: 'follow' | 'mention' | 'like' | 'comment';
+  /** Who did it; for a like group the latest liker. */
+  actor: UserSummary;
+  count?: number;
+  actors?: UserSummary[];
+  post?: { id: string; excerpt: string | null };
+  comment?: { id: string; excerpt: string };
+  /** When it last changed (a like group moves up with each new like). */
+  createdAt: string;
+  read: boolean;
+}
+export interface NotificationPage extends Page<Notification> {
+  /** Unread in all, not only on this page. */
+  unread: number;
 }
 
 /** application/problem+json (RFC 9457). */

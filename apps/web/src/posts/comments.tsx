@@ -9,7 +9,16 @@ import { formatTime } from '../ui/time';
 
 const RETRY_MS = 4000;
 
-export function Comments({ post, onChange }: { post: Post; onChange: (change: (p: Post) => Post) => void }) {
+export function Comments({
+  post,
+  highlight,
+  onChange,
+}: {
+  post: Post;
+  /** This comment is marked, and scrolled to once it is in. */
+  highlight?: string;
+  onChange: (change: (p: Post) => Post) => void;
+}) {
   const { session } = useSession();
   const [items, setItems] = useState<Comment[]>([]);
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
@@ -22,6 +31,11 @@ export function Comments({ post, onChange }: { post: Post; onChange: (change: (p
   const [sendError, setSendError] = useState<string | null>(null);
   const key = useRef(newKey());
   const inputId = useId();
+  const marked = useRef<HTMLLIElement>(null);
+  const found = items.some((c) => c.id === highlight);
+  useEffect(() => {
+    if (found) marked.current?.scrollIntoView({ block: 'center' });
+  }, [found]);
 
   const load = useCallback(
     (from: string | null) => {
@@ -83,7 +97,12 @@ export function Comments({ post, onChange }: { post: Post; onChange: (change: (p
       {items.length === 0 && cursor === null && <p className="muted">No comments yet.</p>}
       <ol className="comment-list">
         {items.map((c) => (
-          <li key={c.id}>
+          <li
+            key={c.id}
+            data-comment-id={c.id}
+            ref={c.id === highlight ? marked : undefined}
+            className={c.id === highlight ? 'highlight' : undefined}
+          >
             <a href={href.user(c.author.username)}>{c.author.displayName}</a>{' '}
             <time dateTime={c.createdAt}>{formatTime(c.createdAt)}</time>
             <p>{c.text}</p>

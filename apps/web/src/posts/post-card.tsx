@@ -16,6 +16,8 @@ export function PostCard({
   post,
   down,
   showFollow = true,
+  commentsOpen = false,
+  highlightComment,
   onChange,
   onAuthorChange,
 }: {
@@ -24,11 +26,15 @@ export function PostCard({
   down: string[];
   /** false where the page has its own Follow for this author (their profile). */
   showFollow?: boolean;
+  /** Comments shown from the start (the post's own page). */
+  commentsOpen?: boolean;
+  /** A comment to mark and scroll to (a notification's link). */
+  highlightComment?: string;
   onChange: (change: (p: Post) => Post) => void;
   /** Changes every post of this post's author on the page (a follow). */
   onAuthorChange: (change: (p: Post) => Post) => void;
 }) {
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(commentsOpen);
   const panelId = useId();
   const noticeId = useId();
   const commentsDown = post.commentCount === null || post.degraded.includes('comments') || down.includes('comments');
@@ -89,7 +95,7 @@ export function PostCard({
           )}
         </span>
       </footer>
-      <div id={panelId}>{open && <Comments post={post} onChange={onChange} />}</div>
+      <div id={panelId}>{open && <Comments post={post} highlight={highlightComment} onChange={onChange} />}</div>
     </article>
   );
 }
