@@ -106,6 +106,22 @@ export class NotificationsRepository {
     });
   }
 
+  /** Deletes the claims of events handled longer than `olderThanMs` ago, in batches; answers how many. */
+  async pruneClaims(olderThanMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const r = await this.pool.query({
+        name: 'notifications.claims.prune',
+        text: `DELETE FROM ${this.t.processed} WHERE event_id IN (
+            SELECT event_id FROM ${this.t.processed}
+            WHERE processed_at < now() - $1 * interval '1 millisecond' LIMIT 5000)`,
+        values: [olderThanMs],
+      });
+      total += r.rowCount ?? 0;
+      if ((r.rowCount ?? 0) < 5000) return total;
+    }
+  }
+
   /** Held until the transaction ends: every event about this post or this follow waits for it. */
   async lock(db: Queryable, kind: 'post' | 'follow', key: string): Promise<void> {
     await db.query({
