@@ -62,7 +62,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   }).start();
   const mesh = new MeshClient(nc, {
     defaultTimeoutMs: c.READ_TIMEOUT_MS,
-    onOutcome: (subject, outcome, ms) => metrics.nats(subject, outcome, ms),
+    onOutcome: (subject, outcome, ms, criticality) => metrics.nats(subject, outcome, ms, criticality),
     replicas,
     onRetry: (subject) => metrics.retry(subject, 'timeout'),
     onRetryRefused: (subject) => metrics.retryRefused(subject),

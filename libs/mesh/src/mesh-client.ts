@@ -5,9 +5,11 @@ import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/
 import {
   ErrorCodes,
   isMeshErrorPayload,
+  leastCritical,
   MeshError,
   MeshHeaders,
   ownerOf,
+  type Criticality,
   type ReplyOf,
   type RequestOf,
   type RequestSubject,
@@ -31,7 +33,7 @@ export interface MeshClientOptions {
    * replica its retry asked count apiece (a first try outrun by its retry still reports its own
    * late answer or timeout).
    */
-  onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number) => void;
+  onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number, criticality: Criticality) => void;
   /** Which replicas answered lately, for `retryOnTimeout` (without it, the queue group is asked again). */
   replicas?: ReplicaDirectory;
   /** Called when a timed-out request is asked again of the live replicas. */
@@ -57,6 +59,11 @@ export interface RequestOptions {
    * and writes with an idempotency key.
    */
   retryOnTimeout?: boolean;
+  /**
+   * Sent as MeshHeaders.criticality (default critical). Inside a request that has one of its
+   * own (a service's onward call), the less critical of the two is sent.
+   */
+  criticality?: Criticality;
 }
 
 export class MeshClient {
@@ -143,9 +150,13 @@ export class MeshClient {
     const wanted = opts.timeoutMs ?? this.options.defaultTimeoutMs;
     const timeout = ctx?.deadline === undefined ? wanted : Math.max(1, Math.min(wanted, ctx.deadline - Date.now()));
     const requestId = opts.requestId ?? ctx?.requestId ?? randomUUID();
+    const inherited = ctx?.criticality;
+    const asked = opts.criticality ?? 'critical';
+    const criticality = inherited === undefined ? asked : leastCritical(asked, inherited);
     const h = natsHeaders();
     h.set(MeshHeaders.requestId, requestId);
     h.set(MeshHeaders.deadline, String(Date.now() + timeout));
+    if (criticality !== 'critical') h.set(MeshHeaders.criticality, criticality);
     if (opts.idempotencyKey !== undefined) h.set(MeshHeaders.idempotencyKey, opts.idempotencyKey);
     if (ctx?.traceparent !== undefined) h.set(TRACEPARENT, ctx.traceparent);
     const body = JSON.stringify({ id: requestId, pattern: subject, data });
@@ -156,22 +167,22 @@ export class MeshClient {
     } catch (err) {
       // The outcome is what happened on the wire, whatever the error then says.
       const outcome = err instanceof NoReplicas ? 'no-responders' : err instanceof ReplyTimeout ? 'timeout' : 'error';
-      this.options.onOutcome?.(subject, outcome, performance.now() - started);
+      this.options.onOutcome?.(subject, outcome, performance.now() - started, criticality);
       throw this.mapTransportError(subject, err, timeout);
     }
     let packet: ReplyPacket<ReplyOf<K>>;
     try {
       packet = msg.json<ReplyPacket<ReplyOf<K>>>();
     } catch {
-      this.options.onOutcome?.(subject, 'error', performance.now() - started);
+      this.options.onOutcome?.(subject, 'error', performance.now() - started, criticality);
       throw new MeshError(ErrorCodes.internal, `unreadable reply on ${subject}`, undefined, ownerOf(subject));
     }
     if (packet.err !== undefined && packet.err !== null) {
-      this.options.onOutcome?.(subject, 'error', performance.now() - started);
+      this.options.onOutcome?.(subject, 'error', performance.now() - started, criticality);
       if (isMeshErrorPayload(packet.err)) throw MeshError.fromPayload(packet.err, ownerOf(subject));
       throw new MeshError(ErrorCodes.internal, `${subject} failed`, undefined, ownerOf(subject));
     }
-    this.options.onOutcome?.(subject, 'ok', performance.now() - started);
+    this.options.onOutcome?.(subject, 'ok', performance.now() - started, criticality);
     return packet.response as ReplyOf<K>;
   }
 

@@ -8,7 +8,7 @@ import { Svcm, type Service } from '@nats-io/services';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
-import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES } from '#contracts';
+import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES, parseCriticality } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
 import {
   requestContext,
@@ -155,6 +155,7 @@ export class MeshServer extends ServerNats {
     const requestId = msg.headers?.get(MeshHeaders.requestId) || String(packet.id ?? '');
     const deadline = Number(msg.headers?.get(MeshHeaders.deadline)) || undefined;
     const idempotencyKey = msg.headers?.get(MeshHeaders.idempotencyKey) || undefined;
+    const criticality = parseCriticality(msg.headers?.get(MeshHeaders.criticality));
     if (deadline !== undefined && deadline < Date.now()) {
       // The caller has already given up (and may have retried elsewhere): doing the work now
       // would only compete with the retry.
@@ -168,11 +169,19 @@ export class MeshServer extends ServerNats {
           'messaging.system': 'nats',
           'messaging.destination.name': subject,
           'failsoft.request_id': requestId,
+          'failsoft.criticality': criticality,
         })
       : undefined;
-    const store = span
-      ? { requestId, deadline, idempotencyKey, traceparent: traceparentOf(span), traceId: span.spanContext().traceId }
-      : { requestId, deadline, idempotencyKey };
+    const store: RequestContext = span
+      ? {
+          requestId,
+          deadline,
+          idempotencyKey,
+          criticality,
+          traceparent: traceparentOf(span),
+          traceId: span.spanContext().traceId,
+        }
+      : { requestId, deadline, idempotencyKey, criticality };
     let fault = true;
     try {
       fault = await this.handle(subject, msg, packet, handler, ctx, store);

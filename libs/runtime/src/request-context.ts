@@ -11,6 +11,11 @@ export interface RequestContext {
   traceparent?: string;
   /** The current trace's id, for log lines. */
   traceId?: string;
+  /**
+   * How much the request matters (MeshHeaders.criticality: critical, degradable, sheddable);
+   * absent is critical. Onward calls inherit it.
+   */
+  criticality?: 'critical' | 'degradable' | 'sheddable';
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

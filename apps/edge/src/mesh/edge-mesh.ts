@@ -32,7 +32,15 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
-import { ErrorCodes, MeshError, ownerOf, type ReplyOf, type RequestOf, type RequestSubject } from '#contracts';
+import {
+  ErrorCodes,
+  MeshError,
+  ownerOf,
+  type Criticality,
+  type ReplyOf,
+  type RequestOf,
+  type RequestSubject,
+} from '#contracts';
 import { MeshClient } from '#mesh';
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
@@ -59,7 +67,7 @@ export class EdgeMesh {
 
   /** A query: short deadline, one retry on live replicas if it times out. */
   read<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    return this.guarded(subject, () => this.readOnce(subject, data));
+    return this.guarded(subject, () => this.readOnce(subject, data, 'critical'));
   }
 
   /**
@@ -84,19 +92,28 @@ export class EdgeMesh {
     const service = ownerOf(subject);
     const openedAt = this.openedAt.get(service);
     if (openedAt !== undefined && Date.now() - openedAt < this.config.CIRCUIT_HALF_OPEN_AFTER_MS) {
-      this.metrics.nats(subject, 'circuit-open', 0);
+      this.metrics.nats(subject, 'circuit-open', 0, 'degradable');
       return null;
     }
     try {
-      return await this.read(subject, data);
+      // A stitched extra: a replica at its limit refuses it before the routes' own reads.
+      return await this.guarded(subject, () => this.readOnce(subject, data, 'degradable'));
     } catch (err) {
       if (err instanceof MeshError && err.isUnavailability) return null;
       throw err;
     }
   }
 
-  private readOnce<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    return this.client.request(subject, data, { timeoutMs: this.config.READ_TIMEOUT_MS, retryOnTimeout: true });
+  private readOnce<K extends RequestSubject>(
+    subject: K,
+    data: RequestOf<K>,
+    criticality: Criticality,
+  ): Promise<ReplyOf<K>> {
+    return this.client.request(subject, data, {
+      timeoutMs: this.config.READ_TIMEOUT_MS,
+      retryOnTimeout: true,
+      criticality,
+    });
   }
 
   private async writeOnce<K extends RequestSubject>(

@@ -1,6 +1,7 @@
 // Prometheus figures of the edge: HTTP by route and status, NATS requests by subject and
 // outcome, degraded and unavailable answers by service, and each durable event consumer's lag.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ownerOf, type Criticality } from '#contracts';
 import { type RequestOutcome } from '#mesh';
 import { RecentCounter } from './recent-counter.js';
 
@@ -23,6 +24,14 @@ export class EdgeMetrics {
     name: 'nats_requests_total',
     help: 'Requests the edge sent over NATS, by subject and outcome',
     labelNames: ['subject', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  // A metric of its own rather than a third label on nats_requests_total: by service, not
+  // subject, it stays small, and what reads nats_requests_total by its two labels keeps working.
+  private readonly natsByCriticality = new Counter({
+    name: 'nats_requests_by_criticality_total',
+    help: 'Requests the edge sent over NATS, by service, criticality (critical, degradable, sheddable) and outcome',
+    labelNames: ['service', 'criticality', 'outcome'] as const,
     registers: [this.registry],
   });
   private readonly natsDuration = new Histogram({
@@ -118,8 +127,14 @@ export class EdgeMetrics {
     this.httpDuration.observe({ method, route }, seconds);
   }
 
-  nats(subject: string, outcome: RequestOutcome | 'circuit-open', ms: number): void {
+  nats(
+    subject: string,
+    outcome: RequestOutcome | 'circuit-open',
+    ms: number,
+    criticality: Criticality = 'critical',
+  ): void {
     this.natsRequests.inc({ subject, outcome });
+    this.natsByCriticality.inc({ service: ownerOf(subject), criticality, outcome });
     // A call the breaker spared never reached NATS: it has no duration to record.
     if (outcome !== 'circuit-open') this.natsDuration.observe({ subject }, ms / 1000);
   }
