@@ -64,7 +64,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     defaultTimeoutMs: c.READ_TIMEOUT_MS,
     onOutcome: (subject, outcome, ms, criticality) => metrics.nats(subject, outcome, ms, criticality),
     replicas,
-    onRetry: (subject) => metrics.retry(subject, 'timeout'),
+    onRetry: (subject, cause) => metrics.retry(subject, cause),
     onRetryRefused: (subject) => metrics.retryRefused(subject),
   });
 

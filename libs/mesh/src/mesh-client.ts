@@ -36,8 +36,11 @@ export interface MeshClientOptions {
   onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number, criticality: Criticality) => void;
   /** Which replicas answered lately, for `retryOnTimeout` (without it, the queue group is asked again). */
   replicas?: ReplicaDirectory;
-  /** Called when a timed-out request is asked again of the live replicas. */
-  onRetry?: (subject: string) => void;
+  /**
+   * Called when a request is asked again: of the live replicas after a timeout, or of another
+   * replica after one refused it `overloaded`.
+   */
+  onRetry?: (subject: string, cause: 'timeout' | 'overloaded') => void;
   /**
    * Called when a retry was not sent because the service's retry budget is spent; a request may
    * be refused more than once (at the vanished-replica check, the deadline, its first try's timeout).
@@ -66,10 +69,20 @@ export interface RequestOptions {
   criticality?: Criticality;
 }
 
+/** An `overloaded` refusal is asked again of at most this many other replicas. */
+const OVERLOAD_RETRIES = 2;
+/** …and only while this much of the deadline is left (less would only time out there). */
+const OVERLOAD_RETRY_MIN_MS = 10;
+/** Every replica heard from lately, to pick one that has not refused. */
+const ALL_REPLICAS = 100;
+
+const isOverloaded = (e: unknown): e is MeshError => e instanceof MeshError && e.code === ErrorCodes.overloaded;
+
 export class MeshClient {
   private readonly inbox: ReplyInbox;
   private readonly router: ReplicaRouter;
   private readonly budgets = new Map<string, RetryBudget>();
+  private turn = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -88,10 +101,60 @@ export class MeshClient {
     data: RequestOf<K>,
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
-    if (!opts.retryOnTimeout) return this.send(subject, subject, data, opts);
     const service = ownerOf(subject);
+    const deadlineAt = Date.now() + (opts.timeoutMs ?? this.options.defaultTimeoutMs);
     this.budget(service).deposit();
-    return this.hedged(service, subject, data, opts);
+    try {
+      if (!opts.retryOnTimeout) return await this.send(subject, subject, data, opts);
+      return await this.hedged(service, subject, data, opts);
+    } catch (err) {
+      if (!isOverloaded(err) || !this.options.replicas) throw err;
+      return this.elsewhere(service, subject, data, opts, err, deadlineAt);
+    }
+  }
+
+  /**
+   * A replica refused the request `overloaded`: it did not start the work, so asking another is
+   * safe even for a write without a key. Another replica heard from lately, never one that
+   * refused (by its own subject: the queue group could pick the same one), within the service's
+   * retry budget and what is left of the deadline; else the refusal is the answer.
+   */
+  private async elsewhere<K extends RequestSubject>(
+    service: string,
+    subject: K,
+    data: RequestOf<K>,
+    opts: RequestOptions,
+    refusal: MeshError,
+    deadlineAt: number,
+  ): Promise<ReplyOf<K>> {
+    const refused = new Set<string>();
+    let last = refusal;
+    for (let i = 0; i < OVERLOAD_RETRIES; i++) {
+      // Without its replica's name (identity's hashing queue), another try might reach the same one.
+      const who = last.hint.replica;
+      if (who === undefined) break;
+      refused.add(who);
+      const left = deadlineAt - Date.now();
+      if (left < OVERLOAD_RETRY_MIN_MS) break;
+      const others = this.options.replicas!.alive(service, ALL_REPLICAS).filter((id) => !refused.has(id));
+      if (others.length === 0) break;
+      if (!this.budget(service).tryWithdraw()) {
+        this.options.onRetryRefused?.(subject);
+        break;
+      }
+      const next = others[this.turn++ % others.length];
+      this.options.onRetry?.(subject, 'overloaded');
+      try {
+        return await this.send(subject, directSubject(subject, next), data, { ...opts, timeoutMs: left });
+      } catch (err) {
+        if (!isOverloaded(err)) throw err;
+        last =
+          err.hint.replica === undefined
+            ? new MeshError(err.code, err.message, err.errors, err.service, { ...err.hint, replica: next })
+            : err;
+      }
+    }
+    throw last;
   }
 
   private budget(service: string): RetryBudget {
@@ -123,7 +186,7 @@ export class MeshClient {
       vanished: replicas ? () => replicas.vanished(service) : undefined,
       withdrawRetry: () => this.budget(service).tryWithdraw(),
       suspect: () => this.router.suspect(service),
-      onRetry: () => this.options.onRetry?.(subject),
+      onRetry: () => this.options.onRetry?.(subject, 'timeout'),
       onRetryRefused: () => this.options.onRetryRefused?.(subject),
     }).run();
   }

@@ -47,3 +47,37 @@ describe("the edge's breaker for a service", () => {
     expect(calls()).toBe(3);
   });
 });
+
+describe('criticality of the edge calls', () => {
+  /** A client that records each call's options and answers with `answer`. */
+  function recording(answer: () => Promise<unknown>) {
+    const asked: Array<{ subject: string; criticality: unknown }> = [];
+    const client = {
+      request: (subject: string, _data: unknown, opts: { criticality?: unknown }) => {
+        asked.push({ subject, criticality: opts.criticality });
+        return answer();
+      },
+      unservedError: () => new MeshError(ErrorCodes.unavailable, 'none'),
+    } as unknown as MeshClient;
+    return { mesh: new EdgeMesh(client, loadEdgeConfig({ JWT_PUBLIC_KEY: 'pem' }), new EdgeMetrics()), asked };
+  }
+
+  it("marks the route's own read critical and a stitched extra degradable", async () => {
+    const { mesh, asked } = recording(() => Promise.resolve({ summaries: {} }));
+    await mesh.read(Subjects.posts.get, { id: 'x' });
+    await mesh.readOptional(Subjects.likes.summary, { postIds: ['x'] });
+    expect(asked).toEqual([
+      { subject: Subjects.posts.get, criticality: 'critical' },
+      { subject: Subjects.likes.summary, criticality: 'degradable' },
+    ]);
+  });
+
+  it('leaves out a stitched extra that busy replicas refused (degraded, as if down), but a critical read fails', async () => {
+    const refuse = () => Promise.reject(new MeshError(ErrorCodes.overloaded, 'busy', undefined, 'likes'));
+    const { mesh } = recording(refuse);
+    await expect(mesh.readOptional(Subjects.likes.summary, { postIds: ['x'] })).resolves.toBeNull();
+    await expect(mesh.read(Subjects.likes.summary, { postIds: ['x'] })).rejects.toMatchObject({
+      code: ErrorCodes.overloaded,
+    });
+  });
+});

@@ -99,7 +99,8 @@ export class EdgeMesh {
       // A stitched extra: a replica at its limit refuses it before the routes' own reads.
       return await this.guarded(subject, () => this.readOnce(subject, data, 'degradable'));
     } catch (err) {
-      if (err instanceof MeshError && err.isUnavailability) return null;
+      // Refused by a busy replica (and by the one asked after it): left out, as if down.
+      if (err instanceof MeshError && (err.isUnavailability || err.code === ErrorCodes.overloaded)) return null;
       throw err;
     }
   }

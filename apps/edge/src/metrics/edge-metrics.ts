@@ -139,7 +139,7 @@ export class EdgeMetrics {
     if (outcome !== 'circuit-open') this.natsDuration.observe({ subject }, ms / 1000);
   }
 
-  retry(subject: string, cause: 'timeout' | 'no-responders'): void {
+  retry(subject: string, cause: 'timeout' | 'overloaded' | 'no-responders'): void {
     this.retries.inc({ subject, cause });
   }
 
