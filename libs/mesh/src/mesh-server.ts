@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES, parseCriticality, type Criticality } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
 import {
+  deadlineCounters,
   requestContext,
   type RequestContext,
   endSpan,
@@ -52,6 +53,8 @@ export interface OverloadFigures {
   refused: RefusalCounts;
   /** Requests whose deadline had passed when this replica took them up (not run). */
   expiredOnArrival: number;
+  /** Database queries not sent because their request's deadline had passed (libs/persistence). */
+  expiredBeforeQuery: number;
 }
 
 export class MeshServer extends ServerNats {
@@ -90,6 +93,7 @@ export class MeshServer extends ServerNats {
       inFlight: a.inFlight,
       refused: { ...a.refused },
       expiredOnArrival: this.expiredOnArrival,
+      expiredBeforeQuery: deadlineCounters.expiredBeforeQuery,
     };
   }
 

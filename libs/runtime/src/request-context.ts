@@ -28,3 +28,9 @@ export function currentRequestId(): string | undefined {
 export function currentIdempotencyKey(): string | undefined {
   return requestContext.getStore()?.idempotencyKey;
 }
+
+/**
+ * Requests dropped because their deadline had passed, for the replica's figures: before a
+ * database query (libs/persistence's check). One replica is one process, so one count.
+ */
+export const deadlineCounters = { expiredBeforeQuery: 0 };

@@ -116,6 +116,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
     await openDatabase(o.dataSource, {
       schema: o.schema,
       logger,
+      checkDeadlines: env.OVERLOAD_PROTECTION !== false,
       onFailure: (f) => announcement.show({ waitingFor: 'database', state: f.state, target: f.target }),
     });
   } catch (err) {
