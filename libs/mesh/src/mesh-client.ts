@@ -23,7 +23,8 @@ import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { directSubject, type ReplyPacket } from './wire.js';
 
-export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
+/** `overloaded`: a replica refused it at its concurrency limit (an answer, counted apart from `error`). */
+export type RequestOutcome = 'ok' | 'error' | 'overloaded' | 'timeout' | 'no-responders';
 
 export interface MeshClientOptions {
   /** Deadline of a request that names none. */
@@ -241,7 +242,8 @@ export class MeshClient {
       throw new MeshError(ErrorCodes.internal, `unreadable reply on ${subject}`, undefined, ownerOf(subject));
     }
     if (packet.err !== undefined && packet.err !== null) {
-      this.options.onOutcome?.(subject, 'error', performance.now() - started, criticality);
+      const refused = (packet.err as { code?: unknown }).code === ErrorCodes.overloaded;
+      this.options.onOutcome?.(subject, refused ? 'overloaded' : 'error', performance.now() - started, criticality);
       if (isMeshErrorPayload(packet.err)) throw MeshError.fromPayload(packet.err, ownerOf(subject));
       throw new MeshError(ErrorCodes.internal, `${subject} failed`, undefined, ownerOf(subject));
     }

@@ -5,6 +5,7 @@ import type { MeshClient } from '#mesh';
 import { loadEdgeConfig } from '../edge.config.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import { EdgeMesh } from './edge-mesh.js';
+import { Brownout } from '../fail-soft/brownout.js';
 
 /** A mesh client that fails every request with `code` (a pure unit test: no NATS). */
 function failingWith(code: (typeof ErrorCodes)[keyof typeof ErrorCodes]) {
@@ -79,5 +80,25 @@ describe('criticality of the edge calls', () => {
     await expect(mesh.read(Subjects.likes.summary, { postIds: ['x'] })).rejects.toMatchObject({
       code: ErrorCodes.overloaded,
     });
+  });
+});
+
+describe('an optional read under brownout', () => {
+  it('is skipped without a request, as if its service were down', async () => {
+    let calls = 0;
+    const client = {
+      request: () => {
+        calls++;
+        return Promise.resolve({ summaries: {} });
+      },
+    } as unknown as MeshClient;
+    const brownout = new Brownout({ enabled: true, latencyTargetMs: 100, refusedShare: 0.1, holdMs: 2000 });
+    const mesh = new EdgeMesh(client, loadEdgeConfig({ JWT_PUBLIC_KEY: 'pem' }), new EdgeMetrics(), brownout);
+    await expect(mesh.readOptional(Subjects.likes.summary, { postIds: ['x'] })).resolves.toEqual({ summaries: {} });
+    for (let i = 0; i < 5; i++) brownout.observe('likes', 'overloaded', 0);
+    await expect(mesh.readOptional(Subjects.likes.summary, { postIds: ['x'] })).resolves.toBeNull();
+    // The route's own read still goes out.
+    await expect(mesh.read(Subjects.likes.summary, { postIds: ['x'] })).resolves.toEqual({ summaries: {} });
+    expect(calls).toBe(2);
   });
 });

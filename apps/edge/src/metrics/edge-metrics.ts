@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { ownerOf, type Criticality } from '#contracts';
 import { type RequestOutcome } from '#mesh';
 import { RecentCounter } from './recent-counter.js';
+import type { Brownout } from '../fail-soft/brownout.js';
 
 export class EdgeMetrics {
   readonly registry = new Registry();
@@ -122,6 +123,20 @@ export class EdgeMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Reports each service's brownout state (1: its optional parts are skipped) at every scrape. */
+  watchBrownout(brownout: Brownout): void {
+    new Gauge({
+      name: 'brownout_active',
+      help: "1 while a service's optional parts are skipped under pressure (brownout), by service and cause",
+      labelNames: ['service', 'cause'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of brownout.states()) this.set({ service: s.service, cause: s.cause ?? 'none' }, s.active ? 1 : 0);
+      },
+    });
+  }
+
   http(method: string, route: string, status: number, seconds: number): void {
     this.httpRequests.inc({ method, route, status: String(status) });
     this.httpDuration.observe({ method, route }, seconds);
@@ -129,14 +144,14 @@ export class EdgeMetrics {
 
   nats(
     subject: string,
-    outcome: RequestOutcome | 'circuit-open',
+    outcome: RequestOutcome | 'circuit-open' | 'brownout',
     ms: number,
     criticality: Criticality = 'critical',
   ): void {
     this.natsRequests.inc({ subject, outcome });
     this.natsByCriticality.inc({ service: ownerOf(subject), criticality, outcome });
-    // A call the breaker spared never reached NATS: it has no duration to record.
-    if (outcome !== 'circuit-open') this.natsDuration.observe({ subject }, ms / 1000);
+    // A call the breaker or the brownout spared never reached NATS: it has no duration to record.
+    if (outcome !== 'circuit-open' && outcome !== 'brownout') this.natsDuration.observe({ subject }, ms / 1000);
   }
 
   retry(subject: string, cause: 'timeout' | 'overloaded' | 'no-responders'): void {
