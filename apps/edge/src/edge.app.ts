@@ -20,6 +20,9 @@ import { startAdmin } from './admin/admin.app.js';
 import { installMediaHttp } from './media/media-http.js';
 import { installMessagingHttp } from './messaging/messaging-http.js';
 import { DEFAULT_WEB_ROOT, installWebClient } from './web/web-client.js';
+import { Brownout } from './fail-soft/brownout.js';
+import { watchEventLoop } from './fail-soft/event-loop-pressure.js';
+import { ownerOf } from '#contracts';
 
 export const EDGE_VERSION = '0.1.0';
 
@@ -61,11 +64,21 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     intervalMs: c.REPLICA_PING_INTERVAL_MS,
     freshMs: c.REPLICA_FRESH_MS,
   }).start();
+  const brownout = new Brownout({
+    enabled: c.OVERLOAD_PROTECTION,
+    latencyTargetMs: c.BROWNOUT_LATENCY_TARGET_MS,
+    refusedShare: c.BROWNOUT_REFUSED_SHARE,
+    holdMs: c.BROWNOUT_HOLD_MS,
+  });
+  metrics.watchBrownout(brownout);
   const mesh = new MeshClient(nc, {
     defaultTimeoutMs: c.READ_TIMEOUT_MS,
-    onOutcome: (subject, outcome, ms) => metrics.nats(subject, outcome, ms),
+    onOutcome: (subject, outcome, ms, criticality) => {
+      metrics.nats(subject, outcome, ms, criticality);
+      brownout.observe(ownerOf(subject), outcome, ms);
+    },
     replicas,
-    onRetry: (subject) => metrics.retry(subject, 'timeout'),
+    onRetry: (subject, cause) => metrics.retry(subject, cause),
     onRetryRefused: (subject) => metrics.retryRefused(subject),
   });
 
@@ -75,11 +88,12 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     return503OnClosing: true,
     ...httpTimeouts(c),
   });
-  const deps = { config: c, nc, mesh, tokens, revoked, metrics, lag };
+  const deps = { config: c, nc, mesh, tokens, revoked, metrics, lag, brownout };
   const app = await NestFactory.create<NestFastifyApplication>(EdgeModule.register(deps), adapter, {
     logger: new PinoNestLogger(logger),
   });
   await installSecurityHeaders(app);
+  if (c.OVERLOAD_PROTECTION) await watchEventLoop(app, brownout, c.EDGE_MAX_EVENT_LOOP_DELAY_MS);
   installHooks(app.getHttpAdapter().getInstance(), { logger, metrics, accessLog: c.ACCESS_LOG });
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
   await installMediaHttp(app, deps);

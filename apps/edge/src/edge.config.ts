@@ -77,6 +77,14 @@ export const EdgeEnv = z
     REPLICA_PING_INTERVAL_MS: int(1000, 50),
     /** A replica not heard from for this long is not offered to retries. */
     REPLICA_FRESH_MS: int(2500, 100),
+    /** Brownout (OVERLOAD_PROTECTION): a service whose replies average more than this (ms) has its optional parts skipped. */
+    BROWNOUT_LATENCY_TARGET_MS: int(100, 1),
+    /** Brownout: …or one whose replies lately were more than this share `overloaded` refusals. */
+    BROWNOUT_REFUSED_SHARE: z.coerce.number().min(0).max(1).default(0.1),
+    /** Brownout: how long a pressed service's optional parts are skipped before they are asked again. */
+    BROWNOUT_HOLD_MS: int(2000, 10),
+    /** Brownout: while the edge's own event loop lags more than this (ms, mean), every optional part is skipped. */
+    EDGE_MAX_EVENT_LOOP_DELAY_MS: int(100, 1),
     /** How long a service's open circuit breaker waits before letting one probe through. */
     CIRCUIT_HALF_OPEN_AFTER_MS: int(250),
     /**

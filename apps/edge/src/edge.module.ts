@@ -26,6 +26,7 @@ import { AuthGuard, OptionalAuthGuard } from './auth/auth.guard.js';
 import { LoginGate } from './limits/login-gate.js';
 import { RateLimitInterceptor } from './limits/rate-limit.interceptor.js';
 import { RATE_LIMIT_NATS, RateLimits } from './limits/rate-limits.js';
+import { Brownout } from './fail-soft/brownout.js';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -37,6 +38,8 @@ export interface EdgeDeps {
   metrics: EdgeMetrics;
   /** Every durable event consumer's lag, read in the background (GET /mesh, /metrics). */
   lag: ConsumerLag;
+  /** Which services' optional parts are skipped under pressure (absent: none ever). */
+  brownout?: Brownout;
 }
 
 @Module({})
@@ -63,6 +66,7 @@ export class EdgeModule {
         { provide: TokenVerifier, useValue: d.tokens },
         { provide: RevokedSessions, useValue: d.revoked },
         { provide: EdgeMetrics, useValue: d.metrics },
+        ...(d.brownout ? [{ provide: Brownout, useValue: d.brownout }] : []),
         // A factory, not a value: register() itself touches no connection, so the OpenAPI document
         // can be built from this module without one (openapi-document.ts).
         { provide: NatsStatus, useFactory: () => new NatsStatus(d.nc) },

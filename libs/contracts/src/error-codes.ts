@@ -10,9 +10,11 @@ export const ErrorCodes = {
   idempotencyMismatch: 'idempotency_mismatch',
   rateLimited: 'rate_limited',
   /**
-   * The service is busy with expensive work (identity's hashing queue is full) and refused this
-   * at once rather than queueing it without bound. An answer, not an outage: it never opens a
-   * breaker, and the edge answers 503 with Retry-After.
+   * The replica is busy and refused this at once rather than queueing it (at its concurrency
+   * limit, or identity's hashing queue is full): the work was not started, so another replica may
+   * be asked (never the same one), and `retryAfterMs` says when to try this one again. An answer,
+   * not an outage: it never opens a breaker; the edge answers 503 with Retry-After, or leaves a
+   * stitched part out as `degraded`.
    */
   overloaded: 'overloaded',
   /** The client did not send its whole request in time (the edge's REQUEST_TIMEOUT_MS). */
@@ -44,6 +46,10 @@ export interface MeshErrorPayload {
   message: string;
   errors?: FieldError[];
   service?: string;
+  /** `overloaded`: when to try again (ms). */
+  retryAfterMs?: number;
+  /** `overloaded`: the replica that refused (its id in NATS's service API), not to be asked again. */
+  replica?: string;
 }
 
 /** Thrown by services (domain rules) and by the mesh client (transport failures). */
@@ -53,6 +59,7 @@ export class MeshError extends Error {
     message: string,
     readonly errors?: FieldError[],
     readonly service?: string,
+    readonly hint: { retryAfterMs?: number; replica?: string } = {},
   ) {
     super(message);
     this.name = 'MeshError';
@@ -62,11 +69,17 @@ export class MeshError extends Error {
     const payload: MeshErrorPayload = { code: this.code, message: this.message };
     if (this.errors) payload.errors = this.errors;
     if (this.service) payload.service = this.service;
+    if (this.hint.retryAfterMs !== undefined) payload.retryAfterMs = this.hint.retryAfterMs;
+    if (this.hint.replica !== undefined) payload.replica = this.hint.replica;
     return payload;
   }
 
   static fromPayload(p: MeshErrorPayload, service?: string): MeshError {
-    return new MeshError(p.code, p.message, p.errors, p.service ?? service);
+    const hint =
+      p.retryAfterMs === undefined && p.replica === undefined
+        ? undefined
+        : { retryAfterMs: p.retryAfterMs, replica: p.replica };
+    return new MeshError(p.code, p.message, p.errors, p.service ?? service, hint);
   }
 
   /** True when the failure says nothing about the request itself: another try may work. */

@@ -193,9 +193,10 @@ export class EventConsumer<S extends EventSubject> {
           'failsoft.attempt': attempt,
         })
       : undefined;
+    // Nobody waits on an event handler: its onward requests are the first a loaded replica sheds.
     const context: RequestContext = span
-      ? { requestId, traceparent: traceparentOf(span), traceId: span.spanContext().traceId }
-      : { requestId };
+      ? { requestId, criticality: 'sheddable', traceparent: traceparentOf(span), traceId: span.spanContext().traceId }
+      : { requestId, criticality: 'sheddable' };
     let failed = true;
     try {
       failed = await requestContext.run(context, () => this.attempt(m, event, attempt));

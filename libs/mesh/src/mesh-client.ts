@@ -5,9 +5,11 @@ import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/
 import {
   ErrorCodes,
   isMeshErrorPayload,
+  leastCritical,
   MeshError,
   MeshHeaders,
   ownerOf,
+  type Criticality,
   type ReplyOf,
   type RequestOf,
   type RequestSubject,
@@ -21,7 +23,8 @@ import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 import { directSubject, type ReplyPacket } from './wire.js';
 
-export type RequestOutcome = 'ok' | 'error' | 'timeout' | 'no-responders';
+/** `overloaded`: a replica refused it at its concurrency limit (an answer, counted apart from `error`). */
+export type RequestOutcome = 'ok' | 'error' | 'overloaded' | 'timeout' | 'no-responders';
 
 export interface MeshClientOptions {
   /** Deadline of a request that names none. */
@@ -31,11 +34,14 @@ export interface MeshClientOptions {
    * replica its retry asked count apiece (a first try outrun by its retry still reports its own
    * late answer or timeout).
    */
-  onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number) => void;
+  onOutcome?: (subject: string, outcome: RequestOutcome, durationMs: number, criticality: Criticality) => void;
   /** Which replicas answered lately, for `retryOnTimeout` (without it, the queue group is asked again). */
   replicas?: ReplicaDirectory;
-  /** Called when a timed-out request is asked again of the live replicas. */
-  onRetry?: (subject: string) => void;
+  /**
+   * Called when a request is asked again: of the live replicas after a timeout, or of another
+   * replica after one refused it `overloaded`.
+   */
+  onRetry?: (subject: string, cause: 'timeout' | 'overloaded') => void;
   /**
    * Called when a retry was not sent because the service's retry budget is spent; a request may
    * be refused more than once (at the vanished-replica check, the deadline, its first try's timeout).
@@ -57,12 +63,27 @@ export interface RequestOptions {
    * and writes with an idempotency key.
    */
   retryOnTimeout?: boolean;
+  /**
+   * Sent as MeshHeaders.criticality (default critical). Inside a request that has one of its
+   * own (a service's onward call), the less critical of the two is sent.
+   */
+  criticality?: Criticality;
 }
+
+/** An `overloaded` refusal is asked again of at most this many other replicas. */
+const OVERLOAD_RETRIES = 2;
+/** …and only while this much of the deadline is left (less would only time out there). */
+const OVERLOAD_RETRY_MIN_MS = 10;
+/** Every replica heard from lately, to pick one that has not refused. */
+const ALL_REPLICAS = 100;
+
+const isOverloaded = (e: unknown): e is MeshError => e instanceof MeshError && e.code === ErrorCodes.overloaded;
 
 export class MeshClient {
   private readonly inbox: ReplyInbox;
   private readonly router: ReplicaRouter;
   private readonly budgets = new Map<string, RetryBudget>();
+  private turn = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -81,10 +102,60 @@ export class MeshClient {
     data: RequestOf<K>,
     opts: RequestOptions = {},
   ): Promise<ReplyOf<K>> {
-    if (!opts.retryOnTimeout) return this.send(subject, subject, data, opts);
     const service = ownerOf(subject);
+    const deadlineAt = Date.now() + (opts.timeoutMs ?? this.options.defaultTimeoutMs);
     this.budget(service).deposit();
-    return this.hedged(service, subject, data, opts);
+    try {
+      if (!opts.retryOnTimeout) return await this.send(subject, subject, data, opts);
+      return await this.hedged(service, subject, data, opts);
+    } catch (err) {
+      if (!isOverloaded(err) || !this.options.replicas) throw err;
+      return this.elsewhere(service, subject, data, opts, err, deadlineAt);
+    }
+  }
+
+  /**
+   * A replica refused the request `overloaded`: it did not start the work, so asking another is
+   * safe even for a write without a key. Another replica heard from lately, never one that
+   * refused (by its own subject: the queue group could pick the same one), within the service's
+   * retry budget and what is left of the deadline; else the refusal is the answer.
+   */
+  private async elsewhere<K extends RequestSubject>(
+    service: string,
+    subject: K,
+    data: RequestOf<K>,
+    opts: RequestOptions,
+    refusal: MeshError,
+    deadlineAt: number,
+  ): Promise<ReplyOf<K>> {
+    const refused = new Set<string>();
+    let last = refusal;
+    for (let i = 0; i < OVERLOAD_RETRIES; i++) {
+      // Without its replica's name (identity's hashing queue), another try might reach the same one.
+      const who = last.hint.replica;
+      if (who === undefined) break;
+      refused.add(who);
+      const left = deadlineAt - Date.now();
+      if (left < OVERLOAD_RETRY_MIN_MS) break;
+      const others = this.options.replicas!.alive(service, ALL_REPLICAS).filter((id) => !refused.has(id));
+      if (others.length === 0) break;
+      if (!this.budget(service).tryWithdraw()) {
+        this.options.onRetryRefused?.(subject);
+        break;
+      }
+      const next = others[this.turn++ % others.length];
+      this.options.onRetry?.(subject, 'overloaded');
+      try {
+        return await this.send(subject, directSubject(subject, next), data, { ...opts, timeoutMs: left });
+      } catch (err) {
+        if (!isOverloaded(err)) throw err;
+        last =
+          err.hint.replica === undefined
+            ? new MeshError(err.code, err.message, err.errors, err.service, { ...err.hint, replica: next })
+            : err;
+      }
+    }
+    throw last;
   }
 
   private budget(service: string): RetryBudget {
@@ -116,7 +187,7 @@ export class MeshClient {
       vanished: replicas ? () => replicas.vanished(service) : undefined,
       withdrawRetry: () => this.budget(service).tryWithdraw(),
       suspect: () => this.router.suspect(service),
-      onRetry: () => this.options.onRetry?.(subject),
+      onRetry: () => this.options.onRetry?.(subject, 'timeout'),
       onRetryRefused: () => this.options.onRetryRefused?.(subject),
     }).run();
   }
@@ -143,9 +214,13 @@ export class MeshClient {
     const wanted = opts.timeoutMs ?? this.options.defaultTimeoutMs;
     const timeout = ctx?.deadline === undefined ? wanted : Math.max(1, Math.min(wanted, ctx.deadline - Date.now()));
     const requestId = opts.requestId ?? ctx?.requestId ?? randomUUID();
+    const inherited = ctx?.criticality;
+    const asked = opts.criticality ?? 'critical';
+    const criticality = inherited === undefined ? asked : leastCritical(asked, inherited);
     const h = natsHeaders();
     h.set(MeshHeaders.requestId, requestId);
     h.set(MeshHeaders.deadline, String(Date.now() + timeout));
+    if (criticality !== 'critical') h.set(MeshHeaders.criticality, criticality);
     if (opts.idempotencyKey !== undefined) h.set(MeshHeaders.idempotencyKey, opts.idempotencyKey);
     if (ctx?.traceparent !== undefined) h.set(TRACEPARENT, ctx.traceparent);
     const body = JSON.stringify({ id: requestId, pattern: subject, data });
@@ -156,22 +231,23 @@ export class MeshClient {
     } catch (err) {
       // The outcome is what happened on the wire, whatever the error then says.
       const outcome = err instanceof NoReplicas ? 'no-responders' : err instanceof ReplyTimeout ? 'timeout' : 'error';
-      this.options.onOutcome?.(subject, outcome, performance.now() - started);
+      this.options.onOutcome?.(subject, outcome, performance.now() - started, criticality);
       throw this.mapTransportError(subject, err, timeout);
     }
     let packet: ReplyPacket<ReplyOf<K>>;
     try {
       packet = msg.json<ReplyPacket<ReplyOf<K>>>();
     } catch {
-      this.options.onOutcome?.(subject, 'error', performance.now() - started);
+      this.options.onOutcome?.(subject, 'error', performance.now() - started, criticality);
       throw new MeshError(ErrorCodes.internal, `unreadable reply on ${subject}`, undefined, ownerOf(subject));
     }
     if (packet.err !== undefined && packet.err !== null) {
-      this.options.onOutcome?.(subject, 'error', performance.now() - started);
+      const refused = (packet.err as { code?: unknown }).code === ErrorCodes.overloaded;
+      this.options.onOutcome?.(subject, refused ? 'overloaded' : 'error', performance.now() - started, criticality);
       if (isMeshErrorPayload(packet.err)) throw MeshError.fromPayload(packet.err, ownerOf(subject));
       throw new MeshError(ErrorCodes.internal, `${subject} failed`, undefined, ownerOf(subject));
     }
-    this.options.onOutcome?.(subject, 'ok', performance.now() - started);
+    this.options.onOutcome?.(subject, 'ok', performance.now() - started, criticality);
     return packet.response as ReplyOf<K>;
   }
 

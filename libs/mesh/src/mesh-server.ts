@@ -8,9 +8,10 @@ import { Svcm, type Service } from '@nats-io/services';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
-import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES } from '#contracts';
+import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES, parseCriticality, type Criticality } from '#contracts';
 import { natsConnectOptions } from './nats-connection.js';
 import {
+  deadlineCounters,
   requestContext,
   type RequestContext,
   endSpan,
@@ -23,6 +24,10 @@ import { isServerFault, toErrorPayload, type ErrorClassifier } from './error-pay
 import { EndpointStats } from './endpoint-stats.js';
 import { directSubject, type ReplyPacket, type RequestPacket } from './wire.js';
 import { PublishBatch } from './publish-batch.js';
+import { Admission, DEFAULT_ADMISSION, type AdmissionOptions, type RefusalCounts } from './admission.js';
+
+/** `answer`'s outcome when the request had expired: it never ran, so it says nothing of latency. */
+const EXPIRED = 'expired';
 
 export interface MeshServerOptions {
   service: string;
@@ -37,6 +42,21 @@ export interface MeshServerOptions {
   natsUser?: string;
   natsPassword?: string;
   classifyError?: ErrorClassifier;
+  /** The concurrency limit and admission by criticality (DEFAULT_ADMISSION for what is not given). */
+  admission?: Partial<AdmissionOptions>;
+}
+
+/** What the replica's limiter is doing, for $SRV.STATS, GET /mesh and the board. */
+export interface OverloadFigures {
+  enabled: boolean;
+  limit: number;
+  inFlight: number;
+  /** Requests refused `overloaded`, by criticality. */
+  refused: RefusalCounts;
+  /** Requests whose deadline had passed when this replica took them up (not run). */
+  expiredOnArrival: number;
+  /** Database queries not sent because their request's deadline had passed (libs/persistence). */
+  expiredBeforeQuery: number;
 }
 
 export class MeshServer extends ServerNats {
@@ -47,6 +67,8 @@ export class MeshServer extends ServerNats {
   /** This replica's own subjects (no queue group): where a caller retries past a slow sibling. */
   private readonly direct: Subscription[] = [];
   private inFlight = 0;
+  private expiredOnArrival = 0;
+  readonly admission: Admission;
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
   readonly startedAt = new Date();
@@ -63,6 +85,19 @@ export class MeshServer extends ServerNats {
       }),
       queue: mesh.service,
     });
+    this.admission = new Admission({ ...DEFAULT_ADMISSION, ...mesh.admission });
+  }
+
+  overloadFigures(): OverloadFigures {
+    const a = this.admission;
+    return {
+      enabled: a.o.enabled,
+      limit: a.limiter.limit,
+      inFlight: a.inFlight,
+      refused: { ...a.refused },
+      expiredOnArrival: this.expiredOnArrival,
+      expiredBeforeQuery: deadlineCounters.expiredBeforeQuery,
+    };
   }
 
   /** The replica id NATS's service API gave this process (as `nats micro ls` shows it). */
@@ -132,22 +167,47 @@ export class MeshServer extends ServerNats {
   }
 
   private async track(subject: string, msg: Msg): Promise<void> {
+    const criticality = parseCriticality(msg.headers?.get(MeshHeaders.criticality));
+    const held = this.admission.inFlight;
+    if (!this.admission.tryAcquire(criticality)) {
+      this.refuse(msg);
+      return;
+    }
     this.inFlight++;
     const started = performance.now();
-    let fault = false;
+    let fault: boolean | typeof EXPIRED = false;
     try {
-      fault = await this.answer(subject, msg);
+      fault = await this.answer(subject, msg, criticality);
     } catch (err) {
       fault = true;
       this.mesh.logger.error({ err }, 'failed to answer');
     } finally {
-      this.stats.get(subject)?.record(performance.now() - started, fault);
+      const ms = performance.now() - started;
+      this.stats.get(subject)?.record(ms, fault === true);
+      // An expired request took no time of its own: it would drag the latency down.
+      this.admission.release(ms, fault === EXPIRED ? undefined : held + 1);
       if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
     }
   }
 
+  /**
+   * The replica holds all the requests its limit allows for this one's criticality: refused at
+   * once, before its body is even read, so the caller can ask another replica while there is time.
+   */
+  private refuse(msg: Msg): void {
+    if (!msg.reply) return; // an event: nobody to tell; its publisher does not wait
+    const err = {
+      code: ErrorCodes.overloaded,
+      message: `${this.mesh.service} is at its concurrency limit; try another replica or again later`,
+      service: this.mesh.service,
+      retryAfterMs: this.admission.o.retryAfterMs,
+      replica: this.replicaId,
+    };
+    this.reply(msg, { err, isDisposed: true });
+  }
+
   /** Runs the Nest handler for one message and replies; resolves to whether it was our fault. */
-  private async answer(subject: string, msg: Msg): Promise<boolean> {
+  private async answer(subject: string, msg: Msg, criticality: Criticality): Promise<boolean | typeof EXPIRED> {
     let packet: RequestPacket;
     try {
       packet = msg.json<RequestPacket>();
@@ -161,8 +221,9 @@ export class MeshServer extends ServerNats {
     if (deadline !== undefined && deadline < Date.now()) {
       // The caller has already given up (and may have retried elsewhere): doing the work now
       // would only compete with the retry.
+      this.expiredOnArrival++;
       this.mesh.logger.warn({ requestId, subject }, 'skipped a request whose deadline had passed');
-      return false;
+      return EXPIRED;
     }
     const handler = this.handlers.get(subject);
     const ctx = new NatsContext([msg.subject, msg.headers as never]);
@@ -171,11 +232,19 @@ export class MeshServer extends ServerNats {
           'messaging.system': 'nats',
           'messaging.destination.name': subject,
           'failsoft.request_id': requestId,
+          'failsoft.criticality': criticality,
         })
       : undefined;
-    const store = span
-      ? { requestId, deadline, idempotencyKey, traceparent: traceparentOf(span), traceId: span.spanContext().traceId }
-      : { requestId, deadline, idempotencyKey };
+    const store: RequestContext = span
+      ? {
+          requestId,
+          deadline,
+          idempotencyKey,
+          criticality,
+          traceparent: traceparentOf(span),
+          traceId: span.spanContext().traceId,
+        }
+      : { requestId, deadline, idempotencyKey, criticality };
     let fault = true;
     try {
       fault = await this.handle(subject, msg, packet, handler, ctx, store);

@@ -24,6 +24,7 @@ type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
 const isTimeout = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.timeout;
 const isNoResponders = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.noResponders;
+const isOverloaded = (e: unknown) => e instanceof MeshError && e.code === ErrorCodes.overloaded;
 
 export class ReplicaRouter {
   /** Services with a replica that recently let a request time out, until when. */
@@ -74,8 +75,9 @@ export class ReplicaRouter {
         (value): Settled<T> => ({ ok: true, value }),
         (error: unknown): Settled<T> => {
           if (isNoResponders(error)) replicas.forget(service, id);
-          // Transport failures leave the others to answer; a domain error is the answer.
-          if (isTransport(error)) throw error;
+          // Transport failures and refusals (the replica did not start the work) leave the others
+          // to answer; a domain error is the answer.
+          if (isTransport(error) || isOverloaded(error)) throw error;
           return { ok: false, error };
         },
       ),
@@ -86,7 +88,7 @@ export class ReplicaRouter {
     } catch (err) {
       // No replica answered: the deadline (rather than a vanished replica) explains it.
       const errors = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
-      throw errors.find(isTimeout) ?? errors[0];
+      throw errors.find(isTimeout) ?? errors.find(isOverloaded) ?? errors[0];
     }
     if (settled.ok) return settled.value;
     throw settled.error;

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ErrorCodes, MeshError } from '#contracts';
+import { QueryDeadlineExpired } from './query-deadline.js';
 
 // SQLSTATE classes and driver errors that mean "the database is not there right now".
 const UNAVAILABLE_SQLSTATES = new Set([
@@ -29,6 +30,8 @@ export function classifyDatabaseError(err: unknown): MeshError | undefined {
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown } | null;
   if (!e || typeof e !== 'object') return undefined;
   const inner = (e.driverError ?? e) as { code?: unknown; message?: unknown };
+  // Never sent: the caller had given up. What it is told hardly matters; it is not a fault.
+  if (inner instanceof QueryDeadlineExpired) return new MeshError(ErrorCodes.timeout, inner.message);
   const code = typeof inner.code === 'string' ? inner.code : typeof e.code === 'string' ? e.code : '';
   const message = typeof inner.message === 'string' ? inner.message : typeof e.message === 'string' ? e.message : '';
   if (

@@ -10,3 +10,4 @@ export * from './idempotency-keys.migration.js';
 export * from './tombstones.js';
 export * from './batched-loader.js';
 export * from './service-roles.js';
+export * from './query-deadline.js';

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { describeDatabaseFailure, type DatabaseFailure } from './database-errors.js';
 import { migrateWithLock } from './migrate.js';
 import { pgPool } from './pg-pool.js';
+import { checkQueryDeadlines } from './query-deadline.js';
 
 export interface OpenOptions {
   schema: string;
@@ -13,6 +14,8 @@ export interface OpenOptions {
   maxBackoffMs?: number;
   /** Called after every failed attempt, before the pause: the replica can say why it waits. */
   onFailure?: (failure: DatabaseFailure) => void;
+  /** Check each query's request deadline first (checkQueryDeadlines); default on. */
+  checkDeadlines?: boolean;
 }
 
 /**
@@ -30,6 +33,7 @@ export async function openDatabase(ds: DataSource, o: OpenOptions): Promise<Data
       if (!ds.isInitialized) {
         await ds.initialize();
         guardClientErrors(pgPool(ds), o.logger);
+        if (o.checkDeadlines !== false) checkQueryDeadlines(pgPool(ds));
       }
       await migrateWithLock(ds, o.schema, o.logger);
       if (warned !== undefined) o.logger.info({ attempts: attempt, waitedMs: Date.now() - started }, 'database ready');

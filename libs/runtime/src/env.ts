@@ -15,6 +15,11 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv)
 }
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
 
 /** Variables every mesh member reads. */
 export const meshEnv = {
@@ -48,6 +53,18 @@ export const meshEnv = {
   HEALTH_PORT: int(0),
   /** An OTLP/HTTP collector (e.g. http://otel-collector:4318): traces are exported there; unset: off. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /**
+   * The overload mechanisms, all at once (docs/fail-soft.md): a service's concurrency limit and
+   * its `overloaded` refusals, the checks of the deadline before each query, the edge's brownout
+   * and its p95 hedges. `false` for the overload drill's "without" half.
+   */
+  OVERLOAD_PROTECTION: bool(true),
+  /** Services: the adaptive concurrency limit a replica starts with (requests held at once). */
+  CONCURRENCY_LIMIT_INITIAL: int(40, 1),
+  /** Services: the limit never falls below this. */
+  CONCURRENCY_LIMIT_MIN: int(8, 1),
+  /** Services: the limit never rises above this. */
+  CONCURRENCY_LIMIT_MAX: int(400, 1),
 };
 
 /** Variables every service with a database reads. */
@@ -61,12 +78,6 @@ export const databaseEnv = {
   /** PostgreSQL's `statement_timeout` for the replica's sessions. */
   DB_STATEMENT_TIMEOUT_MS: int(5000, 50),
 };
-
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
 
 /**
  * Variables every service that publishes or consumes domain events reads (see events/). The

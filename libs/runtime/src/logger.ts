@@ -29,7 +29,11 @@ export function createLogger(opts: { service: string; level: LogLevel; format?: 
     mixin() {
       const ctx = requestContext.getStore();
       if (!ctx) return {};
-      return ctx.traceId ? { requestId: ctx.requestId, traceId: ctx.traceId } : { requestId: ctx.requestId };
+      const line: Record<string, string> = { requestId: ctx.requestId };
+      if (ctx.traceId) line.traceId = ctx.traceId;
+      // Critical is the default and says nothing: only the other two are written.
+      if (ctx.criticality !== undefined && ctx.criticality !== 'critical') line.criticality = ctx.criticality;
+      return line;
     },
   };
   return resolveLogFormat(opts.format) === 'pretty' ? pino(options, prettyStream()) : pino(options);

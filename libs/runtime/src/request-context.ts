@@ -11,6 +11,11 @@ export interface RequestContext {
   traceparent?: string;
   /** The current trace's id, for log lines. */
   traceId?: string;
+  /**
+   * How much the request matters (MeshHeaders.criticality: critical, degradable, sheddable);
+   * absent is critical. Onward calls inherit it.
+   */
+  criticality?: 'critical' | 'degradable' | 'sheddable';
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();
@@ -23,3 +28,9 @@ export function currentRequestId(): string | undefined {
 export function currentIdempotencyKey(): string | undefined {
   return requestContext.getStore()?.idempotencyKey;
 }
+
+/**
+ * Requests dropped because their deadline had passed, for the replica's figures: before a
+ * database query (libs/persistence's check). One replica is one process, so one count.
+ */
+export const deadlineCounters = { expiredBeforeQuery: 0 };

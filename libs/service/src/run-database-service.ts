@@ -15,7 +15,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { connectNats, NotServingAnnouncement } from '#mesh';
+import { connectNats, NotServingAnnouncement, type AdmissionOptions } from '#mesh';
 import {
   awaitProvisioned,
   startEventConsumers,
@@ -41,6 +41,11 @@ export interface ServiceEnv {
   HEALTH_PORT?: number;
   /** Traces go to this OTLP/HTTP collector; unset: off. */
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** The `meshEnv` overload settings (libs/runtime/src/env.ts); unset: their defaults. */
+  OVERLOAD_PROTECTION?: boolean;
+  CONCURRENCY_LIMIT_INITIAL?: number;
+  CONCURRENCY_LIMIT_MIN?: number;
+  CONCURRENCY_LIMIT_MAX?: number;
 }
 
 /** The `eventsEnv` variables (libs/runtime/src/env.ts). */
@@ -113,6 +118,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
     await openDatabase(o.dataSource, {
       schema: o.schema,
       logger,
+      checkDeadlines: env.OVERLOAD_PROTECTION !== false,
       onFailure: (f) => announcement.show({ waitingFor: 'database', state: f.state, target: f.target }),
     });
   } catch (err) {
@@ -178,6 +184,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
       health,
       tracingEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
       drainTimeoutMs: env.DRAIN_TIMEOUT_MS,
+      admission: admissionOf(env),
       logger,
       classifyError: classifyDatabaseError,
       handleSignals: o.handleSignals,
@@ -209,4 +216,14 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
     }
     throw err;
   }
+}
+
+/** The replica's concurrency limit from its env; what is unset keeps DEFAULT_ADMISSION's value. */
+function admissionOf(env: ServiceEnv): Partial<AdmissionOptions> {
+  const o: Partial<AdmissionOptions> = {};
+  if (env.OVERLOAD_PROTECTION !== undefined) o.enabled = env.OVERLOAD_PROTECTION;
+  if (env.CONCURRENCY_LIMIT_INITIAL !== undefined) o.initial = env.CONCURRENCY_LIMIT_INITIAL;
+  if (env.CONCURRENCY_LIMIT_MIN !== undefined) o.min = env.CONCURRENCY_LIMIT_MIN;
+  if (env.CONCURRENCY_LIMIT_MAX !== undefined) o.max = env.CONCURRENCY_LIMIT_MAX;
+  return o;
 }

@@ -21,7 +21,7 @@
 //   for its database: MeshClient.unservedError), fails `unavailable` with that reason ("posts
 //   cannot reach its database") instead of "no replica of posts is running"; that does not open
 //   the breaker (each such call is one ~1 ms "no responders"), so every 503 says the same thing.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   BrokenCircuitError,
   circuitBreaker,
@@ -32,10 +32,19 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
-import { ErrorCodes, MeshError, ownerOf, type ReplyOf, type RequestOf, type RequestSubject } from '#contracts';
+import {
+  ErrorCodes,
+  MeshError,
+  ownerOf,
+  type Criticality,
+  type ReplyOf,
+  type RequestOf,
+  type RequestSubject,
+} from '#contracts';
 import { MeshClient } from '#mesh';
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
+import { Brownout } from '../fail-soft/brownout.js';
 
 /** Consecutive calls failed for want of a replica that open a service's breaker. */
 const OPEN_AFTER = 3;
@@ -55,11 +64,12 @@ export class EdgeMesh {
     @Inject(MeshClient) private readonly client: MeshClient,
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
     @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
+    @Optional() @Inject(Brownout) private readonly brownout?: Brownout,
   ) {}
 
   /** A query: short deadline, one retry on live replicas if it times out. */
   read<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    return this.guarded(subject, () => this.readOnce(subject, data));
+    return this.guarded(subject, () => this.readOnce(subject, data, 'critical'));
   }
 
   /**
@@ -82,21 +92,36 @@ export class EdgeMesh {
    */
   async readOptional<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K> | null> {
     const service = ownerOf(subject);
+    if (this.brownout?.skip(service)) {
+      // Under pressure: left out as if down, without a request (see Brownout).
+      this.metrics.nats(subject, 'brownout', 0, 'degradable');
+      return null;
+    }
     const openedAt = this.openedAt.get(service);
     if (openedAt !== undefined && Date.now() - openedAt < this.config.CIRCUIT_HALF_OPEN_AFTER_MS) {
-      this.metrics.nats(subject, 'circuit-open', 0);
+      this.metrics.nats(subject, 'circuit-open', 0, 'degradable');
       return null;
     }
     try {
-      return await this.read(subject, data);
+      // A stitched extra: a replica at its limit refuses it before the routes' own reads.
+      return await this.guarded(subject, () => this.readOnce(subject, data, 'degradable'));
     } catch (err) {
-      if (err instanceof MeshError && err.isUnavailability) return null;
+      // Refused by a busy replica (and by the one asked after it): left out, as if down.
+      if (err instanceof MeshError && (err.isUnavailability || err.code === ErrorCodes.overloaded)) return null;
       throw err;
     }
   }
 
-  private readOnce<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K>> {
-    return this.client.request(subject, data, { timeoutMs: this.config.READ_TIMEOUT_MS, retryOnTimeout: true });
+  private readOnce<K extends RequestSubject>(
+    subject: K,
+    data: RequestOf<K>,
+    criticality: Criticality,
+  ): Promise<ReplyOf<K>> {
+    return this.client.request(subject, data, {
+      timeoutMs: this.config.READ_TIMEOUT_MS,
+      retryOnTimeout: true,
+      criticality,
+    });
   }
 
   private async writeOnce<K extends RequestSubject>(

@@ -1,8 +1,10 @@
 // Prometheus figures of the edge: HTTP by route and status, NATS requests by subject and
 // outcome, degraded and unavailable answers by service, and each durable event consumer's lag.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ownerOf, type Criticality } from '#contracts';
 import { type RequestOutcome } from '#mesh';
 import { RecentCounter } from './recent-counter.js';
+import type { Brownout } from '../fail-soft/brownout.js';
 
 export class EdgeMetrics {
   readonly registry = new Registry();
@@ -23,6 +25,14 @@ export class EdgeMetrics {
     name: 'nats_requests_total',
     help: 'Requests the edge sent over NATS, by subject and outcome',
     labelNames: ['subject', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  // A metric of its own rather than a third label on nats_requests_total: by service, not
+  // subject, it stays small, and what reads nats_requests_total by its two labels keeps working.
+  private readonly natsByCriticality = new Counter({
+    name: 'nats_requests_by_criticality_total',
+    help: 'Requests the edge sent over NATS, by service, criticality (critical, degradable, sheddable) and outcome',
+    labelNames: ['service', 'criticality', 'outcome'] as const,
     registers: [this.registry],
   });
   private readonly natsDuration = new Histogram({
@@ -113,18 +123,38 @@ export class EdgeMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Reports each service's brownout state (1: its optional parts are skipped) at every scrape. */
+  watchBrownout(brownout: Brownout): void {
+    new Gauge({
+      name: 'brownout_active',
+      help: "1 while a service's optional parts are skipped under pressure (brownout), by service and cause",
+      labelNames: ['service', 'cause'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of brownout.states()) this.set({ service: s.service, cause: s.cause ?? 'none' }, s.active ? 1 : 0);
+      },
+    });
+  }
+
   http(method: string, route: string, status: number, seconds: number): void {
     this.httpRequests.inc({ method, route, status: String(status) });
     this.httpDuration.observe({ method, route }, seconds);
   }
 
-  nats(subject: string, outcome: RequestOutcome | 'circuit-open', ms: number): void {
+  nats(
+    subject: string,
+    outcome: RequestOutcome | 'circuit-open' | 'brownout',
+    ms: number,
+    criticality: Criticality = 'critical',
+  ): void {
     this.natsRequests.inc({ subject, outcome });
-    // A call the breaker spared never reached NATS: it has no duration to record.
-    if (outcome !== 'circuit-open') this.natsDuration.observe({ subject }, ms / 1000);
+    this.natsByCriticality.inc({ service: ownerOf(subject), criticality, outcome });
+    // A call the breaker or the brownout spared never reached NATS: it has no duration to record.
+    if (outcome !== 'circuit-open' && outcome !== 'brownout') this.natsDuration.observe({ subject }, ms / 1000);
   }
 
-  retry(subject: string, cause: 'timeout' | 'no-responders'): void {
+  retry(subject: string, cause: 'timeout' | 'overloaded' | 'no-responders'): void {
     this.retries.inc({ subject, cause });
   }
 

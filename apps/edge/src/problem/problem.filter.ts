@@ -30,7 +30,10 @@ export function toProblem(exception: unknown): Problem {
 }
 
 /** An error that says how long to wait before trying again (a cap, not an outage). */
-function retryAfterOf(exception: unknown): number | undefined {
+export function retryAfterOf(exception: unknown): number | undefined {
+  // A busy replica's refusal says when to try again: whole seconds, at least one.
+  const hinted = exception instanceof MeshError ? exception.hint.retryAfterMs : undefined;
+  if (hinted !== undefined) return Math.max(1, Math.ceil(hinted / 1000));
   const s = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
   return typeof s === 'number' ? s : undefined;
 }
