@@ -13,3 +13,4 @@ export * from './nats-permissions.js';
 export * from './retry-budget.js';
 export * from './publish-batch.js';
 export * from './not-serving.js';
+export * from './minority-watch.js';

@@ -9,7 +9,8 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES } from '#contracts';
-import { natsConnectOptions } from './nats-connection.js';
+import { minorityWatchFor, natsConnectOptions } from './nats-connection.js';
+import type { MinorityWatch } from './minority-watch.js';
 import {
   requestContext,
   type RequestContext,
@@ -50,8 +51,11 @@ export class MeshServer extends ServerNats {
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
   readonly startedAt = new Date();
+  /** Leaves a NATS node on the minority side of a partition (docs/drills.md, "many hosts"). */
+  readonly minorityWatch: MinorityWatch;
 
   constructor(private readonly mesh: MeshServerOptions) {
+    const minorityWatch = minorityWatchFor(mesh.natsUrl, mesh.logger);
     super({
       ...natsConnectOptions({
         url: mesh.natsUrl,
@@ -60,9 +64,11 @@ export class MeshServer extends ServerNats {
         serverOrder: mesh.natsServerOrder,
         user: mesh.natsUser,
         password: mesh.natsPassword,
+        minorityWatch,
       }),
       queue: mesh.service,
     });
+    this.minorityWatch = minorityWatch;
   }
 
   /** The replica id NATS's service API gave this process (as `nats micro ls` shows it). */
@@ -75,6 +81,7 @@ export class MeshServer extends ServerNats {
   }
 
   override start(callback: (err?: unknown) => void): void {
+    this.minorityWatch.watch(this.connection);
     this.register(this.connection).then(
       () => callback(),
       (err: unknown) => callback(err),

@@ -106,7 +106,14 @@ export async function startHostsMesh(o: {
       const r = roles.find((x) => x.service === app);
       return r ? { DATABASE_URL: roleDatabaseUrl(postgres!.adminUrl, r.role) } : {};
     };
-    const connectNats = () => connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    // The test's own connection: h2's node first (no drill cuts h2 off), the others after.
+    const connectNats = () =>
+      connect({
+        servers: [servers[1], servers[0], servers[2]],
+        noRandomize: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      });
     nc = await connectNats();
     const replicas = new Map<string, HostedApp[]>(MESH_HOSTS.map((h) => [h, []]));
     const spawnOn = (host: string, app: string, extra: Record<string, string>): HostedApp => {
