@@ -52,6 +52,7 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     serverOrder: c.NATS_SERVER_ORDER,
     user: c.NATS_USER,
     password: c.NATS_PASSWORD,
+    logger,
   });
   // In the background: an edge starts (and serves) while JetStream or identity is not there yet.
   revoked.start(nc);

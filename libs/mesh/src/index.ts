@@ -15,3 +15,4 @@ export * from './publish-batch.js';
 export * from './not-serving.js';
 export * from './adaptive-limit.js';
 export * from './admission.js';
+export * from './minority-watch.js';

@@ -9,7 +9,8 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { ErrorCodes, MeshHeaders, NATS_MAX_PAYLOAD_BYTES, parseCriticality, type Criticality } from '#contracts';
-import { natsConnectOptions } from './nats-connection.js';
+import { minorityWatchFor, natsConnectOptions } from './nats-connection.js';
+import type { MinorityWatch } from './minority-watch.js';
 import {
   deadlineCounters,
   requestContext,
@@ -72,8 +73,11 @@ export class MeshServer extends ServerNats {
   private idleWaiters: Array<() => void> = [];
   private closing: Promise<void> | undefined;
   readonly startedAt = new Date();
+  /** Leaves a NATS node on the minority side of a partition (docs/drills.md, "many hosts"). */
+  readonly minorityWatch: MinorityWatch;
 
   constructor(private readonly mesh: MeshServerOptions) {
+    const minorityWatch = minorityWatchFor(mesh.natsUrl, mesh.logger);
     super({
       ...natsConnectOptions({
         url: mesh.natsUrl,
@@ -82,10 +86,12 @@ export class MeshServer extends ServerNats {
         serverOrder: mesh.natsServerOrder,
         user: mesh.natsUser,
         password: mesh.natsPassword,
+        minorityWatch,
       }),
       queue: mesh.service,
     });
     this.admission = new Admission({ ...DEFAULT_ADMISSION, ...mesh.admission });
+    this.minorityWatch = minorityWatch;
   }
 
   overloadFigures(): OverloadFigures {
@@ -110,6 +116,7 @@ export class MeshServer extends ServerNats {
   }
 
   override start(callback: (err?: unknown) => void): void {
+    this.minorityWatch.watch(this.connection);
     this.register(this.connection).then(
       () => callback(),
       (err: unknown) => callback(err),

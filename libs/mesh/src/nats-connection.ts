@@ -1,5 +1,6 @@
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
+import { MinorityWatch, type MinorityWatchOptions } from './minority-watch.js';
 
 export interface NatsConnectionOptions {
   url: string;
@@ -11,6 +12,8 @@ export interface NatsConnectionOptions {
   /** The app's NATS user (see `mesh nats-auth`); its replies then arrive under `_INBOX.<user>`. */
   user?: string;
   password?: string;
+  /** Leaves a node on the minority side of a partition (see MinorityWatch); connectNats makes one. */
+  minorityWatch?: MinorityWatch;
 }
 
 /**
@@ -32,6 +35,10 @@ export function natsConnectOptions(opts: NatsConnectionOptions) {
     reconnectTimeWait: 250,
     reconnectJitter: 100,
     waitOnFirstConnect: true,
+    // Each dial gives up after this (nats.js's default is 20 s): a node behind a cut link must not
+    // hold up the move to the next one.
+    timeout: 2000,
+    ...(opts.minorityWatch ? { reconnectToServer: opts.minorityWatch.pick } : {}),
     pingInterval: opts.pingIntervalMs ?? 10_000,
     maxPingOut: 2,
     // Async stack traces allocate an Error per request; the mesh client maps errors itself.
@@ -40,8 +47,19 @@ export function natsConnectOptions(opts: NatsConnectionOptions) {
   };
 }
 
-export function connectNats(opts: NatsConnectionOptions): Promise<NatsConnection> {
-  return connect(natsConnectOptions(opts));
+/** A watch for a connection to `url`'s servers (docs/drills.md, "many hosts"). */
+export function minorityWatchFor(url: string, logger?: MinorityWatchOptions['logger']): MinorityWatch {
+  return new MinorityWatch({ configuredServers: url.split(',').length, logger });
+}
+
+/** A mesh member's connection, watched for a node on the minority side of a partition. */
+export async function connectNats(
+  opts: NatsConnectionOptions & { logger?: MinorityWatchOptions['logger'] },
+): Promise<NatsConnection> {
+  const watch = opts.minorityWatch ?? minorityWatchFor(opts.url, opts.logger);
+  const nc = await connect(natsConnectOptions({ ...opts, minorityWatch: watch }));
+  watch.watch(nc);
+  return nc;
 }
 
 /** A fresh inbox subject under the connection's own prefix (see inboxPrefixFor). */

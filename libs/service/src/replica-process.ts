@@ -30,10 +30,17 @@ export interface SpawnReplicaOptions {
    */
   detached?: boolean;
   onError?: (err: Error) => void;
+  /**
+   * A command that runs the replica inside something and execs it, so the pid stays the
+   * replica's: the multi-host drills run replicas in a network namespace with
+   * `['ip', 'netns', 'exec', '<namespace>']`.
+   */
+  wrap?: string[];
 }
 
 export function spawnReplica(o: SpawnReplicaOptions): ReplicaProcess {
-  const child = spawn(process.execPath, [...REPLICA_NODE_FLAGS, o.script], {
+  const [command, ...args] = [...(o.wrap ?? []), process.execPath, ...REPLICA_NODE_FLAGS, o.script];
+  const child = spawn(command, args, {
     cwd: o.cwd,
     env: o.env,
     stdio: ['ignore', o.output, o.output],

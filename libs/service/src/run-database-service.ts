@@ -112,6 +112,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
         serverOrder: env.NATS_SERVER_ORDER,
         user: env.NATS_USER,
         password: env.NATS_PASSWORD,
+        logger,
       }),
   });
   try {
@@ -137,6 +138,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
         serverOrder: env.NATS_SERVER_ORDER,
         user: env.NATS_USER,
         password: env.NATS_PASSWORD,
+        logger,
       })
     : undefined;
   const outbox = events?.outbox ? new Outbox(o.dataSource) : undefined;

@@ -25,12 +25,20 @@ export interface AppProcess {
 
 const live = new Set<AppProcess>();
 
-export function spawnApp(app: string, env: Record<string, string>): AppProcess {
+export function spawnApp(
+  app: string,
+  env: Record<string, string>,
+  o: {
+    /** Run it inside this network namespace (a test host: libs/testing/src/hosts). */
+    netns?: string;
+  } = {},
+): AppProcess {
   const { child } = spawnReplica({
     script: appMainFile(REPO_ROOT, app),
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     cwd: REPO_ROOT,
     output: 'pipe',
+    wrap: o.netns ? ['ip', 'netns', 'exec', o.netns] : undefined,
   });
   const logs: Array<Record<string, unknown>> = [];
   const waiters: Array<() => void> = [];

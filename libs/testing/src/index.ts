@@ -21,3 +21,4 @@ export * from './drill-accounts.js';
 export * from './tcp-forwarder.js';
 export * from './postgres-server.js';
 export * from './provision.js';
+export * from './hosts/index.js';

@@ -83,6 +83,16 @@ export async function startNatsCluster(
     auth?: { credentials: NatsCredential[]; mediaBucket: string };
     /** How long to wait for the cluster to form (default 30 s: a JetStream meta election takes ~5 s). */
     timeoutMs?: number;
+    /**
+     * Where the i-th node runs, when not on loopback (the multi-host drills: libs/testing/src/hosts):
+     * the address its clients and monitor use, the address its routes use, and how to start a
+     * process there (exec'd, so the pid is the node's). Such a node takes the standard ports.
+     */
+    placement?: (i: number) => {
+      clientHost: string;
+      routeHost: string;
+      spawn: (command: string, args: string[]) => ChildProcess;
+    };
   } = {},
 ): Promise<NatsClusterHandle> {
   const count = o.nodes ?? 3;
@@ -91,30 +101,49 @@ export async function startNatsCluster(
   const operator = o.auth?.credentials.find((c) => c.user === 'operator');
   const probeUser = operator ? { user: operator.user, pass: operator.password } : {};
 
-  const specs: Array<{ name: string; port: number; clusterPort: number; monitorPort: number; dir: string }> = [];
+  const specs: Array<{
+    name: string;
+    port: number;
+    clusterPort: number;
+    monitorPort: number;
+    dir: string;
+    clientHost: string;
+    routeHost: string;
+    spawn?: (command: string, args: string[]) => ChildProcess;
+  }> = [];
   for (let i = 1; i <= count; i++) {
     const dir = join(root, `n${i}`);
     mkdirSync(dir);
+    const placed = o.placement?.(i - 1);
     specs.push({
       name: `n${i}`,
-      port: await freePort(),
-      clusterPort: await freePort(),
-      monitorPort: await freePort(),
+      port: placed ? 4222 : await freePort(),
+      clusterPort: placed ? 6222 : await freePort(),
+      monitorPort: placed ? 8222 : await freePort(),
       dir,
+      clientHost: placed?.clientHost ?? '127.0.0.1',
+      routeHost: placed?.routeHost ?? '127.0.0.1',
+      spawn: placed?.spawn,
     });
   }
 
   const nodes: NatsNodeHandle[] = specs.map((spec) => {
-    const configFile = writeNatsConfig(spec.dir, { ping, monitorPort: spec.monitorPort, auth: o.auth });
+    // A placed node's monitor listens on its client address (-m; nats-server's http host defaults to -a).
+    const configFile = writeNatsConfig(spec.dir, {
+      ping,
+      monitorPort: spec.spawn ? undefined : spec.monitorPort,
+      auth: o.auth,
+    });
     const routes = specs
       .filter((s) => s !== spec)
-      .map((s) => `nats://127.0.0.1:${s.clusterPort}`)
+      .map((s) => `nats://${s.routeHost}:${s.clusterPort}`)
       .join(',');
     const args = [
       '-c',
       configFile,
+      ...(spec.spawn ? ['-m', String(spec.monitorPort)] : []),
       '-a',
-      '127.0.0.1',
+      spec.clientHost,
       '-p',
       String(spec.port),
       '--server_name',
@@ -125,7 +154,7 @@ export async function startNatsCluster(
       '--cluster_name',
       NATS_CLUSTER_NAME,
       '--cluster',
-      `nats://127.0.0.1:${spec.clusterPort}`,
+      `nats://${spec.routeHost}:${spec.clusterPort}`,
       '--routes',
       routes,
     ];
@@ -133,7 +162,8 @@ export async function startNatsCluster(
     let exited: Promise<void>;
     let stderr = '';
     const spawnNode = () => {
-      child = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const bin = process.env.NATS_SERVER_BIN ?? 'nats-server';
+      child = spec.spawn ? spec.spawn(bin, args) : spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       stderr = '';
       child.stderr!.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-8000);
@@ -145,10 +175,10 @@ export async function startNatsCluster(
     const running = () => child.exitCode === null && child.signalCode === null;
     const node: NatsNodeHandle = {
       name: spec.name,
-      url: `nats://127.0.0.1:${spec.port}`,
+      url: `nats://${spec.clientHost}:${spec.port}`,
       port: spec.port,
       clusterPort: spec.clusterPort,
-      monitorUrl: `http://127.0.0.1:${spec.monitorPort}`,
+      monitorUrl: `http://${spec.clientHost}:${spec.monitorPort}`,
       get pid() {
         return child.pid!;
       },
