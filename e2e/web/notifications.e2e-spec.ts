@@ -119,6 +119,13 @@ describe('the bell', () => {
     await expect.poll(() => bellShows(annPage), WAIT).toEqual({ count: '1', state: 'up' });
     expect(await bell(annPage).getAttribute('aria-label')).toBe('Notifications, 1 unread');
     expect(await bell(annPage).getAttribute('href')).toBe('#/notifications');
+    // On a 375 px phone the header still fits, the bell in it.
+    await annPage.setViewportSize({ width: 375, height: 800 });
+    expect(await bell(annPage).isVisible()).toBe(true);
+    expect(
+      await annPage.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number),
+    ).toBeLessThanOrEqual(375);
+    await annPage.setViewportSize({ width: 1000, height: 800 });
   });
 
   it('counts up live, without a reload, as bob follows, likes, mentions and comments in another browser', async () => {
