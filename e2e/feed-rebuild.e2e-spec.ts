@@ -16,9 +16,10 @@ let url: string;
 let feedSchema: string;
 type Account = { token: string; user: { id: string; username: string; displayName: string } };
 const users: Account[] = [];
-/** The model: who follows whom, and each user's posts still there. */
+/** The model: who follows whom, each user's posts still there, and the posts that mention each user. */
 const follows = new Map<string, Set<string>>();
 const postsOf = new Map<string, string[]>();
+const mentioning = new Map<string, string[]>();
 
 function cli(args: string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [mainJs, ...args], {
@@ -43,12 +44,17 @@ async function signup(username: string): Promise<Account> {
   expect(res.status).toBe(201);
   follows.set(res.body.user.id, new Set());
   postsOf.set(res.body.user.id, []);
+  mentioning.set(res.body.user.id, []);
   return res.body;
 }
-async function write(who: Account, text: string): Promise<string> {
-  const res = await http(url, 'POST', '/posts', { token: who.token, body: { text } });
+/** A post by `who`; with `mentions`, its text names them (`@username`) and posts resolves each. */
+async function write(who: Account, text: string, mentions: Account[] = []): Promise<string> {
+  const body = { text: [text, ...mentions.map((m) => `@${m.user.username}`)].join(' ') };
+  const res = await http(url, 'POST', '/posts', { token: who.token, body });
   expect(res.status).toBe(201);
+  expect(res.body.mentions).toEqual(mentions.map((m) => ({ username: m.user.username })));
   postsOf.get(who.user.id)!.push(res.body.id);
+  for (const m of mentions) mentioning.get(m.user.id)!.push(res.body.id);
   return res.body.id;
 }
 async function remove(who: Account, id: string): Promise<void> {
@@ -57,6 +63,11 @@ async function remove(who: Account, id: string): Promise<void> {
     who.user.id,
     postsOf.get(who.user.id)!.filter((p) => p !== id),
   );
+  for (const [user, ids] of mentioning)
+    mentioning.set(
+      user,
+      ids.filter((p) => p !== id),
+    );
 }
 async function follow(who: Account, whom: Account): Promise<void> {
   const res = await http(url, 'PUT', `/users/${whom.user.username}/follow`, { token: who.token });
@@ -69,7 +80,12 @@ async function unfollow(who: Account, whom: Account): Promise<void> {
   follows.get(who.user.id)!.delete(whom.user.id);
 }
 const expectedFeed = (who: Account) =>
-  [who.user.id, ...follows.get(who.user.id)!].flatMap((id) => postsOf.get(id)!).sort();
+  [
+    ...new Set([
+      ...[who.user.id, ...follows.get(who.user.id)!].flatMap((id) => postsOf.get(id)!),
+      ...mentioning.get(who.user.id)!,
+    ]),
+  ].sort();
 async function homeIds(who: Account): Promise<string[]> {
   const res = await http(url, 'GET', '/timeline/home?limit=100', { token: who.token });
   expect(res.status).toBe(200);
@@ -88,6 +104,7 @@ const TABLES = {
   author_post: 'SELECT post_id, author_id, created_at FROM %s.author_post',
   feed_item: 'SELECT user_id, post_id, author_id, created_at FROM %s.feed_item',
   feed_size: 'SELECT user_id, size FROM %s.feed_size',
+  mention: 'SELECT post_id, user_id, author_id, created_at FROM %s.mention',
 } as const;
 type Snapshot = Record<keyof typeof TABLES, string[]>;
 /** Feed's tables as sets: each row as one JSON string, sorted. */
@@ -120,6 +137,9 @@ beforeAll(async () => {
   ] as const)
     await follow(a, b);
   for (const u of users) for (let i = 0; i < 3; i++) await write(u, `${u.user.username} says ${i}`);
+  // Mentions: ana does not follow fay; cy follows dee (that post reaches cy both ways), eli does not.
+  await write(fay, 'hello', [ana]);
+  await write(dee, 'hi both', [cy, eli]);
   await remove(ana, postsOf.get(ana.user.id)![0]);
   await unfollow(ben, dee);
   await follow(cy, fay);
@@ -132,14 +152,15 @@ describe('mesh feed rebuild', () => {
     const before = await snapshot();
     expect(before.feed_item.length).toBeGreaterThan(20);
     await sql(
-      `TRUNCATE "${feedSchema}".feed_item, "${feedSchema}".follow_edge, "${feedSchema}".author_post, "${feedSchema}".feed_size`,
+      `TRUNCATE "${feedSchema}".feed_item, "${feedSchema}".follow_edge, "${feedSchema}".author_post, "${feedSchema}".feed_size, "${feedSchema}".mention`,
     );
     const r = await cli(['feed', 'rebuild']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // 9 follows made, 1 undone; 18 posts written, 1 deleted.
+    // 9 follows made, 1 undone; 20 posts written (2 mentioning), 1 deleted.
+    expect(before.mention.length).toBe(3);
     expect(r.stdout).toMatch(
-      /^rebuilt 6 feeds from 9 follows and 17 posts \(graph, posts\): \d+ feed items written in \d+\.\d s\n$/,
+      /^rebuilt 6 feeds from 9 follows and 19 posts \(graph, posts\): \d+ feed items written in \d+\.\d s\n$/,
     );
     expect(r.stdout).toContain(`${before.feed_item.length} feed items written`);
     expect(await snapshot()).toEqual(before);
@@ -151,6 +172,8 @@ describe('mesh feed rebuild', () => {
     const [ana, ben] = users;
     await sql(`DELETE FROM "${feedSchema}".feed_item WHERE user_id = $1`, [ana.user.id]);
     await sql(`DELETE FROM "${feedSchema}".feed_size WHERE user_id = $1`, [ana.user.id]);
+    // Her mentions too: read back from posts (fay's post mentions her; she does not follow fay).
+    await sql(`DELETE FROM "${feedSchema}".mention WHERE user_id = $1`, [ana.user.id]);
     // Another user's feed, damaged too, is not touched by ana's rebuild.
     const benFirst = only(before, ben.user.id)[0];
     await sql(`DELETE FROM "${feedSchema}".feed_item WHERE user_id = $1 AND post_id = $2`, [

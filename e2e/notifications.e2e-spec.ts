@@ -1,7 +1,7 @@
 // Notifications through the edge, against the whole mesh as processes: a follow, a like and a
 // comment are told (newest first, the unread count, the read marker), an unlike takes its
-// notification back while unread, each new one is pushed live to every open GET /events stream
-// of its recipient on both edges, and the fail-soft row with the replica really stopped (SIGTERM
+// notification back while unread, each new one (and each take-back, as notification-removed) is
+// pushed live to every open GET /events stream of its recipient on both edges, and the fail-soft row with the replica really stopped (SIGTERM
 // by pid): writes answer as before, GET /notifications* 503 naming notifications; back, every
 // missed notification appears once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +163,84 @@ describe('notifications', () => {
     expect((await list(ann)).body.items.map((i: { post?: { id: string } }) => i.post?.id)).not.toContain(postId);
   });
 
+  it('pushes each take-back live (an unlike, unfollow, deleted comment, deleted post) as notification-removed with the count, on both edges', async () => {
+    const onEdge1 = await openStream(edge1, { token: ann.token });
+    const onEdge2 = await openStream(edge2, { query: await ticketQuery(edge2, ann.token) });
+    for (const s of [onEdge1, onEdge2]) await s.until(() => s.comments.some((c) => c.text === 'connected'), 2000);
+    const base = await unread(ann);
+    const postId = await write(ann, 'take it back');
+    // Each action told, then undone: the undoing is pushed as the removal of what was told.
+    const steps: Array<[string, () => Promise<number>, () => Promise<number>]> = [];
+    let commentId = '';
+    let mentionId = '';
+    steps.push(
+      [
+        'like',
+        async () => (await http(edge1, 'PUT', `/posts/${postId}/like`, { token: cy.token })).status,
+        async () => (await http(edge2, 'DELETE', `/posts/${postId}/like`, { token: cy.token })).status,
+      ],
+      [
+        'follow',
+        async () => (await http(edge1, 'PUT', '/users/ann_notify/follow', { token: cy.token })).status,
+        async () => (await http(edge2, 'DELETE', '/users/ann_notify/follow', { token: cy.token })).status,
+      ],
+      [
+        'comment',
+        async () => {
+          const c = await http(edge1, 'POST', `/posts/${postId}/comments`, { token: cy.token, body: { text: 'oops' } });
+          commentId = c.body.id;
+          return c.status;
+        },
+        async () => (await http(edge2, 'DELETE', `/comments/${commentId}`, { token: cy.token })).status,
+      ],
+      [
+        'mention',
+        async () => {
+          const p = await http(edge1, 'POST', '/posts', { token: cy.token, body: { text: 'hey @ann_notify' } });
+          mentionId = p.body.id;
+          return p.status;
+        },
+        async () => (await http(edge2, 'DELETE', `/posts/${mentionId}`, { token: cy.token })).status,
+      ],
+    );
+    for (const [type, act, undo] of steps) {
+      expect([200, 201, 204], type).toContain(await act());
+      const told = await onEdge1.nextEvent(3000);
+      expect(told.event, type).toBe('notification');
+      const notification = JSON.parse(told.data);
+      expect(notification.type).toBe(type);
+      expect(await unread(ann)).toBe(base + 1);
+      expect([200, 204], type).toContain(await undo());
+      const started = performance.now();
+      const removed = await onEdge1.nextEvent(3000);
+      process.stdout.write(
+        `[notifications] ${type} taken back → notification-removed on the stream: ${(removed.at - started).toFixed(0)} ms\n`,
+      );
+      expect({ event: removed.event, data: JSON.parse(removed.data) }, type).toEqual({
+        event: 'notification-removed',
+        data: { id: notification.id, type, unread: base },
+      });
+      expect(await unread(ann)).toBe(base);
+    }
+    // The other edge relayed the same pushes, in the same order.
+    await onEdge2.until(() => onEdge2.events.length >= 8, 3000);
+    expect(onEdge2.events.map((e) => [e.event, e.data])).toEqual(onEdge1.events.map((e) => [e.event, e.data]));
+    // A read notification stays as history: taking it back pushes nothing.
+    expect((await http(edge1, 'PUT', `/posts/${postId}/like`, { token: cy.token })).status).toBe(204);
+    const liked = JSON.parse((await onEdge1.nextEvent(3000)).data);
+    expect(
+      (await http(edge1, 'POST', '/notifications/read', { token: ann.token, body: { upTo: liked.id } })).status,
+    ).toBe(204);
+    expect((await http(edge1, 'DELETE', `/posts/${postId}/like`, { token: cy.token })).status).toBe(204);
+    // Then something new, so the stream shows nothing came in between.
+    expect((await http(edge1, 'PUT', `/posts/${postId}/like`, { token: bob.token })).status).toBe(204);
+    const next = await onEdge1.nextEvent(3000);
+    expect(next.event).toBe('notification');
+    expect(JSON.parse(next.data)).toMatchObject({ type: 'like', actor: summary(bob) });
+    onEdge1.res.destroy();
+    onEdge2.res.destroy();
+  });
+
   it('notifications down: writes answer as before, its routes 503 naming it; back, every missed one appears once', async () => {
     const postId = await write(ann, 'while you were away');
     const before = (await list(ann, '?limit=100')).body;
@@ -185,8 +263,10 @@ describe('notifications', () => {
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     }
     await mesh.addReplica('notifications');
+    // Bounded by the replica's boot plus one ack wait (10 s in tests): an event the server handed
+    // to the stopped replica's last pull (it expires 1 s after it was sent) comes back after that.
     await expectEventually(async () => expect((await list(ann, '?limit=100')).body.unread).toBe(before.unread + 3), {
-      timeoutMs: 15_000,
+      timeoutMs: 30_000,
     });
     const after = (await list(ann, '?limit=100')).body;
     const fresh = after.items.slice(0, 3);

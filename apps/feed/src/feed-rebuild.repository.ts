@@ -1,5 +1,5 @@
 // The queries of a rebuild (feed.rebuild): what it read from graph and posts goes into the staging
-// tables (rebuild_edge, rebuild_post, rebuild_user), is merged into feed's projections by the same
+// tables (rebuild_edge, rebuild_post with its rebuild_mention rows, rebuild_user), is merged into feed's projections by the same
 // rules the event handlers follow, and every feed in scope is rewritten from them in batches.
 // Racing events (handled meanwhile by feed.repository.ts):
 // - a follow's state is decided by its version, here as in applyFollow: a follow read from graph
@@ -14,7 +14,7 @@ import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { Edge, PostRef } from '#contracts';
 import { inTransaction, pgPool, qualifiedTable, type Queryable } from '#persistence';
-import { BACKFILL_POSTS, rebuildGate } from './feed.repository.js';
+import { BACKFILL_POSTS, rebuildGate, trimMentions } from './feed.repository.js';
 
 /** A follow feed holds as following, with the version it has. */
 export interface HeldEdge {
@@ -27,7 +27,7 @@ export interface HeldEdge {
 export class FeedRebuildRepository {
   private readonly pool: pg.Pool;
   private readonly t: Record<
-    'edge' | 'post' | 'item' | 'size' | 'deleted' | 'mention' | 'rEdge' | 'rPost' | 'rUser',
+    'edge' | 'post' | 'item' | 'size' | 'deleted' | 'mention' | 'rEdge' | 'rPost' | 'rMention' | 'rUser',
     string
   >;
   private readonly gateSpace: string;
@@ -45,6 +45,7 @@ export class FeedRebuildRepository {
       mention: q('mention'),
       rEdge: q('rebuild_edge'),
       rPost: q('rebuild_post'),
+      rMention: q('rebuild_mention'),
       rUser: q('rebuild_user'),
     };
     this.gateSpace = `${this.t.item}.gate`;
@@ -77,7 +78,7 @@ export class FeedRebuildRepository {
   }
 
   private async clearStaging(db: Queryable): Promise<void> {
-    await db.query(`TRUNCATE ${this.t.rEdge}, ${this.t.rPost}, ${this.t.rUser}`);
+    await db.query(`TRUNCATE ${this.t.rEdge}, ${this.t.rPost}, ${this.t.rMention}, ${this.t.rUser}`);
   }
 
   /**
@@ -165,6 +166,19 @@ export class FeedRebuildRepository {
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) ON CONFLICT (post_id) DO NOTHING`,
       values: [posts.map((p) => p.id), posts.map((p) => p.authorId), posts.map((p) => p.createdAt)],
     });
+    const mentions = posts.flatMap((p) => (p.mentionIds ?? []).map((userId) => ({ ...p, userId })));
+    if (mentions.length === 0) return;
+    await this.pool.query({
+      name: 'feed.rebuild.stage-mentions',
+      text: `INSERT INTO ${this.t.rMention} (post_id, user_id, author_id, created_at)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[]) ON CONFLICT DO NOTHING`,
+      values: [
+        mentions.map((m) => m.id),
+        mentions.map((m) => m.userId),
+        mentions.map((m) => m.authorId),
+        mentions.map((m) => m.createdAt),
+      ],
+    });
   }
 
   /**
@@ -198,6 +212,7 @@ export class FeedRebuildRepository {
         UNION SELECT author_id FROM ${this.t.rPost}
         UNION SELECT user_id FROM ${this.t.size}
         UNION SELECT user_id FROM ${this.t.mention}
+        UNION SELECT user_id FROM ${this.t.rMention}
         ON CONFLICT DO NOTHING`,
     );
   }
@@ -214,16 +229,19 @@ export class FeedRebuildRepository {
 
   /**
    * In one transaction under the exclusive rebuild gate: each of `authors`' newest staged posts
-   * into author_post (the back-fill of a new follower), and each of `users`' feed rewritten: the
+   * into author_post (the back-fill of a new follower); each of `users`' staged mentions into the
+   * mention projection (kept to its newest `maxItems`); and each of `users`' feed rewritten: the
    * newest `maxItems` posts, staged or in author_post, of the user and everyone it follows, and
-   * those that mention the user (feed's own mention projection, from the events), none tombstoned; its size with it (a size row is made only for a feed that has something: an empty
-   * one is built on first read). Answers how many items were written.
+   * those that mention the user, none tombstoned; its size with it (a size row is made only for a
+   * feed that has something: an empty one is built on first read). Answers how many items were
+   * written.
    */
   rewrite(o: { authors: string[]; users: string[]; maxItems: number }): Promise<number> {
     return inTransaction(this.pool, {}, async (db) => {
       await rebuildGate(db, this.gateSpace, 'exclusive');
       if (o.authors.length > 0) await this.refillAuthorPosts(db, o.authors);
       if (o.users.length === 0) return 0;
+      await this.refillMentions(db, o.users, o.maxItems);
       await db.query({
         name: 'feed.rebuild.clear-feeds',
         text: `DELETE FROM ${this.t.item} WHERE user_id = ANY($1::uuid[])`,
@@ -265,10 +283,29 @@ export class FeedRebuildRepository {
     });
   }
 
+  /** How many posts are staged. */
+  async stagedPostCount(): Promise<number> {
+    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t.rPost}`);
+    return Number(r.rows[0].n);
+  }
+
   /** The staged authors (a one-user rebuild refills just those). */
   async stagedAuthors(): Promise<string[]> {
     const r = await this.pool.query<{ id: string }>(`SELECT DISTINCT author_id AS id FROM ${this.t.rPost}`);
     return r.rows.map((row) => row.id);
+  }
+
+  /** Each user's staged mentions into the mention projection, none tombstoned, trimmed to `maxItems`. */
+  private async refillMentions(db: Queryable, users: string[], maxItems: number): Promise<void> {
+    await db.query({
+      name: 'feed.rebuild.refill-mentions',
+      text: `INSERT INTO ${this.t.mention} (post_id, user_id, author_id, created_at)
+        SELECT m.post_id, m.user_id, m.author_id, m.created_at FROM ${this.t.rMention} m
+        WHERE m.user_id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${this.t.deleted} d WHERE d.post_id = m.post_id)
+        ON CONFLICT (post_id, user_id) DO NOTHING`,
+      values: [users],
+    });
+    await trimMentions(db, this.t.mention, users, maxItems);
   }
 
   /** Each author's newest staged posts into author_post, none tombstoned, trimmed to BACKFILL_POSTS. */

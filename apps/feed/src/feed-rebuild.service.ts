@@ -70,6 +70,12 @@ export class FeedRebuildService {
         posts += page.length;
       }
     }
+    // The posts that mention the user, by anyone (the mention projection is rebuilt from them).
+    for await (const page of this.sources.mentioning(userId, this.settings.maxItems)) {
+      await this.repo.stagePosts(page);
+    }
+    // A followee's post that mentions the user was read twice: count each post once.
+    posts = await this.repo.stagedPostCount();
     await this.removeUnlistedPosts(userId);
     const items = await this.repo.rewrite({
       authors: await this.repo.stagedAuthors(),

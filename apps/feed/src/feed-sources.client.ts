@@ -7,6 +7,7 @@ import {
   MAX_SCAN_POSTS,
   Subjects,
   type EdgesReply,
+  type PostRecord,
   type PostRef,
   type ScanPostsReply,
 } from '#contracts';
@@ -16,6 +17,14 @@ import { asDependencyFailure, type MeshClient } from '#mesh';
 const CHECK_BATCH = 100;
 /** Posts per page of posts.list (its contract's maximum). */
 const LIST_PAGE = 100;
+
+/** What a rebuild keeps of a post. */
+const refOf = (p: PostRecord): PostRef => ({
+  id: p.id,
+  authorId: p.author.id,
+  createdAt: p.createdAt,
+  mentionIds: (p.mentions ?? []).map((m) => m.id),
+});
 
 /** Built in feed.app.ts on the service's own client connection, and provided as a value. */
 export class FeedSourcesClient {
@@ -74,18 +83,30 @@ export class FeedSourcesClient {
   }
 
   /** The newest `max` posts of these authors (at most MAX_LIST_AUTHORS), a page at a time. */
-  async *newestPosts(authorIds: string[], max: number): AsyncGenerator<PostRef[]> {
+  newestPosts(authorIds: string[], max: number): AsyncGenerator<PostRef[]> {
     if (authorIds.length > MAX_LIST_AUTHORS) throw new Error(`at most ${MAX_LIST_AUTHORS} authors per list`);
+    return this.listed({ authorIds }, max);
+  }
+
+  /** The newest `max` posts that mention `userId`, a page at a time. */
+  mentioning(userId: string, max: number): AsyncGenerator<PostRef[]> {
+    return this.listed({ mentioning: userId }, max);
+  }
+
+  /** The newest `max` posts `posts.list` answers for `filter`, a page at a time. */
+  private async *listed(
+    filter: { authorIds: string[] } | { mentioning: string },
+    max: number,
+  ): AsyncGenerator<PostRef[]> {
     let cursor: string | undefined;
     let read = 0;
     do {
       const limit = Math.min(LIST_PAGE, max - read);
       const page = await this.ask('posts', () =>
-        this.mesh.request(Subjects.posts.list, { authorIds, cursor, limit }, this.opts),
+        this.mesh.request(Subjects.posts.list, { ...filter, cursor, limit }, this.opts),
       );
       read += page.items.length;
-      if (page.items.length > 0)
-        yield page.items.map((p) => ({ id: p.id, authorId: p.author.id, createdAt: p.createdAt }));
+      if (page.items.length > 0) yield page.items.map(refOf);
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined && read < max);
   }

@@ -1,15 +1,19 @@
-// The only file that queries feed's tables. Locks, so that events handled at the same time by
-// different consumers (and replicas) never miss each other:
+// The only file that queries feed's tables. Events handled at the same time by different
+// consumers (and replicas) never miss each other, and no author's events wait for each other:
 // - a post's tombstone lock (Tombstones) around anything that writes that post into feeds, so a
 //   delete handled meanwhile is never undone;
-// - an author lock around reading an author's followers or posts and writing its follows, so a
-//   post fanning out and a follow back-filling see each other (one of the two commits first); a
-//   post's mentions are recorded under it too, so an unfollow never removes a post that mentions
-//   the follower (it sees the mention, or the fan-out sees the unfollow). Follows take it shared
-//   (two followers of one author touch different rows and feeds, and one pair's follow and
-//   unfollow are ordered by its edge row's lock and version), posts exclusive: an author with
-//   thousands of new followers has them applied side by side, each still ordered against that
-//   author's posts;
+// - a post and a follow of its author see each other by order, not by a lock: a post is recorded
+//   (author_post, its mentions) and committed before its followers are read for the fan-out; a
+//   follow's edge is committed before its back-fill reads author_post. Whichever commits second
+//   sees the other's commit, so the follower gets the post by the fan-out or by the back-fill
+//   (both insert ON CONFLICT DO NOTHING);
+// - the writes that depend on a follow's state (a fan-out's and a back-fill's inserts, an
+//   unfollow's removal) lock that follow's edge row FOR SHARE and re-check it, so a follow's
+//   state changing meanwhile waits for them, or they see the change: an unfollow never leaves a
+//   post behind, a back-fill never lands after the unfollow that undid it. An unfollow keeps the
+//   posts that mention the follower: their mentions were committed before their fan-out began;
+// - a back-fill locks the author_post rows it copies FOR SHARE, so a delete of one of them waits
+//   for it and then removes what it copied too (or it finds the row gone);
 // - the rebuild gate (rebuildGate), shared by every handler that takes posts out of feeds (a
 //   delete, an unfollow), exclusive for a rebuild's batch that rewrites feeds: a batch that read
 //   a post or a follow just before a delete or unfollow committed must not write it back after
@@ -25,6 +29,11 @@ export interface FeedPost {
   postId: string;
   authorId: string;
   createdAt: string;
+}
+
+/** A post in a feed, and whether the feed's owner follows its author (feed's follow_edge). */
+export interface FeedPageItem extends FeedPost {
+  authorFollowed: boolean;
 }
 
 /** How many of an author's newest posts feed keeps to back-fill a new follower's feed. */
@@ -44,12 +53,28 @@ export async function rebuildGate(db: Queryable, space: string, mode: 'shared' |
   });
 }
 
+/**
+ * Each of `userIds` keeps its newest `maxItems` mentions: an older one could not be in their
+ * (trimmed) feed anyway. Posts recorded at the same time each trim what they see, so a few more
+ * may stay a while.
+ */
+export async function trimMentions(db: Queryable, table: string, userIds: string[], maxItems: number): Promise<void> {
+  await db.query({
+    name: 'feed.mention.trim',
+    text: `DELETE FROM ${table} m USING (
+        SELECT user_id, post_id FROM (
+          SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
+          FROM ${table} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
+      WHERE m.user_id = old.user_id AND m.post_id = old.post_id`,
+    values: [userIds, maxItems],
+  });
+}
+
 @Injectable()
 export class FeedRepository {
   private readonly pool: pg.Pool;
   private readonly t: { edge: string; post: string; item: string; size: string; mention: string };
   private readonly tombstones: Tombstones;
-  private readonly lockSpace: string;
   private readonly gateSpace: string;
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
@@ -62,19 +87,17 @@ export class FeedRepository {
       mention: qualifiedTable(dataSource, 'mention'),
     };
     this.tombstones = new Tombstones(dataSource);
-    this.lockSpace = `${this.t.edge}.author`;
     this.gateSpace = `${this.t.item}.gate`;
   }
 
   /**
-   * A new post recorded as its author's, and as mentioning `mentionedIds` (null when it was
-   * deleted already); answers who gets it: the author, every follower as feed knows them now,
-   * and every user it mentions, each once. Each user keeps their newest `maxItems` mentions.
+   * A new post recorded as its author's, and as mentioning `mentionedIds`; false when it was
+   * deleted already. Committed before its fan-out reads the followers (see the header). Each
+   * user keeps their newest `maxItems` mentions.
    */
-  recordPost(p: FeedPost, mentionedIds: string[], maxItems: number): Promise<string[] | null> {
+  recordPost(p: FeedPost, mentionedIds: string[], maxItems: number): Promise<boolean> {
     return inTransaction(this.pool, {}, async (db) => {
-      if (!(await this.tombstones.lockLive(db, p.postId))) return null;
-      await this.lockAuthor(db, p.authorId, 'exclusive');
+      if (!(await this.tombstones.lockLive(db, p.postId))) return false;
       await db.query({
         name: 'feed.author-post.insert',
         text: `INSERT INTO ${this.t.post} (post_id, author_id, created_at) VALUES ($1, $2, $3)
@@ -88,13 +111,18 @@ export class FeedRepository {
         values: [p.authorId, BACKFILL_POSTS],
       });
       if (mentionedIds.length > 0) await this.recordMentions(db, p, mentionedIds, maxItems);
-      const r = await db.query<{ id: string }>({
-        name: 'feed.followers',
-        text: `SELECT follower_id AS id FROM ${this.t.edge} WHERE author_id = $1 AND following`,
-        values: [p.authorId],
-      });
-      return [...new Set([p.authorId, ...r.rows.map((row) => row.id), ...mentionedIds])];
+      return true;
     });
+  }
+
+  /** Who follows `authorId` as feed knows it now (read after the post was recorded). */
+  async followersOf(authorId: string): Promise<string[]> {
+    const r = await this.pool.query<{ id: string }>({
+      name: 'feed.followers',
+      text: `SELECT follower_id AS id FROM ${this.t.edge} WHERE author_id = $1 AND following`,
+      values: [authorId],
+    });
+    return r.rows.map((row) => row.id);
   }
 
   private async recordMentions(db: Queryable, p: FeedPost, userIds: string[], maxItems: number): Promise<void> {
@@ -104,16 +132,7 @@ export class FeedRepository {
         SELECT $1, u, $2, $3 FROM unnest($4::uuid[]) AS u ON CONFLICT (post_id, user_id) DO NOTHING`,
       values: [p.postId, p.authorId, p.createdAt, userIds],
     });
-    // A mention older than a user's newest maxItems could not be in their (trimmed) feed anyway.
-    await db.query({
-      name: 'feed.mention.trim',
-      text: `DELETE FROM ${this.t.mention} m USING (
-          SELECT user_id, post_id FROM (
-            SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
-            FROM ${this.t.mention} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
-        WHERE m.user_id = old.user_id AND m.post_id = old.post_id`,
-      values: [userIds, maxItems],
-    });
+    await trimMentions(db, this.t.mention, userIds, maxItems);
   }
 
   /**
@@ -124,13 +143,14 @@ export class FeedRepository {
   fanOut(p: FeedPost, userIds: string[], maxItems: number): Promise<number> {
     return inTransaction(this.pool, {}, async (db) => {
       if (!(await this.tombstones.lockLive(db, p.postId))) return 0;
-      await this.lockAuthor(db, p.authorId, 'exclusive');
+      // The follow edge locked FOR SHARE: an unfollow of it waits for this commit (see the header).
       const r = await db.query<{ user_id: string }>({
         name: 'feed.fan-out',
         text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
           SELECT u, $2, $3, $4 FROM unnest($1::uuid[]) AS u
-          WHERE u = $3 OR EXISTS (SELECT 1 FROM ${this.t.edge} e WHERE e.author_id = $3 AND e.follower_id = u AND e.following)
+          WHERE u = $3
             OR EXISTS (SELECT 1 FROM ${this.t.mention} m WHERE m.post_id = $2 AND m.user_id = u)
+            OR EXISTS (SELECT 1 FROM ${this.t.edge} e WHERE e.author_id = $3 AND e.follower_id = u AND e.following FOR SHARE)
           ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id`,
         values: [userIds, p.postId, p.authorId, p.createdAt],
       });
@@ -172,31 +192,51 @@ export class FeedRepository {
 
   /**
    * A follow's new state, if `version` is newer than what feed has (a redelivered or overtaken
-   * event changes nothing). Following back-fills the author's recent posts into the follower's
-   * feed; no longer following removes them, except those that mention the follower. Answers
-   * whether the change applied.
+   * event changes nothing), committed; then, while that state is still the edge's, its effect:
+   * following back-fills the author's recent posts into the follower's feed; no longer following
+   * removes them, except those that mention the follower. The effect runs again on a
+   * redelivery of the current state (a replica may have died between the two), and changes
+   * nothing the first run did. Answers whether the state changed.
    */
-  applyFollow(
+  async applyFollow(
     f: { authorId: string; followerId: string; following: boolean; version: number },
     maxItems: number,
   ): Promise<boolean> {
-    return inTransaction(this.pool, {}, async (db) => {
+    const applied = await inTransaction(this.pool, {}, async (db) => {
       await rebuildGate(db, this.gateSpace, 'shared');
-      await this.lockAuthor(db, f.authorId, 'shared');
-      const applied = await db.query({
+      const r = await db.query({
         name: 'feed.edge.upsert',
         text: `INSERT INTO ${this.t.edge} (author_id, follower_id, following, version) VALUES ($1, $2, $3, $4)
           ON CONFLICT (author_id, follower_id) DO UPDATE SET following = EXCLUDED.following, version = EXCLUDED.version
           WHERE ${this.t.edge}.version < EXCLUDED.version`,
         values: [f.authorId, f.followerId, f.following, f.version],
       });
-      if (applied.rowCount === 0) return false;
+      return (r.rowCount ?? 0) > 0;
+    });
+    await this.followEffect(f, maxItems);
+    return applied;
+  }
+
+  /** applyFollow's second step, under the edge row's share lock, only while it is in `f`'s state. */
+  private followEffect(
+    f: { authorId: string; followerId: string; following: boolean; version: number },
+    maxItems: number,
+  ): Promise<void> {
+    return inTransaction(this.pool, {}, async (db) => {
+      await rebuildGate(db, this.gateSpace, 'shared');
+      const current = await db.query({
+        name: 'feed.edge.lock',
+        text: `SELECT 1 FROM ${this.t.edge} WHERE author_id = $1 AND follower_id = $2 AND version = $3 AND following = $4
+          FOR SHARE`,
+        values: [f.authorId, f.followerId, f.version, f.following],
+      });
+      if (current.rowCount === 0) return;
       if (f.following) {
         const r = await db.query<{ user_id: string }>({
           name: 'feed.item.backfill',
           text: `INSERT INTO ${this.t.item} (user_id, post_id, author_id, created_at)
             SELECT $2, post_id, author_id, created_at FROM ${this.t.post} WHERE author_id = $1
-            ORDER BY created_at DESC, post_id DESC LIMIT $3
+            ORDER BY created_at DESC, post_id DESC LIMIT $3 FOR SHARE
             ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id`,
           values: [f.authorId, f.followerId, BACKFILL_POSTS],
         });
@@ -218,7 +258,6 @@ export class FeedRepository {
           r.rows.map((row) => row.user_id),
         );
       }
-      return true;
     });
   }
 
@@ -257,19 +296,24 @@ export class FeedRepository {
     });
   }
 
-  /** Newest first, strictly after `after`: no gaps or repeats while posts arrive. */
-  async page(o: { userId: string; after?: KeysetPosition; limit: number }): Promise<FeedPost[]> {
-    const columns = `post_id AS "postId", author_id AS "authorId", created_at AS "createdAt"`;
+  /**
+   * Newest first, strictly after `after`: no gaps or repeats while posts arrive. Each with
+   * whether the user follows its author (one primary-key probe of follow_edge per row).
+   */
+  async page(o: { userId: string; after?: KeysetPosition; limit: number }): Promise<FeedPageItem[]> {
+    const columns = `f.post_id AS "postId", f.author_id AS "authorId", f.created_at AS "createdAt",
+      EXISTS (SELECT 1 FROM ${this.t.edge} e WHERE e.author_id = f.author_id AND e.follower_id = f.user_id AND e.following)
+        AS "authorFollowed"`;
     const r = o.after
-      ? await this.pool.query<FeedPost & { createdAt: Date }>({
+      ? await this.pool.query<FeedPageItem & { createdAt: Date }>({
           name: 'feed.page.after',
-          text: `SELECT ${columns} FROM ${this.t.item} WHERE user_id = $1 AND (created_at, post_id) < ($2::timestamptz, $3::uuid)
-            ORDER BY created_at DESC, post_id DESC LIMIT $4`,
+          text: `SELECT ${columns} FROM ${this.t.item} f WHERE f.user_id = $1 AND (f.created_at, f.post_id) < ($2::timestamptz, $3::uuid)
+            ORDER BY f.created_at DESC, f.post_id DESC LIMIT $4`,
           values: [o.userId, o.after.createdAt, o.after.id, o.limit],
         })
-      : await this.pool.query<FeedPost & { createdAt: Date }>({
+      : await this.pool.query<FeedPageItem & { createdAt: Date }>({
           name: 'feed.page',
-          text: `SELECT ${columns} FROM ${this.t.item} WHERE user_id = $1 ORDER BY created_at DESC, post_id DESC LIMIT $2`,
+          text: `SELECT ${columns} FROM ${this.t.item} f WHERE f.user_id = $1 ORDER BY f.created_at DESC, f.post_id DESC LIMIT $2`,
           values: [o.userId, o.limit],
         });
     return r.rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
@@ -313,18 +357,6 @@ export class FeedRepository {
       text: `UPDATE ${this.t.size} s SET size = greatest(0, s.size - d.n)
         FROM (SELECT u, count(*)::int AS n FROM unnest($1::uuid[]) AS u GROUP BY u) d WHERE s.user_id = d.u`,
       values: [userIds],
-    });
-  }
-
-  /**
-   * A transaction-scoped advisory lock on one author (the two-key form, in feed's own space):
-   * shared for a follow, exclusive for a post (see the header).
-   */
-  private async lockAuthor(db: Queryable, authorId: string, mode: 'shared' | 'exclusive'): Promise<void> {
-    await db.query({
-      name: `feed.lock-author.${mode}`,
-      text: `SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtext($1), hashtext($2))`,
-      values: [this.lockSpace, authorId.toLowerCase()],
     });
   }
 }

@@ -21,8 +21,9 @@ export class FeedService {
   async postCreated(e: EventOf<'events.posts.created'>): Promise<number> {
     const post = { postId: e.postId, authorId: e.authorId, createdAt: e.createdAt ?? e.occurredAt };
     const mentioned = (e.mentions ?? []).map((m) => m.id);
-    const users = await this.repo.recordPost(post, mentioned, this.settings.maxItems);
-    if (!users) return 0;
+    if (!(await this.repo.recordPost(post, mentioned, this.settings.maxItems))) return 0;
+    // Read after the post's commit: a follow committed later back-fills it (feed.repository.ts).
+    const users = [...new Set([post.authorId, ...(await this.repo.followersOf(post.authorId)), ...mentioned])];
     let delivered = 0;
     for (let i = 0; i < users.length; i += this.settings.fanoutBatch) {
       delivered += await this.repo.fanOut(post, users.slice(i, i + this.settings.fanoutBatch), this.settings.maxItems);
@@ -53,7 +54,9 @@ export class FeedService {
     // Only an empty first page can be a feed never built (or lost): a full one costs no check.
     if (!after && rows.length === 0 && (await this.repo.ensureBuilt(r.userId, this.settings.maxItems)))
       rows = await page();
-    const items = rows.slice(0, r.limit).map(({ postId, createdAt }) => ({ postId, createdAt }));
+    const items = rows
+      .slice(0, r.limit)
+      .map(({ postId, createdAt, authorFollowed }) => ({ postId, createdAt, authorFollowed }));
     const last = items[items.length - 1];
     const nextCursor =
       rows.length > r.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.postId }) : null;

@@ -28,7 +28,11 @@ export async function startNotifications(
     events: { env: c, handlers: NotificationsEventHandlers },
     // The events connection also carries the live pushes (core NATS, no queue group).
     module: (nc) =>
-      NotificationsModule.register(dataSource, new LivePublisher(nc!, logger.child({ component: 'live' }))),
+      NotificationsModule.register(dataSource, new LivePublisher(nc!, logger.child({ component: 'live' })), {
+        retentionMs: c.NOTIFICATIONS_CLAIM_RETENTION_MS,
+        intervalMs: c.NOTIFICATIONS_CLAIM_PRUNE_INTERVAL_MS,
+        logger: logger.child({ component: 'claims' }),
+      }),
     handleSignals: o.handleSignals,
   });
 }

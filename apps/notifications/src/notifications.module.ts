@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { ClaimPruner, type ClaimRetention } from './claim-pruner.js';
 import { LivePublisher } from './live-publisher.js';
 import { NotificationsController } from './notifications.controller.js';
 import { NotificationsEventHandlers } from './notifications.event-handlers.js';
@@ -9,7 +11,11 @@ import { NotificationsService } from './notifications.service.js';
 @Module({})
 export class NotificationsModule {
   /** The data source is opened (and migrated) and the live publisher connected before the module exists. */
-  static register(dataSource: DataSource, live: LivePublisher): DynamicModule {
+  static register(
+    dataSource: DataSource,
+    live: LivePublisher,
+    claims: ClaimRetention & { logger: Logger },
+  ): DynamicModule {
     return {
       module: NotificationsModule,
       controllers: [NotificationsController],
@@ -19,6 +25,11 @@ export class NotificationsModule {
         NotificationsRepository,
         NotificationsService,
         NotificationsEventHandlers,
+        {
+          provide: ClaimPruner,
+          useFactory: (repo: NotificationsRepository) => new ClaimPruner(repo, claims, claims.logger),
+          inject: [NotificationsRepository],
+        },
       ],
     };
   }

@@ -40,6 +40,13 @@ export interface NewNotification {
   commentExcerpt?: string;
 }
 
+/** An unread notification deleted (taken back). */
+export interface RemovedNotification {
+  id: string;
+  recipientId: string;
+  type: NotificationType;
+}
+
 export interface PostRef {
   authorId: string;
   excerpt: string | null;
@@ -99,6 +106,22 @@ export class NotificationsRepository {
     });
   }
 
+  /** Deletes the claims of events handled longer than `olderThanMs` ago, in batches; answers how many. */
+  async pruneClaims(olderThanMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const r = await this.pool.query({
+        name: 'notifications.claims.prune',
+        text: `DELETE FROM ${this.t.processed} WHERE event_id IN (
+            SELECT event_id FROM ${this.t.processed}
+            WHERE processed_at < now() - $1 * interval '1 millisecond' LIMIT 5000)`,
+        values: [olderThanMs],
+      });
+      total += r.rowCount ?? 0;
+      if ((r.rowCount ?? 0) < 5000) return total;
+    }
+  }
+
   /** Held until the transaction ends: every event about this post or this follow waits for it. */
   async lock(db: Queryable, kind: 'post' | 'follow', key: string): Promise<void> {
     await db.query({
@@ -129,17 +152,18 @@ export class NotificationsRepository {
   }
 
   /** The post buried: its unread notifications (likes, comments, mentions) and its likes and comments gone. */
-  async buryPost(db: Queryable, p: { postId: string; authorId: string }): Promise<void> {
+  async buryPost(db: Queryable, p: { postId: string; authorId: string }): Promise<RemovedNotification[]> {
     await db.query({
       name: 'notifications.post.bury',
       text: `INSERT INTO ${this.t.post} (post_id, author_id, deleted) VALUES ($1, $2, true)
         ON CONFLICT (post_id) DO UPDATE SET deleted = true, excerpt = NULL`,
       values: [p.postId, p.authorId],
     });
-    await db.query({
+    const removed = await db.query<RemovedNotification>({
       name: 'notifications.delete-unread-of-post',
       text: `DELETE FROM ${this.t.n} n WHERE n.post_id = $1
-        AND n.seq > COALESCE((SELECT m.up_to FROM ${this.t.marker} m WHERE m.user_id = n.recipient_id), 0)`,
+        AND n.seq > COALESCE((SELECT m.up_to FROM ${this.t.marker} m WHERE m.user_id = n.recipient_id), 0)
+        RETURNING n.id, n.recipient_id AS "recipientId", n.type`,
       values: [p.postId],
     });
     await db.query({
@@ -152,6 +176,7 @@ export class NotificationsRepository {
       text: `DELETE FROM ${this.t.comment} WHERE post_id = $1 AND NOT deleted`,
       values: [p.postId],
     });
+    return removed.rows;
   }
 
   /** Whether this (greater) version changed the like's state; an older one changes nothing. */
@@ -254,15 +279,16 @@ export class NotificationsRepository {
     });
   }
 
-  /** The notification removed if it is unread (a read one stays, as history); whether it went. */
-  async deleteUnread(db: Queryable, recipientId: string, groupKey: string): Promise<boolean> {
-    const r = await db.query({
+  /** The notification removed if it is unread (a read one stays, as history); what went. */
+  async deleteUnread(db: Queryable, recipientId: string, groupKey: string): Promise<RemovedNotification[]> {
+    const r = await db.query<RemovedNotification>({
       name: 'notifications.delete-unread',
       text: `DELETE FROM ${this.t.n} n WHERE n.recipient_id = $1 AND n.group_key = $2
-        AND n.seq > COALESCE((SELECT m.up_to FROM ${this.t.marker} m WHERE m.user_id = $1), 0)`,
+        AND n.seq > COALESCE((SELECT m.up_to FROM ${this.t.marker} m WHERE m.user_id = $1), 0)
+        RETURNING n.id, n.recipient_id AS "recipientId", n.type`,
       values: [recipientId, groupKey],
     });
-    return (r.rowCount ?? 0) > 0;
+    return r.rows;
   }
 
   /** Newest first, strictly before `beforeSeq`. */

@@ -4,7 +4,8 @@
 // one notification (count and latest likers), moved up and unread again by each new like.
 // Versions (likes, follows) and tombstones (posts, comments) make the outcome the same whichever
 // order the events of separate subjects arrive in; a like or comment that arrives before its
-// post waits in the projection and is told when the post's created event comes.
+// post waits in the projection and is told when the post's created event comes. After the commit
+// each told notification is pushed live, and each unread one taken back is pushed as a removal.
 import { Injectable } from '@nestjs/common';
 import {
   ErrorCodes,
@@ -25,7 +26,16 @@ import {
 import type { Queryable } from '#persistence';
 import { LivePublisher } from './live-publisher.js';
 import { decodeSeqCursor, encodeSeqCursor, toNotification } from './notification.mapper.js';
-import { NotificationsRepository, type NotificationRow, type PendingComment } from './notifications.repository.js';
+import {
+  NotificationsRepository,
+  type NotificationRow,
+  type PendingComment,
+  type RemovedNotification,
+} from './notifications.repository.js';
+
+/** What one event did: notifications told (new or moved up) and unread ones taken back. */
+type Effect = NotificationRow | { removed: RemovedNotification };
+const removals = (rows: RemovedNotification[]): Effect[] => rows.map((removed) => ({ removed }));
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -46,7 +56,7 @@ export class NotificationsService {
         excerpt: e.excerpt ?? null,
       });
       if (!isNew) return [];
-      const told: NotificationRow[] = [];
+      const told: Effect[] = [];
       // An event without its author cannot say who mentioned you (older events): nothing told.
       const mentioned = new Map((e.author ? (e.mentions ?? []) : []).map((m) => [m.id.toLowerCase(), m]));
       for (const m of mentioned.values()) {
@@ -70,8 +80,7 @@ export class NotificationsService {
   postDeleted(e: PostDeletedEvent): Promise<void> {
     return this.apply(e.eventId, async (db) => {
       await this.repo.lock(db, 'post', e.postId);
-      await this.repo.buryPost(db, { postId: e.postId, authorId: e.authorId });
-      return [];
+      return removals(await this.repo.buryPost(db, { postId: e.postId, authorId: e.authorId }));
     });
   }
 
@@ -94,10 +103,8 @@ export class NotificationsService {
     return this.apply(e.eventId, async (db) => {
       await this.repo.lock(db, 'follow', `${e.follower.id} ${e.followee.id}`);
       const f = { followerId: e.follower.id, followeeId: e.followee.id, version: e.version, following: false };
-      if (await this.repo.setFollow(db, f)) {
-        await this.repo.deleteUnread(db, e.followee.id, `follow:${e.follower.id.toLowerCase()}`);
-      }
-      return [];
+      if (!(await this.repo.setFollow(db, f))) return [];
+      return removals(await this.repo.deleteUnread(db, e.followee.id, `follow:${e.follower.id.toLowerCase()}`));
     });
   }
 
@@ -124,8 +131,8 @@ export class NotificationsService {
       await this.repo.lock(db, 'post', e.postId);
       await this.repo.buryComment(db, { commentId: e.commentId, postId: e.postId, author: e.author });
       const post = await this.repo.post(db, e.postId);
-      if (post) await this.repo.deleteUnread(db, post.authorId, `comment:${e.commentId.toLowerCase()}`);
-      return [];
+      if (!post) return [];
+      return removals(await this.repo.deleteUnread(db, post.authorId, `comment:${e.commentId.toLowerCase()}`));
     });
   }
 
@@ -160,7 +167,7 @@ export class NotificationsService {
   }
 
   /** The post's like notification made to match its live likes (under the post's lock). */
-  private async refreshLikes(db: Queryable, postId: string): Promise<NotificationRow[]> {
+  private async refreshLikes(db: Queryable, postId: string): Promise<Effect[]> {
     const post = await this.repo.post(db, postId);
     if (!post || post.deleted) return [];
     const key = `like:${postId.toLowerCase()}`;
@@ -168,8 +175,7 @@ export class NotificationsService {
     const group = await this.repo.likeGroup(db, postId, post.authorId);
     const existing = await this.repo.find(db, post.authorId, key);
     if (group.count === 0) {
-      if (existing && !existing.read) await this.repo.deleteUnread(db, post.authorId, key);
-      return [];
+      return existing && !existing.read ? removals(await this.repo.deleteUnread(db, post.authorId, key)) : [];
     }
     // Only a like newer than any it told of moves it up; an unlike just updates who and how many.
     if (existing && Number(existing.lastVersion ?? 0) >= group.maxVersion) {
@@ -207,9 +213,21 @@ export class NotificationsService {
     return n ? [n] : [];
   }
 
-  /** One event applied once; what it told pushed live after the commit. */
-  private async apply(eventId: string, body: (db: Queryable) => Promise<NotificationRow[]>): Promise<void> {
-    const told = await this.repo.handleOnce(eventId, body);
-    for (const n of told ?? []) this.live.publish(n.recipientId, toNotification(n));
+  /** One event applied once; what it told, and what it took back, pushed live after the commit. */
+  private async apply(eventId: string, body: (db: Queryable) => Promise<Effect[]>): Promise<void> {
+    const effects = (await this.repo.handleOnce(eventId, body)) ?? [];
+    const removedFor = new Map<string, RemovedNotification[]>();
+    for (const e of effects) {
+      if ('removed' in e)
+        removedFor.set(e.removed.recipientId, [...(removedFor.get(e.removed.recipientId) ?? []), e.removed]);
+      else this.live.publish(e.recipientId, toNotification(e));
+    }
+    // The count after the commit: a client sets its badge to it (a hint, like every push).
+    for (const [recipientId, removed] of removedFor) {
+      // The removal is committed whatever happens here: a failed count skips the hint, not the event.
+      const unread = await this.repo.unread(recipientId).catch(() => null);
+      if (unread === null) continue;
+      for (const r of removed) this.live.publishRemoved(recipientId, { id: r.id, type: r.type, unread });
+    }
   }
 }

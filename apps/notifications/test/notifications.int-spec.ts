@@ -3,7 +3,7 @@
 // published as their producers publish them; notifications are read over notifications.* and
 // heard live on live.notifications.<userId>. Covers each kind, self-actions, grouping, removal
 // while unread, like/unlike in both orders, redelivery, a like before its post, and catching up
-// after the replica was killed (SIGKILL) and started again.
+// after the replica was killed (SIGKILL) and started again, and the periodic prune of the claims.
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -17,7 +17,7 @@ import {
   type EventSubject,
   type Notification,
 } from '#contracts';
-import { EVENTS_STREAM } from '#events';
+import { EVENTS_MAX_AGE_MS, EVENTS_STREAM } from '#events';
 import { type MeshClient } from '#mesh';
 import {
   consumerState,
@@ -25,6 +25,7 @@ import {
   expectEventually,
   freshSchema,
   spawnApp,
+  sql,
   startNatsServer,
   stopAllApps,
   testClient,
@@ -33,17 +34,19 @@ import {
   type AppProcess,
   type NatsServerHandle,
 } from '#testing';
+import { loadNotificationsConfig } from '../src/notifications.config.js';
 
 let nats: NatsServerHandle;
 let client: { nc: NatsConnection; mesh: MeshClient };
 let replica: AppProcess;
 const schema = freshSchema('notifications');
-const start = async () => {
+const start = async (env: Record<string, string> = {}) => {
   const p = spawnApp('notifications', {
     NATS_URL: nats.url,
     DATABASE_URL: TEST_DATABASE_URL,
     NOTIFICATIONS_DB_SCHEMA: schema,
     LOG_LEVEL: 'warn',
+    ...env,
   });
   await waitUntilJoined(client.nc, p);
   return p;
@@ -344,5 +347,51 @@ describe('notifications built from events', () => {
     expect(page.items.map((i) => i.type).sort()).toEqual(['comment', 'follow', 'follow', 'follow', 'like']);
     expect(page.items.find((i) => i.type === 'like')).toMatchObject({ count: 3 });
     expect(page.unread).toBe(5);
+  });
+
+  it('prunes the claims of events handled longer ago than the retention, every interval, and keeps the younger ones', async () => {
+    const claims = `"${schema}".processed_event`;
+    const kat = user('kat');
+    const fan = user('fan');
+    // Claims of a week ago and more (as if handled then), and one event handled just now.
+    const old = [randomUUID(), randomUUID(), randomUUID()];
+    await sql(`INSERT INTO ${claims} (event_id, processed_at) SELECT unnest($1::uuid[]), now() - interval '8 days'`, [
+      old,
+    ]);
+    const fresh = await follow(fan, kat);
+    await settled();
+    const held = async (ids: string[]) =>
+      (await sql<{ event_id: string }>(`SELECT event_id FROM ${claims} WHERE event_id = ANY($1::uuid[])`, [ids])).map(
+        (r) => r.event_id,
+      );
+    expect((await held([...old, fresh.eventId])).sort()).toEqual([...old, fresh.eventId].sort());
+    // A replica told to keep claims 1 day, pruning every 200 ms.
+    replica.kill('SIGTERM');
+    await replica.exited;
+    replica = await start({
+      NOTIFICATIONS_CLAIM_RETENTION_MS: '86400000',
+      NOTIFICATIONS_CLAIM_PRUNE_INTERVAL_MS: '200',
+    });
+    await expectEventually(async () => expect(await held(old)).toEqual([]), { timeoutMs: 10_000 });
+    // Pruned again and again (every interval): a claim aged past the retention meanwhile goes too.
+    const aged = randomUUID();
+    await sql(`INSERT INTO ${claims} (event_id, processed_at) VALUES ($1, now() - interval '2 days')`, [aged]);
+    await expectEventually(async () => expect(await held([aged])).toEqual([]), { timeoutMs: 10_000 });
+    // The young claim stays, and what the events made is untouched.
+    expect(await held([fresh.eventId])).toEqual([fresh.eventId]);
+    expect((await list(kat)).items.map((i) => [i.type, i.actor.id])).toEqual([['follow', fan.id]]);
+  });
+
+  it('refuses a claim retention or prune interval that is not a number of milliseconds in range, naming it', () => {
+    const bad = [
+      ['NOTIFICATIONS_CLAIM_RETENTION_MS', '10'],
+      ['NOTIFICATIONS_CLAIM_RETENTION_MS', 'a week'],
+      ['NOTIFICATIONS_CLAIM_PRUNE_INTERVAL_MS', '0'],
+    ];
+    for (const [name, value] of bad) expect(() => loadNotificationsConfig({ [name]: value })).toThrow(name);
+    expect(loadNotificationsConfig({})).toMatchObject({
+      NOTIFICATIONS_CLAIM_RETENTION_MS: EVENTS_MAX_AGE_MS,
+      NOTIFICATIONS_CLAIM_PRUNE_INTERVAL_MS: 3_600_000,
+    });
   });
 });

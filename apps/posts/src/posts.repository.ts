@@ -151,20 +151,25 @@ export class PostsRepository {
 
   /** Oldest first, strictly after `after` (IDX_post_created read backwards): ids, authors and times only. */
   async scan(o: { after?: KeysetPosition; limit: number }): Promise<PostRef[]> {
-    const refColumns = `id, author_id AS "authorId", created_at AS "createdAt"`;
+    const refColumns = `id, author_id AS "authorId", created_at AS "createdAt", mentions`;
+    type Row = Omit<PostRef, 'createdAt' | 'mentionIds'> & { createdAt: Date; mentions: PostMention[] | null };
     const r = o.after
-      ? await this.pool.query<PostRef & { createdAt: Date }>({
+      ? await this.pool.query<Row>({
           name: 'posts.scan.after',
           text: `SELECT ${refColumns} FROM ${this.table} WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
             ORDER BY created_at, id LIMIT $3`,
           values: [o.after.createdAt, o.after.id, o.limit],
         })
-      : await this.pool.query<PostRef & { createdAt: Date }>({
+      : await this.pool.query<Row>({
           name: 'posts.scan',
           text: `SELECT ${refColumns} FROM ${this.table} ORDER BY created_at, id LIMIT $1`,
           values: [o.limit],
         });
-    return r.rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
+    return r.rows.map(({ mentions, ...row }) => ({
+      ...row,
+      createdAt: new Date(row.createdAt).toISOString(),
+      mentionIds: (mentions ?? []).map((m) => m.id),
+    }));
   }
 
   /** Deletes only if the requester wrote it; tells which case it was, and what was deleted. */

@@ -139,11 +139,11 @@ describe('posts over NATS', () => {
   });
 
   it('scans every post oldest first as references (posts.scan), ties on the time ordered by id', async () => {
-    const all = await sql<{ id: string; author_id: string; created_at: Date }>(
-      `SELECT id, author_id, created_at FROM "${schema}".post ORDER BY created_at, id`,
+    const all = await sql<{ id: string; author_id: string; created_at: Date; mentions: Array<{ id: string }> }>(
+      `SELECT id, author_id, created_at, mentions FROM "${schema}".post ORDER BY created_at, id`,
     );
     expect(all.length).toBeGreaterThan(5);
-    const seen: Array<{ id: string; authorId: string; createdAt: string }> = [];
+    const seen: Array<{ id: string; authorId: string; createdAt: string; mentionIds?: string[] }> = [];
     let cursor: string | undefined;
     do {
       const page = await client.mesh.request(Subjects.posts.scan, { limit: 2, cursor });
@@ -152,7 +152,12 @@ describe('posts over NATS', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(
-      all.map((r) => ({ id: r.id, authorId: r.author_id, createdAt: new Date(r.created_at).toISOString() })),
+      all.map((r) => ({
+        id: r.id,
+        authorId: r.author_id,
+        createdAt: new Date(r.created_at).toISOString(),
+        mentionIds: r.mentions.map((m) => m.id),
+      })),
     );
     const err = await meshFailure(client.mesh.request(Subjects.posts.scan, { limit: 1001 }));
     expect(err.code).toBe(ErrorCodes.invalid);

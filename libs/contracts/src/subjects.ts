@@ -71,6 +71,16 @@ export const LiveSubjects = {
   notificationWildcard: 'live.notifications.*',
 } as const;
 
+/**
+ * The SSE event name a live delivery asks the edge for, in the `live-event` NATS header; without
+ * it a delivery on live.notifications.<userId> is `event: notification`.
+ */
+export const LIVE_EVENT_HEADER = 'live-event';
+export const LiveEvents = {
+  /** An unread notification taken back (an unlike, unfollow, deleted comment or post): NotificationRemoved. */
+  notificationRemoved: 'notification-removed',
+} as const;
+
 /** The feature services of the mesh, each a queue group of the same name. */
 export const MeshServices = [
   'identity',

@@ -44,7 +44,8 @@ export class EventsController {
   @ApiOperation({
     summary:
       'Server-Sent Events: `event: message` with a Message for each message to or from you, ' +
-      '`event: notification` with a Notification for each new one of yours',
+      '`event: notification` with a Notification for each new one of yours, ' +
+      '`event: notification-removed` with a NotificationRemoved for each unread one taken back',
     description:
       'A ticket from POST /events/ticket in `?ticket=` (EventSource), or the token in the Authorization header. ' +
       'A hint, not the truth: pushes made while this stream was not open are not replayed, so on every (re)connect ' +

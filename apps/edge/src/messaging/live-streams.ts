@@ -11,7 +11,7 @@ import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Gauge, type Registry } from 'prom-client';
-import { ErrorCodes, LiveSubjects, MeshError } from '#contracts';
+import { ErrorCodes, LIVE_EVENT_HEADER, LiveEvents, LiveSubjects, MeshError } from '#contracts';
 
 /** What an EventSource waits before reconnecting after the stream drops. */
 export const SSE_RETRY_MS = 3000;
@@ -134,15 +134,19 @@ export class LiveStreams implements BeforeApplicationShutdown {
     if (!user) {
       const streams = new Set<ServerResponse>();
       // A Message or a Notification is one line of JSON (JSON.stringify escapes newlines), so one data line.
-      const relay = (subject: string, event: string) =>
+      // The publisher may name another event of the subject's (a removal) in the live-event header.
+      const relay = (subject: string, event: string, others: readonly string[] = []) =>
         this.o.nc.subscribe(subject, {
           callback: (err, msg) => {
-            if (!err) this.broadcast(streams, `event: ${event}\ndata: ${msg.string()}\n\n`);
+            if (err) return;
+            const asked = msg.headers?.get(LIVE_EVENT_HEADER);
+            const name = asked && others.includes(asked) ? asked : event;
+            this.broadcast(streams, `event: ${name}\ndata: ${msg.string()}\n\n`);
           },
         });
       const subs = [
         relay(LiveSubjects.message(userId), 'message'),
-        relay(LiveSubjects.notification(userId), 'notification'),
+        relay(LiveSubjects.notification(userId), 'notification', [LiveEvents.notificationRemoved]),
       ];
       user = { subs, streams };
       this.byUser.set(userId, user);

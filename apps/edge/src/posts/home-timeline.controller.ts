@@ -40,7 +40,22 @@ export class HomeTimelineController {
       return this.builtAtReadTime(user, q, err);
     }
     const { posts, nextCursor } = await this.postsOf(feed);
-    return this.stitcher.page(posts, nextCursor, user.id);
+    return this.stitcher.page(posts, nextCursor, user.id, [], this.followedPerFeed(feed, posts));
+  }
+
+  /**
+   * Whether the user follows each post's author, as feed said with the page (its own projection
+   * of graph's follows): graph need not be asked. Posts a feed replica said nothing of are left
+   * to graph.
+   */
+  private followedPerFeed(feed: HomeFeedPage, posts: PostRecord[]): Map<string, boolean> {
+    const byPost = new Map(feed.items.map((i) => [i.postId.toLowerCase(), i.authorFollowed]));
+    const known = new Map<string, boolean>();
+    for (const p of posts) {
+      const followed = byPost.get(p.id.toLowerCase());
+      if (followed !== undefined) known.set(p.author.id.toLowerCase(), followed);
+    }
+    return known;
   }
 
   /**
@@ -67,7 +82,7 @@ export class HomeTimelineController {
       cursor: q.cursor,
     });
     // Every author here is the user or a followee graph just named: no second question to graph.
-    const known = new Set(followees.ids.map((id) => id.toLowerCase()));
+    const known = new Map(followees.ids.map((id) => [id.toLowerCase(), true]));
     return this.stitcher.page(page.items, page.nextCursor, user.id, ['feed'], known);
   }
 }

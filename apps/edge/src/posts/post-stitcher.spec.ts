@@ -80,9 +80,37 @@ describe('PostStitcher: whether the reader follows each author', () => {
 
   it('needs no graph for authors the caller already knows you follow (the home feed built from followees)', async () => {
     const { stitcher, calls } = stitcherWith();
-    const page = await stitcher.page([post(1, ANN), post(2, BEN)], null, VIEWER, ['feed'], new Set([ANN, BEN]));
+    const page = await stitcher.page(
+      [post(1, ANN), post(2, BEN)],
+      null,
+      VIEWER,
+      ['feed'],
+      new Map([
+        [ANN, true],
+        [BEN, true],
+      ]),
+    );
     expect(graphCalls(calls)).toEqual([]);
     expect(page.items.map((p) => p.author.followedByMe)).toEqual([true, true]);
     expect(page.degraded).toEqual(['feed']);
+  });
+
+  it('takes what feed said of each author (followed or not) and asks graph only of the others', async () => {
+    const { stitcher, calls } = stitcherWith();
+    const CAT = '00000000-0000-4000-8000-0000000000c1';
+    const page = await stitcher.page(
+      [post(1, ANN), post(2, BEN), post(3, CAT)],
+      null,
+      VIEWER,
+      [],
+      new Map([
+        [ANN, true],
+        [BEN, false],
+      ]),
+    );
+    expect(graphCalls(calls)).toEqual([{ subject: 'graph.relationships', data: { userIds: [CAT], viewerId: VIEWER } }]);
+    // BEN: false from feed, though graph (this fake) would say nothing else; CAT: graph's answer.
+    expect(page.items.map((p) => p.author.followedByMe)).toEqual([true, false, false]);
+    expect(page.degraded).toEqual([]);
   });
 });

@@ -48,13 +48,14 @@ export class PostStitcher {
 
   /**
    * Whether `viewerId` follows each author of `posts`, in one graph.relationships request; no
-   * request for an anonymous viewer or when every post is the viewer's own. `known`: authors the
-   * caller already knows the viewer follows (the home feed built from graph's followees).
+   * request for an anonymous viewer, when every post is the viewer's own, or for authors in
+   * `known` (author id, lowercase → followed): what the caller was told already — by feed, whose
+   * home page says it of each post, or by graph's followees for the page built without feed.
    */
   async followed(
     posts: PostRecord[],
     viewerId: string | undefined,
-    known?: ReadonlySet<string>,
+    known?: ReadonlyMap<string, boolean>,
   ): Promise<Map<string, boolean | null>> {
     const followed = new Map<string, boolean | null>();
     if (!viewerId) return followed;
@@ -62,7 +63,8 @@ export class PostStitcher {
     const ask: string[] = [];
     for (const id of new Set(posts.map((p) => p.author.id.toLowerCase()))) {
       if (id === viewer) continue;
-      if (known?.has(id)) followed.set(id, true);
+      const k = known?.get(id);
+      if (k !== undefined) followed.set(id, k);
       else ask.push(id);
     }
     if (ask.length === 0) return followed;
@@ -102,14 +104,14 @@ export class PostStitcher {
    * A page of posts as frontends see it: one batch request per optional service for the whole
    * page, all at once. `degraded` is the union of the posts' and `alsoDegraded` (a page built
    * without a service of its own, e.g. the home feed's fallback); each is counted once.
-   * `followees`: authors the viewer is known to follow (graph need not be asked about them).
+   * `known`: whether the viewer follows some authors, known already (graph is not asked about them).
    */
   async page(
     posts: PostRecord[],
     nextCursor: string | null,
     viewerId: string | undefined,
     alsoDegraded: string[] = [],
-    followees?: ReadonlySet<string>,
+    known?: ReadonlyMap<string, boolean>,
   ): Promise<PostPageView> {
     const [counts, media, followed] = await Promise.all([
       this.counts(
@@ -117,7 +119,7 @@ export class PostStitcher {
         viewerId,
       ),
       this.media(posts),
-      this.followed(posts, viewerId, followees),
+      this.followed(posts, viewerId, known),
     ]);
     const parts = { ...counts, media, followed };
     const items = posts.map((post) => this.view(post, parts));

@@ -13,6 +13,12 @@ export type HomeFeedRequest = z.infer<typeof HomeFeedRequest>;
 export interface FeedEntry {
   postId: string;
   createdAt: string;
+  /**
+   * Whether the feed's owner follows the post's author, as feed's projection of graph's follows
+   * has it (a post can be there by a mention, or be the owner's own: false). The edge stitches
+   * `followedByMe` from it without asking graph. Absent from replicas older than it.
+   */
+  authorFollowed?: boolean;
 }
 
 /** Newest first; the cursor is a post position (createdAt, id), the same as `posts.list`'s. */

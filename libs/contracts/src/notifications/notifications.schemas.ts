@@ -28,6 +28,16 @@ export interface Notification {
   read: boolean;
 }
 
+/**
+ * Pushed live as `event: notification-removed` when an unread notification is taken back: which
+ * one, and the recipient's unread count after it went (a client sets its count to it).
+ */
+export interface NotificationRemoved {
+  id: string;
+  type: NotificationType;
+  unread: number;
+}
+
 export const ListNotificationsRequest = z.strictObject({
   userId: Uuid,
   limit: z.number().int().min(1).max(100),

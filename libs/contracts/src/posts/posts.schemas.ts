@@ -105,7 +105,10 @@ export interface DeletePostReply {
   deleted: true;
 }
 
-/** At most this many posts in one `posts.scan` page (ids and times only: ~120 bytes each). */
+/**
+ * At most this many posts in one `posts.scan` page (ids, times and mentioned ids only: ~120 bytes
+ * each, ~500 with the most mentions a post can have).
+ */
 export const MAX_SCAN_POSTS = 1000;
 
 /**
@@ -123,6 +126,8 @@ export interface PostRef {
   id: string;
   authorId: string;
   createdAt: string;
+  /** The users it mentions (ids); absent from replicas older than it. */
+  mentionIds?: string[];
 }
 
 export interface ScanPostsReply {
