@@ -1,6 +1,6 @@
 // Notifications in a real browser (playwright-core on Debian's chromium) against a real mesh: the
 // bell counts what is unread; a follow, a like, a mention and a comment made by bob in a second
-// browser context raise ann's bell without a reload (the live stream); opening the list pages
+// browser context raise ann's bell without a reload (the live stream), an unlike lowers it; opening the list pages
 // with "More", marks read (0, and still 0 after a reload) and each item leads to its post, comment
 // or profile; a post's @mention is a link to that profile; and with the notifications replica
 // killed (SIGKILL by pid) the page says they are unavailable and the bell shows no number, then
@@ -119,6 +119,13 @@ describe('the bell', () => {
     await expect.poll(() => bellShows(annPage), WAIT).toEqual({ count: '1', state: 'up' });
     expect(await bell(annPage).getAttribute('aria-label')).toBe('Notifications, 1 unread');
     expect(await bell(annPage).getAttribute('href')).toBe('#/notifications');
+    // On a 375 px phone the header still fits, the bell in it.
+    await annPage.setViewportSize({ width: 375, height: 800 });
+    expect(await bell(annPage).isVisible()).toBe(true);
+    expect(
+      await annPage.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number),
+    ).toBeLessThanOrEqual(375);
+    await annPage.setViewportSize({ width: 1000, height: 800 });
   });
 
   it('counts up live, without a reload, as bob follows, likes, mentions and comments in another browser', async () => {
@@ -148,6 +155,14 @@ describe('the bell', () => {
     await card(bobPage, annPost).getByLabel('Add a comment').fill('nice one, ann');
     await card(bobPage, annPost).getByRole('button', { name: 'Comment', exact: true }).click();
     await card(bobPage, annPost).getByRole('button', { name: 'Comments (1)' }).waitFor(WAIT);
+    await expect.poll(() => bellShows(annPage), LIVE).toEqual({ count: '5', state: 'up' });
+    // An unlike takes its unread notification back (event: notification-removed), a like again tells again.
+    const like = card(bobPage, annPost).getByRole('button', { name: /Like/ });
+    await like.click();
+    await expect.poll(() => like.getAttribute('aria-pressed'), WAIT).toBe('false');
+    await expect.poll(() => bellShows(annPage), LIVE).toEqual({ count: '4', state: 'up' });
+    await like.click();
+    await expect.poll(() => like.getAttribute('aria-pressed'), WAIT).toBe('true');
     await expect.poll(() => bellShows(annPage), LIVE).toEqual({ count: '5', state: 'up' });
     expect(await bell(annPage).getAttribute('aria-label')).toBe('Notifications, 5 unread');
     expect(await notReloaded(annPage)).toBe(true);

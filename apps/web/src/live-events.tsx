@@ -6,19 +6,24 @@
 // next ticket's call refreshes the token, or signs out.
 // The stream stays open while messaging is down (nothing is sent then, so nothing arrives): what
 // the pages' messaging calls answered is kept beside it, so "live" is only said when both hold.
-// `event: notification` is a hint for the bell and the notifications page: each open of the
+// `event: notification` (new, or a like group moved up) and `event: notification-removed` (an
+// unread one taken back, with the unread count after it) are hints for the bell and the
+// notifications page: each open of the
 // stream is counted (`opened`), so they refetch what they show on every (re)connect — pushes made
 // while no stream was open are not replayed; the list is the truth.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from './api/client';
-import type { Message, Notification } from './api/types';
+import type { Message, Notification, NotificationRemoved } from './api/types';
 import { useSession } from './session';
 
 export type LiveState = 'off' | 'connecting' | 'live';
 /** What the last messaging call said: unknown until one answers. */
 export type MessagingState = 'unknown' | 'up' | 'down';
 type Listener = (m: Message) => void;
-type NotificationListener = (n: Notification) => void;
+/** A notification pushed live: a new one (or moved up), or an unread one taken back. */
+export type NotificationPush =
+  { kind: 'new'; notification: Notification } | ({ kind: 'removed' } & NotificationRemoved);
+type NotificationListener = (push: NotificationPush) => void;
 
 interface LiveValue {
   state: LiveState;
@@ -95,14 +100,23 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
           // not a message: ignore
         }
       });
-      source.addEventListener('notification', (e: MessageEvent<string>) => {
+      const push = (toPush: (data: unknown) => NotificationPush) => (e: MessageEvent<string>) => {
+        let p: NotificationPush;
         try {
-          const n = JSON.parse(e.data) as Notification;
-          notificationListeners.current.forEach((fn) => fn(n));
+          p = toPush(JSON.parse(e.data));
         } catch {
-          // not a notification: ignore
+          return; // not JSON: ignore
         }
-      });
+        notificationListeners.current.forEach((fn) => fn(p));
+      };
+      source.addEventListener(
+        'notification',
+        push((data) => ({ kind: 'new', notification: data as Notification })),
+      );
+      source.addEventListener(
+        'notification-removed',
+        push((data) => ({ kind: 'removed', ...(data as NotificationRemoved) })),
+      );
       source.addEventListener('session-ended', () => {
         source?.close();
         if (!stopped) void open();
@@ -153,7 +167,7 @@ export function useLiveMessages(fn: Listener): void {
   useEffect(() => subscribe((m) => latest.current(m)), [subscribe]);
 }
 
-/** Calls `fn` for every notification pushed live, as long as the component is mounted. */
+/** Calls `fn` for every notification pushed live (new or removed), as long as the component is mounted. */
 export function useLiveNotifications(fn: NotificationListener): void {
   const { subscribeNotifications } = useLiveEvents();
   const latest = useRef(fn);

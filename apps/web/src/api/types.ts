@@ -116,6 +116,12 @@ export interface Notification {
   createdAt: string;
   read: boolean;
 }
+/** Pushed when an unread notification is taken back: which, and the unread count after it. */
+export interface NotificationRemoved {
+  id: string;
+  type: Notification['type'];
+  unread: number;
+}
 export interface NotificationPage extends Page<Notification> {
   /** Unread in all, not only on this page. */
   unread: number;

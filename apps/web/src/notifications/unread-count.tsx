@@ -1,8 +1,9 @@
 // The bell's number, one per signed-in tab: GET /notifications/unread-count when you sign in, on
 // every (re)open of the live stream (pushes made while it was closed are not replayed), on every
 // pushed notification (a hint: the count is asked, not added up, since a like on a grouped post
-// moves one notification instead of adding one), and every 30 s while the tab is visible. Calls
-// never overlap: a hint during one asks once more after it. While notifications is down (a 503
+// moves one notification instead of adding one; a removal carries the count after it, taken as
+// is), and every 30 s while the tab is visible. Calls never overlap: a hint during one asks once
+// more after it. While notifications is down (a 503
 // naming it) the count is unknown, not an error, and is asked every 4 s, so the bell comes back
 // by itself. Marking read in one tab tells the others (a BroadcastChannel), whose bells ask again:
 // no push says so.
@@ -88,7 +89,11 @@ export function UnreadCountProvider({ children }: { children: ReactNode }) {
   }, [token]);
   // Signed in, and every (re)connect of the stream.
   useEffect(() => refresh(), [refresh, opened]);
-  useLiveNotifications(refresh);
+  useLiveNotifications((push) => {
+    // A removal says the count after it; a new one (or a like group moved up) is asked.
+    if (push.kind === 'removed' && !busy.current) setUnread(push.unread);
+    else refresh();
+  });
   const channel = useRef<BroadcastChannel | null>(null);
   useEffect(() => {
     if (typeof BroadcastChannel === 'undefined') return;

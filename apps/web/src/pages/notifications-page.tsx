@@ -1,8 +1,8 @@
 // Your notifications, newest first, a page at a time ("More"). Opening the page marks them read
 // (POST /notifications/read up to the newest shown, a marker); those that were unread stay marked
-// "new" while you are here. The first page is asked again on every pushed notification, every
-// (re)connect of the live stream and every 30 s while visible, and merged on top — the stream is a
-// hint, the list is the truth. While notifications is down the page says so calmly and asks again
+// "new" while you are here; one taken back is dropped. The first page is asked again on every new
+// pushed notification, every (re)connect of the live stream and every 30 s while visible, and
+// merged on top — the stream is a hint, the list is the truth. While notifications is down the page says so calmly and asks again
 // every few seconds, so it fills in by itself when they are back.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, describeError } from '../api/client';
@@ -117,7 +117,11 @@ export function NotificationsPage() {
 
   // On opening, and on every (re)connect of the stream: what was pushed meanwhile is in the list.
   useEffect(() => loadFirst(), [loadFirst, opened]);
-  useLiveNotifications(loadFirst);
+  useLiveNotifications((push) => {
+    // Taken back (an unlike, an unfollow while unread): gone from here too; anything new: ask.
+    if (push.kind === 'removed') setItems((prev) => prev.filter((n) => n.id !== push.id));
+    else loadFirst();
+  });
   useVisibleInterval(loadFirst, FRESH_MS, Boolean(token) && !down && !error);
   // Down or failed: the first page again in a while, by itself (no reload, no dead end).
   useEffect(() => {
