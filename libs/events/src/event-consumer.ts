@@ -53,6 +53,8 @@ const MAX_RETRY_DELAY_MS = 30_000;
  * ack wait before anyone else may have them.
  */
 const PULL_EXPIRES_MS = 1000;
+/** What a stopping replica's last pull still brings is redelivered after this: past that pull's end. */
+const HANDBACK_DELAY_MS = PULL_EXPIRES_MS + 250;
 const PULL_RETRY_MS = 1000;
 /**
  * A handler still running tells JetStream so this often (`working`: the ack wait starts over), for
@@ -103,7 +105,7 @@ export class EventConsumer<S extends EventSubject> {
 
   /**
    * Drain: stop pulling (the pull in progress runs out within a second; what it still brings is
-   * handed back at once with a nak, for a sibling), and wait for the running handlers (at most
+   * handed back with a nak, for a sibling, redelivered once that pull is over), and wait for the running handlers (at most
    * `boundMs`).
    */
   async stop(boundMs: number): Promise<void> {
@@ -133,7 +135,10 @@ export class EventConsumer<S extends EventSubject> {
           expires: PULL_EXPIRES_MS,
         });
         for await (const m of batch) {
-          if (this.stopping) m.nak();
+          // Handed back for a sibling, after the pull in progress has run out: an immediate nak
+          // put it straight back into this same pull, again and again within its second, and
+          // each delivery counts towards EVENTS_MAX_DELIVER (the next replica dead-lettered it).
+          if (this.stopping) m.nak(HANDBACK_DELAY_MS);
           else void this.track(m);
         }
       } catch (err) {

@@ -355,6 +355,43 @@ describe('event consumers', () => {
     expect(Date.now() - t0).toBeLessThan(settings.ackWaitMs / 2);
   });
 
+  it('an event arriving while its replica stops is handed back once, not redelivered into the stopping pull', async () => {
+    // A stopping replica naks what its last pull still brings. An immediate nak put the event
+    // straight back into that same pull (up to its max_messages times within its second), and
+    // the next replica dead-lettered it as delivered too often without an attempt finishing.
+    const idle = await consumer(
+      'svcstopping',
+      { [Events.posts.deleted]: () => Promise.resolve() },
+      {
+        ...settings,
+        concurrency: 16,
+      },
+    );
+    // Its pull is waiting for events now; the stop lets it run out (up to 1 s).
+    await new Promise((r) => setTimeout(r, 300));
+    const stopped = idle.stop(1000);
+    const late = deleted();
+    await publish(late);
+    await stopped;
+    const seen: string[] = [];
+    let attempt = 0;
+    await consumer('svcstopping', {
+      [Events.posts.deleted]: (e, m) => {
+        if (e.eventId === late.eventId) attempt = m.attempt;
+        seen.push(e.eventId);
+        return Promise.resolve();
+      },
+    });
+    await expectEventually(() => expect(seen).toContain(late.eventId), { timeoutMs: 10_000 });
+    // At most one delivery to the stopping replica (it was 3 with an immediate nak).
+    expect(attempt).toBeLessThanOrEqual(2);
+    // (Earlier tests' poison events are this new durable's dead letters too: only ours counts.)
+    const ours = (await deadLetters('svcstopping')).filter(
+      (d) => (d.event as { eventId?: string }).eventId === late.eventId,
+    );
+    expect(ours.map((d) => d.headers)).toEqual([]);
+  });
+
   it('run the handler in the context of the request whose write produced the event', async () => {
     const seen = new Map<string, string | undefined>();
     await consumer('svccontext', {

@@ -81,6 +81,8 @@ describe('a reply larger than max_payload', () => {
       message: `the reply (${MAX_PAYLOAD + ENVELOPE} bytes) is larger than the broker's max_payload (${MAX_PAYLOAD} bytes)`,
       errors: undefined,
       service: 'big',
+      // No retry hint: only an overloaded refusal carries one.
+      hint: {},
     });
     expect(ms).toBeLessThan(1000); // the deadline was 5000 ms
   });
