@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EVENTS_STREAM } from '#events';
+import { EventConsumers } from '#contracts';
 import {
+  consumerState,
   createPosts,
   expectEventually,
   figures,
@@ -44,8 +46,6 @@ const CUT_MS = 10_000;
 const FLAP_MS = 5000;
 const FLAPS = 3;
 
-/** The NATS nodes' ping settings here (the repository's test default is 5 s × 2). */
-const HOSTS_NATS_PING = { interval: '1s', max: 2 };
 /** docs/drills.md: the processes on a minority node move to the majority within this. */
 const MOVE_WITHIN_MS = 5000;
 /** From this long after the move on, the edge on h1 answers everything. */
@@ -148,6 +148,27 @@ async function checkEvents(label: string): Promise<void> {
   process.stdout.write(
     `[hosts] ${label}: events stream ${info.state.messages} messages, ${unique} unique event ids, ${inOutboxes} outbox rows\n`,
   );
+  // The durable consumers of the services here resumed by themselves: nothing pending, none in flight.
+  const durables = EventConsumers.filter((c) => SERVICES.includes(c.owner));
+  const states: string[] = [];
+  await expectEventually(
+    async () => {
+      states.length = 0;
+      for (const c of durables) {
+        const st = await consumerState(nc, c.stream, c.durable);
+        states.push(`${c.durable} pending ${st?.pending} in flight ${st?.ackPending} redelivered ${st?.redelivered}`);
+        expect({ durable: c.durable, pending: st?.pending, ackPending: st?.ackPending }).toEqual({
+          durable: c.durable,
+          pending: 0,
+          ackPending: 0,
+        });
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  ).catch((err: unknown) => {
+    expect.soft(String(err), 'event consumers resumed').toBe('');
+  });
+  process.stdout.write(`[hosts] ${label}: consumers ${states.join('; ')}\n`);
   expect.soft(info.state.messages, 'events stream messages = unique event ids').toBe(unique);
   expect.soft(info.state.messages, 'events stream messages = outbox rows').toBe(inOutboxes);
 }
@@ -177,9 +198,6 @@ describe.skipIf(unavailable !== null)('many hosts on one machine (docs/drills.md
     mesh = await startHostsMesh({
       services: SERVICES,
       env: { ACCESS_LOG: 'false', LOG_LEVEL: 'warn' },
-      // What docs/drills.md advises a multi-host cluster: routes to a node behind a cut link are
-      // dropped after ~2–3 s instead of ~10–15 s, and with them the node's clients are told.
-      ping: HOSTS_NATS_PING,
     });
     nc = await mesh.connectNats();
     for (const [host, e] of mesh.edges) {
