@@ -143,7 +143,15 @@ async function checkEvents(label: string): Promise<void> {
     intervalMs: 250,
   });
   const inOutboxes = await countOf('');
-  const info = await (await jetstreamManager(nc)).streams.info(EVENTS_STREAM);
+  // After a heal JetStream may be electing its leaders again: asked once the cluster has formed.
+  await mesh.cluster.waitUntilFormed(60_000);
+  let info!: Awaited<ReturnType<Awaited<ReturnType<typeof jetstreamManager>>['streams']['info']>>;
+  await expectEventually(
+    async () => {
+      info = await (await jetstreamManager(nc, { timeout: 3000 })).streams.info(EVENTS_STREAM);
+    },
+    { timeoutMs: 20_000, intervalMs: 250 },
+  );
   const unique = new Set((await readStream(nc, EVENTS_STREAM)).map((e) => e.msgId)).size;
   process.stdout.write(
     `[hosts] ${label}: events stream ${info.state.messages} messages, ${unique} unique event ids, ${inOutboxes} outbox rows\n`,
@@ -398,4 +406,65 @@ describe.skipIf(unavailable !== null)('many hosts on one machine (docs/drills.md
       .toEqual([]);
     await checkEvents('after PostgreSQL flapping');
   }, 150_000);
+
+  it('a rolling restart of every replica on h2 while h3 is cut off: 0 non-2xx over the roll', async () => {
+    const h3Posts = mesh.replicas.get('h3')!.find((p) => p.app === 'posts')!.pid;
+    const olds = [...mesh.replicas.get('h2')!];
+    const exits: string[] = [];
+    let rollMs = 0;
+    let rollStart = 0;
+    const results = await drill('rolling restart of h2 with h3 cut off', async () => {
+      await sleep(1000);
+      mesh.hosts.cut('h3');
+      try {
+        await expectEventually(async () => expect(await meshPids('h1', 'posts')).not.toContain(h3Posts), {
+          timeoutMs: 10_000,
+          intervalMs: 200,
+        });
+        rollStart = Date.now();
+        for (const old of olds) {
+          await mesh.addReplica('h2', old.app);
+          old.kill('SIGTERM');
+          exits.push(`${old.app} ${await old.exited}`);
+        }
+        rollMs = Date.now() - rollStart;
+      } finally {
+        mesh.hosts.restore('h3');
+      }
+      await expectEventually(async () => expect(await meshPids('h1', 'posts')).toContain(h3Posts), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+      await sleep(1000);
+    });
+    mesh.replicas.set(
+      'h2',
+      mesh.replicas.get('h2')!.filter((p) => !olds.includes(p)),
+    );
+    process.stdout.write(
+      `[hosts] h2 rolled in ${rollMs} ms with h3 cut off; old replicas exited ${exits.join(', ')}\n`,
+    );
+    for (const { host, records, rec } of results) {
+      printFailures(`rolling restart of h2 (edge on ${host})`, records, rec, records.startedAt);
+      // The roll is judged from its first restart to its last exit; the cut before it is drill 1's.
+      const inRoll = records.requests.filter((r) => r.startedAt >= rollStart && r.startedAt <= rollStart + rollMs);
+      const bad = inRoll.filter((r) => r.outcome !== 'ok');
+      const atCut = records.requests.filter((r) => r.startedAt < rollStart && r.outcome !== 'ok');
+      process.stdout.write(
+        `[hosts] rolling restart, edge on ${host}: ${inRoll.length} requests during the roll, ${bad.length} not 2xx; ` +
+          `${atCut.length} errors between the cut of h3 and the roll\n`,
+      );
+      expect.soft(inRoll.length).toBeGreaterThan(100);
+      expect
+        .soft(
+          bad.map((r) => `${r.route} ${r.status || r.outcome}`),
+          `non-2xx at the edge on ${host}`,
+        )
+        .toEqual([]);
+      expect.soft(rec.lost, `lost writes (edge on ${host})`).toEqual([]);
+      expect.soft(rec.duplicated, `duplicated writes (edge on ${host})`).toEqual([]);
+    }
+    expect.soft(exits, 'every old replica drained and exited 0').toEqual(olds.map((p) => `${p.app} 0`));
+    await checkEvents('after the rolling restart of h2');
+  }, 180_000);
 });
