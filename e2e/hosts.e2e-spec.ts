@@ -3,8 +3,9 @@
 // drill load touches, edges on h1 and h2, PostgreSQL on h4. The load runs in the root namespace
 // against both edges (one drill load per edge, libs/testing/src/drill-load.ts). Drills: h3 cut off
 // and back; h1's node partitioned from the cluster while h1's processes still reach it (they must
-// move to the majority); PostgreSQL's link flapping. Each reconciles its writes (lost = duplicated
-// = 0) and the events stream (messages = unique event ids = outbox rows).
+// move to the majority); PostgreSQL's link flapping; every replica on h2 restarted in turn while h3
+// is cut off. Each reconciles its writes (lost = duplicated = 0), the events stream (messages =
+// unique event ids = outbox rows) and the durable consumers (nothing pending or in flight).
 import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
