@@ -81,6 +81,8 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     replicas,
     onRetry: (subject, cause) => metrics.retry(subject, cause),
     onRetryRefused: (subject) => metrics.retryRefused(subject),
+    hedging: c.OVERLOAD_PROTECTION ? { ratio: c.HEDGE_RATIO, cap: c.HEDGE_BURST } : undefined,
+    onHedge: (subject) => metrics.retry(subject, 'p95'),
   });
 
   const adapter = new FastifyAdapter({

@@ -85,6 +85,10 @@ export const EdgeEnv = z
     BROWNOUT_HOLD_MS: int(2000, 10),
     /** Brownout: while the edge's own event loop lags more than this (ms, mean), every optional part is skipped. */
     EDGE_MAX_EVENT_LOOP_DELAY_MS: int(100, 1),
+    /** Hedges (OVERLOAD_PROTECTION): a read unanswered at its subject's p95 is asked of another replica, at most this share more requests per service. */
+    HEDGE_RATIO: z.coerce.number().min(0).max(1).default(0.05),
+    /** Hedges: the most that can be saved up in calm times, per service. */
+    HEDGE_BURST: int(10, 1),
     /** How long a service's open circuit breaker waits before letting one probe through. */
     CIRCUIT_HALF_OPEN_AFTER_MS: int(250),
     /**

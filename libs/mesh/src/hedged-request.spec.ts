@@ -20,13 +20,16 @@ interface Options {
   gone?: boolean | 'later';
   /** What the budget answers, one withdrawal after another (then: allowed). */
   budget?: boolean[];
+  /** An early (p95) hedge after this long; what its bucket answers (then: allowed). */
+  hedgeAfterMs?: number;
+  hedges?: boolean[];
 }
 
 function hedged(o: Options = {}) {
   const log: string[] = [];
   const note = (line: string) => log.push(`${Date.now()} ${line}`);
   const tries: Record<string, FakeTry> = {};
-  const send = (name: 'first' | 'retry', timeoutMs: number) =>
+  const send = (name: 'first' | 'retry' | 'hedge', timeoutMs: number) =>
     new Promise<string>((resolve, reject) => {
       note(`${name} sent, waits ${timeoutMs}`);
       const timer = setTimeout(() => reject(meshError(ErrorCodes.timeout)), timeoutMs);
@@ -37,7 +40,22 @@ function hedged(o: Options = {}) {
     });
   const checks: Array<(gone: boolean) => void> = [];
   const budget = [...(o.budget ?? [])];
+  const hedges = [...(o.hedges ?? [])];
+  const early =
+    o.hedgeAfterMs === undefined
+      ? {}
+      : {
+          hedgeAfterMs: o.hedgeAfterMs,
+          withdrawHedge: () => {
+            const ok = hedges.shift() ?? true;
+            if (!ok) note('hedge refused');
+            return ok;
+          },
+          hedge: (timeoutMs: number) => send('hedge', timeoutMs),
+          onHedge: () => note('onHedge'),
+        };
   const result = new HedgedRequest<string>({
+    ...early,
     service: 'posts',
     deadlineMs: o.deadlineMs ?? 200,
     first: (timeoutMs) => send('first', timeoutMs),
@@ -63,6 +81,7 @@ function hedged(o: Options = {}) {
     log,
     first: () => tries.first,
     retry: () => tries.retry,
+    hedge: () => tries.hedge,
     /** Answers the vanished-replica check made last. */
     vanished: (gone: boolean) => checks[checks.length - 1](gone),
   };
@@ -331,6 +350,58 @@ describe('HedgedRequest', () => {
       '50 suspect',
       '50 onRetryRefused',
       '50 failed timeout: posts did not answer within 200 ms',
+    ]);
+  });
+});
+
+describe('HedgedRequest with an early hedge at the p95', () => {
+  it('not answered by the p95: one hedge goes out then (no suspicion, no retry budget), and its answer wins', async () => {
+    const h = hedged({ directory: false, hedgeAfterMs: 30 });
+    await until(45);
+    h.hedge().answer('h');
+    await until(1000);
+    expect(h.log).toEqual(['0 first sent, waits 400', '30 onHedge', '30 hedge sent, waits 170', '45 answered h']);
+  });
+
+  it('answered before the p95: no hedge', async () => {
+    const h = hedged({ directory: false, hedgeAfterMs: 30 });
+    await until(20);
+    h.first().answer('a');
+    await until(1000);
+    expect(h.log).toEqual(['0 first sent, waits 400', '20 answered a']);
+  });
+
+  it('its bucket empty: no hedge, and the deadline retry still goes out', async () => {
+    const h = hedged({ directory: false, hedgeAfterMs: 30, hedges: [false] });
+    await until(210);
+    h.retry().answer('b');
+    await until(1000);
+    expect(h.log).toEqual(['0 first sent, waits 400', '30 hedge refused', ...retried(200), '210 answered b']);
+  });
+
+  it('a busy replica refusing the hedge leaves the first try to answer', async () => {
+    const h = hedged({ directory: false, hedgeAfterMs: 30 });
+    await until(35);
+    h.hedge().fail(meshError(ErrorCodes.overloaded));
+    await until(60);
+    h.first().answer('a');
+    await until(1000);
+    expect(h.log).toEqual(['0 first sent, waits 400', '30 onHedge', '30 hedge sent, waits 170', '60 answered a']);
+  });
+});
+
+describe('HedgedRequest: an early hedge that found no answer either', () => {
+  it('still has the deadline retry ask the live replicas (the hedge may have reached the frozen one)', async () => {
+    const h = hedged({ directory: false, hedgeAfterMs: 30 });
+    await until(210);
+    h.retry().answer('b');
+    await until(1000);
+    expect(h.log).toEqual([
+      '0 first sent, waits 400',
+      '30 onHedge',
+      '30 hedge sent, waits 170',
+      ...retried(200),
+      '210 answered b',
     ]);
   });
 });

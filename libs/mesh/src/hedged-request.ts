@@ -39,6 +39,15 @@ export interface HedgedRequestTries<T> {
   suspect(): void;
   onRetry?: () => void;
   onRetryRefused?: () => void;
+  /**
+   * A read still unanswered after this long (about its subject's p95) is hedged to one other
+   * replica, if `withdrawHedge` allows (a bucket of a few % of the requests); absent: no early hedge.
+   */
+  hedgeAfterMs?: number;
+  withdrawHedge?: () => boolean;
+  /** Sends the early hedge to one other replica, waiting up to `timeoutMs`. */
+  hedge?: (timeoutMs: number) => Promise<T>;
+  onHedge?: () => void;
 }
 
 const isTransport = (e: unknown): e is MeshError => e instanceof MeshError && e.isUnavailability;
@@ -50,6 +59,13 @@ export class HedgedRequest<T> {
   private out = 1;
   /** One timer at a time: the vanished-replica check, then the deadline. */
   private timer: NodeJS.Timeout | undefined;
+  /** The early (p95) hedge's, beside it. */
+  private early: NodeJS.Timeout | undefined;
+  /**
+   * The deadline's retry went out. An early hedge alone does not count: it may have gone to the
+   * very replica that froze with the first try, so the deadline still asks every live one.
+   */
+  private retried = false;
   private resolve: (value: T) => void = () => undefined;
   private reject: (err: Error) => void = () => undefined;
 
@@ -70,7 +86,10 @@ export class HedgedRequest<T> {
   }
 
   private armTimer(): void {
-    const { deadlineMs, vanished } = this.tries;
+    const { deadlineMs, vanished, hedgeAfterMs, hedge } = this.tries;
+    if (hedgeAfterMs !== undefined && hedge !== undefined && hedgeAfterMs < deadlineMs) {
+      this.early = setTimeout(() => this.hedgeEarly(), hedgeAfterMs);
+    }
     if (!vanished) {
       this.timer = setTimeout(() => this.hedge(), deadlineMs);
       return;
@@ -87,9 +106,32 @@ export class HedgedRequest<T> {
     }, checkAfter);
   }
 
+  /**
+   * `first-try` → `hedged` at about the p95: one more try to another replica, from the hedge
+   * bucket (not the retry budget), waiting what is left of the deadline. A slow reply is no sign
+   * of a frozen replica: the service is not made suspect. The deadline's retry is then not sent.
+   */
+  private hedgeEarly(): void {
+    if (this.state !== 'first-try' || !this.tries.withdrawHedge?.()) return;
+    this.state = 'hedged';
+    this.out++;
+    this.tries.onHedge?.();
+    this.tries.hedge!(this.tries.deadlineMs - this.tries.hedgeAfterMs!).then(
+      (value) => this.answer(value),
+      (err: unknown) => {
+        // The other replica was busy: the first try is still out, and still the answer.
+        if (err instanceof MeshError && err.code === ErrorCodes.overloaded) {
+          if (--this.out === 0) this.fail(err);
+          return;
+        }
+        this.tryFailed(err);
+      },
+    );
+  }
+
   /** `first-try` → `hedged`: sends the retry unless the budget is spent. */
   private hedge(): boolean {
-    if (this.state !== 'first-try') return false;
+    if (this.state === 'settled' || this.retried) return false;
     // Some replica of this service holds requests without answering (frozen, or killed with
     // them): for a while, send to the replicas known alive instead of the queue group, which
     // would keep handing that replica its share until NATS drops its connection.
@@ -100,6 +142,7 @@ export class HedgedRequest<T> {
       return false;
     }
     this.state = 'hedged';
+    this.retried = true;
     this.out++;
     clearTimeout(this.timer);
     this.tries.onRetry?.();
@@ -141,6 +184,7 @@ export class HedgedRequest<T> {
     if (this.state === 'settled') return false;
     this.state = 'settled';
     clearTimeout(this.timer);
+    clearTimeout(this.early);
     return true;
   }
 

@@ -273,3 +273,48 @@ describe('MeshClient: hedged requests on the wire', () => {
     ]);
   });
 });
+
+describe('MeshClient: early hedges of reads at their p95', () => {
+  it("hedges a read unanswered past its subject's recent p95 to one replica, within its bucket, not before the p95 is known", async () => {
+    const { nats, lines, ask } = setup({
+      alive: ['b', 'c'],
+      options: { hedging: { ratio: 0.05, cap: 10 }, onHedge: (s) => lines.push(`${Date.now()} hedge ${s}`) },
+    });
+    // No p95 yet: a slow read waits for the deadline's retry.
+    void ask({ hedge: true });
+    await wait(100);
+    expect(lines.filter((l) => l.includes('hedge'))).toEqual([]);
+    nats.answer('posts.get', { id: 'p1' });
+    // 64 quick replies make the p95 known (the bucket earns 0.05 a read).
+    for (let i = 0; i < 64; i++) {
+      void ask({ hedge: true });
+      await wait(5);
+      nats.answer('posts.get', { id: 'p1' });
+    }
+    await wait(1000);
+    lines.length = 0;
+    const started = Date.now();
+    void ask({ hedge: true });
+    await wait(50);
+    // Hedged to one replica by its own subject, long before the 200 ms deadline.
+    expect(lines.filter((l) => l.includes('→'))).toEqual([
+      `${started} → posts.get`,
+      expect.stringMatching(/→ posts\.get\.b$/),
+    ]);
+    expect(lines.filter((l) => l.includes('hedge posts.get'))).toHaveLength(1);
+    nats.answer('posts.get.b', { id: 'from b' });
+    await wait(10);
+    expect(lines[lines.length - 1]).toMatch(/answered \{"id":"from b"\}$/);
+    // The bucket: 72 reads in all earned 3.6, so 3 hedges; then slow reads wait for the deadline again.
+    let hedged = 1;
+    for (let i = 0; i < 6; i++) {
+      lines.length = 0;
+      void ask({ hedge: true });
+      await wait(50);
+      if (lines.some((l) => l.includes('hedge posts.get'))) hedged++;
+      nats.answer('posts.get', { id: 'p1' });
+      await wait(10);
+    }
+    expect(hedged).toBe(3);
+  });
+});

@@ -15,6 +15,18 @@ export interface ReplicaView {
   requests: number;
   errors: number;
   averageLatencyMs: number;
+  /** Its concurrency limit, what it holds, what it refused and dropped (null: a replica too old to say). */
+  overload: ReplicaOverloadView | null;
+}
+
+/** MeshServer's OverloadFigures, as $SRV.STATS carries them. */
+export interface ReplicaOverloadView {
+  enabled: boolean;
+  limit: number;
+  inFlight: number;
+  refused: { critical: number; degradable: number; sheddable: number };
+  expiredOnArrival: number;
+  expiredBeforeQuery: number;
 }
 
 /** A replica in the mesh that answers no request yet, and why. */
@@ -53,7 +65,12 @@ interface StatsReply {
   version: string;
   started: string;
   metadata?: Record<string, string> | null;
-  endpoints?: Array<{ num_requests: number; num_errors: number; processing_time: number }> | null;
+  endpoints?: Array<{
+    num_requests: number;
+    num_errors: number;
+    processing_time: number;
+    data?: unknown;
+  }> | null;
 }
 
 export interface DiscoveryOptions {
@@ -131,5 +148,6 @@ function toReplica(r: StatsReply): ReplicaView {
     requests,
     errors,
     averageLatencyMs: requests === 0 ? 0 : Math.round(ns / requests / 1000) / 1000,
+    overload: (r.endpoints?.[0]?.data as { overload?: ReplicaOverloadView } | null | undefined)?.overload ?? null,
   };
 }

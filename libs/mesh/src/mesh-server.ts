@@ -131,10 +131,12 @@ export class MeshServer extends ServerNats {
       version,
       queue: service,
       metadata: { pid: String(process.pid), host: hostname(), startedAt: this.startedAt.toISOString() },
-      statsHandler: (endpoint) =>
-        Promise.resolve(
-          this.stats.get(endpoint.subject)?.writeInto((endpoint as unknown as { stats: unknown }).stats) ?? null,
-        ),
+      // Each endpoint's data carries the replica's limiter figures too (the service API has no
+      // per-replica data of its own): discovery reads them from the first endpoint.
+      statsHandler: (endpoint) => {
+        const figures = this.stats.get(endpoint.subject)?.writeInto((endpoint as unknown as { stats: unknown }).stats);
+        return Promise.resolve(figures ? { ...figures, overload: this.overloadFigures() } : null);
+      },
     });
     this.svc = svc;
     this.mesh.logger.setBindings({ replica: svc.info().id });

@@ -94,6 +94,17 @@ export class ReplicaRouter {
     throw settled.error;
   }
 
+  /**
+   * The early (p95) hedge: one replica heard from lately, in turn, by its own subject (which
+   * replica the first try's queue group picked is unknown; in turn, most hedges go elsewhere);
+   * without a directory, the queue group.
+   */
+  hedge<T>(service: string, subject: string, send: SendTry<T>): Promise<T> {
+    const ids = this.replicas?.alive(service, ALL_REPLICAS) ?? [];
+    if (ids.length === 0) return send(subject);
+    return send(directSubject(subject, ids[this.turn++ % ids.length]));
+  }
+
   private isSuspect(service: string): boolean {
     const until = this.suspectUntil.get(service);
     if (until === undefined) return false;

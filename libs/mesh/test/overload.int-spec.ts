@@ -6,7 +6,7 @@ import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, MeshError, MeshHeaders } from '#contracts';
 import { createLogger, requestContext } from '#runtime';
-import { MeshClient, ReplicaDirectory } from '#mesh';
+import { discoverMesh, MeshClient, ReplicaDirectory } from '#mesh';
 import { runService, type RunningService } from '#service';
 import { expectEventually, startNatsServer, testClient, type NatsServerHandle } from '#testing';
 
@@ -217,5 +217,17 @@ describe('a replica at its concurrency limit', () => {
     await expect(mesh.requestReplica('busy.who' as never, idOf(a), {} as never)).resolves.toEqual({ by: 'a' });
     expect(a.server.overloadFigures().refused.sheddable).toBe(1);
     await Promise.all(held);
+  });
+
+  it("shows in $SRV.STATS (GET /mesh, the board): each replica's limit, what it holds and what it refused", async () => {
+    const view = await discoverMesh(client.nc, { known: ['busy'] });
+    const busy = view.services.find((s) => s.name === 'busy')!;
+    expect(busy.replicas).toHaveLength(2);
+    for (const r of busy.replicas) {
+      expect(r.overload).toMatchObject({ enabled: true, limit: 2, inFlight: 0, expiredOnArrival: 0 });
+    }
+    const a = busy.replicas.find((r) => r.id === idOf(replicas[0]))!;
+    expect(a.overload!.refused).toEqual(replicas[0].server.overloadFigures().refused);
+    expect(a.overload!.refused.critical).toBeGreaterThan(0);
   });
 });

@@ -29,6 +29,7 @@ const mesh: MeshView = {
           requests: 120,
           errors: 2,
           averageLatencyMs: 0.842,
+          overload: null,
         },
       ],
     },

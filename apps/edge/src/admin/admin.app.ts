@@ -18,6 +18,7 @@ import { EdgeMetrics } from '../metrics/edge-metrics.js';
 import { ProblemFilter } from '../problem/problem.filter.js';
 import { installStaticPages } from '../http/static-pages.js';
 import { MeshController } from './mesh.controller.js';
+import { Brownout } from '../fail-soft/brownout.js';
 import { MetricsController } from './metrics.controller.js';
 
 /** dist/board beside the built edge (dist/apps/edge/src/admin/admin.app.js). */
@@ -25,7 +26,7 @@ export const DEFAULT_BOARD_ROOT = fileURLToPath(new URL('../../../../board/', im
 
 @Module({})
 export class AdminModule {
-  static register(d: Pick<EdgeDeps, 'config' | 'mesh' | 'metrics' | 'lag'>): DynamicModule {
+  static register(d: Pick<EdgeDeps, 'config' | 'mesh' | 'metrics' | 'lag' | 'brownout'>): DynamicModule {
     return {
       module: AdminModule,
       controllers: [MeshController, MetricsController],
@@ -34,6 +35,7 @@ export class AdminModule {
         { provide: MeshClient, useValue: d.mesh },
         { provide: EdgeMetrics, useValue: d.metrics },
         { provide: ConsumerLag, useValue: d.lag },
+        ...(d.brownout ? [{ provide: Brownout, useValue: d.brownout }] : []),
       ],
     };
   }

@@ -1,10 +1,11 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MeshServices } from '#contracts';
 import { discoverMesh, MeshClient, type MeshView, type ServiceView } from '#mesh';
 import { EDGE_CONFIG, type EdgeConfig } from '../edge.config.js';
 import { ConsumerLag, type ConsumerLagView } from '../metrics/consumer-lag.js';
 import { EdgeMetrics } from '../metrics/edge-metrics.js';
+import { Brownout } from '../fail-soft/brownout.js';
 import { ref } from '../openapi/openapi-refs.js';
 import { RateLimit } from '../limits/rate-limit.decorator.js';
 
@@ -12,6 +13,8 @@ import { RateLimit } from '../limits/rate-limit.decorator.js';
 export interface EdgeServiceView extends ServiceView {
   degradedLastMinute: number;
   unavailableLastMinute: number;
+  /** This edge skips the service's optional parts under pressure (brownout) now; cause why. */
+  brownout: { active: boolean; cause: string | null };
 }
 
 export interface EdgeMeshView extends MeshView {
@@ -30,6 +33,7 @@ export class MeshController {
     @Inject(EDGE_CONFIG) private readonly config: EdgeConfig,
     @Inject(EdgeMetrics) private readonly metrics: EdgeMetrics,
     @Inject(ConsumerLag) private readonly lag: ConsumerLag,
+    @Optional() @Inject(Brownout) private readonly brownout?: Brownout,
   ) {}
 
   @Get()
@@ -42,11 +46,18 @@ export class MeshController {
       known: MeshServices,
       stallMs: this.config.MESH_DISCOVERY_STALL_MS,
     });
+    const pressure = new Map((this.brownout?.states() ?? []).map((b) => [b.service, b]));
     return {
       ...view,
       services: view.services.map((s) => {
         const recent = this.metrics.lastMinute(s.name);
-        return { ...s, degradedLastMinute: recent.degraded, unavailableLastMinute: recent.unavailable };
+        const b = pressure.get(s.name);
+        return {
+          ...s,
+          degradedLastMinute: recent.degraded,
+          unavailableLastMinute: recent.unavailable,
+          brownout: { active: b?.active ?? false, cause: b?.active ? (b.cause ?? null) : null },
+        };
       }),
       consumers: this.lag.list(),
     };

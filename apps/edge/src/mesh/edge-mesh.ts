@@ -120,6 +120,7 @@ export class EdgeMesh {
     return this.client.request(subject, data, {
       timeoutMs: this.config.READ_TIMEOUT_MS,
       retryOnTimeout: true,
+      hedge: true,
       criticality,
     });
   }

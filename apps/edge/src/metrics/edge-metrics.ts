@@ -44,7 +44,7 @@ export class EdgeMetrics {
   });
   private readonly retries = new Counter({
     name: 'nats_retries_total',
-    help: 'Requests the edge asked again (on live replicas, or after no responder), by subject and cause',
+    help: 'Requests the edge asked again, by subject and cause: timeout (on live replicas), overloaded (on another replica), p95 (an early hedge of a read), no-responders',
     labelNames: ['subject', 'cause'] as const,
     registers: [this.registry],
   });
@@ -154,7 +154,7 @@ export class EdgeMetrics {
     if (outcome !== 'circuit-open' && outcome !== 'brownout') this.natsDuration.observe({ subject }, ms / 1000);
   }
 
-  retry(subject: string, cause: 'timeout' | 'overloaded' | 'no-responders'): void {
+  retry(subject: string, cause: 'timeout' | 'overloaded' | 'p95' | 'no-responders'): void {
     this.retries.inc({ subject, cause });
   }
 

@@ -100,6 +100,18 @@ const Replica = z.object({
   requests: z.number().int(),
   errors: z.number().int(),
   averageLatencyMs: z.number(),
+  overload: z
+    .object({
+      enabled: z.boolean().describe('OVERLOAD_PROTECTION on this replica'),
+      limit: z.number().int().describe('its adaptive concurrency limit now'),
+      inFlight: z.number().int().describe('requests it holds now'),
+      refused: z
+        .object({ critical: z.number().int(), degradable: z.number().int(), sheddable: z.number().int() })
+        .describe('requests refused `overloaded` since it started, by criticality'),
+      expiredOnArrival: z.number().int().describe('requests dropped unrun: their deadline had passed on arrival'),
+      expiredBeforeQuery: z.number().int().describe('database queries not sent: their request deadline had passed'),
+    })
+    .nullable(),
 });
 
 export const openApiSchemas: Record<string, z.ZodType> = {
@@ -186,6 +198,12 @@ export const openApiSchemas: Record<string, z.ZodType> = {
           .number()
           .int()
           .describe('503 answers of this edge replica in the last 60 s naming this service'),
+        brownout: z
+          .object({
+            active: z.boolean(),
+            cause: z.enum(['overloaded', 'latency', 'edge-lag']).nullable(),
+          })
+          .describe("whether this edge replica skips the service's optional parts under pressure now, and why"),
       }),
     ),
     consumers: z

@@ -38,6 +38,19 @@ function ReplicaCell({ r, rate, now }: { r: BoardReplica; rate: number | undefin
           {r.errors.toLocaleString('en')}
         </Figure>
         <Figure label="mean latency">{latency(r.averageLatencyMs)}</Figure>
+        {r.overload?.enabled && (
+          <>
+            <Figure label="in flight / limit" alert={r.overload.inFlight >= r.overload.limit}>
+              {`${r.overload.inFlight} / ${r.overload.limit}`}
+            </Figure>
+            <Figure label="refused" alert={r.overload.refused.critical > 0}>
+              {`${r.overload.refused.critical} critical · ${r.overload.refused.degradable} degradable · ${r.overload.refused.sheddable} sheddable`}
+            </Figure>
+            <Figure label="expired" alert={r.overload.expiredOnArrival + r.overload.expiredBeforeQuery > 0}>
+              {`${r.overload.expiredOnArrival} on arrival · ${r.overload.expiredBeforeQuery} before a query`}
+            </Figure>
+          </>
+        )}
         <Figure label="up for">{uptime(r.startedAt, now)}</Figure>
       </dl>
     </td>
@@ -79,7 +92,12 @@ function ServiceRow({
         </span>{' '}
         <span className={unavailable > 0 ? 'line alert' : 'line'}>
           <span className="big">{unavailable.toLocaleString('en')}</span> × 503
-        </span>
+        </span>{' '}
+        {s.brownout?.active && (
+          <span className="line alert brownout" data-brownout={s.brownout.cause ?? ''}>
+            brownout ({s.brownout.cause ?? 'pressure'}): its optional parts are left out
+          </span>
+        )}
       </td>
       {down ? (
         <td role="cell" className="replica none" colSpan={columns} data-reason={s.reason ?? ''}>

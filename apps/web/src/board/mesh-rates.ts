@@ -11,6 +11,15 @@ export interface BoardReplica {
   requests: number;
   errors: number;
   averageLatencyMs: number;
+  /** Its concurrency limiter (absent from older replicas). */
+  overload?: {
+    enabled: boolean;
+    limit: number;
+    inFlight: number;
+    refused: { critical: number; degradable: number; sheddable: number };
+    expiredOnArrival: number;
+    expiredBeforeQuery: number;
+  } | null;
 }
 
 export interface BoardService {
@@ -25,6 +34,8 @@ export interface BoardService {
   degradedLastMinute?: number;
   /** Added by the edge: its 503 answers naming this service in the last 60 s. */
   unavailableLastMinute?: number;
+  /** Added by the edge: it skips this service's optional parts under pressure now (brownout). */
+  brownout?: { active: boolean; cause: string | null };
 }
 
 export interface BoardView {
