@@ -24,6 +24,7 @@ import { httpLoad } from './http-load.js';
 import { measureLoop, round, round3, type Figures } from './measure.js';
 import { eventsBench } from './events.js';
 import { socialBench } from './social.js';
+import { notificationsBench } from './notifications.js';
 import { dsbBench } from './dsb.js';
 import { readEdges, seededGraph } from './dsb-graph.js';
 
@@ -42,6 +43,7 @@ const GROUPS = [
   'social',
   'dsb',
   'feed-lag',
+  'notifications',
 ] as const;
 const args = parseArgs({ allowPositionals: true, options: { graph: { type: 'string' } } });
 const only = (args.positionals.length ? args.positionals.join(',') : (process.env.BENCH_ONLY ?? GROUPS.join(',')))
@@ -474,6 +476,13 @@ async function main(): Promise<void> {
     if (wanted('events')) await eventsBench({ seconds: SECONDS, emit });
     if (wanted('scaling')) await scalingAndPermissions(http0.reqPerSec);
     if (wanted('social')) await socialBench({ seconds: SECONDS, connections: CONCURRENCY, emit });
+    if (wanted('notifications'))
+      await notificationsBench({
+        seconds: SECONDS,
+        connections: CONCURRENCY,
+        bareHttpReqPerSec: http0.reqPerSec,
+        emit,
+      });
     if (wanted('dsb') || wanted('feed-lag')) {
       const graph = args.values.graph ? readEdges(args.values.graph) : seededGraph(98, DSB_USERS);
       emit({ bench: 'dsb graph', source: graph.source });

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { DrillAccount } from './drill-load.js';
 import { http } from './http.js';
 
-const ATTEMPTS = 5;
+// A busy shared machine keeps identity (password hashing) saturated for seconds: patience, not failure.
+const ATTEMPTS = 20;
 const PAUSE_MS = 500;
 const PASSWORD = 'chaos password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 // The steady load every drill runs under (docs/drills.md): signed-in readers of `GET /posts/:id` and
 // `GET /posts?limit=20` (and, given home readers, `GET /timeline/home`), one writer of posts, one of
-// likes and, given a follower, one that follows and unfollows in turn. Each write carries its own
+// likes and, given them, one of comments and one that follows and unfollows in turn. Each write carries its own
 // `Idempotency-Key` and is retried by this client, with the same key, on a timeout or a 503 —
 // what a careful frontend does. Every HTTP request is recorded (ok / failed / unknown = timed
 // out) with its start, latency, status and whether the answer was degraded; every logical write
@@ -30,11 +30,11 @@ export interface RequestRecord {
 }
 
 export interface WriteRecord {
-  kind: 'post' | 'like' | 'follow' | 'unfollow';
+  kind: 'post' | 'like' | 'comment' | 'follow' | 'unfollow';
   key: string;
-  /** The liked post (likes) or the post created (posts, when acknowledged). */
+  /** The liked or commented post (likes, comments) or the post created (posts, when acknowledged). */
   postId?: string;
-  /** The liker (likes), the follower (follows). */
+  /** The liker (likes), the commenter (comments), the follower (follows). */
   userId?: string;
   /** The followee (follows and unfollows). */
   username?: string;
@@ -70,6 +70,8 @@ export interface DrillLoadOptions {
   label: string;
   /** Every fourth read is one of these accounts' `GET /timeline/home?limit=20` (none: no home reads). */
   homeReaders?: DrillAccount[];
+  /** Comments on one of `postIds` after another (none: no comment writes). */
+  commenter?: { who: DrillAccount; postIds: string[] };
   /** Follows, then unfollows, then follows `followee` … (none: no follow writes). */
   follower?: { who: DrillAccount; followee: string };
   readers?: number;
@@ -228,6 +230,23 @@ export function startDrillLoad(o: DrillLoadOptions): DrillLoad {
     }
   };
 
+  const commenter = async (c: NonNullable<DrillLoadOptions['commenter']>) => {
+    for (let i = 0; running; i++) {
+      const postId = c.postIds[i % c.postIds.length];
+      const w: WriteRecord = {
+        kind: 'comment',
+        key: randomUUID(),
+        postId,
+        userId: c.who.user.id,
+        outcome: 'unknown',
+        statuses: [],
+      };
+      const path = `/posts/${postId}/comments`;
+      await write(w, 'POST /posts/:id/comments', 'POST', path, c.who.token, { text: `${o.label} key=${w.key}` });
+      await sleep(Math.max(200, o.writePauseMs ?? 25));
+    }
+  };
+
   const follower = async (f: NonNullable<DrillLoadOptions['follower']>) => {
     for (let follow = true; running; follow = !follow) {
       const w: WriteRecord = {
@@ -248,6 +267,7 @@ export function startDrillLoad(o: DrillLoadOptions): DrillLoad {
     ...Array.from({ length: o.readers ?? 4 }, (_, n) => reader(n)),
     poster(),
     liker(),
+    ...(o.commenter ? [commenter(o.commenter)] : []),
     ...(o.follower ? [follower(o.follower)] : []),
   ];
   return {

@@ -16,6 +16,7 @@ export * from './replicas.js';
 export * from './drill-load.js';
 export * from './drill-reconcile.js';
 export * from './drill-feeds.js';
+export * from './drill-notifications.js';
 export * from './browser.js';
 export * from './drill-accounts.js';
 export * from './tcp-forwarder.js';

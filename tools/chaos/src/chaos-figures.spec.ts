@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DrillRecords, RequestRecord, WriteRecord } from '#testing';
-import { buildReport, feedsReport, perSecond } from './chaos-figures.js';
+import type { DrillRecords, NotificationReconciliation, RequestRecord, WriteRecord } from '#testing';
+import { buildReport, feedsReport, notificationsReport, perSecond } from './chaos-figures.js';
 import { RECOVERY_MS, type FaultMark, type LagSample } from './chaos-report-model.js';
 
 const T0 = 1_000_000;
@@ -63,6 +63,7 @@ describe('perSecond', () => {
       degradedPercent: [50, 0, 0],
       homeDegradedPercent: [null, null, null],
       feedLag: [null, null, null],
+      notificationsLag: [null, null, null],
     });
   });
 
@@ -80,15 +81,27 @@ describe('perSecond', () => {
     const lag: LagSample[] = [
       { at: T0 + 300, byService: { feed: 4, media: 0 } },
       { at: T0 + 800, byService: { feed: 9, media: 0 } },
-      { at: T0 + 2100, byService: { media: 1 } },
+      { at: T0 + 2100, byService: { media: 1, notifications: 3 } },
     ];
     const s = perSecond(records, [], lag);
-    expect([s.homeDegradedPercent, s.feedLag]).toEqual([
+    expect([s.homeDegradedPercent, s.feedLag, s.notificationsLag]).toEqual([
       [50, 0, null],
       [9, null, null],
+      [null, null, 3],
     ]);
   });
 });
+
+const noNotifications: NotificationReconciliation = {
+  expected: 0,
+  listed: 0,
+  missing: [],
+  twice: [],
+  extra: [],
+  wrongCount: [],
+  unread: 0,
+  unreadExpected: 0,
+};
 
 describe('feedsReport', () => {
   const feedDown = { ...fault(1, 1000, 3000, { reads: false, writes: 'none' }), service: 'feed' };
@@ -137,6 +150,7 @@ describe('feedsReport', () => {
       records,
       reconciliation: { lost: [], duplicated: [], recovered: [] },
       feedReconciliation: rec,
+      notificationReconciliation: noNotifications,
       lag,
       faults: [feedDown],
       replicas: {},
@@ -182,6 +196,7 @@ describe('buildReport', () => {
     records,
     reconciliation: { lost: [], duplicated: ['post kX ×2'], recovered: [] },
     feedReconciliation: { users: 0, checked: 0, missing: [], twice: [], extra: [] },
+    notificationReconciliation: noNotifications,
     lag: [],
     faults,
     replicas: { posts: 2 },
@@ -253,6 +268,7 @@ describe('buildReport', () => {
       records: { startedAt: T0, stoppedAt: T0 + 1000, requests: [req(10)], writes: [write(20)] },
       reconciliation: { lost: [], duplicated: [], recovered: [] },
       feedReconciliation: { users: 0, checked: 0, missing: [], twice: [], extra: [] },
+      notificationReconciliation: noNotifications,
       lag: [],
       faults: [],
       replicas: {},
@@ -263,5 +279,81 @@ describe('buildReport', () => {
       headline: '0 failed reads · 0 lost · 0 duplicated',
       expected: 'No request failed.',
     });
+  });
+});
+
+describe('notificationsReport', () => {
+  const down: FaultMark = {
+    id: 1,
+    kind: 'scale-to-zero',
+    service: 'notifications',
+    label: 'notifications → 0',
+    detail: 'x',
+    startedAt: T0 + 1000,
+    endedAt: T0 + 4000,
+    allows: { reads: false, writes: 'none' },
+  };
+  const at = (ms: number, w: Partial<WriteRecord>): WriteRecord => ({
+    kind: 'like',
+    key: `k${ms}`,
+    outcome: 'ok',
+    statuses: [204],
+    firstAttemptAt: T0 + ms,
+    lastAttemptAt: T0 + ms,
+    ...w,
+  });
+  const records: DrillRecords = {
+    startedAt: T0,
+    stoppedAt: T0 + 6000,
+    requests: [],
+    writes: [
+      at(500, {}),
+      at(1500, {}),
+      at(2000, { kind: 'comment', outcome: 'failed', statuses: [503] }),
+      at(2500, { kind: 'post' }),
+      at(3000, { kind: 'follow' }),
+      at(4500, {}),
+    ],
+  };
+  const lag: LagSample[] = [
+    { at: T0 + 1200, byService: { notifications: 3 } },
+    { at: T0 + 3900, byService: { notifications: 9 } },
+    { at: T0 + 4200, byService: { notifications: 2 } },
+    { at: T0 + 5100, byService: { notifications: 0 } },
+  ];
+
+  it("counts the writes feeding notifications while it was at 0, its lag's peak and its drain", () => {
+    expect(notificationsReport(records, [down], lag, noNotifications)).toEqual({
+      lagPeak: 9,
+      lagPeakS: 3.9,
+      drainedAfterS: 1.1,
+      writesWhileDown: 3,
+      failedWritesWhileDown: 1,
+      reconciliation: noNotifications,
+    });
+  });
+
+  it('fails the verdict on a wrong notification or unread count, and names it', () => {
+    const r = buildReport({
+      scenario: 'short',
+      records: { ...records, requests: [] },
+      reconciliation: { lost: [], duplicated: [], recovered: [] },
+      feedReconciliation: { users: 0, checked: 0, missing: [], twice: [], extra: [] },
+      notificationReconciliation: {
+        ...noNotifications,
+        listed: 2,
+        twice: ['like p1 ×2'],
+        unread: 1,
+        unreadExpected: 2,
+      },
+      lag,
+      faults: [down],
+      replicas: {},
+      machine: { cpus: 2, node: 'v20', loadAverage: 1 },
+    });
+    expect([r.verdict.ok, r.verdict.headline]).toEqual([
+      false,
+      '0 failed reads · 1 unexpected failed write · 0 lost · 0 duplicated · 2 wrong notifications',
+    ]);
   });
 });

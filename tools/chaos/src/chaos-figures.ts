@@ -1,6 +1,14 @@
 // What a chaos run measured, shaped for the report: per-second series on one time axis, the
 // faults on the same axis, the totals, and the verdict. Pure: records in, report out.
-import type { DrillRecords, FeedReconciliation, Reconciliation, RequestRecord, WriteRecord } from '#testing';
+import {
+  notificationErrors,
+  type DrillRecords,
+  type FeedReconciliation,
+  type NotificationReconciliation,
+  type Reconciliation,
+  type RequestRecord,
+  type WriteRecord,
+} from '#testing';
 import {
   RECOVERY_MS,
   type ChaosReport,
@@ -8,6 +16,7 @@ import {
   type FaultMark,
   type FeedsReport,
   type LagSample,
+  type NotificationsReport,
   type PerSecond,
   type ReportFault,
   type Totals,
@@ -92,6 +101,7 @@ export function perSecond(records: DrillRecords, faults: FaultMark[] = [], lag: 
     degradedPercent: [],
     homeDegradedPercent: [],
     feedLag: lagPerSecond(records, seconds, lag, 'feed'),
+    notificationsLag: lagPerSecond(records, seconds, lag, 'notifications'),
   };
   buckets.forEach((b, i) => {
     const reads = b.filter((r) => r.kind === 'read');
@@ -168,6 +178,7 @@ const writeRoutes: Record<WriteRecord['kind'], string> = {
   like: 'PUT /posts/:id/like',
   follow: 'PUT /users/:username/follow',
   unfollow: 'DELETE /users/:username/follow',
+  comment: 'POST /posts/:id/comments',
 };
 
 /** Home reads while feed was at 0, feed's lag peak and its drain after feed's return, the feeds' reconciliation. */
@@ -204,6 +215,40 @@ export function feedsReport(
       twice: rec.twice,
       extra: rec.extra,
     },
+  };
+}
+
+/** The lag of `service`'s consumers: its peak, and how soon after `down` ended it first read 0. */
+function lagFigures(records: DrillRecords, lag: LagSample[], service: string, down: FaultMark | undefined) {
+  const mine = lag.filter((l) => l.byService[service] !== undefined);
+  const peak = mine.reduce<LagSample | undefined>(
+    (m, l) => (!m || l.byService[service] > m.byService[service] ? l : m),
+    undefined,
+  );
+  const drained = down ? mine.find((l) => l.at >= down.endedAt && l.byService[service] === 0) : undefined;
+  return {
+    lagPeak: peak?.byService[service] ?? 0,
+    lagPeakS: peak ? Math.round((peak.at - records.startedAt) / 100) / 10 : null,
+    drainedAfterS: down && drained ? Math.round((drained.at - down.endedAt) / 100) / 10 : null,
+  };
+}
+
+/** The writes that feed notifications while it was at 0, its lag and drain, the recipient's notifications reconciled. */
+export function notificationsReport(
+  records: DrillRecords,
+  faults: FaultMark[],
+  lag: LagSample[],
+  rec: NotificationReconciliation,
+): NotificationsReport {
+  const down = faults.find((f) => f.kind === 'scale-to-zero' && f.service === 'notifications');
+  const feeding = down
+    ? records.writes.filter((w) => w.kind !== 'post' && writeAt(w) >= down.startedAt && writeAt(w) < down.endedAt)
+    : [];
+  return {
+    ...lagFigures(records, lag, 'notifications', down),
+    writesWhileDown: feeding.length,
+    failedWritesWhileDown: feeding.filter((w) => w.outcome !== 'ok').length,
+    reconciliation: rec,
   };
 }
 
@@ -245,14 +290,21 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 /** Post references wrong in the reconciled home feeds: missing, twice or not a followee's. */
 export const feedErrors = (f: FeedsReport['reconciliation']) => f.missing.length + f.twice.length + f.extra.length;
 
-export function verdict(t: Totals, faults: ReportFault[], feeds?: FeedsReport): ChaosReport['verdict'] {
+export function verdict(
+  t: Totals,
+  faults: ReportFault[],
+  feeds?: FeedsReport,
+  notifications?: NotificationsReport,
+): ChaosReport['verdict'] {
   const wrongInFeeds = feeds ? feedErrors(feeds.reconciliation) : 0;
+  const wrongNotifications = notifications ? notificationErrors(notifications.reconciliation) : 0;
   const ok =
     t.failedReadsUnexpected === 0 &&
     t.failedWritesUnexpected === 0 &&
     t.lost === 0 &&
     t.duplicated === 0 &&
-    wrongInFeeds === 0;
+    wrongInFeeds === 0 &&
+    wrongNotifications === 0;
   const reads = t.failedReadsExpected > 0 ? 'unexpected failed read' : 'failed read';
   // Writes are named only when one failed where nothing allowed it: the line stays short.
   const writes =
@@ -260,7 +312,8 @@ export function verdict(t: Totals, faults: ReportFault[], feeds?: FeedsReport): 
   // Feeds likewise: named only when one held a post it should not, or lacked one.
   const feedsPart =
     wrongInFeeds > 0 ? ` · ${plural(wrongInFeeds, 'wrong home-feed entry', 'wrong home-feed entries')}` : '';
-  const headline = `${plural(t.failedReadsUnexpected, reads)}${writes} · ${t.lost} lost · ${t.duplicated} duplicated${feedsPart}`;
+  const notificationsPart = wrongNotifications > 0 ? ` · ${plural(wrongNotifications, 'wrong notification')}` : '';
+  const headline = `${plural(t.failedReadsUnexpected, reads)}${writes} · ${t.lost} lost · ${t.duplicated} duplicated${feedsPart}${notificationsPart}`;
   const expected = faults
     .filter((f) => f.failedReadsExpected + f.failedWritesExpected > 0)
     .map((f) => {
@@ -294,6 +347,7 @@ export function buildReport(o: {
   records: DrillRecords;
   reconciliation: Reconciliation;
   feedReconciliation: FeedReconciliation;
+  notificationReconciliation: NotificationReconciliation;
   lag: LagSample[];
   faults: FaultMark[];
   replicas: Record<string, number>;
@@ -302,6 +356,7 @@ export function buildReport(o: {
   const t = totals(o.records, o.reconciliation, o.faults);
   const faults = faultsOnAxis(o.records, o.faults);
   const feeds = feedsReport(o.records, o.faults, o.lag, o.feedReconciliation);
+  const notifications = notificationsReport(o.records, o.faults, o.lag, o.notificationReconciliation);
   return {
     scenario: o.scenario,
     startedAt: new Date(o.records.startedAt).toISOString(),
@@ -315,7 +370,8 @@ export function buildReport(o: {
     lostWrites: o.reconciliation.lost,
     duplicatedWrites: o.reconciliation.duplicated,
     feeds,
-    verdict: verdict(t, faults, feeds),
+    notifications,
+    verdict: verdict(t, faults, feeds, notifications),
   };
 }
 
@@ -330,6 +386,8 @@ export function summaryLine(r: ChaosReport): string {
     ` · home reads degraded while feed was down ${r.feeds.homeDegradedFeedDown}/${r.feeds.homeReadsFeedDown}` +
     ` · feed lag peak ${r.feeds.lagPeak}, drained ${r.feeds.drainedAfterS === null ? 'never seen' : `${r.feeds.drainedAfterS} s after its return`}` +
     ` · feeds ${r.feeds.reconciliation.users} checked, ${feedErrors(r.feeds.reconciliation)} wrong` +
+    ` · notifications ${r.notifications.reconciliation.listed} listed, ${notificationErrors(r.notifications.reconciliation)} wrong` +
+    ` (unread ${r.notifications.reconciliation.unread}/${r.notifications.reconciliation.unreadExpected})` +
     ` · ${r.faults.length} faults`
   );
 }

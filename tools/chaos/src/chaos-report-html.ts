@@ -4,6 +4,7 @@
 // x axis with the faults drawn as numbered bands through every chart.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { notificationErrors } from '#testing';
 import { feedErrors } from './chaos-figures.js';
 import type { ChaosReport } from './chaos-report-model.js';
 import { REPORT_SCRIPT } from './chaos-report-script.js';
@@ -38,6 +39,9 @@ function headline(r: ChaosReport): string {
     figure(t.duplicated, 'duplicated'),
     ...(feedErrors(r.feeds.reconciliation) > 0
       ? [figure(feedErrors(r.feeds.reconciliation), 'wrong home-feed entries')]
+      : []),
+    ...(notificationErrors(r.notifications.reconciliation) > 0
+      ? [figure(notificationErrors(r.notifications.reconciliation), 'wrong notifications')]
       : []),
   ];
   return (
@@ -156,6 +160,45 @@ function feedsSection(r: ChaosReport): string {
   );
 }
 
+/** notifications during its outage and after: the writes it did not slow, its lag and drain, the reconciliation. */
+function notificationsSection(r: ChaosReport): string {
+  const n = r.notifications;
+  const rec = n.reconciliation;
+  const wrong = notificationErrors(rec);
+  const keys = [
+    ...rec.missing.map((k) => `missing ${k}`),
+    ...rec.twice.map((k) => `twice ${k}`),
+    ...rec.extra.map((k) => `not called for ${k}`),
+    ...rec.wrongCount.map((k) => `counting wrong ${k}`),
+    ...(rec.unread === rec.unreadExpected ? [] : [`unread count ${rec.unread}, ${rec.unreadExpected} listed unread`]),
+  ];
+  return (
+    `<section class="notifications" aria-labelledby="notifications-title"><h2 id="notifications-title">Notifications</h2>` +
+    `<div class="totals">` +
+    card(
+      'writes while notifications was down',
+      `${int(n.writesWhileDown - n.failedWritesWhileDown)} of ${int(n.writesWhileDown)} answered`,
+      { bad: n.failedWritesWhileDown > 0, note: 'likes, comments, follows: none needs notifications' },
+    ) +
+    card("notifications' consumer lag, peak", int(n.lagPeak), {
+      note: `events pending + in flight${n.lagPeakS === null ? '' : ` at ${n.lagPeakS.toFixed(1)} s`}`,
+    }) +
+    card('drained after its return', n.drainedAfterS === null ? 'not seen' : `${n.drainedAfterS.toFixed(1)} s`, {
+      bad: n.drainedAfterS === null,
+      note: 'from the scale back to the first reading of 0',
+    }) +
+    card('notifications reconciled', `${int(wrong)} wrong`, {
+      bad: wrong > 0,
+      note:
+        `${int(rec.listed)} listed of ${int(rec.expected)} called for: ${rec.missing.length} missing, ${rec.twice.length} twice, ` +
+        `${rec.extra.length} not called for, ${rec.wrongCount.length} counting wrong · unread ${int(rec.unread)}`,
+    }) +
+    `</div>` +
+    (keys.length > 0 ? `<pre>${esc(keys.join('\n'))}</pre>` : '') +
+    `</section>`
+  );
+}
+
 export function renderReportHtml(r: ChaosReport): string {
   const { js, css } = uplotAssets();
   const replicas = Object.entries(r.replicas)
@@ -176,7 +219,7 @@ export function renderReportHtml(r: ChaosReport): string {
 ${headline(r)}
 <p class="expected">${esc(r.verdict.expected)}</p>
 <p class="meta">failsoft chaos run · ${esc(r.scenario)} scenario · ${esc(r.startedAt.replace('T', ' ').slice(0, 19))} UTC ·
-${esc(r.durationS)} s of steady load (4 readers, every fourth read a home feed; 1 poster, 1 liker, 1 follower) · ${esc(replicas)} + 1 edge ·
+${esc(r.durationS)} s of steady load (4 readers, every fourth read a home feed; 1 poster, 1 liker, 1 commenter, 1 follower) · ${esc(replicas)} + 1 edge ·
 ${esc(r.machine.cpus)} CPUs, load average ${esc(r.machine.loadAverage)} · Node ${esc(r.machine.node)}</p>
 </header>
 <main>
@@ -192,6 +235,7 @@ ${esc(r.machine.cpus)} CPUs, load average ${esc(r.machine.loadAverage)} · Node 
 <figure><figcaption>feed's consumer lag <small>(events pending + in flight on feed's durables, as GET /mesh said each second)</small></figcaption><div class="chart" id="chart-lag"></div></figure>
 </section>
 ${feedsSection(r)}
+${notificationsSection(r)}
 ${faultTable(r)}
 ${failureTable(r)}
 ${

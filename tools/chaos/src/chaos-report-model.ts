@@ -1,4 +1,5 @@
 // The chaos report's data, as chaos-report.json holds it and the page draws it.
+import type { NotificationReconciliation } from '#testing';
 
 /**
  * How long after a fault ends its failures still count as expected: docs/drills.md gives a service
@@ -45,6 +46,8 @@ export interface PerSecond {
   homeDegradedPercent: Array<number | null>;
   /** feed's consumer lag (pending + in flight, all its durables) as GET /mesh said in that second. */
   feedLag: Array<number | null>;
+  /** notifications' consumer lag, likewise. */
+  notificationsLag: Array<number | null>;
 }
 
 /** A reading of GET /mesh's consumer lag during the run. */
@@ -68,6 +71,20 @@ export interface FeedsReport {
   /** Seconds from feed's return (its fault's end) to its lag's first reading of 0; null if never seen. */
   drainedAfterS: number | null;
   reconciliation: { users: number; checked: number; missing: string[]; twice: string[]; extra: string[] };
+}
+
+/** Notifications' part of the run: its lag while it was at 0 and its drain, the recipient's notifications reconciled. */
+export interface NotificationsReport {
+  /** The highest lag notifications' consumers reached, and when (s on the load axis). */
+  lagPeak: number;
+  lagPeakS: number | null;
+  /** Seconds from notifications' return (its fault's end) to its lag's first reading of 0; null if never seen. */
+  drainedAfterS: number | null;
+  /** Writes that feed notifications (likes, comments, follows, unfollows) acknowledged while it was at 0. */
+  writesWhileDown: number;
+  /** Of them, answered with an error (docs/fail-soft.md: none may fail for notifications). */
+  failedWritesWhileDown: number;
+  reconciliation: NotificationReconciliation;
 }
 
 export interface Totals {
@@ -128,5 +145,6 @@ export interface ChaosReport {
   lostWrites: string[];
   duplicatedWrites: string[];
   feeds: FeedsReport;
+  notifications: NotificationsReport;
   verdict: { ok: boolean; headline: string; expected: string };
 }

@@ -1,7 +1,7 @@
 // One chaos run: a private mesh (2 replicas of every service, 1 of graph and feed, an edge, its own nats-server and
 // its own database), the drill load from libs/testing (with home readers and a follower), the
 // scenario with the edge's consumer lag read every second, then the reconciliation of the writes
-// and, once feed has caught up, of the home feeds.
+// and, once feed and notifications have caught up, of the home feeds and the seeder's notifications.
 // Whatever happens, the database accepts connections again and every process ends.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,8 @@ import {
   follow,
   reconcile,
   reconcileFeeds,
+  reconcileNotifications,
+  notificationErrors,
   refuseConnections,
   signup,
   sql,
@@ -22,6 +24,7 @@ import {
   type DrillAccount,
   type DrillRecords,
   type FeedReconciliation,
+  type NotificationReconciliation,
   type TestMesh,
 } from '#testing';
 import { buildReport } from './chaos-figures.js';
@@ -40,6 +43,7 @@ export const CHAOS_REPLICAS = {
   // One each: two more booting replicas per outage cost a 2-core machine more than they show.
   graph: 1,
   feed: 1,
+  notifications: 1,
 };
 /** How often the edge reads the consumers' lag in a chaos run, and the run reads it from GET /mesh. */
 const LAG_INTERVAL_MS = 1000;
@@ -73,6 +77,21 @@ function sampleLag(adminUrl: string): { stop: () => Promise<LagSample[]> } {
       return samples;
     },
   };
+}
+
+/** Every durable of `service` with nothing pending or in flight, as GET /mesh says (for up to 30 s). */
+async function caughtUp(adminUrl: string, service: string): Promise<void> {
+  await expectEventually(
+    async () => {
+      const body = (await (await fetch(`${adminUrl}/mesh`)).json()) as {
+        consumers: Array<{ service: string; pending: number; inFlight: number; readAt: string | null }>;
+      };
+      const mine = body.consumers.filter((c) => c.service === service);
+      if (mine.length === 0 || mine.some((c) => c.pending + c.inFlight > 0 || !c.readAt))
+        throw new Error(`${service} not caught up: ${JSON.stringify(mine)}`);
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
 }
 
 export interface ChaosRunOptions {
@@ -145,6 +164,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     for (let i = 0; i < 3; i++) homeReaders.push(await signup(url, `chaos_home_${i}`));
     for (const h of homeReaders) await follow(url, h, poster.user.username);
     const follower = await signup(url, 'chaos_follower');
+    const commenter = await signup(url, 'chaos_commenter');
     const readIds = await createPosts(url, seeder, 30, 'read me');
     const likeTargets = await createPosts(url, seeder, 40, 'like me');
 
@@ -160,6 +180,8 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       label: 'chaos',
       homeReaders,
       follower: { who: follower, followee: seeder.user.username },
+      // The seeder's like targets get comments too: the seeder is the one whose notifications are reconciled.
+      commenter: { who: commenter, postIds: likeTargets },
     });
     let faults: FaultMark[];
     let records: DrillRecords;
@@ -180,17 +202,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       intervalMs: 500,
     });
     // The feeds once feed has caught up: every durable of feed with nothing pending or in flight.
-    await expectEventually(
-      async () => {
-        const body = (await (await fetch(`${mesh!.adminUrl}/mesh`)).json()) as {
-          consumers: Array<{ service: string; pending: number; inFlight: number; readAt: string | null }>;
-        };
-        const feeds = body.consumers.filter((c) => c.service === 'feed');
-        if (feeds.length === 0 || feeds.some((c) => c.pending + c.inFlight > 0 || !c.readAt))
-          throw new Error(`feed not caught up: ${JSON.stringify(feeds)}`);
-      },
-      { timeoutMs: 30_000, intervalMs: 500 },
-    );
+    await caughtUp(mesh.adminUrl, 'feed');
     // An acknowledged post may still wait in posts' outbox (PostgreSQL was away last): a feed
     // missing it is asked again until it is whole, for up to 30 s; what is still wrong then is reported.
     const whole = (r: FeedReconciliation) => r.missing.length + r.twice.length + r.extra.length === 0;
@@ -208,11 +220,30 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       `[chaos] feeds: ${feedReconciliation.users} home feeds, ${feedReconciliation.checked} entries checked; ` +
         `${feedReconciliation.missing.length} missing, ${feedReconciliation.twice.length} twice, ${feedReconciliation.extra.length} extra`,
     );
+    // The seeder's notifications once notifications has caught up, asked again (as the feeds are)
+    // while one is still missing, for up to 30 s.
+    await caughtUp(mesh.adminUrl, 'notifications');
+    const notifiedAt = Date.now();
+    let notificationReconciliation: NotificationReconciliation;
+    for (;;) {
+      notificationReconciliation = await expectEventually(
+        () => reconcileNotifications(url, { recipient: seeder, posts: likeTargets, commenter, follower }),
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      if (notificationErrors(notificationReconciliation) === 0 || Date.now() - notifiedAt > 30_000) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const n = notificationReconciliation;
+    o.log(
+      `[chaos] notifications: ${n.listed} listed of ${n.expected} called for; ${n.missing.length} missing, ` +
+        `${n.twice.length} twice, ${n.extra.length} extra, ${n.wrongCount.length} counting wrong; unread ${n.unread} (${n.unreadExpected} listed)`,
+    );
     return buildReport({
       scenario: o.short ? 'short' : 'full',
       records,
       reconciliation,
       feedReconciliation,
+      notificationReconciliation,
       lag: lagSamples,
       faults,
       replicas: CHAOS_REPLICAS,

@@ -12,6 +12,8 @@ export interface ScenarioTiming {
   feedDownMs: number;
   /** graph at 0: follows and unfollows refused (503), the home feed still served by feed. */
   graphDownMs: number;
+  /** notifications at 0: every write answers as before, its events pile up until it is back. */
+  notificationsDownMs: number;
   frozenMs: number;
   postgresDownMs: number;
 }
@@ -21,6 +23,7 @@ export const SHORT_SCENARIO: ScenarioTiming = {
   likesDownMs: 3000,
   feedDownMs: 3000,
   graphDownMs: 3000,
+  notificationsDownMs: 3000,
   frozenMs: 3000,
   postgresDownMs: 3000,
 };
@@ -29,6 +32,7 @@ export const FULL_SCENARIO: ScenarioTiming = {
   likesDownMs: 8000,
   feedDownMs: 10_000,
   graphDownMs: 8000,
+  notificationsDownMs: 8000,
   frozenMs: 15_000,
   postgresDownMs: 10_000,
 };
@@ -59,6 +63,7 @@ const writesRefusedWhenDown: Record<string, Fault['allows']['writes']> = {
   likes: 'likes',
   graph: 'follows',
   feed: 'none',
+  notifications: 'none',
 };
 
 async function scaleToZeroAndBack(ctx: ScenarioContext, app: string, downMs: number): Promise<Fault> {
@@ -165,6 +170,7 @@ export async function runScenario(ctx: ScenarioContext, timing: ScenarioTiming):
     ['likes to 0 and back', () => scaleToZeroAndBack(ctx, 'likes', timing.likesDownMs)],
     ['feed to 0 and back', () => scaleToZeroAndBack(ctx, 'feed', timing.feedDownMs)],
     ['graph to 0 and back', () => scaleToZeroAndBack(ctx, 'graph', timing.graphDownMs)],
+    ['notifications to 0 and back', () => scaleToZeroAndBack(ctx, 'notifications', timing.notificationsDownMs)],
     ['SIGKILL a posts replica', () => sigkillAndReplace(ctx, 'posts')],
     ['rolling SIGTERM of posts', () => rollingSigterm(ctx, 'posts')],
     ['SIGSTOP a posts replica', () => freeze(ctx, 'posts', timing.frozenMs)],

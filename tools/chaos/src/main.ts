@@ -1,10 +1,10 @@
 // `npm run chaos [-- --short] [-- --out file.html] [-- --restart-postgres]`: a scripted run of faults under load on a
 // private mesh, written as chaos-report.html (+ .json). Exit 1 when an acknowledged write was
-// lost or one key wrote twice, or a home feed lacked a post or held one twice after catch-up;
-// failed reads are reported, not fatal. Exit 2 on bad arguments.
+// lost or one key wrote twice, or a home feed lacked a post or held one twice after catch-up, or
+// the seeder's notifications were not what its likes, comments and follows call for; failed reads are reported, not fatal. Exit 2 on bad arguments.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { REPO_ROOT } from '#testing';
+import { notificationErrors, REPO_ROOT } from '#testing';
 import { jsonPathOf, parseChaosArgs, Usage, UsageError } from './chaos-args.js';
 import { feedErrors, summaryLine } from './chaos-figures.js';
 import { renderReportHtml } from './chaos-report-html.js';
@@ -37,7 +37,12 @@ async function main(): Promise<number> {
   writeFileSync(args.out, renderReportHtml(report));
   log(`[chaos] report: ${args.out} (data: ${jsonPathOf(args.out)})`);
   log(summaryLine(report));
-  return report.totals.lost > 0 || report.totals.duplicated > 0 || feedErrors(report.feeds.reconciliation) > 0 ? 1 : 0;
+  const wrong =
+    report.totals.lost +
+    report.totals.duplicated +
+    feedErrors(report.feeds.reconciliation) +
+    notificationErrors(report.notifications.reconciliation);
+  return wrong > 0 ? 1 : 0;
 }
 
 let code: number;
