@@ -78,13 +78,13 @@ export const EdgeEnv = z
     /** A replica not heard from for this long is not offered to retries. */
     REPLICA_FRESH_MS: int(2500, 100),
     /** Brownout (OVERLOAD_PROTECTION): a service whose replies average more than this (ms) has its optional parts skipped. */
-    BROWNOUT_LATENCY_TARGET_MS: int(100, 1),
+    BROWNOUT_LATENCY_TARGET_MS: int(150, 1),
     /** Brownout: …or one whose replies lately were more than this share `overloaded` refusals. */
     BROWNOUT_REFUSED_SHARE: z.coerce.number().min(0).max(1).default(0.1),
     /** Brownout: how long a pressed service's optional parts are skipped before they are asked again. */
     BROWNOUT_HOLD_MS: int(2000, 10),
     /** Brownout: while the edge's own event loop lags more than this (ms, mean), every optional part is skipped. */
-    EDGE_MAX_EVENT_LOOP_DELAY_MS: int(100, 1),
+    EDGE_MAX_EVENT_LOOP_DELAY_MS: int(250, 1),
     /** Hedges (OVERLOAD_PROTECTION): a read unanswered at its subject's p95 is asked of another replica, at most this share more requests per service. */
     HEDGE_RATIO: z.coerce.number().min(0).max(1).default(0.05),
     /** Hedges: the most that can be saved up in calm times, per service. */

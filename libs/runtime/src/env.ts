@@ -62,7 +62,7 @@ export const meshEnv = {
   /** Services: the adaptive concurrency limit a replica starts with (requests held at once). */
   CONCURRENCY_LIMIT_INITIAL: int(40, 1),
   /** Services: the limit never falls below this. */
-  CONCURRENCY_LIMIT_MIN: int(8, 1),
+  CONCURRENCY_LIMIT_MIN: int(32, 1),
   /** Services: the limit never rises above this. */
   CONCURRENCY_LIMIT_MAX: int(400, 1),
 };
