@@ -269,7 +269,7 @@ export class FeedRebuildRepository {
         name: 'feed.rebuild.sizes',
         text: `INSERT INTO ${this.t.size} (user_id, size)
           SELECT u, n FROM (SELECT u, (SELECT count(*) FROM ${this.t.item} f WHERE f.user_id = u) AS n
-            FROM unnest($1::uuid[]) AS u) counted WHERE n > 0
+            FROM unnest($1::uuid[]) AS u) counted WHERE n > 0 ORDER BY u
           ON CONFLICT (user_id) DO UPDATE SET size = EXCLUDED.size`,
         values: [o.users],
       });

@@ -319,12 +319,16 @@ export class FeedRepository {
     return r.rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
   }
 
-  /** Sizes up by one per new item; feeds past their maximum (plus slack) trimmed to it. */
+  /**
+   * Sizes up by one per new item; feeds past their maximum (plus slack) trimmed to it. Size rows
+   * are locked in user id order (here and in shrank), so fan-outs of different posts to
+   * overlapping followers wait for each other instead of deadlocking.
+   */
   private async grew(db: Queryable, userIds: string[], maxItems: number): Promise<void> {
     if (userIds.length === 0) return;
     const r = await db.query<{ user_id: string }>({
       name: 'feed.size.grow',
-      text: `INSERT INTO ${this.t.size} (user_id, size) SELECT u, count(*) FROM unnest($1::uuid[]) AS u GROUP BY u
+      text: `INSERT INTO ${this.t.size} (user_id, size) SELECT u, count(*) FROM unnest($1::uuid[]) AS u GROUP BY u ORDER BY u
         ON CONFLICT (user_id) DO UPDATE SET size = ${this.t.size}.size + EXCLUDED.size
         RETURNING user_id, size`,
       values: [userIds],
@@ -352,6 +356,11 @@ export class FeedRepository {
 
   private async shrank(db: Queryable, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
+    await db.query({
+      name: 'feed.size.lock',
+      text: `SELECT 1 FROM ${this.t.size} WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE`,
+      values: [userIds],
+    });
     await db.query({
       name: 'feed.size.shrink',
       text: `UPDATE ${this.t.size} s SET size = greatest(0, s.size - d.n)

@@ -164,6 +164,26 @@ describe('feed built from events', () => {
     for (const f of returning) expect(await ids(f)).toEqual([...posts].reverse());
   });
 
+  it('fans out posts of many authors to the same followers at once without deadlocking', async () => {
+    const authors = Array.from({ length: 8 }, (_, i) => user(`crowded${i}`));
+    const fans = Array.from({ length: 30 }, (_, i) => user(`overlap${i}`));
+    for (const a of authors) for (const f of fans) await follow(f, a);
+    await settled();
+    const deadlocks = async () =>
+      Number(
+        (await sql<{ n: string }>(`SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()`))[0]
+          .n,
+      );
+    // Backends publish their statistics at most once a second.
+    await new Promise((r) => setTimeout(r, 1500));
+    const before = await deadlocks();
+    const posts = await Promise.all(authors.flatMap((a) => [post(a), post(a), post(a)]));
+    await settled();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await deadlocks()).toBe(before);
+    for (const f of fans.slice(0, 3)) expect((await ids(f)).sort()).toEqual([...posts].sort());
+  });
+
   it("back-fills a new followee's recent posts, and an unfollow takes them out again", async () => {
     const [ana, bo] = [user('ana'), user('bo')];
     const old = [await post(bo), await post(bo)];
