@@ -288,6 +288,15 @@ describe('operations', () => {
           requests: expect.any(Number),
           errors: 0,
           averageLatencyMs: expect.any(Number),
+          // Its concurrency limit and what it refused or dropped (docs/fail-soft.md, "Under overload").
+          overload: {
+            enabled: true,
+            limit: expect.any(Number),
+            inFlight: expect.any(Number),
+            refused: { critical: 0, degradable: 0, sheddable: 0 },
+            expiredOnArrival: 0,
+            expiredBeforeQuery: 0,
+          },
         },
       ],
       // Posts is never left out of an answer (every read needs it); nor was it unavailable here.
@@ -296,6 +305,7 @@ describe('operations', () => {
       // Every replica serves: no reason to give, none waiting (for its database, say).
       reason: null,
       waiting: [],
+      brownout: { active: false, cause: null },
     });
     expect(posts.replicas[0].requests).toBeGreaterThan(0);
 

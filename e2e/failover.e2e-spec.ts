@@ -140,6 +140,8 @@ describe('replica failures', () => {
       waiting: [],
       degradedLastMinute: expect.any(Number),
       unavailableLastMinute: expect.any(Number),
+      // Down is not pressure: no brownout (docs/fail-soft.md, "Under overload").
+      brownout: expect.objectContaining({ active: false }),
     });
     // At least the four 503s this test has just been answered, each naming posts.
     expect(posts.unavailableLastMinute).toBeGreaterThanOrEqual(4);

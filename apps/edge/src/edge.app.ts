@@ -76,7 +76,9 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     defaultTimeoutMs: c.READ_TIMEOUT_MS,
     onOutcome: (subject, outcome, ms, criticality) => {
       metrics.nats(subject, outcome, ms, criticality);
-      brownout.observe(ownerOf(subject), outcome, ms);
+      // Pressure is judged on the calls brownout would skip: identity's sign-ups and logins take
+      // their hashing time by design, and must not brown out its cheap lookups.
+      if (criticality === 'degradable') brownout.observe(ownerOf(subject), outcome, ms);
     },
     replicas,
     onRetry: (subject, cause) => metrics.retry(subject, cause),
