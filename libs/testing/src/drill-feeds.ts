@@ -2,7 +2,8 @@
 // feed has caught up. A reader who follows the poster must have the poster's newest posts (up to
 // the feed's cap), each once and nothing else; the follower that toggled its follow must have its
 // followee's posts (a follow back-fills up to 100) if graph says it follows, and none if not.
-import { http, type HttpResult } from './http.js';
+import { allPages } from './drill-reconcile.js';
+import { http } from './http.js';
 import type { DrillAccount } from './drill-load.js';
 
 /** A feed keeps its newest 800 (FEED_MAX_ITEMS); ties at the cut may fall either side of it. */
@@ -20,29 +21,6 @@ export interface FeedReconciliation {
   twice: string[];
   /** `<username> <post id>`: in the feed though no followee wrote it (or it was deleted). */
   extra: string[];
-}
-
-async function pages(url: string, path: string, token?: string): Promise<Array<{ id: string }>> {
-  const items: Array<{ id: string }> = [];
-  let cursor: string | null = null;
-  do {
-    const sep = path.includes('?') ? '&' : '?';
-    const res: HttpResult = await http(
-      url,
-      'GET',
-      `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      {
-        token,
-      },
-    );
-    if (res.status !== 200) throw new Error(`feeds: GET ${path} answered ${res.status}`);
-    // Only a feed served by feed itself says what feed holds (a degraded one is built at read time).
-    if (path.startsWith('/timeline/home') && (res.body.degraded as string[]).length > 0)
-      throw new Error(`feeds: GET ${path} still degraded ${JSON.stringify(res.body.degraded)}`);
-    items.push(...(res.body.items as Array<{ id: string }>));
-    cursor = res.body.nextCursor;
-  } while (cursor);
-  return items;
 }
 
 function compare(out: FeedReconciliation, who: string, feed: string[], expected: string[]): void {
@@ -79,17 +57,17 @@ export async function reconcileFeeds(
   },
 ): Promise<FeedReconciliation> {
   const out: FeedReconciliation = { users: 0, checked: 0, missing: [], twice: [], extra: [] };
-  const posterPosts = (await pages(url, `/posts?author=${o.poster.user.username}`)).map((p) => p.id);
+  const posterPosts = (await allPages<{ id: string }>(url, `/posts?author=${o.poster.user.username}`)).map((p) => p.id);
   for (const r of o.homeReaders) {
-    const feed = (await pages(url, '/timeline/home', r.token)).map((p) => p.id);
+    const feed = (await allPages<{ id: string }>(url, '/timeline/home', r.token)).map((p) => p.id);
     compare(out, r.user.username, feed, posterPosts);
   }
   if (o.follower) {
     const { who, followee } = o.follower;
-    const following = await pages(url, `/users/${who.user.username}/following`);
+    const following = await allPages<{ id: string }>(url, `/users/${who.user.username}/following`);
     const follows = following.some((f) => (f as unknown as { user: { id: string } }).user.id === followee.user.id);
-    const theirs = (await pages(url, `/posts?author=${followee.user.username}`)).map((p) => p.id);
-    const feed = (await pages(url, '/timeline/home', who.token)).map((p) => p.id);
+    const theirs = (await allPages<{ id: string }>(url, `/posts?author=${followee.user.username}`)).map((p) => p.id);
+    const feed = (await allPages<{ id: string }>(url, '/timeline/home', who.token)).map((p) => p.id);
     // A follow back-fills the followee's newest 100.
     compare(out, who.user.username, feed, follows ? theirs.slice(0, 100) : []);
   }

@@ -4,7 +4,8 @@
 // the actions should have made is there, unread: one like notification per post with live likes
 // (their count as likes lists them), one per live comment of the commenter, one follow if graph
 // says the follower follows; none twice, nothing else, and the unread count equal to the list.
-import { http, type HttpResult } from './http.js';
+import { allPages } from './drill-reconcile.js';
+import { http } from './http.js';
 import type { DrillAccount } from './drill-load.js';
 
 export interface NotificationReconciliation {
@@ -32,24 +33,6 @@ interface Listed {
   count?: number;
   post?: { id: string };
   comment?: { id: string };
-}
-
-async function pages<T>(url: string, path: string, token?: string): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const sep = path.includes('?') ? '&' : '?';
-    const res: HttpResult = await http(
-      url,
-      'GET',
-      `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      { token },
-    );
-    if (res.status !== 200) throw new Error(`notifications: GET ${path} answered ${res.status}`);
-    items.push(...(res.body.items as T[]));
-    cursor = res.body.nextCursor;
-  } while (cursor);
-  return items;
 }
 
 /** What a notification is about: the liked post, the comment, the follower. */
@@ -105,15 +88,15 @@ export async function reconcileNotifications(
     // The recipient's own like (none in a drill) would not count.
     if (likes.body.count > 0) expected.set(`like ${postId}`, { count: likes.body.count });
     if (o.commenter) {
-      const comments = await pages<{ id: string; author: { id: string } }>(url, `/posts/${postId}/comments`);
+      const comments = await allPages<{ id: string; author: { id: string } }>(url, `/posts/${postId}/comments`);
       for (const c of comments) if (c.author.id === o.commenter.user.id) expected.set(`comment ${c.id}`, {});
     }
   }
   if (o.follower) {
-    const followers = await pages<{ user: { id: string } }>(url, `/users/${o.recipient.user.username}/followers`);
+    const followers = await allPages<{ user: { id: string } }>(url, `/users/${o.recipient.user.username}/followers`);
     if (followers.some((f) => f.user.id === o.follower!.user.id)) expected.set(`follow ${o.follower.user.id}`, {});
   }
-  const listed = await pages<Listed>(url, '/notifications', o.recipient.token);
+  const listed = await allPages<Listed>(url, '/notifications', o.recipient.token);
   const count = await http(url, 'GET', '/notifications/unread-count', { token: o.recipient.token });
   if (count.status !== 200) throw new Error(`notifications: GET /notifications/unread-count answered ${count.status}`);
   return compareNotifications(listed, expected, count.body.unread as number);

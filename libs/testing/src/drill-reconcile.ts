@@ -27,8 +27,8 @@ export interface DrillFigures {
   recovered: number;
 }
 
-/** Every page of a cursor-paginated list. */
-async function allPages<T>(url: string, path: string, token?: string): Promise<T[]> {
+/** Every page of a cursor-paginated list (100 a page); a non-200 page throws, naming the path. */
+export async function allPages<T>(url: string, path: string, token?: string): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   do {
@@ -41,7 +41,7 @@ async function allPages<T>(url: string, path: string, token?: string): Promise<T
         token,
       },
     );
-    if (res.status !== 200) throw new Error(`reconcile: GET ${path} answered ${res.status}`);
+    if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
     items.push(...(res.body.items as T[]));
     cursor = res.body.nextCursor;
   } while (cursor);
