@@ -37,6 +37,16 @@ const fault = (id: number, from: number, to: number, allows: FaultMark['allows']
 });
 
 describe('perSecond', () => {
+  it('counts a load stopped a few milliseconds into a second with the second before, not as an empty one', () => {
+    const records: DrillRecords = {
+      startedAt: T0,
+      stoppedAt: T0 + 2003,
+      requests: [req(100), req(1100), req(1900), req(2001)],
+      writes: [],
+    };
+    expect(perSecond(records).reads).toEqual([1, 3]);
+  });
+
   it('puts each request in the second it was sent, drawn at the middle of that second', () => {
     const records: DrillRecords = {
       startedAt: T0,

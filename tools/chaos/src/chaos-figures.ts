@@ -75,7 +75,9 @@ function lagPerSecond(records: DrillRecords, seconds: number, lag: LagSample[], 
 }
 
 export function perSecond(records: DrillRecords, faults: FaultMark[] = [], lag: LagSample[] = []): PerSecond {
-  const seconds = Math.max(1, Math.ceil((records.stoppedAt - records.startedAt) / 1000));
+  // A last partial second under half a second long goes with the one before: a load stopped a
+  // few milliseconds into a new second would show that second as one without a request.
+  const seconds = Math.max(1, Math.round((records.stoppedAt - records.startedAt) / 1000));
   const buckets = Array.from({ length: seconds }, () => [] as RequestRecord[]);
   for (const r of records.requests) {
     const i = Math.floor((r.startedAt - records.startedAt) / 1000);
