@@ -78,7 +78,7 @@ export class Brownout {
   }
 
   /** Whether `service`'s optional parts should be skipped now. */
-  skip(service: string): boolean {
+  isBrownedOut(service: string): boolean {
     if (!this.o.enabled) return false;
     const p = this.services.get(service);
     if (p !== undefined && p.until > this.now()) return true;

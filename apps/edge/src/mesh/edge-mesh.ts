@@ -92,7 +92,7 @@ export class EdgeMesh {
    */
   async readOptional<K extends RequestSubject>(subject: K, data: RequestOf<K>): Promise<ReplyOf<K> | null> {
     const service = ownerOf(subject);
-    if (this.brownout?.skip(service)) {
+    if (this.brownout?.isBrownedOut(service)) {
       // Under pressure: left out as if down, without a request (see Brownout).
       this.metrics.nats(subject, 'brownout', 0, 'degradable');
       return null;
