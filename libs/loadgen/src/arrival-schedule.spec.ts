@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalSchedule } from './arrival-schedule.js';
+import { arrivalSchedule, phasedSchedule } from './arrival-schedule.js';
 import { pickWeighted, seededRandom } from './seeded-random.js';
 import { kneeOf, servesWell } from './rate-sweep.js';
 import type { OpenLoopResult } from './open-loop.js';
@@ -24,6 +24,26 @@ describe('the arrival schedule', () => {
   it('is the same for the same seed and different for another', () => {
     expect(arrivalSchedule(50, 10, seededRandom(7))).toEqual(arrivalSchedule(50, 10, seededRandom(7)));
     expect(arrivalSchedule(50, 10, seededRandom(7))).not.toEqual(arrivalSchedule(50, 10, seededRandom(8)));
+  });
+
+  it('phased: each phase at its own rate, one after the other (a spike is 4× as dense for its stretch)', () => {
+    const offsets = phasedSchedule(
+      [
+        { ratePerSec: 100, seconds: 20 },
+        { ratePerSec: 400, seconds: 10 },
+        { ratePerSec: 100, seconds: 20 },
+      ],
+      seededRandom(3),
+    );
+    const within = (a: number, b: number) => offsets.filter((t) => t >= a * 1000 && t < b * 1000).length;
+    expect(within(0, 20) / 20).toBeGreaterThan(90);
+    expect(within(0, 20) / 20).toBeLessThan(110);
+    expect(within(20, 30) / 10).toBeGreaterThan(370);
+    expect(within(20, 30) / 10).toBeLessThan(430);
+    expect(within(30, 50) / 20).toBeGreaterThan(90);
+    expect(within(30, 50) / 20).toBeLessThan(110);
+    expect(offsets.every((t, i) => i === 0 || t > offsets[i - 1])).toBe(true);
+    expect(offsets.at(-1)).toBeLessThan(50_000);
   });
 
   it('refuses a rate that is not positive', () => {

@@ -17,3 +17,23 @@ export function arrivalSchedule(ratePerSec: number, seconds: number, random: () 
   }
   return offsets;
 }
+
+/** One stretch of a phased run: this rate for this long. */
+export interface RatePhase {
+  ratePerSec: number;
+  seconds: number;
+}
+
+/**
+ * Intended starts of a run made of phases one after the other (a spike: a low rate, a high one,
+ * the low one again), each its own Poisson process, offsets from the run's start.
+ */
+export function phasedSchedule(phases: readonly RatePhase[], random: () => number): number[] {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const p of phases) {
+    for (const t of arrivalSchedule(p.ratePerSec, p.seconds, random)) offsets.push(at + t);
+    at += p.seconds * 1000;
+  }
+  return offsets;
+}

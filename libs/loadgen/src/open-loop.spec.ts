@@ -3,7 +3,7 @@
 // p99 because latency counts from each request's intended start.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOpenLoop } from './open-loop.js';
+import { runOpenLoop, type ArrivalOutcome } from './open-loop.js';
 import { sweepRates } from './rate-sweep.js';
 
 // Answers after ?delay=ms; /status/N answers N; POST echoes its JSON body.
@@ -116,6 +116,34 @@ describe('an open-loop run', () => {
     });
     expect(seen.length).toBeGreaterThan(20);
     expect(new Set(seen)).toEqual(new Set(['201 n']));
+  });
+
+  it('tells of every arrival with its headers, unsent ones too, and runs phases one after the other', async () => {
+    const seen: ArrivalOutcome[] = [];
+    const r = await runOpenLoop({
+      baseUrl,
+      ratePerSec: 1,
+      seconds: 1,
+      phases: [
+        { ratePerSec: 20, seconds: 1 },
+        { ratePerSec: 200, seconds: 0.5 },
+      ],
+      maxInFlight: 4,
+      seed: 9,
+      kinds: [{ name: 'slow', weight: 1, request: () => ({ path: '/status/503?delay=100' }) }],
+      onOutcome: (o) => seen.push(o),
+    });
+    expect(seen.length).toBe(r.total.offered);
+    expect(r.seconds).toBeGreaterThanOrEqual(1.5);
+    expect(r.offeredRatePerSec).toBeCloseTo((20 + 100) / 1.5, 0);
+    // The second phase's arrivals come 10 times as dense: past the cap of 4 in flight, unsent.
+    // (A send may go up to 1 ms before its intended start, hence 98 rather than 100 below.)
+    const unsent = seen.filter((o) => o.outcome === 'unsent');
+    expect(unsent.length).toBe(r.total.errors.unsent);
+    expect(unsent.every((o) => o.intendedMs >= 1000 && o.latencyMs === 0)).toBe(true);
+    const answered = seen.filter((o) => o.outcome === 503);
+    expect(answered.length).toBe(r.total.errors['503']);
+    expect(answered.every((o) => o.latencyMs >= 98 && o.headers['content-type'] === 'application/json')).toBe(true);
   });
 
   it('is not fooled by a stall: a server frozen for 1 s shows in the p99 at a light load (50 req/s)', async () => {

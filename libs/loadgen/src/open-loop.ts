@@ -3,8 +3,8 @@
 // in the percentiles as long as it stalls (no coordinated omission), however few requests were
 // in flight. Keep-alive sockets through one http.Agent; an in-flight cap protects the machine,
 // and what it could not send is counted as `unsent`, never silently dropped.
-import { Agent, request as httpRequest } from 'node:http';
-import { arrivalSchedule } from './arrival-schedule.js';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { arrivalSchedule, phasedSchedule, type RatePhase } from './arrival-schedule.js';
 import { LatencyRecorder, round, round3, type KindFigures } from './latency-recorder.js';
 import { pickWeighted, seededRandom } from './seeded-random.js';
 
@@ -25,10 +25,27 @@ export interface RequestKind {
   onAnswer?: (status: number, body: string, at: { intendedMs: number; answeredMs: number }) => void;
 }
 
+/** Every arrival's fate, for a caller that wants more than the percentiles (a time series, answers by body). */
+export interface ArrivalOutcome {
+  kind: string;
+  /** The status, or how it failed; `unsent` when the in-flight cap kept it back. */
+  outcome: number | 'timeout' | 'network' | 'unsent';
+  /** Intended start, ms from the run's start. */
+  intendedMs: number;
+  /** Latency from the intended start (0 when unsent). */
+  latencyMs: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
 export interface OpenLoopOptions {
   baseUrl: string;
+  /** The constant arrival rate; ignored when `phases` is given. */
   ratePerSec: number;
+  /** How long; ignored when `phases` is given. */
   seconds: number;
+  /** Rates one after another (a spike); `offeredRatePerSec` is then their mean. */
+  phases?: readonly RatePhase[];
   kinds: RequestKind[];
   seed?: number;
   /** 2xx within this many ms counts as goodput (default 500). */
@@ -37,6 +54,8 @@ export interface OpenLoopOptions {
   maxInFlight?: number;
   /** A request still unanswered after this is a `timeout` (default 10 s). */
   timeoutMs?: number;
+  /** Told of every arrival once it is settled (answered, failed or unsent). */
+  onOutcome?: (o: ArrivalOutcome) => void;
 }
 
 export interface OpenLoopResult {
@@ -60,7 +79,9 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const cap = o.maxInFlight ?? 512;
   const timeoutMs = o.timeoutMs ?? 10_000;
   const random = seededRandom(o.seed ?? 1);
-  const schedule = arrivalSchedule(o.ratePerSec, o.seconds, random);
+  const schedule = o.phases ? phasedSchedule(o.phases, random) : arrivalSchedule(o.ratePerSec, o.seconds, random);
+  const seconds = o.phases ? o.phases.reduce((n, p) => n + p.seconds, 0) : o.seconds;
+  const offered = o.phases ? o.phases.reduce((n, p) => n + p.ratePerSec * p.seconds, 0) / seconds : o.ratePerSec;
   const recorders = new Map(o.kinds.map((k) => [k.name, new LatencyRecorder(goodputMs)]));
   const url = new URL(o.baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: cap });
@@ -81,12 +102,20 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     sendLags.push(performance.now() - start - intendedMs);
     return new Promise<void>((resolve) => {
       let settled = false;
-      const settle = (outcome: number | 'timeout' | 'network', text: string) => {
+      const settle = (outcome: number | 'timeout' | 'network', text: string, resHeaders: IncomingHttpHeaders = {}) => {
         if (settled) return;
         settled = true;
         const answeredMs = performance.now() - start;
         recorder.record(outcome, answeredMs - intendedMs);
         if (typeof outcome === 'number') kind.onAnswer?.(outcome, text, { intendedMs, answeredMs });
+        o.onOutcome?.({
+          kind: kind.name,
+          outcome,
+          intendedMs,
+          latencyMs: answeredMs - intendedMs,
+          headers: resHeaders,
+          body: text,
+        });
         resolve();
       };
       const r = httpRequest(
@@ -94,7 +123,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => settle(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+          res.on('end', () => settle(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers));
           res.on('error', () => settle('network', ''));
         },
       );
@@ -116,6 +145,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     recorder.offered++;
     if (inFlight >= cap) {
       recorder.unsent();
+      o.onOutcome?.({ kind: kind.name, outcome: 'unsent', intendedMs, latencyMs: 0, headers: {}, body: '' });
       continue;
     }
     inFlight++;
@@ -129,14 +159,14 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   // Whatever is still in flight is waited for (each has its own timeout): its latency counts.
   await Promise.all(pending);
   agent.destroy();
-  const elapsedSec = Math.max(o.seconds, (performance.now() - start) / 1000);
+  const elapsedSec = Math.max(seconds, (performance.now() - start) / 1000);
 
   const total = new LatencyRecorder(goodputMs);
   for (const r of recorders.values()) total.add(r);
   const totals = total.figures();
   sendLags.sort((a, b) => a - b);
   const result: OpenLoopResult = {
-    offeredRatePerSec: o.ratePerSec,
+    offeredRatePerSec: round(offered),
     achievedRatePerSec: round(totals.completed / elapsedSec),
     goodputPerSec: round(totals.good / elapsedSec),
     goodputMs,
