@@ -16,3 +16,4 @@ export * from './not-serving.js';
 export * from './adaptive-limit.js';
 export * from './admission.js';
 export * from './minority-watch.js';
+export * from './replica-load.js';

@@ -18,6 +18,7 @@ import { requestContext, TRACEPARENT } from '#runtime';
 import { HedgedRequest, type HedgedRequestTries } from './hedged-request.js';
 import { SubjectLatency } from './subject-latency.js';
 import { ReplicaDirectory } from './replica-directory.js';
+import { ReplicaLoad } from './replica-load.js';
 import { ReplicaRouter } from './replica-router.js';
 import { notServingDetail } from './not-serving.js';
 import { NoReplicas, ReplyInbox, ReplyTimeout } from './reply-inbox.js';
@@ -58,6 +59,12 @@ export interface MeshClientOptions {
   hedging?: { ratio: number; cap: number };
   /** Called when a read was hedged at its subject's p95. */
   onHedge?: (subject: string) => void;
+  /**
+   * Needs `replicas`: the tries of requests marked `retryOnTimeout` go to the less loaded of two
+   * live replicas by their own subjects (outstanding requests × a fading latency; ReplicaLoad)
+   * instead of to the queue group, which picks at random whatever a replica's load.
+   */
+  balance?: boolean;
 }
 
 export interface RequestOptions {
@@ -104,7 +111,7 @@ export class MeshClient {
     private readonly options: MeshClientOptions,
   ) {
     this.inbox = new ReplyInbox(nc);
-    this.router = new ReplicaRouter(options.replicas);
+    this.router = new ReplicaRouter(options.replicas, undefined, options.balance ? new ReplicaLoad() : undefined);
   }
 
   get connection(): NatsConnection {

@@ -1,8 +1,11 @@
 // Where each try of a hedged request goes: the queue group, or replicas by their own subjects
 // (see directSubject) when the queue group could hand the try to a replica that holds requests
-// without answering. Which services are suspect of that, and until when, lives here.
+// without answering. Which services are suspect of that, and until when, lives here. With a
+// ReplicaLoad (the edge, under OVERLOAD_PROTECTION), every try of a service with two or more live
+// replicas goes to one by its own subject, the less loaded of two (replica-load.ts).
 import { ErrorCodes, MeshError } from '#contracts';
 import type { ReplicaDirectory } from './replica-directory.js';
+import { REFUSAL_PENALTY_MS, type ReplicaLoad } from './replica-load.js';
 import { directSubject } from './wire.js';
 
 /** At most this many live replicas are asked at once by a retry. */
@@ -34,7 +37,21 @@ export class ReplicaRouter {
   constructor(
     private readonly replicas: ReplicaLookup | undefined,
     private readonly now: () => number = () => Date.now(),
+    private readonly load?: ReplicaLoad,
   ) {}
+
+  /** One try to replica `id` by its own subject, counted in its load when balancing. */
+  private async direct<T>(subject: string, id: string, send: SendTry<T>): Promise<T> {
+    const done = this.load?.start(id);
+    try {
+      const value = await send(directSubject(subject, id));
+      done?.();
+      return value;
+    } catch (err) {
+      done?.(isOverloaded(err) ? REFUSAL_PENALTY_MS : undefined);
+      throw err;
+    }
+  }
 
   /** A request to `service` went unanswered: its first tries avoid the queue group for SUSPECT_MS. */
   suspect(service: string): void {
@@ -47,16 +64,19 @@ export class ReplicaRouter {
    */
   async firstTry<T>(service: string, subject: string, send: SendTry<T>): Promise<T> {
     const replicas = this.replicas;
-    if (!replicas || (!this.isSuspect(service) && !replicas.hasStale(service))) return send(subject);
-    const ids = replicas.alive(service, ALL_REPLICAS);
+    if (!replicas) return send(subject);
+    const balanced = this.load ? replicas.alive(service, ALL_REPLICAS) : [];
+    if (balanced.length < 2 && !this.isSuspect(service) && !replicas.hasStale(service)) return send(subject);
+    const ids = balanced.length >= 2 ? balanced : replicas.alive(service, ALL_REPLICAS);
     if (ids.length === 0) return send(subject);
-    const id = ids[this.turn++ % ids.length];
+    const id = this.load ? this.load.pick(ids)! : ids[this.turn++ % ids.length];
     try {
-      return await send(directSubject(subject, id));
+      return await this.direct(subject, id, send);
     } catch (err) {
       if (!isNoResponders(err)) throw err;
       // That replica is gone (killed): the queue group has whoever is left.
       replicas.forget(service, id);
+      this.load?.forget(id);
       return send(subject);
     }
   }
@@ -71,7 +91,7 @@ export class ReplicaRouter {
     const ids = replicas?.alive(service, RETRY_FAN_OUT) ?? [];
     if (!replicas || ids.length === 0) return send(subject);
     const tries = ids.map((id) =>
-      send(directSubject(subject, id)).then(
+      this.direct(subject, id, send).then(
         (value): Settled<T> => ({ ok: true, value }),
         (error: unknown): Settled<T> => {
           if (isNoResponders(error)) replicas.forget(service, id);
@@ -95,14 +115,16 @@ export class ReplicaRouter {
   }
 
   /**
-   * The early (p95) hedge: one replica heard from lately, in turn, by its own subject (which
-   * replica the first try's queue group picked is unknown; in turn, most hedges go elsewhere);
+   * The early (p95) hedge: one replica heard from lately, by its own subject — the cheapest when
+   * balancing (the first try's replica holds it outstanding, so it costs more), else in turn
+   * (which replica the queue group picked is unknown; in turn, most hedges go elsewhere);
    * without a directory, the queue group.
    */
   hedge<T>(service: string, subject: string, send: SendTry<T>): Promise<T> {
     const ids = this.replicas?.alive(service, ALL_REPLICAS) ?? [];
     if (ids.length === 0) return send(subject);
-    return send(directSubject(subject, ids[this.turn++ % ids.length]));
+    const id = this.load ? this.load.cheapest(ids)! : ids[this.turn++ % ids.length];
+    return this.direct(subject, id, send);
   }
 
   private isSuspect(service: string): boolean {
