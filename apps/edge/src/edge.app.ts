@@ -21,6 +21,7 @@ import { installMediaHttp } from './media/media-http.js';
 import { installMessagingHttp } from './messaging/messaging-http.js';
 import { DEFAULT_WEB_ROOT, installWebClient } from './web/web-client.js';
 import { Brownout } from './fail-soft/brownout.js';
+import { EdgeAdmission } from './fail-soft/edge-admission.js';
 import { watchEventLoop } from './fail-soft/event-loop-pressure.js';
 import { ownerOf } from '#contracts';
 
@@ -84,6 +85,8 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     onRetry: (subject, cause) => metrics.retry(subject, cause),
     onRetryRefused: (subject) => metrics.retryRefused(subject),
     hedging: c.OVERLOAD_PROTECTION ? { ratio: c.HEDGE_RATIO, cap: c.HEDGE_BURST } : undefined,
+    // Under OVERLOAD_PROTECTION a slow replica's share goes to the others (ReplicaLoad).
+    balance: c.OVERLOAD_PROTECTION,
     onHedge: (subject) => metrics.retry(subject, 'p95'),
   });
 
@@ -100,6 +103,15 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
   await installSecurityHeaders(app);
   if (c.OVERLOAD_PROTECTION) await watchEventLoop(app, brownout, c.EDGE_MAX_EVENT_LOOP_DELAY_MS);
   installHooks(app.getHttpAdapter().getInstance(), { logger, metrics, accessLog: c.ACCESS_LOG });
+  // After the hooks above: a refusal carries its request id and is counted in http_requests_total.
+  const admission = new EdgeAdmission({
+    enabled: c.OVERLOAD_PROTECTION,
+    initial: c.EDGE_CONCURRENCY_LIMIT_INITIAL,
+    min: c.EDGE_CONCURRENCY_LIMIT_MIN,
+    max: c.EDGE_CONCURRENCY_LIMIT_MAX,
+  });
+  metrics.watchEdgeAdmission(admission);
+  if (c.OVERLOAD_PROTECTION) admission.install(app.getHttpAdapter().getInstance(), () => metrics.unavailable('edge'));
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
   await installMediaHttp(app, deps);
   await installMessagingHttp(app, deps);

@@ -85,6 +85,12 @@ export const EdgeEnv = z
     BROWNOUT_HOLD_MS: int(2000, 10),
     /** Brownout: while the edge's own event loop lags more than this (ms, mean), every optional part is skipped. */
     EDGE_MAX_EVENT_LOOP_DELAY_MS: int(250, 1),
+    /** The edge's own adaptive concurrency limit (OVERLOAD_PROTECTION): API requests it holds at once to start with… */
+    EDGE_CONCURRENCY_LIMIT_INITIAL: int(64, 1),
+    /** …never fewer than this… */
+    EDGE_CONCURRENCY_LIMIT_MIN: int(16, 1),
+    /** …nor more than this; the excess is a 503 with Retry-After at once. */
+    EDGE_CONCURRENCY_LIMIT_MAX: int(1000, 1),
     /** Hedges (OVERLOAD_PROTECTION): a read unanswered at its subject's p95 is asked of another replica, at most this share more requests per service. */
     HEDGE_RATIO: z.coerce.number().min(0).max(1).default(0.05),
     /** Hedges: the most that can be saved up in calm times, per service. */

@@ -137,6 +137,35 @@ export class EdgeMetrics {
     });
   }
 
+  /** The edge's own concurrency limit, requests held and refusals (see EdgeAdmission), at every scrape. */
+  watchEdgeAdmission(admission: { state(): { limit: number; inFlight: number; refused: number } }): void {
+    new Gauge({
+      name: 'edge_concurrency_limit',
+      help: "The edge's adaptive limit of API requests held at once (OVERLOAD_PROTECTION)",
+      registers: [this.registry],
+      collect() {
+        this.set(admission.state().limit);
+      },
+    });
+    new Gauge({
+      name: 'edge_in_flight',
+      help: 'API requests the edge holds now',
+      registers: [this.registry],
+      collect() {
+        this.set(admission.state().inFlight);
+      },
+    });
+    new Counter({
+      name: 'edge_refused_total',
+      help: 'API requests the edge refused at once (503, Retry-After) because it held its limit',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(admission.state().refused);
+      },
+    });
+  }
+
   http(method: string, route: string, status: number, seconds: number): void {
     this.httpRequests.inc({ method, route, status: String(status) });
     this.httpDuration.observe({ method, route }, seconds);

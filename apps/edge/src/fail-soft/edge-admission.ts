@@ -1,0 +1,102 @@
+// The edge's own concurrency limit (OVERLOAD_PROTECTION): the same adaptive limit as each
+// replica's (Gradient2, libs/mesh/src/adaptive-limit.ts), over the API requests the edge holds,
+// sampled with each one's handling time. When the edge itself is the bottleneck (its event loop,
+// or the CPU it shares), requests past the limit are refused at once — a 503 naming `edge` with
+// Retry-After, before their body is read — instead of waiting in its event loop behind the ones
+// it cannot finish in time: a queue there only adds its wait to every answer. Health checks,
+// GET /events streams (held for minutes by design) and the web client's files are not counted,
+// nor /auth: its sign-ups and logins take their hashing time by design (a burst of them would
+// read as queueing and shrink the limit for everyone), and they have limits of their own (the
+// rate limits and the login concurrency cap).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ErrorCodes } from '#contracts';
+import { Admission, DEFAULT_ADMISSION, type AdaptiveLimitOptions } from '#mesh';
+import { problemFor, RETRY_AFTER_SECONDS } from '../problem/problem.js';
+import { sendProblem } from '../problem/problem.filter.js';
+
+/** The API's first path segments: what the limit counts. */
+const API = new Set([
+  'users',
+  'posts',
+  'timeline',
+  'comments',
+  'media',
+  'messages',
+  'conversations',
+  'notifications',
+]);
+
+export function countedByAdmission(method: string, url: string): boolean {
+  const first = url.split('?')[0].split('/')[1] ?? '';
+  if (!API.has(first)) return false;
+  // GET /events is not under these; GET /media/:id streams bytes but is short: counted.
+  return method !== 'OPTIONS';
+}
+
+export interface EdgeAdmissionState {
+  enabled: boolean;
+  limit: number;
+  inFlight: number;
+  refused: number;
+}
+
+export class EdgeAdmission {
+  private readonly admission: Admission;
+  private refusedCount = 0;
+
+  constructor(o: { enabled: boolean } & Pick<AdaptiveLimitOptions, 'initial' | 'min' | 'max'>) {
+    this.admission = new Admission({
+      ...DEFAULT_ADMISSION,
+      enabled: o.enabled,
+      initial: o.initial,
+      min: o.min,
+      max: o.max,
+    });
+  }
+
+  state(): EdgeAdmissionState {
+    return {
+      enabled: this.admission.o.enabled,
+      limit: Math.round(this.admission.limiter.limit),
+      inFlight: this.admission.inFlight,
+      refused: this.refusedCount,
+    };
+  }
+
+  install(fastify: FastifyInstance, onRefused: () => void): void {
+    const held = new WeakMap<FastifyRequest, { at: number; with: number }>();
+    const release = (req: FastifyRequest) => {
+      const h = held.get(req);
+      if (!h) return;
+      held.delete(req);
+      this.admission.release(performance.now() - h.at, h.with);
+    };
+    fastify.addHook('onRequest', (req, reply, done) => {
+      if (!countedByAdmission(req.method, req.url)) return done();
+      const before = this.admission.inFlight;
+      if (!this.admission.tryAcquire('critical')) {
+        this.refusedCount++;
+        onRefused();
+        sendProblem(
+          reply,
+          problemFor(ErrorCodes.overloaded, 'The edge is at its limit of requests in progress; try again shortly.', {
+            service: 'edge',
+          }),
+          RETRY_AFTER_SECONDS,
+        );
+        return;
+      }
+      held.set(req, { at: performance.now(), with: before + 1 });
+      done();
+    });
+    fastify.addHook('onResponse', (req, _reply, done) => {
+      release(req);
+      done();
+    });
+    // A client that hung up before its answer frees its place too.
+    fastify.addHook('onRequestAbort', (req, done) => {
+      release(req);
+      done();
+    });
+  }
+}
