@@ -2,7 +2,6 @@
 // same machine (the machine is shared and noisy: ratios mean something, absolute numbers less).
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,6 +13,7 @@ import {
   freePort,
   freshSchema,
   http,
+  rssMb,
   sql,
   startNatsServer,
   startTestMesh,
@@ -73,11 +73,6 @@ async function forkReady(script: string, args: string[]): Promise<ChildProcess> 
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return child;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024) : NaN;
 }
 
 async function bareHttpFloor(): Promise<Figures> {

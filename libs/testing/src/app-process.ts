@@ -2,6 +2,7 @@
 // end-to-end tests: real pids to signal, their JSON log lines kept for assertions, and all of
 // them ended by pid.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { appMainFile, findRepoRoot, spawnReplica } from '#service';
 
 /** The repository root, found from here whether this runs from source or from dist/. */
@@ -112,4 +113,16 @@ export async function stopAllApps(graceMs = 12_000): Promise<void> {
   await Promise.race([Promise.all(all.map((p) => p.exited)), new Promise((r) => setTimeout(r, graceMs))]);
   for (const p of all) p.kill('SIGKILL');
   await Promise.all(all.map((p) => p.exited));
+}
+
+/** A process's resident memory now, in MB (2 decimals), from /proc; NaN when it is gone. */
+export function rssMb(pid: number): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return NaN;
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Math.round((Number(m[1]) / 1024) * 100) / 100 : NaN;
 }

@@ -7,8 +7,18 @@ describe('parseChaosArgs', () => {
       out: '/repo/chaos-report.html',
       short: false,
       restartPostgres: false,
+      overload: false,
       help: false,
     });
+  });
+
+  it('--overload writes overload-report.html by default, and has no PostgreSQL restart', () => {
+    expect(parseChaosArgs(['--overload', '--short'], '/repo')).toMatchObject({
+      out: '/repo/overload-report.html',
+      short: true,
+      overload: true,
+    });
+    expect(() => parseChaosArgs(['--overload', '--restart-postgres'], '/repo')).toThrow(UsageError);
   });
 
   it('takes --out (resolved), --short and --restart-postgres', () => {
@@ -16,6 +26,7 @@ describe('parseChaosArgs', () => {
       out: '/tmp/r/x.html',
       short: true,
       restartPostgres: true,
+      overload: false,
       help: false,
     });
     expect(parseChaosArgs(['--out=/tmp/y.html'], '/repo').out).toBe('/tmp/y.html');

@@ -12,14 +12,15 @@ import { REPORT_STYLE } from './chaos-report-style.js';
 
 const require = createRequire(import.meta.url);
 
-function uplotAssets(): { js: string; css: string } {
+/** uPlot's script and CSS, read from node_modules to be inlined (the overload report uses them too). */
+export function uplotAssets(): { js: string; css: string } {
   return {
     js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
     css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
   };
 }
 
-const esc = (s: string | number) =>
+export const esc = (s: string | number) =>
   String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 const ms = (n: number) => `${Math.round(n).toLocaleString('en')} ms`;

@@ -1,0 +1,458 @@
+// The overload drill (`npm run chaos -- --overload`): a private mesh with the overload mechanisms
+// on, its knee found by an open-loop sweep of the read-heavy mix, then 0.5×, 1×, 2× and 4× the knee,
+// a spike to 4× from 0.5×, and one likes replica of three frozen in 1 s bursts; then the same mesh
+// with OVERLOAD_PROTECTION=false through the same steps at the same
+// rates, on fresh schemas seeded alike. Whatever happens, every process ends and the database is dropped.
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, setPriority } from 'node:os';
+import { runOpenLoop, sweepRates, type ArrivalOutcome, type OpenLoopResult, type RequestKind } from '#loadgen';
+import {
+  createPosts,
+  follow,
+  http,
+  rssMb,
+  signup,
+  sql,
+  startTestMesh,
+  type DrillAccount,
+  type TestMesh,
+} from '#testing';
+import {
+  amplification,
+  attemptsBetween,
+  attemptsIn,
+  recoveryS,
+  stepFigures,
+  windows,
+  type Arrival,
+} from './overload-figures.js';
+import type {
+  ArmName,
+  OverloadArm,
+  OverloadReport,
+  OverloadStep,
+  ReplicaShare,
+  SlowReplicaFigures,
+  SpikeFigures,
+  SweepFigure,
+} from './overload-model.js';
+import { judge } from './overload-criteria.js';
+
+export const OVERLOAD_REPLICAS = { identity: 1, posts: 2, comments: 1, likes: 3, media: 1, graph: 1, feed: 1 };
+/** The service one replica of which is made slow, among its three. */
+const SLOW_SERVICE = 'likes';
+const MULTIPLES = [0.5, 1, 2, 4];
+const READERS = 20;
+const AUTHORS = 8;
+const POSTS_PER_AUTHOR = 12;
+
+interface Plan {
+  sweep: { fromPerSec: number; factor: number; seconds: number; maxLegs: number };
+  stepS: number;
+  spike: { lowS: number; highS: number; afterS: number };
+  slowS: number;
+}
+
+const FULL: Plan = {
+  sweep: { fromPerSec: 40, factor: 1.4, seconds: 10, maxLegs: 12 },
+  stepS: 30,
+  spike: { lowS: 10, highS: 10, afterS: 20 },
+  slowS: 30,
+};
+const SHORT: Plan = {
+  sweep: { fromPerSec: 40, factor: 1.6, seconds: 4, maxLegs: 9 },
+  stepS: 6,
+  spike: { lowS: 4, highS: 4, afterS: 8 },
+  slowS: 8,
+};
+
+/** The read-heavy mix: three stitched reads (the route's own part critical, the extras degradable), 10 % writes. */
+export const OVERLOAD_MIX = [
+  { name: 'global-page', weight: 45 },
+  { name: 'home-page', weight: 30 },
+  { name: 'post', weight: 15 },
+  { name: 'like', weight: 5 },
+  { name: 'compose', weight: 5 },
+];
+
+interface World {
+  readers: DrillAccount[];
+  postIds: string[];
+}
+
+function kinds(w: World): RequestKind[] {
+  const pick = <T>(xs: T[], r: () => number) => xs[Math.floor(r() * xs.length)];
+  const auth = (r: () => number) => ({ authorization: `Bearer ${pick(w.readers, r).token}` });
+  const requests: Record<string, RequestKind['request']> = {
+    'global-page': (r) => ({ path: '/posts?limit=20', headers: auth(r) }),
+    'home-page': (r) => ({ path: '/timeline/home?limit=20', headers: auth(r) }),
+    post: (r) => ({ path: `/posts/${pick(w.postIds, r)}`, headers: auth(r) }),
+    like: (r) => ({ method: 'PUT', path: `/posts/${pick(w.postIds, r)}/like`, headers: auth(r) }),
+    compose: (r) => ({
+      method: 'POST',
+      path: '/posts',
+      headers: auth(r),
+      body: { text: `under load ${Math.floor(r() * 1e9)}` },
+    }),
+  };
+  return OVERLOAD_MIX.map((k) => ({ ...k, request: requests[k.name] }));
+}
+
+/** The mix's reads: what hedging may ask twice, and what the slow-replica criterion judges. */
+const READS = new Set(['global-page', 'home-page', 'post']);
+const readP99 = (arrivals: Arrival[]) =>
+  stepFigures(
+    arrivals.filter((a) => READS.has(a.kind ?? '')),
+    1,
+  ).p99Ms;
+
+const DEGRADED = /"degraded":\[("[^\]]*)\]/g;
+
+function arrivalOf(o: ArrivalOutcome): Arrival {
+  const ok = typeof o.outcome === 'number' && o.outcome >= 200 && o.outcome < 300;
+  const services = new Set<string>();
+  if (ok)
+    for (const m of o.body.matchAll(DEGRADED)) for (const s of JSON.parse(`[${m[1]}]`) as string[]) services.add(s);
+  return {
+    kind: o.kind,
+    intendedMs: o.intendedMs,
+    latencyMs: o.latencyMs,
+    outcome: o.outcome,
+    degraded: services.size > 0,
+    degradedServices: [...services],
+    retryAfter: o.headers['retry-after'] !== undefined,
+  };
+}
+
+async function edgeMetrics(mesh: TestMesh): Promise<string> {
+  return (await fetch(`${mesh.adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+}
+
+interface Measured {
+  arrivals: Arrival[];
+  result: OpenLoopResult;
+  amplification: number;
+  retries: number;
+}
+
+async function measure(
+  mesh: TestMesh,
+  w: World,
+  o: { ratePerSec: number; seconds: number; seed: number; phases?: Array<{ ratePerSec: number; seconds: number }> },
+): Promise<Measured> {
+  const arrivals: Arrival[] = [];
+  const before = attemptsIn(await edgeMetrics(mesh));
+  const result = await runOpenLoop({
+    baseUrl: mesh.edgeUrl,
+    ratePerSec: o.ratePerSec,
+    seconds: o.seconds,
+    phases: o.phases,
+    seed: o.seed,
+    kinds: kinds(w),
+    // Past the read deadline every answer is late anyway; 5 s is a timeout, not a wait.
+    timeoutMs: 5000,
+    maxInFlight: 1024,
+    onOutcome: (a) => arrivals.push(arrivalOf(a)),
+  });
+  const attempts = attemptsBetween(before, attemptsIn(await edgeMetrics(mesh)));
+  return { arrivals, result, amplification: amplification(attempts), retries: attempts.retries };
+}
+
+function rssOf(mesh: TestMesh): OverloadStep['rss'] {
+  let largestReplicaMb = 0;
+  let largestReplica = '';
+  for (const [app, ps] of mesh.replicas)
+    for (const p of ps) {
+      const mb = rssMb(p.pid);
+      if (mb > largestReplicaMb) [largestReplicaMb, largestReplica] = [mb, app];
+    }
+  return { edgeMb: rssMb(mesh.edges[0].pid), largestReplicaMb, largestReplica };
+}
+
+interface ReplicaCounter {
+  id: string;
+  pid: number | null;
+  requests: number;
+  averageLatencyMs: number;
+}
+
+async function replicaCounters(mesh: TestMesh, service: string): Promise<ReplicaCounter[]> {
+  const body = (await (await fetch(`${mesh.adminUrl}/mesh`, { signal: AbortSignal.timeout(5000) })).json()) as {
+    services: Array<{ name: string; replicas: ReplicaCounter[] }>;
+  };
+  return body.services.find((s) => s.name === service)?.replicas ?? [];
+}
+
+function sharesBetween(before: ReplicaCounter[], after: ReplicaCounter[], slowPid: number): ReplicaShare[] {
+  const rows = after.map((a) => {
+    const b = before.find((x) => x.id === a.id) ?? { requests: 0, averageLatencyMs: 0 };
+    const n = a.requests - b.requests;
+    const ms = a.averageLatencyMs * a.requests - b.averageLatencyMs * b.requests;
+    return { id: a.id, slow: a.pid === slowPid, n, meanMs: n > 0 ? Math.round((ms / n) * 100) / 100 : 0 };
+  });
+  const total = rows.reduce((s, r) => s + r.n, 0) || 1;
+  return rows.map((r) => ({
+    id: r.id,
+    slow: r.slow,
+    share: Math.round((r.n / total) * 1000) / 1000,
+    meanMs: r.meanMs,
+  }));
+}
+
+/** Sends SIGSTOP and SIGCONT to `pid` in turns of `burstMs` until stopped; ends continued. */
+function freezeInBursts(kill: (signal: NodeJS.Signals) => void, burstMs = 1000): { stop: () => Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, burstMs));
+      kill('SIGCONT');
+      if (running) await new Promise((r) => setTimeout(r, burstMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      kill('SIGCONT');
+    },
+  };
+}
+
+async function seed(url: string, log: (l: string) => void): Promise<World> {
+  const authors: DrillAccount[] = [];
+  for (let i = 0; i < AUTHORS; i++) authors.push(await signup(url, `load_author_${i}`));
+  const readers: DrillAccount[] = [];
+  for (let i = 0; i < READERS; i++) readers.push(await signup(url, `load_reader_${i}`));
+  const postIds: string[] = [];
+  for (const a of authors) postIds.push(...(await createPosts(url, a, POSTS_PER_AUTHOR, `${a.user.username} says`)));
+  // Each reader follows half the authors (their home pages are whole pages) and likes a few posts.
+  for (const [i, r] of readers.entries())
+    for (let j = 0; j < AUTHORS / 2; j++) await follow(url, r, authors[(i + j) % AUTHORS].user.username);
+  for (const [i, r] of readers.entries())
+    for (let j = 0; j < 5; j++)
+      await http(url, 'PUT', `/posts/${postIds[(i * 7 + j) % postIds.length]}/like`, { token: r.token });
+  log(
+    `[overload] seeded ${AUTHORS} authors with ${postIds.length} posts, ${READERS} readers following ${AUTHORS / 2} each`,
+  );
+  return { readers, postIds };
+}
+
+async function startArmMesh(database: string, protection: boolean): Promise<TestMesh> {
+  return startTestMesh({
+    replicas: OVERLOAD_REPLICAS,
+    env: {
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+      ACCESS_LOG: 'false',
+      LOG_LEVEL: 'warn',
+      OVERLOAD_PROTECTION: String(protection),
+    },
+    joinTimeoutMs: 60_000,
+  });
+}
+
+export interface OverloadRunOptions {
+  short: boolean;
+  log: (line: string) => void;
+  onCleanup?: (cleanup: () => Promise<void>) => void;
+}
+
+export async function runOverload(o: OverloadRunOptions): Promise<OverloadReport> {
+  const plan = o.short ? SHORT : FULL;
+  const startedAt = new Date();
+  // The generator stands for clients on other machines: on this one it must not be starved by the
+  // mesh it loads, or its own lateness is measured as the mesh's. Root may raise its priority once
+  // a mesh is up (what it spawns would inherit it); elsewhere it stays as it is, and the report's
+  // generator lag says how late it sent.
+  let generatorPriority = 'normal';
+  const raise = (on: boolean) => {
+    try {
+      setPriority(on ? -10 : 0);
+      if (on) generatorPriority = 'raised (nice -10) while it loads the mesh';
+    } catch {
+      // Not root: the generator lag figures tell.
+    }
+  };
+  const database = `failsoft_overload_${randomBytes(4).toString('hex')}`;
+  let mesh: TestMesh | undefined;
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      await mesh?.stop();
+      await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    })());
+  o.onCleanup?.(cleanup);
+  await sql(`CREATE DATABASE "${database}"`);
+  try {
+    let knee = 0;
+    let sweep: SweepFigure[] = [];
+    const arms: OverloadArm[] = [];
+    for (const arm of ['on', 'off'] as ArmName[]) {
+      const protection = arm === 'on';
+      const bootAt = Date.now();
+      raise(false);
+      mesh = await startArmMesh(database, protection);
+      raise(true);
+      o.log(
+        `[overload] mesh with OVERLOAD_PROTECTION=${protection} up in ${((Date.now() - bootAt) / 1000).toFixed(1)} s: ${JSON.stringify(OVERLOAD_REPLICAS)}`,
+      );
+      // Each mesh has fresh schemas: each arm seeds the same world anew.
+      const world = await seed(mesh.edgeUrl, o.log);
+      // Warm-up: JIT, pools, the feed's first reads.
+      await measure(mesh, world, { ratePerSec: 20, seconds: 3, seed: 1 });
+      if (knee === 0) {
+        ({ knee, sweep } = await findKnee(mesh, world, plan, o.log));
+        // The sweep ended past the knee: its queues and brownouts wear off before the steps.
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+      arms.push(await runArm(mesh, world, { arm, protection, knee, plan, log: o.log }));
+      await mesh.stop();
+      mesh = undefined;
+    }
+    const criteria = judge(arms, knee);
+    const passed = criteria.filter((c) => c.pass).length;
+    return {
+      scenario: o.short ? 'short' : 'full',
+      startedAt: startedAt.toISOString(),
+      durationS: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+      machine: { cpus: cpus().length, node: process.version, loadAverage: Math.round(loadavg()[0] * 10) / 10 },
+      generatorPriority,
+      replicas: OVERLOAD_REPLICAS,
+      mix: OVERLOAD_MIX,
+      sweep,
+      kneeRatePerSec: knee,
+      arms,
+      criteria,
+      verdict: { ok: passed === criteria.length, passed, of: criteria.length },
+    };
+  } finally {
+    raise(false);
+    await cleanup();
+  }
+}
+
+async function findKnee(
+  mesh: TestMesh,
+  w: World,
+  plan: Plan,
+  log: (l: string) => void,
+): Promise<{ knee: number; sweep: SweepFigure[] }> {
+  const rates = Array.from({ length: plan.sweep.maxLegs }, (_, i) =>
+    Math.round(plan.sweep.fromPerSec * plan.sweep.factor ** i),
+  );
+  const figures: SweepFigure[] = [];
+  const result = await sweepRates({
+    rates,
+    run: async (rate) => (await measure(mesh, w, { ratePerSec: rate, seconds: plan.sweep.seconds, seed: rate })).result,
+    onLeg: (leg) => {
+      figures.push({
+        ratePerSec: leg.ratePerSec,
+        servesWell: leg.servesWell,
+        goodShare: leg.result.total.goodputRatio,
+        p99Ms: leg.result.total.p99Ms,
+      });
+      log(
+        `[overload] sweep ${leg.ratePerSec}/s: ${leg.servesWell ? 'serves well' : 'does not'} (good ${leg.result.total.goodputRatio}, p99 ${leg.result.total.p99Ms} ms)`,
+      );
+    },
+  });
+  if (result.kneeRatePerSec === null)
+    throw new Error(`no rate of the sweep served well (from ${rates[0]}/s): the machine is too busy for the drill`);
+  log(`[overload] knee: ${result.kneeRatePerSec}/s`);
+  return { knee: result.kneeRatePerSec, sweep: figures };
+}
+
+async function runArm(
+  mesh: TestMesh,
+  w: World,
+  o: { arm: ArmName; protection: boolean; knee: number; plan: Plan; log: (l: string) => void },
+): Promise<OverloadArm> {
+  const { plan, knee } = o;
+  const steps: OverloadStep[] = [];
+  let healthy: ReplicaShare[] = [];
+  const slowPid = mesh.replicas.get(SLOW_SERVICE)![0].pid;
+  for (const multiple of MULTIPLES) {
+    const ratePerSec = Math.round(knee * multiple);
+    const before = multiple === 1 ? await replicaCounters(mesh, SLOW_SERVICE) : [];
+    const m = await measure(mesh, w, { ratePerSec, seconds: plan.stepS, seed: 100 + multiple * 10 });
+    if (multiple === 1) healthy = sharesBetween(before, await replicaCounters(mesh, SLOW_SERVICE), slowPid);
+    const step: OverloadStep = {
+      multiple,
+      ratePerSec,
+      seconds: plan.stepS,
+      ...stepFigures(m.arrivals, m.result.seconds),
+      readP99Ms: readP99(m.arrivals),
+      amplification: m.amplification,
+      retries: m.retries,
+      generatorLagP99Ms: m.result.sendLagP99Ms,
+      rss: rssOf(mesh),
+    };
+    steps.push(step);
+    o.log(
+      `[overload] ${o.arm} ${multiple}× (${ratePerSec}/s): goodput ${step.goodputPerSec}/s, degraded ${step.degradedShare}, ` +
+        `refused ${step.refusedShare}, slow ${step.slowShare}, p99 ${step.p99Ms} ms, amplification ${step.amplification}` +
+        (step.fates.degraded ? ` (left out: ${JSON.stringify(step.degradedBy)})` : ''),
+    );
+    // Let the queues of a step past the knee drain before the next is measured.
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+
+  const low = Math.round(knee * 0.5);
+  const high = Math.round(knee * 4);
+  const s = plan.spike;
+  const m = await measure(mesh, w, {
+    ratePerSec: low,
+    seconds: s.lowS + s.highS + s.afterS,
+    seed: 7,
+    phases: [
+      { ratePerSec: low, seconds: s.lowS },
+      { ratePerSec: high, seconds: s.highS },
+      { ratePerSec: low, seconds: s.afterS },
+    ],
+  });
+  const series = windows(m.arrivals, s.lowS + s.highS + s.afterS);
+  const spike: SpikeFigures = {
+    lowRatePerSec: low,
+    highRatePerSec: high,
+    spikeFromS: s.lowS,
+    spikeToS: s.lowS + s.highS,
+    seconds: s.lowS + s.highS + s.afterS,
+    ...stepFigures(m.arrivals, m.result.seconds),
+    series,
+    recoveryS: recoveryS(series, s.lowS + s.highS),
+    amplification: m.amplification,
+  };
+  o.log(
+    `[overload] ${o.arm} spike ${low}→${high}→${low}/s: back under 500 ms p99 ${spike.recoveryS ?? 'never'} s after`,
+  );
+  await new Promise((r) => setTimeout(r, 2000));
+
+  const slow = mesh.replicas.get(SLOW_SERVICE)![0];
+  const ratePerSec = knee;
+  const before = await replicaCounters(mesh, SLOW_SERVICE);
+  const bursts = freezeInBursts((signal) => slow.kill(signal));
+  let sm: Measured;
+  try {
+    sm = await measure(mesh, w, { ratePerSec, seconds: plan.slowS, seed: 11 });
+  } finally {
+    await bursts.stop();
+  }
+  // Its stats answer again once it runs.
+  await new Promise((r) => setTimeout(r, 1500));
+  const slowReplica: SlowReplicaFigures = {
+    service: SLOW_SERVICE,
+    ratePerSec,
+    seconds: plan.slowS,
+    how: `one ${SLOW_SERVICE} replica of ${OVERLOAD_REPLICAS[SLOW_SERVICE]} SIGSTOPped for 1 s of every 2 s`,
+    ...stepFigures(sm.arrivals, sm.result.seconds),
+    readP99Ms: readP99(sm.arrivals),
+    healthy,
+    during: sharesBetween(before, await replicaCounters(mesh, SLOW_SERVICE), slow.pid),
+  };
+  o.log(
+    `[overload] ${o.arm} slow ${SLOW_SERVICE} replica at ${ratePerSec}/s: p99 ${slowReplica.p99Ms} ms (reads ${slowReplica.readP99Ms}; ${JSON.stringify(slowReplica.p99ByKind)}), degraded ${slowReplica.degradedShare}, ` +
+      `its share ${slowReplica.healthy.find((r) => r.slow)?.share ?? '?'} → ${slowReplica.during.find((r) => r.slow)?.share ?? '?'}` +
+      (slowReplica.fates.degraded ? ` (left out: ${JSON.stringify(slowReplica.degradedBy)})` : ''),
+  );
+  return { arm: o.arm, protection: o.protection, steps, spike, slowReplica };
+}
