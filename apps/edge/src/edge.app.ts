@@ -101,7 +101,6 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     logger: new PinoNestLogger(logger),
   });
   await installSecurityHeaders(app);
-  if (c.OVERLOAD_PROTECTION) await watchEventLoop(app, brownout, c.EDGE_MAX_EVENT_LOOP_DELAY_MS);
   installHooks(app.getHttpAdapter().getInstance(), { logger, metrics, accessLog: c.ACCESS_LOG });
   // After the hooks above: a refusal carries its request id and is counted in http_requests_total.
   const admission = new EdgeAdmission({
@@ -109,9 +108,13 @@ export async function startEdge(c: EdgeConfig, o: { handleSignals?: boolean } = 
     initial: c.EDGE_CONCURRENCY_LIMIT_INITIAL,
     min: c.EDGE_CONCURRENCY_LIMIT_MIN,
     max: c.EDGE_CONCURRENCY_LIMIT_MAX,
+    tolerance: c.EDGE_CONCURRENCY_LIMIT_TOLERANCE,
   });
   metrics.watchEdgeAdmission(admission);
-  if (c.OVERLOAD_PROTECTION) admission.install(app.getHttpAdapter().getInstance(), () => metrics.unavailable('edge'));
+  if (c.OVERLOAD_PROTECTION) {
+    await watchEventLoop(app, brownout, c.EDGE_MAX_EVENT_LOOP_DELAY_MS, admission, c.BROWNOUT_HOLD_MS);
+    admission.install(app.getHttpAdapter().getInstance(), () => metrics.unavailable('edge'));
+  }
   app.useGlobalFilters(new ProblemFilter(logger, metrics));
   await installMediaHttp(app, deps);
   await installMessagingHttp(app, deps);

@@ -88,9 +88,11 @@ export const EdgeEnv = z
     /** The edge's own adaptive concurrency limit (OVERLOAD_PROTECTION): API requests it holds at once to start with… */
     EDGE_CONCURRENCY_LIMIT_INITIAL: int(64, 1),
     /** …never fewer than this… */
-    EDGE_CONCURRENCY_LIMIT_MIN: int(16, 1),
+    EDGE_CONCURRENCY_LIMIT_MIN: int(32, 1),
     /** …nor more than this; the excess is a 503 with Retry-After at once. */
     EDGE_CONCURRENCY_LIMIT_MAX: int(1000, 1),
+    /** The edge's limit shrinks once its requests' recent handling time passes this many times the long-term one. */
+    EDGE_CONCURRENCY_LIMIT_TOLERANCE: z.coerce.number().min(1).max(100).default(3),
     /** Hedges (OVERLOAD_PROTECTION): a read unanswered at its subject's p95 is asked of another replica, at most this share more requests per service. */
     HEDGE_RATIO: z.coerce.number().min(0).max(1).default(0.05),
     /** Hedges: the most that can be saved up in calm times, per service. */

@@ -55,8 +55,9 @@ export const meshEnv = {
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   /**
    * The overload mechanisms, all at once (docs/fail-soft.md): a service's concurrency limit and
-   * its `overloaded` refusals, the checks of the deadline before each query, the edge's brownout
-   * and its p95 hedges. `false` for the overload drill's "without" half.
+   * its `overloaded` refusals, the checks of the deadline before each query, the edge's own
+   * concurrency limit, its brownout, its least-loaded choice of replica and its p95 hedges.
+   * `false` for the overload drill's "without" half.
    */
   OVERLOAD_PROTECTION: bool(true),
   /** Services: the adaptive concurrency limit a replica starts with (requests held at once). */

@@ -73,7 +73,9 @@ export interface OverloadArm {
 
 export interface SweepFigure {
   ratePerSec: number;
+  /** ≥ 95 % full answers (2xx within 500 ms, nothing degraded) and p99 under 500 ms. */
   servesWell: boolean;
+  /** Full answers ÷ arrivals. */
   goodShare: number;
   p99Ms: number;
 }

@@ -5,7 +5,7 @@
 // rates, on fresh schemas seeded alike. Whatever happens, every process ends and the database is dropped.
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, setPriority } from 'node:os';
-import { runOpenLoop, sweepRates, type ArrivalOutcome, type OpenLoopResult, type RequestKind } from '#loadgen';
+import { kneeOf, runOpenLoop, type ArrivalOutcome, type OpenLoopResult, type RequestKind } from '#loadgen';
 import {
   createPosts,
   follow,
@@ -18,6 +18,7 @@ import {
   type TestMesh,
 } from '#testing';
 import {
+  GOODPUT_MS,
   amplification,
   attemptsBetween,
   attemptsIn,
@@ -340,26 +341,27 @@ async function findKnee(
   const rates = Array.from({ length: plan.sweep.maxLegs }, (_, i) =>
     Math.round(plan.sweep.fromPerSec * plan.sweep.factor ** i),
   );
+  // The knee of full answers: a degraded answer is the mechanisms at work (brownout), so it does
+  // not count here, or the knee of the arm with them would sit past what the other arm serves.
   const figures: SweepFigure[] = [];
-  const result = await sweepRates({
-    rates,
-    run: async (rate) => (await measure(mesh, w, { ratePerSec: rate, seconds: plan.sweep.seconds, seed: rate })).result,
-    onLeg: (leg) => {
-      figures.push({
-        ratePerSec: leg.ratePerSec,
-        servesWell: leg.servesWell,
-        goodShare: leg.result.total.goodputRatio,
-        p99Ms: leg.result.total.p99Ms,
-      });
-      log(
-        `[overload] sweep ${leg.ratePerSec}/s: ${leg.servesWell ? 'serves well' : 'does not'} (good ${leg.result.total.goodputRatio}, p99 ${leg.result.total.p99Ms} ms)`,
-      );
-    },
-  });
-  if (result.kneeRatePerSec === null)
+  let failing = 0;
+  for (const rate of rates) {
+    const m = await measure(mesh, w, { ratePerSec: rate, seconds: plan.sweep.seconds, seed: rate });
+    const f = stepFigures(m.arrivals, m.result.seconds);
+    const fullShare = Math.round((f.fates.full / (f.offered || 1)) * 1000) / 1000;
+    const servesWell = fullShare >= 0.95 && f.p99Ms < GOODPUT_MS;
+    figures.push({ ratePerSec: rate, servesWell, goodShare: fullShare, p99Ms: f.p99Ms });
+    log(
+      `[overload] sweep ${rate}/s: ${servesWell ? 'serves well' : 'does not'} (full ${fullShare}, p99 ${f.p99Ms} ms)`,
+    );
+    failing = servesWell ? 0 : failing + 1;
+    if (failing >= 2) break;
+  }
+  const knee = kneeOf(figures);
+  if (knee === null)
     throw new Error(`no rate of the sweep served well (from ${rates[0]}/s): the machine is too busy for the drill`);
-  log(`[overload] knee: ${result.kneeRatePerSec}/s`);
-  return { knee: result.kneeRatePerSec, sweep: figures };
+  log(`[overload] knee: ${knee}/s`);
+  return { knee, sweep: figures };
 }
 
 async function runArm(

@@ -54,7 +54,7 @@ describe('the brownout', () => {
   it("skips every service while the edge's own event loop lags", () => {
     const { b } = clocked();
     let lagging = false;
-    b.watchEdge(() => lagging);
+    b.watchEdge(() => (lagging ? 'edge-lag' : null));
     b.observe('likes', 'ok', 5);
     expect(b.isBrownedOut('likes')).toBe(false);
     lagging = true;
@@ -63,9 +63,21 @@ describe('the brownout', () => {
     expect(b.states()[0]).toMatchObject({ active: true, cause: 'edge-lag' });
   });
 
+  it('skips every service while the edge refuses at its own limit, and says so', () => {
+    const { b } = clocked();
+    let full = false;
+    b.watchEdge(() => (full ? 'edge-limit' : null));
+    b.observe('likes', 'ok', 5);
+    full = true;
+    expect(b.isBrownedOut('likes')).toBe(true);
+    expect(b.states()[0]).toMatchObject({ active: true, cause: 'edge-limit' });
+    full = false;
+    expect(b.isBrownedOut('likes')).toBe(false);
+  });
+
   it('switched off (OVERLOAD_PROTECTION=false), never skips', () => {
     const { b } = clocked({ enabled: false });
-    b.watchEdge(() => true);
+    b.watchEdge(() => 'edge-lag');
     for (let i = 0; i < 20; i++) b.observe('likes', 'overloaded', 0);
     expect(b.isBrownedOut('likes')).toBe(false);
   });

@@ -17,7 +17,9 @@ export interface BrownoutOptions {
   holdMs: number;
 }
 
-export type BrownoutCause = 'overloaded' | 'latency' | 'edge-lag';
+export type BrownoutCause = 'overloaded' | 'latency' | 'edge-lag' | 'edge-limit';
+/** Why the edge itself is pressed: its event loop lags, or it refused requests at its own limit lately. */
+export type EdgePressure = 'edge-lag' | 'edge-limit' | null;
 
 export interface BrownoutState {
   service: string;
@@ -47,16 +49,16 @@ interface ServicePressure {
 
 export class Brownout {
   private readonly services = new Map<string, ServicePressure>();
-  private edgeLagging: () => boolean = () => false;
+  private edgePressed: () => EdgePressure = () => null;
 
   constructor(
     private readonly o: BrownoutOptions,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** How the edge's own event loop is judged (its under-pressure plugin). */
-  watchEdge(lagging: () => boolean): void {
-    this.edgeLagging = lagging;
+  /** How the edge itself is judged: its under-pressure plugin, and its own concurrency limit. */
+  watchEdge(pressed: () => EdgePressure): void {
+    this.edgePressed = pressed;
   }
 
   /** One reply (or failure) of `service` after `ms`. */
@@ -82,17 +84,17 @@ export class Brownout {
     if (!this.o.enabled) return false;
     const p = this.services.get(service);
     if (p !== undefined && p.until > this.now()) return true;
-    return this.edgeLagging();
+    return this.edgePressed() !== null;
   }
 
   /** Every service heard from, for /metrics and GET /mesh. */
   states(): BrownoutState[] {
     const t = this.now();
-    const lagging = this.o.enabled && this.edgeLagging();
+    const edge = this.o.enabled ? this.edgePressed() : null;
     return [...this.services].map(([service, p]) => ({
       service,
-      active: lagging || p.until > t,
-      ...(lagging ? { cause: 'edge-lag' as const } : p.cause ? { cause: p.cause } : {}),
+      active: edge !== null || p.until > t,
+      ...(edge ? { cause: edge } : p.cause ? { cause: p.cause } : {}),
       latencyMs: Math.round(p.latencyMs * 10) / 10,
       refusedShare: Math.round(p.refused * 1000) / 1000,
     }));

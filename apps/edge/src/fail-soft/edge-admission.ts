@@ -15,16 +15,7 @@ import { problemFor, RETRY_AFTER_SECONDS } from '../problem/problem.js';
 import { sendProblem } from '../problem/problem.filter.js';
 
 /** The API's first path segments: what the limit counts. */
-const API = new Set([
-  'users',
-  'posts',
-  'timeline',
-  'comments',
-  'media',
-  'messages',
-  'conversations',
-  'notifications',
-]);
+const API = new Set(['users', 'posts', 'timeline', 'comments', 'media', 'messages', 'conversations', 'notifications']);
 
 export function countedByAdmission(method: string, url: string): boolean {
   const first = url.split('?')[0].split('/')[1] ?? '';
@@ -43,15 +34,15 @@ export interface EdgeAdmissionState {
 export class EdgeAdmission {
   private readonly admission: Admission;
   private refusedCount = 0;
+  private lastRefusedAt = -Infinity;
 
-  constructor(o: { enabled: boolean } & Pick<AdaptiveLimitOptions, 'initial' | 'min' | 'max'>) {
-    this.admission = new Admission({
-      ...DEFAULT_ADMISSION,
-      enabled: o.enabled,
-      initial: o.initial,
-      min: o.min,
-      max: o.max,
-    });
+  constructor(o: { enabled: boolean } & Pick<AdaptiveLimitOptions, 'initial' | 'min' | 'max' | 'tolerance'>) {
+    this.admission = new Admission({ ...DEFAULT_ADMISSION, ...o });
+  }
+
+  /** Whether it refused a request within the last `ms` (the brownout sheds optional parts meanwhile). */
+  refusedWithin(ms: number): boolean {
+    return performance.now() - this.lastRefusedAt < ms;
   }
 
   state(): EdgeAdmissionState {
@@ -76,6 +67,7 @@ export class EdgeAdmission {
       const before = this.admission.inFlight;
       if (!this.admission.tryAcquire('critical')) {
         this.refusedCount++;
+        this.lastRefusedAt = performance.now();
         onRefused();
         sendProblem(
           reply,

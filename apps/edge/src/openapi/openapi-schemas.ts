@@ -201,7 +201,7 @@ export const openApiSchemas: Record<string, z.ZodType> = {
         brownout: z
           .object({
             active: z.boolean(),
-            cause: z.enum(['overloaded', 'latency', 'edge-lag']).nullable(),
+            cause: z.enum(['overloaded', 'latency', 'edge-lag', 'edge-limit']).nullable(),
           })
           .describe("whether this edge replica skips the service's optional parts under pressure now, and why"),
       }),
