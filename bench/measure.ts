@@ -44,3 +44,15 @@ export async function measureLoop(
 export const round = (n: number) => Math.round(n * 100) / 100;
 /** Three places, for a ratio judged against a target of two (0.058 must not print as 0.06). */
 export const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * Env for a mesh loaded closed loop by `connections` connections: the edge's and each replica's
+ * concurrency floor raised to them. A closed loop holds that many requests by construction, and
+ * the adaptive limits would refuse part of them as queueing (503s in the figures: 137 of a home
+ * leg's requests with the defaults); these legs measure what the mesh serves, the overload drill
+ * (npm run chaos -- --overload) what it refuses.
+ */
+export const closedLoopEnv = (connections: number): Record<string, string> => ({
+  EDGE_CONCURRENCY_LIMIT_MIN: String(connections),
+  CONCURRENCY_LIMIT_MIN: String(connections),
+});

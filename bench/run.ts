@@ -21,7 +21,7 @@ import {
   type TestMesh,
 } from '#testing';
 import { httpLoad } from './http-load.js';
-import { measureLoop, round, round3, type Figures } from './measure.js';
+import { closedLoopEnv, measureLoop, round, round3, type Figures } from './measure.js';
 import { eventsBench } from './events.js';
 import { socialBench } from './social.js';
 import { notificationsBench } from './notifications.js';
@@ -168,7 +168,10 @@ function restingRss(mesh: TestMesh, label: string): void {
 /** The foundation's figure: one NATS hop and one query (identity and posts only). */
 async function postsOnly(bareHttp: number): Promise<void> {
   // Quiet logs: an access-log line per request would measure stdout, not the mesh.
-  const mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, env: { LOG_LEVEL: 'warn' } });
+  const mesh = await startTestMesh({
+    replicas: { identity: 1, posts: 1 },
+    env: { LOG_LEVEL: 'warn', ...closedLoopEnv(CONCURRENCY) },
+  });
   try {
     const url = mesh.edgeUrl;
     const { token } = (
@@ -201,7 +204,12 @@ async function limitsCost(): Promise<void> {
   const mesh = await startTestMesh({
     replicas: { identity: 1, posts: 1, comments: 1, likes: 1 },
     rateLimits: true,
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_READS_ANONYMOUS: '100000000/1m', RATE_LIMIT_POSTS_CREATE: '100000/1m' },
+    env: {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_READS_ANONYMOUS: '100000000/1m',
+      RATE_LIMIT_POSTS_CREATE: '100000/1m',
+      ...closedLoopEnv(CONCURRENCY),
+    },
   });
   try {
     const on = mesh.edgeUrl;
@@ -244,7 +252,7 @@ async function limitsCost(): Promise<void> {
 async function stitched(bareHttp: number): Promise<void> {
   const mesh = await startTestMesh({
     replicas: { identity: 1, posts: 1, comments: 1, likes: 1 },
-    env: { LOG_LEVEL: 'warn' },
+    env: { LOG_LEVEL: 'warn', ...closedLoopEnv(CONCURRENCY) },
   });
   try {
     const url = mesh.edgeUrl;
@@ -331,7 +339,7 @@ async function postsOnlyFigures(o: {
 }): Promise<Awaited<ReturnType<typeof httpLoad>>> {
   const mesh = await startTestMesh({
     replicas: { identity: 1, posts: o.postsReplicas },
-    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false', ...o.env },
+    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false', ...closedLoopEnv(CONCURRENCY), ...o.env },
     auth: o.auth,
   });
   try {
@@ -412,7 +420,10 @@ async function oneMegabyteJpeg(): Promise<Buffer> {
 
 /** Uploads of a 1 MB image through the edge, with the edge's peak RSS sampled meanwhile. */
 async function uploads(): Promise<void> {
-  const mesh = await startTestMesh({ replicas: { identity: 1, media: 1 }, env: { LOG_LEVEL: 'warn' } });
+  const mesh = await startTestMesh({
+    replicas: { identity: 1, media: 1 },
+    env: { LOG_LEVEL: 'warn', ...closedLoopEnv(CONCURRENCY) },
+  });
   try {
     const url = mesh.edgeUrl;
     const { token } = (

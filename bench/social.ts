@@ -5,7 +5,7 @@
 import { http, scaleToZero, startTestMesh } from '#testing';
 import { httpLoad } from './http-load.js';
 import { inParallel, must, signUp } from './in-parallel.js';
-import { round, round3 } from './measure.js';
+import { closedLoopEnv, round, round3 } from './measure.js';
 
 const AUTHORS = 40;
 const POSTS_PER_AUTHOR = 10;
@@ -18,7 +18,7 @@ export async function socialBench(o: {
 }): Promise<void> {
   const mesh = await startTestMesh({
     replicas: { identity: 1, posts: 1, graph: 1, feed: 1, likes: 1, comments: 1 },
-    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false' },
+    env: { LOG_LEVEL: 'warn', ACCESS_LOG: 'false', ...closedLoopEnv(o.connections) },
     joinTimeoutMs: 120_000,
   });
   try {

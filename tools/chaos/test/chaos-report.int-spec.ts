@@ -2,11 +2,11 @@
 // it): a private mesh, the faults under load, the reconciliation; then the JSON is checked for
 // every fault and the effects they must have had (feed's outage: home reads degraded, its lag
 // piled up and drained, the feeds reconciled), and the HTML is opened in chromium.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, REPO_ROOT, screenshot } from '#testing';
+import { REPO_ROOT, screenshot } from '#testing';
+import { runChaosCli, withReportPage, type ChaosCliRun } from './chaos-cli.js';
 import type { ChaosReport } from '../src/chaos-report-model.js';
 
 // Generous: on a busy 2-core machine a replica may take 20 s to join after each scale back.
@@ -15,33 +15,13 @@ const RUN_BOUND_MS = 300_000;
 // Kept after the run (test-artifacts/ is not committed): the report is worth a look.
 const dir = resolve(REPO_ROOT, 'test-artifacts/chaos-report');
 const htmlPath = join(dir, 'chaos-report.html');
-let run: { code: number | null; stdout: string; stderr: string; ms: number };
+let run: ChaosCliRun;
 let report: ChaosReport;
-
-function runChaos(args: string[]): Promise<typeof run> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist/tools/chaos/src/main.js'), ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-  // Bounded: past the bound it is told to stop (it then gives the database back and ends its mesh).
-  const bound = setTimeout(() => child.kill('SIGTERM'), RUN_BOUND_MS);
-  return new Promise((res) =>
-    child.once('exit', (code) => {
-      clearTimeout(bound);
-      res({ code, stdout, stderr, ms: performance.now() - started });
-    }),
-  );
-}
 
 beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  run = await runChaos(['--short', '--out', htmlPath]);
+  run = await runChaosCli(['--short', '--out', htmlPath], RUN_BOUND_MS);
   process.stdout.write(`${run.stdout}\n[chaos test] the short run took ${(run.ms / 1000).toFixed(1)} s\n`);
   if (run.code !== 0) process.stdout.write(`[chaos test] stderr:\n${run.stderr}\n`);
   report = JSON.parse(readFileSync(join(dir, 'chaos-report.json'), 'utf8')) as ChaosReport;
@@ -178,12 +158,7 @@ describe('npm run chaos -- --short', () => {
   });
 
   it('renders a page a person can read: the verdict, five charts, a label per fault, the feeds', async () => {
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${htmlPath}`);
+    await withReportPage(htmlPath, async (page, errors) => {
       await page.locator('body[data-charts="5"]').waitFor({ timeout: 10_000 });
 
       const verdict = page.locator('h1.verdict');
@@ -230,8 +205,6 @@ describe('npm run chaos -- --short', () => {
       );
       expect(errors).toEqual([]);
       process.stdout.write(`[chaos test] screenshot ${await screenshot(page, 'chaos-report')}\n`);
-    } finally {
-      await browser.close();
-    }
+    });
   }, 60_000);
 });

@@ -4,39 +4,23 @@
 // assertions compare the two arms of the same run, and check what the mechanisms must do whatever
 // the machine: refuse fast with Retry-After past the knee, keep retries within budget, move a
 // frozen replica's share to the others. Then the HTML is opened in chromium.
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, REPO_ROOT, screenshot } from '#testing';
+import { REPO_ROOT, screenshot } from '#testing';
+import { runChaosCli, withReportPage, type ChaosCliRun } from './chaos-cli.js';
 import type { OverloadReport } from '../src/overload-model.js';
 
 const RUN_BOUND_MS = 480_000;
 const dir = resolve(REPO_ROOT, 'test-artifacts/overload-report');
 const htmlPath = join(dir, 'overload-report.html');
-let run: { code: number | null; stdout: string; stderr: string; ms: number };
+let run: ChaosCliRun;
 let report: OverloadReport;
 
 beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [resolve(REPO_ROOT, 'dist/tools/chaos/src/main.js'), '--overload', '--short', '--out', htmlPath],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
-  const bound = setTimeout(() => child.kill('SIGTERM'), RUN_BOUND_MS);
-  run = await new Promise((res) =>
-    child.once('exit', (code) => {
-      clearTimeout(bound);
-      res({ code, stdout, stderr, ms: performance.now() - started });
-    }),
-  );
+  run = await runChaosCli(['--overload', '--short', '--out', htmlPath], RUN_BOUND_MS);
   process.stdout.write(`${run.stdout}\n[overload test] the short drill took ${(run.ms / 1000).toFixed(1)} s\n`);
   if (run.code !== 0) process.stdout.write(`[overload test] exit ${run.code}; stderr:\n${run.stderr}\n`);
   report = JSON.parse(readFileSync(join(dir, 'overload-report.json'), 'utf8')) as OverloadReport;
@@ -95,12 +79,7 @@ describe('npm run chaos -- --overload --short', () => {
   });
 
   it('renders the curves and the tables in chromium', async () => {
-    const browser = await launchBrowser();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`file://${htmlPath}`);
+    await withReportPage(htmlPath, async (page, errors) => {
       await page.locator('body[data-charts="6"]').waitFor({ timeout: 10_000 });
       const canvases = page.locator('#charts .uplot canvas');
       expect(await canvases.count()).toBe(6);
@@ -113,8 +92,6 @@ describe('npm run chaos -- --overload --short', () => {
       expect(await page.locator('table.steps[data-arm="on"] tbody tr').count()).toBe(4);
       expect(errors).toEqual([]);
       process.stdout.write(`[overload test] screenshot ${await screenshot(page, 'overload-report')}\n`);
-    } finally {
-      await browser.close();
-    }
+    });
   }, 60_000);
 });
