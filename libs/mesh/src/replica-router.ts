@@ -59,8 +59,9 @@ export class ReplicaRouter {
   }
 
   /**
-   * The queue group; or, while the service is suspect (a timeout lately, or a replica that
-   * stopped answering pings and may still be in the queue group), one live replica in turn.
+   * Balancing, with two or more live replicas: the less loaded of two of them. Otherwise the
+   * queue group; or, while the service is suspect (a timeout lately, or a replica that stopped
+   * answering pings and may still be in the queue group), one live replica in turn.
    */
   async firstTry<T>(service: string, subject: string, send: SendTry<T>): Promise<T> {
     const replicas = this.replicas;
