@@ -1,8 +1,8 @@
 // The overload drill (`npm run chaos -- --overload`): a private mesh with the overload mechanisms
-// on, its knee found by an open-loop sweep of the read-heavy mix, then 0.5×, 1×, 2× and 4× the knee,
-// a spike to 4× from 0.5×, and one likes replica of three frozen in 1 s bursts; then the same mesh
-// with OVERLOAD_PROTECTION=false through the same steps at the same
-// rates, on fresh schemas seeded alike. Whatever happens, every process ends and the database is dropped.
+// on, its knee found by an open-loop sweep of the read-heavy mix, then 0.5×, 1×, 2× and 4× the
+// knee, a spike to 4× from 0.5×, and one likes replica of three frozen in 1 s bursts; then the same
+// mesh with OVERLOAD_PROTECTION=false through the same steps at the same rates, on fresh schemas
+// seeded alike. Whatever happens, every process ends and the database is dropped.
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, setPriority } from 'node:os';
 import { kneeOf, runOpenLoop, type ArrivalOutcome, type OpenLoopResult, type RequestKind } from '#loadgen';
