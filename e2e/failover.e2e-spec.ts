@@ -54,13 +54,15 @@ describe('replica failures', () => {
     mesh.replicas.set('posts', [second, await mesh.addReplica('posts')]);
   });
 
-  it('SIGSTOP: a frozen replica costs one read deadline, then the edge routes around it', async () => {
+  it('SIGSTOP: a frozen replica costs at most one read deadline, then the edge routes around it', async () => {
     const [frozen] = mesh.replicas.get('posts')!;
     const load = runLoad(url, { concurrency: 8, path: pick });
     await sleep(800);
     const stoppedAt = Date.now();
     frozen.kill('SIGSTOP');
     await sleep(3500);
+    // It is frozen for real: it no longer answers the mesh's discovery.
+    const listedWhileFrozen = await postsPids();
     const timeoutsAt3500 = await postsTimeouts();
     await sleep(2500);
     const timeoutsAt6000 = await postsTimeouts();
@@ -68,16 +70,17 @@ describe('replica failures', () => {
     await sleep(500);
     const samples = await load.stop();
     const during = samples.filter((s) => s.startedAt >= stoppedAt && s.startedAt < stoppedAt + 6000);
+    expect(listedWhileFrozen).not.toContain(frozen.pid);
     expect(during.length).toBeGreaterThan(50);
     expect(samples.filter((s) => s.status !== 200)).toEqual([]);
-    // The first reads the queue group hands the frozen replica wait one deadline (200 ms), then
-    // are answered by the live replica...
+    // The reads that went to the frozen replica before the edge saw it (the balancer's first
+    // picks, each hedged at its p95) wait at most one deadline (200 ms), then are answered by the
+    // live replica; with the requests it holds unanswered it costs more than the live one, so
+    // within a read or two none go there (docs/fail-soft.md, "A slow replica's share")...
     const worst = Math.max(...during.map((s) => s.ms));
-    expect(worst).toBeGreaterThanOrEqual(READ_TIMEOUT_MS);
     expect(worst).toBeLessThan(2 * READ_TIMEOUT_MS + 150);
-    // ...and once it has missed the edge's $SRV.PING for REPLICA_FRESH_MS (2.5 s), reads go only
-    // to the live replica: no more deadlines are waited out, although NATS still has it subscribed.
-    expect(timeoutsAt3500).toBeGreaterThan(0);
+    // ...and once it has missed the edge's $SRV.PING for REPLICA_FRESH_MS (2.5 s), it is not
+    // offered at all: no more deadlines are waited out, although NATS still has it subscribed.
     expect(timeoutsAt6000).toBe(timeoutsAt3500);
   });
 

@@ -1,5 +1,6 @@
-// overload.md's pass criteria over one drill run, each with what was measured, judged on the arm
-// with the mechanisms on; the arm without them is given beside it where the criterion compares.
+// The overload drill's pass criteria (docs/drills.md) over one run, each with what was measured,
+// judged on the arm with the mechanisms on; the arm without them is given beside it where the
+// criterion compares.
 // Pure (unit-tested in overload-figures.spec.ts).
 import type { Criterion, OverloadArm, OverloadStep } from './overload-model.js';
 

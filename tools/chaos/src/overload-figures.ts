@@ -1,5 +1,5 @@
-// The overload drill's arithmetic, pure: each arrival's answer sorted into what overload.md asks
-// to tell apart (served well, served degraded, served late, refused fast, failed slowly), a step's
+// The overload drill's arithmetic, pure: each arrival's answer sorted into what the drill's
+// criteria tell apart (served well, served degraded, served late, refused fast, failed slowly), a step's
 // figures, the p99 over time (by intended start) and how long it took to come back after a spike,
 // and the pass criteria over a whole run.
 
@@ -45,7 +45,7 @@ export interface StepFigures {
   goodShare: number;
   degradedShare: number;
   refusedShare: number;
-  /** Failed or answered after the threshold: the timeouts overload.md wants none of. */
+  /** Failed or answered after the threshold: the timeouts the drill wants none of. */
   slowShare: number;
   /** Refusals (fast 503/429) that carried Retry-After, of all fast refusals. */
   refusalsWithRetryAfter: number;
