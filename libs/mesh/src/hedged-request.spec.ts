@@ -39,6 +39,7 @@ function hedged(o: Options = {}) {
       };
     });
   const checks: Array<(gone: boolean) => void> = [];
+  const since: number[] = [];
   const budget = [...(o.budget ?? [])];
   const hedges = [...(o.hedges ?? [])];
   const early =
@@ -63,7 +64,8 @@ function hedged(o: Options = {}) {
     vanished:
       o.directory === false
         ? undefined
-        : () => {
+        : (from: number) => {
+            since.push(from);
             note('vanished?');
             if (o.gone !== 'later') return Promise.resolve(o.gone ?? false);
             return new Promise<boolean>((resolve) => checks.push(resolve));
@@ -82,6 +84,8 @@ function hedged(o: Options = {}) {
     first: () => tries.first,
     retry: () => tries.retry,
     hedge: () => tries.hedge,
+    /** What each check asked about: replicas gone since then. */
+    since,
     /** Answers the vanished-replica check made last. */
     vanished: (gone: boolean) => checks[checks.length - 1](gone),
   };
@@ -137,23 +141,24 @@ describe('HedgedRequest', () => {
     ]);
   });
 
-  it('checks after 100 ms at most, however long the deadline (a write waits 2 s)', async () => {
+  it('checks every 100 ms at most, however long the deadline (a write waits 2 s)', async () => {
     const h = hedged({ deadlineMs: 2000 });
     await until(2001);
     expect(h.log).toEqual([
       '0 first sent, waits 4000',
-      '100 vanished?',
+      ...Array.from({ length: 19 }, (_, i) => `${(i + 1) * 100} vanished?`),
       '2000 suspect',
       '2000 onRetry',
       '2000 retry sent, waits 2000',
     ]);
   });
 
-  it('keeps one timer of its own at a time: the check, then the deadline, none once hedged', async () => {
-    // Besides its own timer, each fake try holds one (its wait), as ReplyInbox does.
+  it('keeps two timers of its own at most: the deadline and the next check, none once hedged', async () => {
+    // Besides its own timers, each fake try holds one (its wait), as ReplyInbox does.
     const h = hedged({ gone: 'later' });
+    expect(vi.getTimerCount()).toBe(3);
+    await until(101); // the one check a 200 ms deadline has room for is made
     expect(vi.getTimerCount()).toBe(2);
-    await until(101);
     expect(vi.getTimerCount()).toBe(2);
     h.vanished(true);
     await until(102);
@@ -195,6 +200,52 @@ describe('HedgedRequest', () => {
     h.retry().answer('b');
     await until(1000);
     expect(h.log).toEqual(['0 first sent, waits 400', '100 vanished?', ...retried(103), '120 answered b']);
+  });
+
+  it('a check that finds nobody gone is made again until the deadline; one that does retries then', async () => {
+    const h = hedged({ deadlineMs: 400, gone: 'later' });
+    await until(101);
+    h.vanished(false); // made in the instant between a kill and the server noticing it
+    await until(201);
+    h.vanished(true);
+    await until(220);
+    h.retry().answer('b');
+    await until(2000);
+    expect(h.log).toEqual([
+      '0 first sent, waits 800',
+      '100 vanished?',
+      '200 vanished?',
+      '201 suspect',
+      '201 onRetry',
+      '201 retry sent, waits 400',
+      '220 answered b',
+    ]);
+    expect(h.since).toEqual([0, 0]); // each asks about replicas gone since the first try was sent
+  });
+
+  it('checks stop at the deadline, and once one found a replica gone', async () => {
+    const h = hedged({ deadlineMs: 400, gone: 'later', budget: [false, false, false] });
+    for (const at of [101, 201, 301]) {
+      await until(at);
+      h.vanished(false);
+    }
+    await until(350);
+    const none = hedged({ deadlineMs: 400, gone: 'later', budget: [false, false] });
+    await until(451);
+    none.vanished(true); // refused by the budget: no more checks, the deadline asks again
+    await until(1000);
+    expect(h.log.filter((line) => line.endsWith('vanished?'))).toEqual([
+      '100 vanished?',
+      '200 vanished?',
+      '300 vanished?',
+    ]);
+    expect(none.log.slice(0, 4)).toEqual([
+      '350 first sent, waits 800',
+      '450 vanished?',
+      '451 suspect',
+      '451 onRetryRefused',
+    ]);
+    expect(none.log.filter((line) => line.endsWith('vanished?'))).toHaveLength(1);
   });
 
   it('a check that answers after the deadline retry went out sends no second retry', async () => {

@@ -8,8 +8,10 @@ import { ErrorCodes, MeshError } from '#contracts';
 
 /**
  * A request not answered after half its deadline, or after this long if sooner, asks the
- * directory whether a replica of its service has just vanished (killed with the request in its
- * hands); if so it is asked again of the live replicas at once rather than at the deadline.
+ * directory whether a replica of its service has vanished since it was sent (killed with the
+ * request in its hands); if so it is asked again of the live replicas at once rather than at the
+ * deadline. Not yet, it asks again as often until the deadline: a check made in the instant
+ * between a kill and the server noticing it sees every replica still there.
  */
 const VANISHED_CHECK_MAX_MS = 100;
 
@@ -31,8 +33,11 @@ export interface HedgedRequestTries<T> {
   first(timeoutMs: number): Promise<T>;
   /** Sends the retry (to the live replicas, or the queue group again), waiting up to `timeoutMs`. */
   retry(timeoutMs: number): Promise<T>;
-  /** Whether a replica of the service has just vanished; absent (no directory), no check is made. */
-  vanished?: () => Promise<boolean>;
+  /**
+   * Whether a replica of the service has vanished since `since` (the first try's send, ms since
+   * the epoch); absent (no directory), no check is made.
+   */
+  vanished?: (since: number) => Promise<boolean>;
   /** Takes one retry from the service's budget; false when the budget is spent. */
   withdrawRetry(): boolean;
   /** The service has a replica that holds requests without answering. */
@@ -57,8 +62,10 @@ export class HedgedRequest<T> {
   private state: HedgedRequestState = 'first-try';
   /** Tries sent that have neither answered nor failed: none left, the request has timed out. */
   private out = 1;
-  /** One timer at a time: the vanished-replica check, then the deadline. */
+  /** The deadline's. */
   private timer: NodeJS.Timeout | undefined;
+  /** The next vanished-replica check's, beside it. */
+  private check: NodeJS.Timeout | undefined;
   /** The early (p95) hedge's, beside it. */
   private early: NodeJS.Timeout | undefined;
   /**
@@ -90,20 +97,26 @@ export class HedgedRequest<T> {
     if (hedgeAfterMs !== undefined && hedge !== undefined && hedgeAfterMs < deadlineMs) {
       this.early = setTimeout(() => this.hedgeEarly(), hedgeAfterMs);
     }
-    if (!vanished) {
-      this.timer = setTimeout(() => this.hedge(), deadlineMs);
-      return;
-    }
+    this.timer = setTimeout(() => this.hedge(), deadlineMs);
+    if (!vanished) return;
     // Keyed writes too: if the vanished replica held this one, its transaction died with its
     // connection; if another replica still runs it, the retry waits on the key and answers
     // the first try's reply (IdempotentWrites).
-    const checkAfter = Math.min(deadlineMs / 2, VANISHED_CHECK_MAX_MS);
-    this.timer = setTimeout(() => {
-      this.timer = setTimeout(() => this.hedge(), deadlineMs - checkAfter);
-      void vanished().then((gone) => {
-        if (gone) this.hedge();
-      });
-    }, checkAfter);
+    const sentAt = Date.now();
+    const every = Math.min(deadlineMs / 2, VANISHED_CHECK_MAX_MS);
+    const checkAt = (after: number) => {
+      this.check = setTimeout(() => {
+        if (this.state === 'settled' || this.retried) return;
+        if (after + every < deadlineMs) checkAt(after + every);
+        void vanished(sentAt).then((gone) => {
+          if (!gone) return;
+          // Known now; refused by the budget, the deadline asks again.
+          clearTimeout(this.check);
+          this.hedge();
+        });
+      }, every);
+    };
+    checkAt(every);
   }
 
   /**
@@ -145,6 +158,7 @@ export class HedgedRequest<T> {
     this.retried = true;
     this.out++;
     clearTimeout(this.timer);
+    clearTimeout(this.check);
     this.tries.onRetry?.();
     this.tries.retry(this.tries.deadlineMs).then(
       (value) => this.answer(value),
@@ -184,6 +198,7 @@ export class HedgedRequest<T> {
     if (this.state === 'settled') return false;
     this.state = 'settled';
     clearTimeout(this.timer);
+    clearTimeout(this.check);
     clearTimeout(this.early);
     return true;
   }

@@ -231,7 +231,7 @@ export class MeshClient {
       deadlineMs: opts.timeoutMs ?? this.options.defaultTimeoutMs,
       first: (timeoutMs) => this.router.firstTry(service, subject, waiting(timeoutMs)),
       retry: (timeoutMs) => this.router.retry(service, subject, waiting(timeoutMs)),
-      vanished: replicas ? () => replicas.vanished(service) : undefined,
+      vanished: replicas ? (since) => replicas.vanished(service, since) : undefined,
       withdrawRetry: () => this.budget(service).tryWithdraw(),
       suspect: () => this.router.suspect(service),
       onRetry: () => this.options.onRetry?.(subject, 'timeout'),

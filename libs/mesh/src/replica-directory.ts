@@ -53,6 +53,8 @@ export class ReplicaDirectory {
   /** Reply subject of each probe of a check in flight → what its answer means. */
   private readonly awaiting = new Map<string, (present: boolean) => void>();
   private checkSeq = 0;
+  /** Per service: when a replica of it was last found gone. */
+  private readonly goneAt = new Map<string, number>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -130,12 +132,16 @@ export class ReplicaDirectory {
   }
 
   /**
-   * Whether a replica of `service` that was heard from has vanished: its own ping subject has no
-   * subscriber any more (killed, or dropped by the server). True as soon as one such replica is
-   * found (and forgotten); false when every replica answered, or after CHECK_MS.
+   * Whether a replica of `service` has vanished since `since` (ms since the epoch): one was
+   * found gone since then — by a check, a probe or a caller's "no responders" — or one heard
+   * from has now no subscriber on its own ping subject (killed, or dropped by the server). True
+   * as soon as one such replica is found (and forgotten); false when every replica answered, or
+   * after CHECK_MS.
    */
-  vanished(service: string): Promise<boolean> {
+  vanished(service: string, since: number): Promise<boolean> {
     const now = Date.now();
+    // Found gone already: a later check would no longer see it (it is forgotten).
+    if ((this.goneAt.get(service) ?? -Infinity) >= since) return Promise.resolve(true);
     const last = this.checks.get(service);
     if (last && now - last.at < CHECK_REUSE_MS + CHECK_MS) return last.gone;
     const ids = [...(this.seen.get(service)?.keys() ?? [])];
@@ -177,7 +183,7 @@ export class ReplicaDirectory {
 
   /** A replica found gone (its direct subject has no subscriber): no longer offered or stale. */
   forget(service: string, id: string): void {
-    this.seen.get(service)?.delete(id);
+    if (this.seen.get(service)?.delete(id)) this.goneAt.set(service, Date.now());
   }
 
   private heard(service: string, id: string): void {

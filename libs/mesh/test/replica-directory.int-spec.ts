@@ -63,20 +63,28 @@ describe('ReplicaDirectory', () => {
     await replica.flush();
     await expectEventually(() => expect(directory.alive('vsvc', 10).sort()).toEqual(['C', 'D']));
     const pause = () => new Promise((r) => setTimeout(r, 200)); // past the reuse of the last check
-    expect(await directory.vanished('vsvc')).toBe(false);
-    expect(await directory.vanished('nobody')).toBe(false);
+    expect(await directory.vanished('vsvc', Date.now())).toBe(false);
+    expect(await directory.vanished('nobody', Date.now())).toBe(false);
     await pause();
 
     // Killed: the server dropped its subscriptions. Asked at once, before the ping rounds notice.
+    const sentBefore = Date.now(); // a request sent before the kill, which C may hold
+    await new Promise((r) => setTimeout(r, 5));
     for (const sub of c) sub.unsubscribe();
     await replica.flush();
-    expect(await directory.vanished('vsvc')).toBe(true);
+    expect(await directory.vanished('vsvc', sentBefore)).toBe(true);
     expect(directory.alive('vsvc', 10)).toEqual(['D']);
+
+    // C is forgotten, so no probe would find it now; asked again for a request sent before it
+    // went, the answer stays yes. For one sent since, no: the server no longer offered it C.
+    await pause();
+    expect(await directory.vanished('vsvc', sentBefore)).toBe(true);
+    expect(await directory.vanished('vsvc', Date.now())).toBe(false);
 
     frozen = true; // silent but subscribed: proof of nothing, and no longer than CHECK_MS to say so
     await pause();
     const started = performance.now();
-    expect(await directory.vanished('vsvc')).toBe(false);
+    expect(await directory.vanished('vsvc', Date.now())).toBe(false);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });
