@@ -107,6 +107,18 @@ const TABLES = {
   mention: 'SELECT post_id, user_id, author_id, created_at FROM %s.mention',
 } as const;
 type Snapshot = Record<keyof typeof TABLES, string[]>;
+/**
+ * Until feed has written the sizes it counted (every FEED_SIZE_FLUSH_MS, after the commits):
+ * then each feed's size is its number of items.
+ */
+const sizesWritten = () =>
+  expectEventually(async () =>
+    expect(
+      await sql(`SELECT u.user_id FROM (SELECT user_id FROM "${feedSchema}".feed_item UNION SELECT user_id FROM "${feedSchema}".feed_size) u
+        WHERE (SELECT count(*) FROM "${feedSchema}".feed_item f WHERE f.user_id = u.user_id)
+          IS DISTINCT FROM (SELECT size FROM "${feedSchema}".feed_size s WHERE s.user_id = u.user_id)`),
+    ).toEqual([]),
+  );
 /** Feed's tables as sets: each row as one JSON string, sorted. */
 async function snapshot(): Promise<Snapshot> {
   const out = {} as Snapshot;
@@ -149,6 +161,7 @@ afterAll(async () => mesh?.stop());
 
 describe('mesh feed rebuild', () => {
   it('rebuilds every feed from graph and posts: after a truncate, the same rows as before', async () => {
+    await sizesWritten();
     const before = await snapshot();
     expect(before.feed_item.length).toBeGreaterThan(20);
     await sql(
@@ -168,6 +181,7 @@ describe('mesh feed rebuild', () => {
   });
 
   it("rebuilds one user's feed only, by username", async () => {
+    await sizesWritten();
     const before = await snapshot();
     const [ana, ben] = users;
     await sql(`DELETE FROM "${feedSchema}".feed_item WHERE user_id = $1`, [ana.user.id]);

@@ -29,6 +29,7 @@ export async function startFeed(c: FeedConfig, o: { handleSignals?: boolean } = 
         dataSource,
         c,
         new FeedSourcesClient(serviceMeshClient(nc!, c.FEED_SOURCE_TIMEOUT_MS), c.FEED_SOURCE_TIMEOUT_MS),
+        logger.child({ component: 'sizes' }),
       ),
     handleSignals: o.handleSignals,
   });

@@ -16,6 +16,12 @@ export const FeedEnv = z.object({
    * other authors' posts (and that author's follows) interleave instead of waiting it out.
    */
   FEED_FANOUT_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * How often a replica writes the feed sizes it counted (items in and out since the last time)
+   * and trims the feeds past FEED_MAX_ITEMS, in one transaction: counting them in each fan-out's
+   * own transaction made posts whose authors share followers wait for each other's commits.
+   */
+  FEED_SIZE_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** A feed keeps its newest this many posts; older ones are trimmed (a little later). */
   FEED_MAX_ITEMS: z.coerce.number().int().min(10).max(100_000).default(800),
   /**

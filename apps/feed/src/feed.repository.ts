@@ -19,11 +19,20 @@
 //   a post or a follow just before a delete or unfollow committed must not write it back after
 //   (feed-rebuild.repository.ts). Posts going in (fan-out, back-fill) need no gate: a batch that
 //   rewrites a feed also reads what they wrote, and both insert ON CONFLICT DO NOTHING.
-import { Inject, Injectable } from '@nestjs/common';
+// Feed sizes (feed_size, which says when to trim) are not counted in those transactions: every
+// post's fan-out would lock the size rows of all its followers until its commit, and posts of
+// authors with followers in common would queue behind each other (what held feed lag at 200
+// posts/s). Each replica adds up what went in and out in memory after the commits and writes the
+// sums, and trims what grew past its maximum, every FEED_SIZE_FLUSH_MS in one short transaction.
+// A replica killed loses at most that long's sums: those feeds are trimmed that much later, and
+// exactly again at their next trim (which counts what is there).
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { KeysetPosition } from '#contracts';
 import { inTransaction, pgPool, qualifiedTable, Tombstones, type Queryable } from '#persistence';
+import { FEED_CONFIG, FEED_LOGGER, type FeedSettings } from './feed.settings.js';
 
 export interface FeedPost {
   postId: string;
@@ -71,13 +80,22 @@ export async function trimMentions(db: Queryable, table: string, userIds: string
 }
 
 @Injectable()
-export class FeedRepository {
+export class FeedRepository implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly pool: pg.Pool;
   private readonly t: { edge: string; post: string; item: string; size: string; mention: string };
   private readonly tombstones: Tombstones;
   private readonly gateSpace: string;
+  /** Per user: items in minus items out since the last flush of sizes (see the header). */
+  private growth = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private stopped = false;
 
-  constructor(@Inject(DataSource) dataSource: DataSource) {
+  constructor(
+    @Inject(DataSource) dataSource: DataSource,
+    @Inject(FEED_CONFIG) private readonly settings: FeedSettings,
+    @Inject(FEED_LOGGER) private readonly logger: Logger,
+  ) {
     this.pool = pgPool(dataSource);
     this.t = {
       edge: qualifiedTable(dataSource, 'follow_edge'),
@@ -88,6 +106,56 @@ export class FeedRepository {
     };
     this.tombstones = new Tombstones(dataSource);
     this.gateSpace = `${this.t.item}.gate`;
+  }
+
+  onApplicationBootstrap(): void {
+    this.scheduleFlush();
+  }
+
+  /** After the consumers drained: what they counted is written before the pool closes. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.flushTimer);
+    await this.flushing;
+    await this.flushSizes().catch((err: unknown) =>
+      this.logger.warn({ err }, 'writing feed sizes on stop failed; those feeds are trimmed later'),
+    );
+  }
+
+  /** Committed: these feeds each got one item more (`by` 1) or lost one (`by` -1), per entry. */
+  private counted(userIds: string[], by: 1 | -1): void {
+    for (const u of userIds) this.growth.set(u, (this.growth.get(u) ?? 0) + by);
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer = setTimeout(() => {
+      this.flushing = this.flushSizes()
+        .then(() => undefined)
+        .catch((err: unknown) => this.logger.warn({ err }, 'writing feed sizes failed; next time again'))
+        .finally(() => {
+          this.flushing = undefined;
+          if (!this.stopped) this.scheduleFlush();
+        });
+    }, this.settings.sizeFlushMs);
+    this.flushTimer.unref();
+  }
+
+  /**
+   * The sums counted since the last flush into feed_size, and the feeds now past their maximum
+   * (plus slack) trimmed to it, in one transaction; failed, the sums are kept for the next one.
+   * Size rows are locked in user id order (the upsert's ORDER BY), so two replicas' flushes wait
+   * for each other instead of deadlocking. Answers how many feeds it trimmed.
+   */
+  async flushSizes(): Promise<number> {
+    if (this.growth.size === 0) return 0;
+    const growth = this.growth;
+    this.growth = new Map();
+    try {
+      return await inTransaction(this.pool, {}, (db) => this.applyGrowth(db, growth));
+    } catch (err) {
+      for (const [u, n] of growth) this.growth.set(u, (this.growth.get(u) ?? 0) + n);
+      throw err;
+    }
   }
 
   /**
@@ -140,9 +208,9 @@ export class FeedRepository {
    * author, or are mentioned by it; nothing if the post has been deleted meanwhile. Answers how
    * many feeds got it.
    */
-  fanOut(p: FeedPost, userIds: string[], maxItems: number): Promise<number> {
-    return inTransaction(this.pool, {}, async (db) => {
-      if (!(await this.tombstones.lockLive(db, p.postId))) return 0;
+  async fanOut(p: FeedPost, userIds: string[]): Promise<number> {
+    const got = await inTransaction(this.pool, {}, async (db) => {
+      if (!(await this.tombstones.lockLive(db, p.postId))) return [];
       // The follow edge locked FOR SHARE: an unfollow of it waits for this commit (see the header).
       const r = await db.query<{ user_id: string }>({
         name: 'feed.fan-out',
@@ -154,18 +222,15 @@ export class FeedRepository {
           ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id`,
         values: [userIds, p.postId, p.authorId, p.createdAt],
       });
-      await this.grew(
-        db,
-        r.rows.map((row) => row.user_id),
-        maxItems,
-      );
-      return r.rowCount ?? 0;
+      return r.rows.map((row) => row.user_id);
     });
+    this.counted(got, 1);
+    return got.length;
   }
 
   /** A deleted post leaves every feed (idempotent: the tombstone stays, nothing is left). */
-  removePost(postId: string): Promise<number> {
-    return this.tombstones.bury(postId, async (db) => {
+  async removePost(postId: string): Promise<number> {
+    const lost = await this.tombstones.bury(postId, async (db) => {
       await rebuildGate(db, this.gateSpace, 'shared');
       await db.query({
         name: 'feed.author-post.delete',
@@ -182,12 +247,10 @@ export class FeedRepository {
         text: `DELETE FROM ${this.t.item} WHERE post_id = $1 RETURNING user_id`,
         values: [postId],
       });
-      await this.shrank(
-        db,
-        r.rows.map((row) => row.user_id),
-      );
-      return r.rowCount ?? 0;
+      return r.rows.map((row) => row.user_id);
     });
+    this.counted(lost, -1);
+    return lost.length;
   }
 
   /**
@@ -198,10 +261,12 @@ export class FeedRepository {
    * redelivery of the current state (a replica may have died between the two), and changes
    * nothing the first run did. Answers whether the state changed.
    */
-  async applyFollow(
-    f: { authorId: string; followerId: string; following: boolean; version: number },
-    maxItems: number,
-  ): Promise<boolean> {
+  async applyFollow(f: {
+    authorId: string;
+    followerId: string;
+    following: boolean;
+    version: number;
+  }): Promise<boolean> {
     const applied = await inTransaction(this.pool, {}, async (db) => {
       await rebuildGate(db, this.gateSpace, 'shared');
       const r = await db.query({
@@ -213,15 +278,21 @@ export class FeedRepository {
       });
       return (r.rowCount ?? 0) > 0;
     });
-    await this.followEffect(f, maxItems);
+    const changed = await this.followEffect(f);
+    this.counted(changed, f.following ? 1 : -1);
     return applied;
   }
 
-  /** applyFollow's second step, under the edge row's share lock, only while it is in `f`'s state. */
-  private followEffect(
-    f: { authorId: string; followerId: string; following: boolean; version: number },
-    maxItems: number,
-  ): Promise<void> {
+  /**
+   * applyFollow's second step, under the edge row's share lock, only while it is in `f`'s state.
+   * Answers the feed of each item it put in (following) or took out (not following).
+   */
+  private followEffect(f: {
+    authorId: string;
+    followerId: string;
+    following: boolean;
+    version: number;
+  }): Promise<string[]> {
     return inTransaction(this.pool, {}, async (db) => {
       await rebuildGate(db, this.gateSpace, 'shared');
       const current = await db.query({
@@ -230,7 +301,7 @@ export class FeedRepository {
           FOR SHARE`,
         values: [f.authorId, f.followerId, f.version, f.following],
       });
-      if (current.rowCount === 0) return;
+      if (current.rowCount === 0) return [];
       if (f.following) {
         const r = await db.query<{ user_id: string }>({
           name: 'feed.item.backfill',
@@ -240,11 +311,7 @@ export class FeedRepository {
             ON CONFLICT (user_id, post_id) DO NOTHING RETURNING user_id`,
           values: [f.authorId, f.followerId, BACKFILL_POSTS],
         });
-        await this.grew(
-          db,
-          r.rows.map((row) => row.user_id),
-          maxItems,
-        );
+        return r.rows.map((row) => row.user_id);
       } else {
         const r = await db.query<{ user_id: string }>({
           name: 'feed.item.delete-author',
@@ -253,10 +320,7 @@ export class FeedRepository {
             RETURNING f.user_id`,
           values: [f.followerId, f.authorId],
         });
-        await this.shrank(
-          db,
-          r.rows.map((row) => row.user_id),
-        );
+        return r.rows.map((row) => row.user_id);
       }
     });
   }
@@ -320,23 +384,24 @@ export class FeedRepository {
   }
 
   /**
-   * Sizes up by one per new item; feeds past their maximum (plus slack) trimmed to it. Size rows
-   * are locked in user id order (here and in shrank), so fan-outs of different posts to
-   * overlapping followers wait for each other instead of deadlocking.
+   * flushSizes' transaction: each feed's size moved by its sum (a feed's row made if it had
+   * none), then the feeds past their maximum plus slack trimmed to their newest maxItems and
+   * their sizes set to what is left. A size is the sum of every replica's counts, so it may dip
+   * below 0 for a moment (one replica's removal written before another's insertion).
    */
-  private async grew(db: Queryable, userIds: string[], maxItems: number): Promise<void> {
-    if (userIds.length === 0) return;
-    const r = await db.query<{ user_id: string }>({
-      name: 'feed.size.grow',
-      text: `INSERT INTO ${this.t.size} (user_id, size) SELECT u, count(*) FROM unnest($1::uuid[]) AS u GROUP BY u ORDER BY u
+  private async applyGrowth(db: Queryable, growth: Map<string, number>): Promise<number> {
+    const changed = [...growth].filter(([, n]) => n !== 0);
+    if (changed.length === 0) return 0;
+    const r = await db.query<{ user_id: string; size: number }>({
+      name: 'feed.size.add',
+      text: `INSERT INTO ${this.t.size} (user_id, size)
+        SELECT u, n FROM unnest($1::uuid[], $2::int[]) AS d(u, n) ORDER BY u
         ON CONFLICT (user_id) DO UPDATE SET size = ${this.t.size}.size + EXCLUDED.size
         RETURNING user_id, size`,
-      values: [userIds],
+      values: [changed.map(([u]) => u), changed.map(([, n]) => n)],
     });
-    const full = (r.rows as Array<{ user_id: string; size: number }>)
-      .filter((row) => row.size > maxItems + TRIM_SLACK)
-      .map((row) => row.user_id);
-    if (full.length === 0) return;
+    const full = r.rows.filter((row) => row.size > this.settings.maxItems + TRIM_SLACK).map((row) => row.user_id);
+    if (full.length === 0) return 0;
     await db.query({
       name: 'feed.item.trim',
       text: `DELETE FROM ${this.t.item} f USING (
@@ -344,7 +409,7 @@ export class FeedRepository {
             SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
             FROM ${this.t.item} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
         WHERE f.user_id = old.user_id AND f.post_id = old.post_id`,
-      values: [full, maxItems],
+      values: [full, this.settings.maxItems],
     });
     await db.query({
       name: 'feed.size.trimmed',
@@ -352,20 +417,6 @@ export class FeedRepository {
         WHERE s.user_id = ANY($1::uuid[])`,
       values: [full],
     });
-  }
-
-  private async shrank(db: Queryable, userIds: string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    await db.query({
-      name: 'feed.size.lock',
-      text: `SELECT 1 FROM ${this.t.size} WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE`,
-      values: [userIds],
-    });
-    await db.query({
-      name: 'feed.size.shrink',
-      text: `UPDATE ${this.t.size} s SET size = greatest(0, s.size - d.n)
-        FROM (SELECT u, count(*)::int AS n FROM unnest($1::uuid[]) AS u GROUP BY u) d WHERE s.user_id = d.u`,
-      values: [userIds],
-    });
+    return full.length;
   }
 }

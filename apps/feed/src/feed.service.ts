@@ -7,6 +7,9 @@ import { FeedRepository } from './feed.repository.js';
 
 @Injectable()
 export class FeedService {
+  /** The last batch of a many-follower fan-out in this replica: the next waits for it (see postCreated). */
+  private bulkLane: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly repo: FeedRepository,
     @Inject(FEED_CONFIG) private readonly settings: FeedSettings,
@@ -16,7 +19,10 @@ export class FeedService {
    * events.posts.created: into its author's feed, every follower's and every mentioned user's
    * (whether they follow the author or not; the author mentioning themselves once), in batches of
    * FEED_FANOUT_BATCH feeds, each its own transaction — an author with many followers does not
-   * hold up other authors' posts for the whole fan-out. Answers how many feeds got it.
+   * hold up other authors' posts for the whole fan-out. The batches of such fan-outs (more than
+   * one batch) go one at a time per replica, whichever post they belong to: several of them at
+   * once would take the database from everyone else's posts (and from the writes of posts,
+   * which share it). Answers how many feeds got it.
    */
   async postCreated(e: EventOf<'events.posts.created'>): Promise<number> {
     const post = { postId: e.postId, authorId: e.authorId, createdAt: e.createdAt ?? e.occurredAt };
@@ -24,9 +30,13 @@ export class FeedService {
     if (!(await this.repo.recordPost(post, mentioned, this.settings.maxItems))) return 0;
     // Read after the post's commit: a follow committed later back-fills it (feed.repository.ts).
     const users = [...new Set([post.authorId, ...(await this.repo.followersOf(post.authorId)), ...mentioned])];
+    const { fanoutBatch } = this.settings;
+    if (users.length <= fanoutBatch) return this.repo.fanOut(post, users);
     let delivered = 0;
-    for (let i = 0; i < users.length; i += this.settings.fanoutBatch) {
-      delivered += await this.repo.fanOut(post, users.slice(i, i + this.settings.fanoutBatch), this.settings.maxItems);
+    for (let i = 0; i < users.length; i += fanoutBatch) {
+      const batch = this.bulkLane.then(() => this.repo.fanOut(post, users.slice(i, i + fanoutBatch)));
+      this.bulkLane = batch.catch(() => undefined);
+      delivered += await batch;
     }
     return delivered;
   }
@@ -38,12 +48,12 @@ export class FeedService {
 
   async followed(e: EventOf<'events.graph.followed'>): Promise<void> {
     const f = { authorId: e.followee.id, followerId: e.follower.id, following: true, version: e.version };
-    await this.repo.applyFollow(f, this.settings.maxItems);
+    await this.repo.applyFollow(f);
   }
 
   async unfollowed(e: EventOf<'events.graph.unfollowed'>): Promise<void> {
     const f = { authorId: e.followee.id, followerId: e.follower.id, following: false, version: e.version };
-    await this.repo.applyFollow(f, this.settings.maxItems);
+    await this.repo.applyFollow(f);
   }
 
   /** A page of the user's home feed; a feed that never was is built from feed's projections first. */
