@@ -12,8 +12,8 @@ export const FeedEnv = z.object({
     .default('feed'),
   /**
    * Followers' feeds written per transaction when a post fans out. An author with many
-   * followers fans out in several batches, each holding the author's lock only for itself, so
-   * other authors' posts (and that author's follows) interleave instead of waiting it out.
+   * followers fans out in several batches, one batch at a time per replica for all such
+   * authors, so other authors' posts interleave instead of waiting it out.
    */
   FEED_FANOUT_BATCH: z.coerce.number().int().min(1).max(100_000).default(1000),
   /**
