@@ -153,7 +153,8 @@ async function checkEvents(label: string, o?: { missingAllowed?: boolean }): Pro
     },
     { timeoutMs: 20_000, intervalMs: 250 },
   );
-  const stored = new Set((await readStream(nc, EVENTS_STREAM)).map((e) => e.msgId));
+  // An event its relay found lost and published again carries `<id>:<n>` (outbox-relay.ts).
+  const stored = new Set((await readStream(nc, EVENTS_STREAM)).map((e) => e.msgId?.replace(/:\d+$/, '')));
   const unique = stored.size;
   process.stdout.write(
     `[hosts] ${label}: events stream ${info.state.messages} messages, ${unique} unique event ids, ${inOutboxes} outbox rows\n`,

@@ -5,6 +5,7 @@ import { CreateIdempotencyKeys1764633600000 } from './migrations/1764633600000-c
 import { CreateDeletedPosts1764892800000 } from './migrations/1764892800000-create-deleted-posts.js';
 import { CreateOutbox1765238400000 } from './migrations/1765238400000-create-outbox.js';
 import { AddOutboxHeaders1765238400001 } from './migrations/1765238400001-add-outbox-headers.js';
+import { AddOutboxSequence1765600000000 } from './migrations/1765600000000-add-outbox-sequence.js';
 import type { CommentsConfig } from './comments.config.js';
 
 export function createCommentsDataSource(c: CommentsConfig) {
@@ -18,6 +19,7 @@ export function createCommentsDataSource(c: CommentsConfig) {
       CreateDeletedPosts1764892800000,
       CreateOutbox1765238400000,
       AddOutboxHeaders1765238400001,
+      AddOutboxSequence1765600000000,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

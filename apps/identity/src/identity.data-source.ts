@@ -5,6 +5,7 @@ import { CreateSessions1765152000000 } from './migrations/1765152000000-create-s
 import { CreateOutbox1765152000001 } from './migrations/1765152000001-create-outbox.js';
 import { AddOutboxHeaders1765152000002 } from './migrations/1765152000002-add-outbox-headers.js';
 import { AnnounceExistingUsers1765152000300 } from './migrations/1765152000300-announce-existing-users.js';
+import { AddOutboxSequence1765600000000 } from './migrations/1765600000000-add-outbox-sequence.js';
 import type { IdentityConfig } from './identity.config.js';
 
 export function createIdentityDataSource(c: IdentityConfig) {
@@ -18,6 +19,7 @@ export function createIdentityDataSource(c: IdentityConfig) {
       CreateOutbox1765152000001,
       AddOutboxHeaders1765152000002,
       AnnounceExistingUsers1765152000300,
+      AddOutboxSequence1765600000000,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import { CreateDeletedPosts1764892800000 } from './migrations/1764892800000-crea
 import { CreateOutbox1765238400000 } from './migrations/1765238400000-create-outbox.js';
 import { AddOutboxHeaders1765238400001 } from './migrations/1765238400001-add-outbox-headers.js';
 import { CreateLikeVersion1765238400002 } from './migrations/1765238400002-create-like-version.js';
+import { AddOutboxSequence1765600000000 } from './migrations/1765600000000-add-outbox-sequence.js';
 import type { LikesConfig } from './likes.config.js';
 
 export function createLikesDataSource(c: LikesConfig) {
@@ -20,6 +21,7 @@ export function createLikesDataSource(c: LikesConfig) {
       CreateOutbox1765238400000,
       AddOutboxHeaders1765238400001,
       CreateLikeVersion1765238400002,
+      AddOutboxSequence1765600000000,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import { CreateOutbox1764892800000 } from './migrations/1764892800000-create-out
 import { AddOutboxHeaders1764979200000 } from './migrations/1764979200000-add-outbox-headers.js';
 import { IndexPostsByAuthorId1765152000100 } from './migrations/1765152000100-index-posts-by-author-id.js';
 import { CreateMentions1765152000400 } from './migrations/1765152000400-create-mentions.js';
+import { AddOutboxSequence1765600000000 } from './migrations/1765600000000-add-outbox-sequence.js';
 import type { PostsConfig } from './posts.config.js';
 
 export function createPostsDataSource(c: PostsConfig) {
@@ -20,6 +21,7 @@ export function createPostsDataSource(c: PostsConfig) {
       AddOutboxHeaders1764979200000,
       IndexPostsByAuthorId1765152000100,
       CreateMentions1765152000400,
+      AddOutboxSequence1765600000000,
     ],
     poolSize: c.DB_POOL_SIZE,
     connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

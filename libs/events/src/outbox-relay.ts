@@ -6,7 +6,15 @@
 //
 // A relay killed after the publish and before its UPDATE committed leaves the rows unpublished:
 // they are published again, and the stream's duplicate window (10 min) drops the copies.
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+//
+// JetStream may lose a message it acknowledged when its stream changes leader (seen in our
+// hosts drill on nats-server 2.9, reported upstream for 2.10). So each row keeps the sequence
+// its acknowledgement gave, and every auditMs the relay asks who leads EVENTS; when that changed,
+// the rows acknowledged shortly before (AUDIT_LOOKBACK_MS) are checked, each against the message
+// at its sequence. A row whose message is gone (or another event took its sequence) is published
+// again, under `<id>:<n>` as its Nats-Msg-Id: the stream's duplicate memory may still hold the
+// lost one's id. Consumers apply an event once by its own id, so a copy changes nothing.
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
@@ -28,15 +36,30 @@ export interface OutboxRelayOptions {
   publishTimeoutMs?: number;
   /** Published rows are deleted after this (they only serve someone reading the table). */
   keepPublishedMs?: number;
+  /** How often the relay asks who leads EVENTS (see the header); 0: never. */
+  auditMs?: number;
 }
 
 const PRUNE_EVERY_MS = 60_000;
+/** Rows acknowledged this long before a leader change was noticed are checked. */
+export const AUDIT_LOOKBACK_MS = 60_000;
+/** Rows read per query of an audit. */
+const AUDIT_BATCH = 500;
+/** The longest one check (stream info, message get) waits for JetStream. */
+const AUDIT_CHECK_TIMEOUT_MS = 2000;
 
 interface OutboxRow {
   id: string;
   subject: string;
   payload: unknown;
   headers: Record<string, string> | null;
+  republished: number;
+}
+
+/** What an audit found: rows whose message was there, and rows published again. */
+export interface OutboxAudit {
+  checked: number;
+  lost: number;
 }
 
 export class OutboxRelay {
@@ -50,7 +73,12 @@ export class OutboxRelay {
   private stopped = true;
   private pollTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private auditTimer: NodeJS.Timeout | undefined;
+  private auditing: Promise<unknown> | undefined;
+  /** Who led EVENTS when last asked; undefined before the first answer. */
+  private leader: string | undefined;
   private failing = false;
+  private readonly jsm: Promise<JetStreamManager>;
 
   constructor(
     dataSource: DataSource,
@@ -60,6 +88,9 @@ export class OutboxRelay {
   ) {
     this.pool = pgPool(dataSource);
     this.js = jetstream(nc);
+    // No API check at creation: the relay starts before the stream may exist.
+    this.jsm = jetstreamManager(nc, { checkAPI: false, timeout: AUDIT_CHECK_TIMEOUT_MS });
+    this.jsm.catch(() => undefined);
     this.batchSize = o.batchSize ?? 200;
     this.publishTimeoutMs = o.publishTimeoutMs ?? 2000;
     this.keepPublishedMs = o.keepPublishedMs ?? 3_600_000;
@@ -89,7 +120,113 @@ export class OutboxRelay {
     };
     // Replicas prune at random offsets, not all at once.
     prune(Math.floor(Math.random() * PRUNE_EVERY_MS));
+    const auditMs = this.o.auditMs ?? 5000;
+    const audit = () => {
+      this.auditTimer = setTimeout(() => {
+        this.auditing = this.auditOnLeaderChange()
+          .catch((err: unknown) => this.o.logger.warn({ err: errorText(err) }, 'outbox: audit failed; next time again'))
+          .finally(() => {
+            this.auditing = undefined;
+            if (!this.stopped) audit();
+          });
+      }, auditMs);
+      this.auditTimer.unref();
+    };
+    if (auditMs > 0) audit();
     this.wake();
+  }
+
+  /**
+   * Asks who leads EVENTS; when another node does than last time, checks the rows acknowledged
+   * within AUDIT_LOOKBACK_MS before (see the header). A failed check keeps the old leader, so the
+   * next pass checks again.
+   */
+  private async auditOnLeaderChange(): Promise<void> {
+    const info = await (await this.jsm).streams.info(EVENTS_STREAM);
+    // Only a leader that hears a majority of its peers is asked: a node cut off from the others
+    // may still take itself for the leader and answer from what it alone holds.
+    if (!hasQuorum(info.cluster)) return;
+    const leader = info.cluster?.leader ?? '';
+    if (this.leader !== undefined && leader !== this.leader) {
+      const found = await this.audit(new Date(Date.now() - AUDIT_LOOKBACK_MS - (this.o.auditMs ?? 5000)));
+      this.o.logger.info(
+        { from: this.leader, to: leader, ...found },
+        'outbox: EVENTS changed leader; checked what it acknowledged',
+      );
+    }
+    this.leader = leader;
+  }
+
+  /**
+   * Checks every row acknowledged since `since` against the message at its sequence; a row whose
+   * message is not there is made unpublished (and published again at once). No transaction is
+   * held across the checks (a slow answer while JetStream elects would outlast the sessions'
+   * idle-in-transaction timeout): a row is marked only if it still has the sequence that was
+   * checked, so a sibling relay auditing at the same time never has it published twice.
+   */
+  async audit(since: Date): Promise<OutboxAudit> {
+    const jsm = await this.jsm;
+    let checked = 0;
+    let lost = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await this.pool.query<{ id: string; stream_seq: string; republished: number }>({
+        name: 'outbox.audit-rows',
+        text: `SELECT id, stream_seq, republished FROM ${this.outbox.table}
+          WHERE published_at >= $1 AND stream_seq IS NOT NULL AND id > $2 ORDER BY id LIMIT $3`,
+        values: [since, after, AUDIT_BATCH],
+      });
+      const gone: Array<{ id: string; seq: string }> = [];
+      for (const r of rows.rows) {
+        const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq: Number(r.stream_seq) }).catch((err: unknown) => {
+          // Only "no message there" is proof; anything else (no leader yet, a timeout) is not.
+          if (/no message found/i.test(errorText(err))) return null;
+          throw err;
+        });
+        if (m?.header?.get('Nats-Msg-Id') !== msgIdOf(r)) gone.push({ id: r.id, seq: r.stream_seq });
+      }
+      // Asked again, of a leader that still hears a majority and is the one asked before: a
+      // message is lost only if both answers say so.
+      if (gone.length > 0) {
+        const before = await jsm.streams.info(EVENTS_STREAM);
+        const still: Array<{ id: string; seq: string }> = [];
+        if (hasQuorum(before.cluster))
+          for (const g of gone) {
+            const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq: Number(g.seq) }).catch((err: unknown) => {
+              if (/no message found/i.test(errorText(err))) return null;
+              throw err;
+            });
+            const r = rows.rows.find((row) => row.id === g.id)!;
+            if (m?.header?.get('Nats-Msg-Id') !== msgIdOf(r)) still.push(g);
+          }
+        const after = await jsm.streams.info(EVENTS_STREAM);
+        gone.splice(
+          0,
+          gone.length,
+          ...(hasQuorum(after.cluster) && after.cluster?.leader === before.cluster?.leader ? still : []),
+        );
+      }
+      if (gone.length > 0) {
+        const marked = await this.pool.query<{ id: string }>({
+          name: 'outbox.audit-lost',
+          text: `UPDATE ${this.outbox.table} o SET published_at = NULL, stream_seq = NULL, republished = republished + 1
+            FROM unnest($1::uuid[], $2::bigint[]) AS g(id, seq) WHERE o.id = g.id AND o.stream_seq = g.seq
+            RETURNING o.id`,
+          values: [gone.map((g) => g.id), gone.map((g) => g.seq)],
+        });
+        lost += marked.rows.length;
+        if (marked.rows.length > 0)
+          this.o.logger.warn(
+            { events: marked.rows.map((r) => r.id) },
+            'outbox: JetStream acknowledged events it no longer holds; publishing them again',
+          );
+      }
+      checked += rows.rows.length;
+      if (rows.rows.length < AUDIT_BATCH) break;
+      after = rows.rows[rows.rows.length - 1].id;
+    }
+    if (lost > 0) this.wake();
+    return { checked, lost };
   }
 
   /** Runs a pass now, or right after the one in progress (which may have missed the new rows). */
@@ -112,6 +249,8 @@ export class OutboxRelay {
     this.stopped = true;
     clearTimeout(this.pollTimer);
     clearTimeout(this.pruneTimer);
+    clearTimeout(this.auditTimer);
+    await this.auditing;
     await this.running;
     await this.publishPending().catch((err: unknown) =>
       this.o.logger.warn({ err: errorText(err) }, 'outbox: last pass at stop failed; rows wait for another replica'),
@@ -140,7 +279,7 @@ export class OutboxRelay {
     return inTransaction(this.pool, {}, async (client) => {
       const claimed = await client.query<OutboxRow>({
         name: 'outbox.claim',
-        text: `SELECT id, subject, payload, headers FROM ${this.outbox.table} WHERE published_at IS NULL
+        text: `SELECT id, subject, payload, headers, republished FROM ${this.outbox.table} WHERE published_at IS NULL
           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         values: [this.batchSize],
       });
@@ -149,19 +288,26 @@ export class OutboxRelay {
       const acks = await Promise.allSettled(
         claimed.rows.map((r) =>
           this.js.publish(r.subject, JSON.stringify(r.payload), {
-            msgID: r.id,
+            msgID: msgIdOf(r),
             headers: toHeaders(r.headers),
             expect: { streamName: EVENTS_STREAM },
             timeout: this.publishTimeoutMs,
           }),
         ),
       );
-      const published = claimed.rows.filter((_, i) => acks[i].status === 'fulfilled').map((r) => r.id);
+      const published: string[] = [];
+      const seqs: number[] = [];
+      acks.forEach((a, i) => {
+        if (a.status !== 'fulfilled') return;
+        published.push(claimed.rows[i].id);
+        seqs.push(a.value.seq);
+      });
       if (published.length > 0) {
         await client.query({
           name: 'outbox.mark-published',
-          text: `UPDATE ${this.outbox.table} SET published_at = now() WHERE id = ANY($1::uuid[])`,
-          values: [published],
+          text: `UPDATE ${this.outbox.table} o SET published_at = now(), stream_seq = a.seq
+            FROM unnest($1::uuid[], $2::bigint[]) AS a(id, seq) WHERE o.id = a.id`,
+          values: [published, seqs],
         });
       }
       const failed = acks.find((a): a is PromiseRejectedResult => a.status === 'rejected');
@@ -206,4 +352,20 @@ function toHeaders(stored: Record<string, string> | null) {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A row's Nats-Msg-Id: its event id, then `<id>:<n>` once it was found lost n times. */
+function msgIdOf(r: { id: string; republished: number }): string {
+  return r.republished > 0 ? `${r.id}:${r.republished}` : r.id;
+}
+
+/**
+ * Whether a stream's leader hears a majority of its replicas now (a single server: always). A
+ * leader cut off from the others sees its peers as not current.
+ */
+function hasQuorum(cluster: { leader?: string; replicas?: Array<{ current: boolean }> } | undefined): boolean {
+  if (!cluster?.leader) return !cluster;
+  const replicas = cluster.replicas ?? [];
+  const size = replicas.length + 1;
+  return 1 + replicas.filter((r) => r.current).length > size / 2;
 }

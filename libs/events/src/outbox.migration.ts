@@ -53,3 +53,29 @@ export abstract class OutboxHeadersMigration implements MigrationInterface {
     await q.query(`ALTER TABLE ${schemaOf(q)}.outbox DROP COLUMN headers`);
   }
 }
+
+/**
+ * The outbox's `stream_seq` and `republished` columns: the stream sequence JetStream acknowledged
+ * each row at, which the relay checks after a change of the stream's leader (an acknowledged
+ * message can be lost there: outbox-relay.ts), and how often a row found lost was published
+ * again (its Nats-Msg-Id then carries the count, past the duplicate window's memory of the lost
+ * one). A migration of its own because the table above may already exist.
+ *
+ *   export class AddOutboxSequence1765600000000 extends OutboxSequenceMigration {
+ *     name = 'AddOutboxSequence1765600000000';
+ *   }
+ */
+export abstract class OutboxSequenceMigration implements MigrationInterface {
+  abstract name: string;
+
+  async up(q: QueryRunner): Promise<void> {
+    const s = schemaOf(q);
+    await q.query(
+      `ALTER TABLE ${s}.outbox ADD COLUMN stream_seq bigint, ADD COLUMN republished integer NOT NULL DEFAULT 0`,
+    );
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE ${schemaOf(q)}.outbox DROP COLUMN stream_seq, DROP COLUMN republished`);
+  }
+}

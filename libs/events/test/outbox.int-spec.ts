@@ -17,6 +17,7 @@ import {
   OutboxHeadersMigration,
   OutboxMigration,
   OutboxRelay,
+  OutboxSequenceMigration,
 } from '#events';
 import { createDataSource, inTransaction, migrateWithLock, pgPool, schemaOf } from '#persistence';
 import {
@@ -44,6 +45,9 @@ class CreateOutbox1700000000001 extends OutboxMigration {
 class AddOutboxHeaders1700000000002 extends OutboxHeadersMigration {
   name = 'AddOutboxHeaders1700000000002';
 }
+class AddOutboxSequence1700000000003 extends OutboxSequenceMigration {
+  name = 'AddOutboxSequence1700000000003';
+}
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const schema = freshSchema('outbox');
@@ -61,7 +65,12 @@ beforeAll(async () => {
     url: TEST_DATABASE_URL,
     schema,
     entities: [],
-    migrations: [CreateThing1700000000000, CreateOutbox1700000000001, AddOutboxHeaders1700000000002],
+    migrations: [
+      CreateThing1700000000000,
+      CreateOutbox1700000000001,
+      AddOutboxHeaders1700000000002,
+      AddOutboxSequence1700000000003,
+    ],
   });
   await ds.initialize();
   await migrateWithLock(ds, schema, logger);
@@ -109,7 +118,8 @@ async function streamEvents(): Promise<Array<{ msgId: string | undefined; event:
   const { state } = await jsm.streams.info(EVENTS_STREAM);
   const out: Array<{ msgId: string | undefined; event: PostDeletedEvent }> = [];
   for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq });
+    // A message deleted from the middle (as a lost one is, below) leaves a gap.
+    const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq }).catch(() => null);
     if (!m) continue;
     out.push({ msgId: m.header.get('Nats-Msg-Id') || undefined, event: m.json<PostDeletedEvent>() });
   }
@@ -217,6 +227,38 @@ describe('the outbox', () => {
     const ids = new Set(events.map((e) => e.eventId));
     expect(published.filter((id) => ids.has(id)).sort()).toEqual([...ids].sort());
     expect((await streamEvents()).length - before).toBe(300);
+  });
+
+  it('publishes again, under a new message id, an acknowledged event JetStream lost; the others stay once', async () => {
+    const r = await relay();
+    r.start();
+    await expectEventually(async () => expect(await unpublished()).toBe(0));
+    const since = new Date();
+    const [lostOne, keptOne] = [await deletePost(), await deletePost()];
+    await expectEventually(async () => expect(await unpublished()).toBe(0));
+    const [row] = await sql<{ stream_seq: string }>(`SELECT stream_seq FROM "${schema}".outbox WHERE id = $1`, [
+      lostOne.eventId,
+    ]);
+    // Each row keeps the sequence its acknowledgement gave: the message there is its event.
+    const jsm = await jetstreamManager(nc);
+    const stored = await jsm.streams.getMessage(EVENTS_STREAM, { seq: Number(row.stream_seq) });
+    expect(stored?.header.get('Nats-Msg-Id')).toBe(lostOne.eventId);
+    // What a leader change can do: the acknowledged message gone from the stream.
+    await jsm.streams.deleteMessage(EVENTS_STREAM, Number(row.stream_seq));
+    expect(await copiesOf(lostOne.eventId)).toEqual([]);
+
+    expect(await r.audit(since)).toEqual({ checked: 2, lost: 1 });
+    await expectEventually(async () => expect(await copiesOf(lostOne.eventId)).toHaveLength(1));
+    expect(await copiesOf(lostOne.eventId)).toEqual([{ msgId: `${lostOne.eventId}:1`, event: lostOne }]);
+    expect(await copiesOf(keptOne.eventId)).toEqual([{ msgId: keptOne.eventId, event: keptOne }]);
+    expect(
+      await sql(`SELECT republished, published_at IS NOT NULL AS published FROM "${schema}".outbox WHERE id = $1`, [
+        lostOne.eventId,
+      ]),
+    ).toEqual([{ republished: 1, published: true }]);
+    // Checked again, both are where their acknowledgements say: nothing more is published.
+    expect(await r.audit(since)).toEqual({ checked: 2, lost: 0 });
+    await r.stop();
   });
 
   it('prunes published rows after they have been kept long enough', async () => {

@@ -133,7 +133,8 @@ export function meshPermissions(o: { mediaBucket: string }): Record<NatsUser, Us
       ...objectGrants(s, o.mediaBucket),
       ...keyValueGrants(s),
       ...(consumes ? [`deadletter.${s}.>`] : []),
-      ...(eventProducers.has(s) ? [`events.${s}.>`] : []),
+      // its outbox relay checks what JetStream acknowledged after a leader change (outbox-relay.ts)
+      ...(eventProducers.has(s) ? [`events.${s}.>`, `${API}.STREAM.MSG.GET.${EVENTS_STREAM}`] : []),
       // a request, and its retry on one replica's direct subject
       ...MeshCalls[s].flatMap((subject) => [subject, `${subject}.*`]),
       ...(s === 'messaging' ? [LiveSubjects.messageWildcard] : []),

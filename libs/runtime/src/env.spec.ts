@@ -11,6 +11,7 @@ describe('events and outbox config', () => {
       EVENTS_CONCURRENCY: 16,
       OUTBOX_RELAY_ENABLED: true,
       OUTBOX_POLL_MS: 500,
+      OUTBOX_AUDIT_MS: 5000,
     });
   });
 

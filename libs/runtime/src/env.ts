@@ -100,6 +100,12 @@ export const outboxEnv = {
   OUTBOX_RELAY_ENABLED: bool(true),
   /** How often the relay looks for rows no wake-up announced (another replica's, or a crash's). */
   OUTBOX_POLL_MS: int(500, 10),
+  /**
+   * How often the relay asks who leads the events stream; after a change, it checks that the
+   * events JetStream acknowledged in the minute before are still there, and publishes again any
+   * that are not (0: never).
+   */
+  OUTBOX_AUDIT_MS: int(5000, 0),
 };
 
 export { z };

@@ -59,6 +59,7 @@ export interface EventsEnv {
 export interface OutboxEnv {
   OUTBOX_RELAY_ENABLED: boolean;
   OUTBOX_POLL_MS: number;
+  OUTBOX_AUDIT_MS: number;
 }
 
 export interface ServiceEvents {
@@ -147,6 +148,7 @@ export async function runDatabaseService(o: DatabaseServiceOptions): Promise<Run
       ? new OutboxRelay(o.dataSource, outbox, client!, {
           logger: logger.child({ component: 'outbox' }),
           pollMs: events.outbox.OUTBOX_POLL_MS,
+          auditMs: events.outbox.OUTBOX_AUDIT_MS,
         })
       : undefined;
   let consumers: RunningEventConsumers | undefined;
