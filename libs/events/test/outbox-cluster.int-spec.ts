@@ -2,51 +2,14 @@
 // rows acknowledged shortly before are checked against the stream, and one whose message is gone
 // (what a leader change has been seen to do, simulated here by deleting it) is published again —
 // the relay noticing the change by itself, with nothing but the stream's leader to go on.
-import { randomUUID } from 'node:crypto';
-import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Events } from '#contracts';
 import { createLogger } from '#runtime';
-import {
-  ensureEventStreams,
-  EVENTS_STREAM,
-  Outbox,
-  OutboxHeadersMigration,
-  OutboxMigration,
-  OutboxRelay,
-  OutboxSequenceMigration,
-} from '#events';
-import { createDataSource, inTransaction, migrateWithLock, pgPool, schemaOf } from '#persistence';
-import {
-  dropSchemas,
-  expectEventually,
-  freshSchema,
-  sql,
-  startNatsCluster,
-  TEST_DATABASE_URL,
-  type NatsClusterHandle,
-} from '#testing';
-
-class CreateThing1700000000000 implements MigrationInterface {
-  name = 'CreateThing1700000000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE ${schemaOf(q)}.thing (id uuid PRIMARY KEY)`);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE ${schemaOf(q)}.thing`);
-  }
-}
-class CreateOutbox1700000000001 extends OutboxMigration {
-  name = 'CreateOutbox1700000000001';
-}
-class AddOutboxHeaders1700000000002 extends OutboxHeadersMigration {
-  name = 'AddOutboxHeaders1700000000002';
-}
-class AddOutboxSequence1700000000003 extends OutboxSequenceMigration {
-  name = 'AddOutboxSequence1700000000003';
-}
+import { ensureEventStreams, EVENTS_STREAM, OutboxRelay, type Outbox } from '#events';
+import { dropSchemas, expectEventually, freshSchema, sql, startNatsCluster, type NatsClusterHandle } from '#testing';
+import { startOutboxProducer, type OutboxProducer } from './outbox-producer.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const schema = freshSchema('outboxcl');
@@ -55,6 +18,7 @@ let nc: NatsConnection;
 let relayNc: NatsConnection;
 let ds: DataSource;
 let outbox: Outbox;
+let write: OutboxProducer['deletePost'];
 let relay: OutboxRelay | undefined;
 
 beforeAll(async () => {
@@ -63,20 +27,7 @@ beforeAll(async () => {
   nc = await connect(options);
   relayNc = await connect(options);
   await ensureEventStreams(nc, { replicas: 3 });
-  ds = createDataSource({
-    url: TEST_DATABASE_URL,
-    schema,
-    entities: [],
-    migrations: [
-      CreateThing1700000000000,
-      CreateOutbox1700000000001,
-      AddOutboxHeaders1700000000002,
-      AddOutboxSequence1700000000003,
-    ],
-  });
-  await ds.initialize();
-  await migrateWithLock(ds, schema, logger);
-  outbox = new Outbox(ds);
+  ({ ds, outbox, deletePost: write } = await startOutboxProducer(schema, logger));
 }, 60_000);
 afterAll(async () => {
   await relay?.stop();
@@ -86,13 +37,6 @@ afterAll(async () => {
   await cluster?.stop();
   await dropSchemas(schema);
 });
-
-const write = () =>
-  inTransaction(pgPool(ds), {}, async (_client, tx) => {
-    const postId = randomUUID();
-    await tx.db.query(`INSERT INTO "${schema}".thing (id) VALUES ($1)`, [postId]);
-    return outbox.add(tx, Events.posts.deleted, { postId, authorId: randomUUID(), mediaIds: [] });
-  });
 
 describe('the outbox relay on a 3-node cluster', () => {
   it('checks what it had acknowledged when EVENTS changes leader, and publishes a lost event again', async () => {

@@ -3,51 +3,16 @@
 // Nats-Msg-Id, also when the replica that wrote it never published it, when a relay dies between
 // publish and mark, and when several replicas' relays race for the same rows.
 import { randomUUID } from 'node:crypto';
-import type { MigrationInterface, QueryRunner } from 'typeorm';
 import type { DataSource } from 'typeorm';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Events, type PostDeletedEvent } from '#contracts';
 import { createLogger, requestContext } from '#runtime';
-import {
-  ensureEventStreams,
-  EVENTS_STREAM,
-  Outbox,
-  OutboxHeadersMigration,
-  OutboxMigration,
-  OutboxRelay,
-  OutboxSequenceMigration,
-} from '#events';
-import { createDataSource, inTransaction, migrateWithLock, pgPool, schemaOf } from '#persistence';
-import {
-  dropSchemas,
-  expectEventually,
-  freshSchema,
-  sql,
-  startNatsServer,
-  TEST_DATABASE_URL,
-  type NatsServerHandle,
-} from '#testing';
-
-class CreateThing1700000000000 implements MigrationInterface {
-  name = 'CreateThing1700000000000';
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE ${schemaOf(q)}.thing (id uuid PRIMARY KEY)`);
-  }
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE ${schemaOf(q)}.thing`);
-  }
-}
-class CreateOutbox1700000000001 extends OutboxMigration {
-  name = 'CreateOutbox1700000000001';
-}
-class AddOutboxHeaders1700000000002 extends OutboxHeadersMigration {
-  name = 'AddOutboxHeaders1700000000002';
-}
-class AddOutboxSequence1700000000003 extends OutboxSequenceMigration {
-  name = 'AddOutboxSequence1700000000003';
-}
+import { ensureEventStreams, EVENTS_STREAM, Outbox, OutboxRelay } from '#events';
+import { inTransaction, pgPool } from '#persistence';
+import { dropSchemas, expectEventually, freshSchema, sql, startNatsServer, type NatsServerHandle } from '#testing';
+import { startOutboxProducer, type OutboxProducer } from './outbox-producer.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const schema = freshSchema('outbox');
@@ -55,26 +20,14 @@ let nats: NatsServerHandle;
 let nc: NatsConnection;
 let ds: DataSource;
 let outbox: Outbox;
+let deletePost: OutboxProducer['deletePost'];
 const relays: OutboxRelay[] = [];
 
 beforeAll(async () => {
   nats = await startNatsServer();
   nc = await connect({ servers: nats.url });
   await ensureEventStreams(nc, { replicas: 1 });
-  ds = createDataSource({
-    url: TEST_DATABASE_URL,
-    schema,
-    entities: [],
-    migrations: [
-      CreateThing1700000000000,
-      CreateOutbox1700000000001,
-      AddOutboxHeaders1700000000002,
-      AddOutboxSequence1700000000003,
-    ],
-  });
-  await ds.initialize();
-  await migrateWithLock(ds, schema, logger);
-  outbox = new Outbox(ds);
+  ({ ds, outbox, deletePost } = await startOutboxProducer(schema, logger));
 });
 afterAll(async () => {
   for (const r of relays) await r.stop();
@@ -83,17 +36,6 @@ afterAll(async () => {
   await nats?.stop();
   await dropSchemas(schema);
 });
-
-/** The write path of a producing service: its change and its event, one transaction. */
-async function deletePost(o: { fail?: boolean } = {}): Promise<PostDeletedEvent> {
-  return inTransaction(pgPool(ds), {}, async (_client, tx) => {
-    const postId = randomUUID();
-    await tx.db.query(`INSERT INTO "${schema}".thing (id) VALUES ($1)`, [postId]);
-    const event = await outbox.add(tx, Events.posts.deleted, { postId, authorId: randomUUID(), mediaIds: [] });
-    if (o.fail) throw new Error('the write failed after adding its event');
-    return event;
-  });
-}
 
 /** Another replica of the producer: its own relay on its own connection and pool. */
 async function relay(o: { pollMs?: number; batchSize?: number; outboxOf?: Outbox } = {}) {
