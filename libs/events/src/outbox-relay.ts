@@ -177,34 +177,21 @@ export class OutboxRelay {
         values: [since, after, AUDIT_BATCH],
       });
       const gone: Array<{ id: string; seq: string }> = [];
-      for (const r of rows.rows) {
-        const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq: Number(r.stream_seq) }).catch((err: unknown) => {
-          // Only "no message there" is proof; anything else (no leader yet, a timeout) is not.
-          if (/no message found/i.test(errorText(err))) return null;
-          throw err;
-        });
-        if (m?.header?.get('Nats-Msg-Id') !== msgIdOf(r)) gone.push({ id: r.id, seq: r.stream_seq });
-      }
+      for (const r of rows.rows)
+        if ((await msgIdAt(jsm, r.stream_seq)) !== msgIdOf(r)) gone.push({ id: r.id, seq: r.stream_seq });
       // Asked again, of a leader that still hears a majority and is the one asked before: a
       // message is lost only if both answers say so.
       if (gone.length > 0) {
-        const before = await jsm.streams.info(EVENTS_STREAM);
+        const first = await jsm.streams.info(EVENTS_STREAM);
         const still: Array<{ id: string; seq: string }> = [];
-        if (hasQuorum(before.cluster))
+        if (hasQuorum(first.cluster))
           for (const g of gone) {
-            const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq: Number(g.seq) }).catch((err: unknown) => {
-              if (/no message found/i.test(errorText(err))) return null;
-              throw err;
-            });
             const r = rows.rows.find((row) => row.id === g.id)!;
-            if (m?.header?.get('Nats-Msg-Id') !== msgIdOf(r)) still.push(g);
+            if ((await msgIdAt(jsm, g.seq)) !== msgIdOf(r)) still.push(g);
           }
-        const after = await jsm.streams.info(EVENTS_STREAM);
-        gone.splice(
-          0,
-          gone.length,
-          ...(hasQuorum(after.cluster) && after.cluster?.leader === before.cluster?.leader ? still : []),
-        );
+        const last = await jsm.streams.info(EVENTS_STREAM);
+        const sameLeader = hasQuorum(last.cluster) && last.cluster?.leader === first.cluster?.leader;
+        gone.splice(0, gone.length, ...(sameLeader ? still : []));
       }
       if (gone.length > 0) {
         const marked = await this.pool.query<{ id: string }>({
@@ -352,6 +339,18 @@ function toHeaders(stored: Record<string, string> | null) {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The Nats-Msg-Id of the message at `seq` in EVENTS; null when there is none. Only "no message
+ * found" says so: anything else (no leader yet, a timeout) is thrown, proof of nothing.
+ */
+async function msgIdAt(jsm: JetStreamManager, seq: string): Promise<string | null> {
+  const m = await jsm.streams.getMessage(EVENTS_STREAM, { seq: Number(seq) }).catch((err: unknown) => {
+    if (/no message found/i.test(errorText(err))) return null;
+    throw err;
+  });
+  return m?.header?.get('Nats-Msg-Id') ?? null;
 }
 
 /** A row's Nats-Msg-Id: its event id, then `<id>:<n>` once it was found lost n times. */
