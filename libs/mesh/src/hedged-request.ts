@@ -10,7 +10,7 @@ import { ErrorCodes, MeshError } from '#contracts';
  * A request not answered after half its deadline, or after this long if sooner, asks the
  * directory whether a replica of its service has vanished since it was sent (killed with the
  * request in its hands); if so it is asked again of the live replicas at once rather than at the
- * deadline. Not yet, it asks again as often until the deadline: a check made in the instant
+ * deadline. If none has, it asks again as often until the deadline: a check made in the instant
  * between a kill and the server noticing it sees every replica still there.
  */
 const VANISHED_CHECK_MAX_MS = 100;
