@@ -42,7 +42,7 @@ export interface OutboxRelayOptions {
 
 const PRUNE_EVERY_MS = 60_000;
 /** Rows acknowledged this long before a leader change was noticed are checked. */
-export const AUDIT_LOOKBACK_MS = 60_000;
+const AUDIT_LOOKBACK_MS = 60_000;
 /** Rows read per query of an audit. */
 const AUDIT_BATCH = 500;
 /** The longest one check (stream info, message get) waits for JetStream. */
@@ -78,6 +78,9 @@ export class OutboxRelay {
   /** Who led EVENTS when last asked; undefined before the first answer. */
   private leader: string | undefined;
   private failing = false;
+  /** The audit's pass failed last time (NATS or JetStream gone): said once per outage. */
+  private auditFailing = false;
+  private readonly auditMs: number;
   private readonly jsm: Promise<JetStreamManager>;
 
   constructor(
@@ -94,6 +97,7 @@ export class OutboxRelay {
     this.batchSize = o.batchSize ?? 200;
     this.publishTimeoutMs = o.publishTimeoutMs ?? 2000;
     this.keepPublishedMs = o.keepPublishedMs ?? 3_600_000;
+    this.auditMs = o.auditMs ?? 5000;
     outbox.onCommitted(() => this.wake());
   }
 
@@ -120,19 +124,23 @@ export class OutboxRelay {
     };
     // Replicas prune at random offsets, not all at once.
     prune(Math.floor(Math.random() * PRUNE_EVERY_MS));
-    const auditMs = this.o.auditMs ?? 5000;
     const audit = () => {
       this.auditTimer = setTimeout(() => {
         this.auditing = this.auditOnLeaderChange()
-          .catch((err: unknown) => this.o.logger.warn({ err: errorText(err) }, 'outbox: audit failed; next time again'))
+          .then(() => (this.auditFailing = false))
+          .catch((err: unknown) => {
+            if (!this.auditFailing)
+              this.o.logger.warn({ err: errorText(err) }, 'outbox: cannot audit now; next time again');
+            this.auditFailing = true;
+          })
           .finally(() => {
             this.auditing = undefined;
             if (!this.stopped) audit();
           });
-      }, auditMs);
+      }, this.auditMs);
       this.auditTimer.unref();
     };
-    if (auditMs > 0) audit();
+    if (this.auditMs > 0) audit();
     this.wake();
   }
 
@@ -148,7 +156,7 @@ export class OutboxRelay {
     if (!hasQuorum(info.cluster)) return;
     const leader = info.cluster?.leader ?? '';
     if (this.leader !== undefined && leader !== this.leader) {
-      const found = await this.audit(new Date(Date.now() - AUDIT_LOOKBACK_MS - (this.o.auditMs ?? 5000)));
+      const found = await this.audit(new Date(Date.now() - AUDIT_LOOKBACK_MS - this.auditMs));
       this.o.logger.info(
         { from: this.leader, to: leader, ...found },
         'outbox: EVENTS changed leader; checked what it acknowledged',
