@@ -90,6 +90,7 @@ export class FeedRepository implements OnApplicationBootstrap, OnModuleDestroy {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private stopped = false;
+  private flushFailing = false;
 
   constructor(
     @Inject(DataSource) dataSource: DataSource,
@@ -130,8 +131,14 @@ export class FeedRepository implements OnApplicationBootstrap, OnModuleDestroy {
   private scheduleFlush(): void {
     this.flushTimer = setTimeout(() => {
       this.flushing = this.flushSizes()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn({ err }, 'writing feed sizes failed; next time again'))
+        .then(() => {
+          this.flushFailing = false;
+        })
+        .catch((err: unknown) => {
+          // Once per outage (PostgreSQL gone), not every FEED_SIZE_FLUSH_MS.
+          if (!this.flushFailing) this.logger.warn({ err }, 'writing feed sizes failed; next time again');
+          this.flushFailing = true;
+        })
         .finally(() => {
           this.flushing = undefined;
           if (!this.stopped) this.scheduleFlush();
