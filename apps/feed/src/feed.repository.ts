@@ -24,8 +24,10 @@
 // authors with followers in common would queue behind each other (what held feed lag at 200
 // posts/s). Each replica adds up what went in and out in memory after the commits and writes the
 // sums, and trims what grew past its maximum, every FEED_SIZE_FLUSH_MS in one short transaction.
-// A replica killed loses at most that long's sums: those feeds are trimmed that much later, and
-// exactly again at their next trim (which counts what is there).
+// A trim takes off what it deleted (it does not recount: a count would also hold the items whose
+// sums are still in some replica's memory, and those would be counted twice when written). A
+// replica killed (not stopped: a stop writes its sums) loses at most that long's sums: those feeds
+// run that many items longer before their trims, until `feed rebuild` counts them again.
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type pg from 'pg';
@@ -393,7 +395,7 @@ export class FeedRepository implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * flushSizes' transaction: each feed's size moved by its sum (a feed's row made if it had
    * none), then the feeds past their maximum plus slack trimmed to their newest maxItems and
-   * their sizes set to what is left. A size is the sum of every replica's counts, so it may dip
+   * what each lost taken off its size. A size is the sum of every replica's counts, so it may dip
    * below 0 for a moment (one replica's removal written before another's insertion).
    */
   private async applyGrowth(db: Queryable, growth: Map<string, number>): Promise<number> {
@@ -409,20 +411,22 @@ export class FeedRepository implements OnApplicationBootstrap, OnModuleDestroy {
     });
     const full = r.rows.filter((row) => row.size > this.settings.maxItems + TRIM_SLACK).map((row) => row.user_id);
     if (full.length === 0) return 0;
-    await db.query({
+    const trimmed = await db.query<{ user_id: string; n: number }>({
       name: 'feed.item.trim',
-      text: `DELETE FROM ${this.t.item} f USING (
+      text: `WITH gone AS (DELETE FROM ${this.t.item} f USING (
           SELECT user_id, post_id FROM (
             SELECT user_id, post_id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC, post_id DESC) AS n
             FROM ${this.t.item} WHERE user_id = ANY($1::uuid[])) ranked WHERE n > $2) old
-        WHERE f.user_id = old.user_id AND f.post_id = old.post_id`,
+        WHERE f.user_id = old.user_id AND f.post_id = old.post_id RETURNING f.user_id)
+        SELECT user_id, count(*)::int AS n FROM gone GROUP BY user_id`,
       values: [full, this.settings.maxItems],
     });
+    if (trimmed.rows.length === 0) return full.length;
     await db.query({
       name: 'feed.size.trimmed',
-      text: `UPDATE ${this.t.size} s SET size = (SELECT count(*) FROM ${this.t.item} f WHERE f.user_id = s.user_id)
-        WHERE s.user_id = ANY($1::uuid[])`,
-      values: [full],
+      text: `UPDATE ${this.t.size} s SET size = s.size - d.n FROM unnest($1::uuid[], $2::int[]) AS d(u, n)
+        WHERE s.user_id = d.u`,
+      values: [trimmed.rows.map((row) => row.user_id), trimmed.rows.map((row) => row.n)],
     });
     return full.length;
   }
