@@ -156,7 +156,8 @@ describe('the pass criteria', () => {
     slowReplica: {
       ...stepFigures([], 1),
       service: 'likes',
-      ratePerSec: 100,
+      multiple: 0.5,
+      ratePerSec: 50,
       seconds: 30,
       how: 'bursts',
       p99Ms: 300,

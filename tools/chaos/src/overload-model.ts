@@ -51,13 +51,15 @@ export interface ReplicaShare {
 
 export interface SlowReplicaFigures extends StepFigures {
   service: string;
+  /** Its rate as a multiple of the knee; compared with the healthy step at the same multiple. */
+  multiple: number;
   ratePerSec: number;
   seconds: number;
   /** How the slow replica was made slow. */
   how: string;
   /** p99 of the mix's reads alone, ms: what hedging protects (writes are not asked twice early). */
   readP99Ms: number;
-  /** Each replica of the service during the healthy 1× step and during this one. */
+  /** Each replica of the service during the healthy step at the same multiple and during this one. */
   healthy: ReplicaShare[];
   during: ReplicaShare[];
 }

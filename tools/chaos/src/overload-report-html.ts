@@ -60,8 +60,9 @@ function slowTable(r: OverloadReport): string {
     })
     .join('');
   const how = r.arms[0]?.slowReplica.how ?? '';
+  const multiple = r.arms[0]?.slowReplica.multiple ?? 1;
   return (
-    `<table class="slow"><caption>One slow replica (${esc(how)}), at the knee</caption>` +
+    `<table class="slow"><caption>One slow replica (${esc(how)}), at ${multiple}× the knee</caption>` +
     `<thead><tr><th scope="col">mechanisms</th><th scope="col">rate</th><th scope="col">degraded</th><th scope="col">p99 reads / all</th>` +
     `<th scope="col">slow replica's share, healthy → frozen</th><th scope="col">the others' mean handling, healthy → frozen</th></tr></thead>` +
     `<tbody>${rows}</tbody></table>`
