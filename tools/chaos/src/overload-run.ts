@@ -298,8 +298,11 @@ export async function runOverload(o: OverloadRunOptions): Promise<OverloadReport
     /** A fresh mesh (fresh schemas), the same world seeded anew, warmed up: every run starts so. */
     const fresh = async (protection: boolean): Promise<{ mesh: TestMesh; world: World }> => {
       // The mesh before it wrote a good deal (the sweep goes past the knee): its dirty pages are
-      // flushed now, not by a checkpoint in the middle of this mesh's first steps.
-      await sql('CHECKPOINT');
+      // flushed now, not by a checkpoint in the middle of this mesh's first steps. A role that may
+      // not checkpoint (superuser or pg_checkpoint) runs the drill without it, and is told.
+      await sql('CHECKPOINT').catch((err: unknown) =>
+        o.log(`[overload] no CHECKPOINT before this mesh (${err instanceof Error ? err.message : String(err)})`),
+      );
       const bootAt = Date.now();
       raise(false);
       const m = await startArmMesh(database, protection);
