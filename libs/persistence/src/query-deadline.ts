@@ -4,7 +4,6 @@
 // the database. Installed on the pg pool under the data source, so TypeORM's queries and the
 // raw hot reads (pgPool) are both covered; statements that end a transaction (COMMIT, ROLLBACK,
 // RELEASE) always pass, so a connection is never left inside one.
-import { AsyncResource } from 'node:async_hooks';
 import type pg from 'pg';
 import { deadlineCounters, requestContext } from '#runtime';
 
@@ -54,10 +53,16 @@ export function checkQueryDeadlines(pool: pg.Pool): void {
     };
   };
   // A caller waiting for a free connection is handed it later, from whichever code released one:
-  // bound to the caller's async context, the check reads the caller's deadline, not the releaser's.
+  // called back inside the caller's request context, the check reads the caller's deadline, not
+  // the releaser's. Only that context is carried over: AsyncResource.bind, which carries them
+  // all, costs an async resource (and, on Node 20, a deprecation wrapper) per connect — a
+  // measurable share of a replica's CPU when every request connects.
   const connect = pool.connect.bind(pool) as (cb?: (...a: unknown[]) => void) => unknown;
-  (pool as unknown as { connect: typeof connect }).connect = (cb?: (...a: unknown[]) => void) =>
-    cb ? connect(AsyncResource.bind(cb)) : connect();
+  (pool as unknown as { connect: typeof connect }).connect = (cb?: (...a: unknown[]) => void) => {
+    if (!cb) return connect();
+    const store = requestContext.getStore();
+    return connect(store === undefined ? cb : (...a: unknown[]) => requestContext.run(store, () => cb(...a)));
+  };
   pool.on('connect', guard);
   pool.on('acquire', guard);
   for (const client of (pool as unknown as { _clients?: pg.ClientBase[] })._clients ?? []) guard(client);
