@@ -104,8 +104,12 @@ export function spawnApp(
 }
 
 /** Ends every app process a test started: SIGTERM, then SIGKILL after `graceMs`. */
-export async function stopAllApps(graceMs = 12_000): Promise<void> {
-  const all = [...live];
+export function stopAllApps(graceMs = 12_000): Promise<void> {
+  return stopApps([...live], graceMs);
+}
+
+/** Ends these app processes (continued first, if frozen): SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopApps(all: readonly AppProcess[], graceMs = 12_000): Promise<void> {
   for (const p of all) {
     p.kill('SIGCONT');
     p.kill('SIGTERM');

@@ -13,7 +13,7 @@ import { provisionNats } from './provision.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { generateCredentials, inboxPrefixFor } from '#mesh';
 import { provisionServiceRoles, roleDatabaseUrl, serviceRoleName } from '#persistence';
-import { spawnApp, stopAllApps, type AppProcess } from './app-process.js';
+import { spawnApp, stopApps, type AppProcess } from './app-process.js';
 import { waitUntilJoined, waitUntilReady } from './readiness.js';
 
 export interface TestMesh {
@@ -35,6 +35,7 @@ export interface TestMesh {
   connectNats: () => Promise<NatsConnection>;
   /** What the `mesh` CLI's operator commands need to reach this mesh (NATS_URL, and the operator's user). */
   operatorEnv: Record<string, string>;
+  /** Ends the processes this mesh started (and no other), its NATS, and drops its schemas. */
   stop: () => Promise<void>;
 }
 
@@ -112,6 +113,11 @@ export async function startTestMesh(o: {
   const nc: NatsConnection = await connectNats();
   const replicas = new Map<string, AppProcess[]>();
   /**
+   * Every process this mesh started, whatever a test does with `replicas` and `edges` since:
+   * stop() ends these and no other, so two meshes can run side by side in one process.
+   */
+  const own: AppProcess[] = [];
+  /**
    * On a cluster, the i-th replica of a service (and the i-th edge) tries the nodes from the
    * i-th on, in that order (NATS_SERVER_ORDER=listed): a service's replicas sit on different
    * nodes, as docs/operations.md advises, so losing one node never leaves a service with none.
@@ -130,6 +136,7 @@ export async function startTestMesh(o: {
       ...databaseOf(app),
       ...extraEnv,
     });
+    own.push(p);
     replicas.set(app, [...(replicas.get(app) ?? []), p]);
     await waitUntilJoined(nc, p, o.joinTimeoutMs);
     return p;
@@ -147,6 +154,7 @@ export async function startTestMesh(o: {
       ADMIN_HOST: '127.0.0.1',
       ...extraEnv,
     });
+    own.push(p);
     edges.push(p);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(url, p, o.joinTimeoutMs);
@@ -177,14 +185,14 @@ export async function startTestMesh(o: {
       },
       stop: async () => {
         await nc.close();
-        await stopAllApps();
+        await stopApps(own);
         await stopNats();
         await dropSchemas(...schemas.map(([, name]) => name));
       },
     };
   } catch (err) {
     await nc.close();
-    await stopAllApps();
+    await stopApps(own);
     await stopNats();
     await dropSchemas(...schemas.map(([, name]) => name));
     throw err;
