@@ -17,11 +17,19 @@ import { sendProblem } from '../problem/problem.filter.js';
 /** The API's first path segments: what the limit counts. */
 const API = new Set(['users', 'posts', 'timeline', 'comments', 'media', 'messages', 'conversations', 'notifications']);
 
+/** Whether the limit counts this request (it runs for every request: its first segment is cut out, nothing split). */
 export function countedByAdmission(method: string, url: string): boolean {
-  const first = url.split('?')[0].split('/')[1] ?? '';
-  if (!API.has(first)) return false;
+  if (method === 'OPTIONS' || url.charCodeAt(0) !== 0x2f) return false;
+  let end = url.length;
+  for (let i = 1; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23) {
+      end = i; // '/', '?' or '#'
+      break;
+    }
+  }
   // GET /events is not under these; GET /media/:id streams bytes but is short: counted.
-  return method !== 'OPTIONS';
+  return API.has(url.slice(1, end));
 }
 
 export interface EdgeAdmissionState {
