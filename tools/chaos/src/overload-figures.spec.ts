@@ -128,6 +128,7 @@ describe('the pass criteria', () => {
     multiple,
     ratePerSec: multiple * 100,
     seconds: 30,
+    slices: 1,
     readP99Ms: 150,
     amplification: 1.05,
     retries: 0,

@@ -16,6 +16,11 @@ export interface OverloadStep extends StepFigures {
   multiple: number;
   ratePerSec: number;
   seconds: number;
+  /**
+   * Below the knee: measured in this many slices, taking turns with the other arm's mesh (both
+   * up at once), so that what the machine does meanwhile weighs on both arms alike; 1 otherwise.
+   */
+  slices: number;
   /** p99 of the mix's reads alone (global page, home page, one post), ms. */
   readP99Ms: number;
   /** The edge's (sent + retries) ÷ the NATS requests its routes wanted (see overload-figures.ts). */

@@ -25,7 +25,7 @@ function stepTable(a: OverloadArm): string {
   const rows = a.steps
     .map(
       (s) =>
-        `<tr><th scope="row">${s.multiple}× · ${s.ratePerSec}/s</th><td class="num">${s.goodputPerSec}/s</td>` +
+        `<tr><th scope="row">${s.multiple}× · ${s.ratePerSec}/s${s.slices > 1 ? ` · ${s.slices} turns` : ''}</th><td class="num">${s.goodputPerSec}/s</td>` +
         `<td class="num">${pct(s.goodShare - s.degradedShare)}</td><td class="num">${pct(s.degradedShare)}</td>` +
         `<td class="num">${pct(s.refusedShare)}</td><td class="num">${pct(s.slowShare)}</td>` +
         `<td class="num">${s.p50Ms} ms</td><td class="num">${s.p99Ms} ms</td><td class="num">${s.amplification}</td>` +
@@ -144,7 +144,7 @@ ${r.verdict.passed} of ${r.verdict.of} criteria pass · knee ${r.kneeRatePerSec}
 <p class="meta">failsoft overload drill · ${esc(r.scenario)} · ${esc(r.startedAt.replace('T', ' ').slice(0, 19))} UTC · ${esc(r.durationS)} s ·
 open loop (Poisson arrivals, latency from each request's intended start) · mix: ${esc(mix)} · ${esc(replicas)} + 1 edge ·
 ${esc(r.machine.cpus)} CPUs, load average ${esc(r.machine.loadAverage)} · Node ${esc(r.machine.node)} · generator priority ${esc(r.generatorPriority)}</p>
-<p class="meta">knee sweep: ${esc(sweep)} · after the spike, p99 under 500 ms: on ${esc(rec(r.arms[0]))}, off ${esc(rec(r.arms[1]))}</p>
+<p class="meta">knee sweep: ${esc(sweep)} · below the knee both arms' meshes were up and took turns (“N turns” in the tables) · after the spike, p99 under 500 ms: on ${esc(rec(r.arms[0]))}, off ${esc(rec(r.arms[1]))}</p>
 </header>
 <main>
 ${criteriaTable(r)}

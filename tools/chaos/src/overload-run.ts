@@ -1,12 +1,15 @@
 // The overload drill (`npm run chaos -- --overload`): a private mesh with the overload mechanisms
-// on, its knee found by an open-loop sweep of the read-heavy mix; then, on a fresh mesh with them
-// on, 0.5×, 1×, 2× and 4× the knee, a spike to 4× from 0.5×, and one likes replica of three frozen
-// in 1 s bursts; then on a fresh mesh with OVERLOAD_PROTECTION=false the same steps at the same
-// rates. Every mesh has fresh schemas, seeded alike and warmed up alike. Whatever happens, every
-// process ends and the database is dropped.
+// on, its knee found by an open-loop sweep of the read-heavy mix; then two fresh meshes at once,
+// one with the mechanisms on and one with OVERLOAD_PROTECTION=false. Below the knee (0.5×, 1×)
+// they take turns in short slices, so that what the machine does meanwhile (a checkpoint, a
+// neighbour's burst) weighs on both arms alike: what the mechanisms cost is a ratio of two small
+// figures, and two runs one after the other differ by more than it. Then each arm alone: 2× and
+// 4× the knee, a spike to 4× from 0.5×, and one likes replica of three frozen in 1 s bursts.
+// Every mesh has fresh schemas, seeded alike and warmed up alike. Whatever happens, every process
+// ends and the database is dropped.
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, setPriority } from 'node:os';
-import { kneeOf, runOpenLoop, type ArrivalOutcome, type OpenLoopResult, type RequestKind } from '#loadgen';
+import { kneeOf, runOpenLoop, type ArrivalOutcome, type RequestKind } from '#loadgen';
 import {
   createPosts,
   follow,
@@ -27,6 +30,7 @@ import {
   stepFigures,
   windows,
   type Arrival,
+  type Attempts,
 } from './overload-figures.js';
 import type {
   ArmName,
@@ -44,6 +48,8 @@ export const OVERLOAD_REPLICAS = { identity: 1, posts: 2, comments: 1, likes: 3,
 /** The service one replica of which is made slow, among its three. */
 const SLOW_SERVICE = 'likes';
 const MULTIPLES = [0.5, 1, 2, 4];
+/** The steps below the knee, where the arms take turns (see measureInterleaved). */
+const INTERLEAVED = new Set([0.5, 1]);
 /**
  * The frozen replica is judged below the knee, beside the healthy step at the same rate: at the
  * knee itself, a third of likes frozen half the time is a mesh past its capacity, and the brownout
@@ -57,6 +63,8 @@ const POSTS_PER_AUTHOR = 12;
 interface Plan {
   sweep: { fromPerSec: number; factor: number; seconds: number; maxLegs: number };
   stepS: number;
+  /** Below the knee each arm's step is this many slices of stepS / slices, the arms taking turns. */
+  slices: number;
   spike: { lowS: number; highS: number; afterS: number };
   slowS: number;
 }
@@ -64,12 +72,14 @@ interface Plan {
 const FULL: Plan = {
   sweep: { fromPerSec: 40, factor: 1.4, seconds: 10, maxLegs: 12 },
   stepS: 30,
+  slices: 6,
   spike: { lowS: 10, highS: 10, afterS: 20 },
   slowS: 30,
 };
 const SHORT: Plan = {
   sweep: { fromPerSec: 40, factor: 1.6, seconds: 4, maxLegs: 9 },
   stepS: 6,
+  slices: 2,
   spike: { lowS: 4, highS: 4, afterS: 8 },
   slowS: 8,
 };
@@ -138,7 +148,10 @@ async function edgeMetrics(mesh: TestMesh): Promise<string> {
 
 interface Measured {
   arrivals: Arrival[];
-  result: OpenLoopResult;
+  /** Seconds the load ran, and the generator's own lateness (p99 ms). */
+  seconds: number;
+  sendLagP99Ms: number;
+  attempts: Attempts;
   amplification: number;
   retries: number;
 }
@@ -163,7 +176,65 @@ async function measure(
     onOutcome: (a) => arrivals.push(arrivalOf(a)),
   });
   const attempts = attemptsBetween(before, attemptsIn(await edgeMetrics(mesh)));
-  return { arrivals, result, amplification: amplification(attempts), retries: attempts.retries };
+  return {
+    arrivals,
+    seconds: result.seconds,
+    sendLagP99Ms: result.sendLagP99Ms,
+    attempts,
+    amplification: amplification(attempts),
+    retries: attempts.retries,
+  };
+}
+
+/** One arm's mesh, seeded and warmed up. */
+interface ArmMesh {
+  arm: ArmName;
+  mesh: TestMesh;
+  world: World;
+}
+
+/**
+ * The same step on every arm's mesh, in `slices` turns each: A B B A A B… (each arm first as
+ * often as second), each turn `seconds / slices` long. A turn's answers still in flight when the
+ * next begins overlap it by their latency — milliseconds below the knee.
+ */
+async function measureInterleaved(
+  arms: readonly ArmMesh[],
+  o: { ratePerSec: number; seconds: number; slices: number; seed: number },
+): Promise<Map<ArmName, Measured>> {
+  const parts = new Map<ArmName, Measured[]>(arms.map((a) => [a.arm, []]));
+  for (let i = 0; i < o.slices; i++) {
+    const order = i % 2 === 0 ? arms : [...arms].reverse();
+    for (const a of order)
+      parts
+        .get(a.arm)!
+        .push(
+          await measure(a.mesh, a.world, { ratePerSec: o.ratePerSec, seconds: o.seconds / o.slices, seed: o.seed + i }),
+        );
+  }
+  return new Map(
+    [...parts].map(([arm, ms]) => {
+      const attempts = ms.reduce<Attempts>(
+        (t, m) => ({
+          wanted: t.wanted + m.attempts.wanted,
+          sent: t.sent + m.attempts.sent,
+          retries: t.retries + m.attempts.retries,
+        }),
+        { wanted: 0, sent: 0, retries: 0 },
+      );
+      return [
+        arm,
+        {
+          arrivals: ms.flatMap((m) => m.arrivals),
+          seconds: ms.reduce((n, m) => n + m.seconds, 0),
+          sendLagP99Ms: Math.max(...ms.map((m) => m.sendLagP99Ms)),
+          attempts,
+          amplification: amplification(attempts),
+          retries: attempts.retries,
+        },
+      ];
+    }),
+  );
 }
 
 function rssOf(mesh: TestMesh): OverloadStep['rss'] {
@@ -282,21 +353,19 @@ export async function runOverload(o: OverloadRunOptions): Promise<OverloadReport
     }
   };
   const database = `failsoft_overload_${randomBytes(4).toString('hex')}`;
-  let mesh: TestMesh | undefined;
+  const meshes = new Set<TestMesh>();
   let cleaned: Promise<void> | undefined;
   const cleanup = () =>
     (cleaned ??= (async () => {
-      await mesh?.stop();
+      await Promise.all([...meshes].map((m) => m.stop()));
       await sql(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     })());
   o.onCleanup?.(cleanup);
   await sql(`CREATE DATABASE "${database}"`);
   try {
-    let knee = 0;
-    let sweep: SweepFigure[] = [];
-    const arms: OverloadArm[] = [];
     /** A fresh mesh (fresh schemas), the same world seeded anew, warmed up: every run starts so. */
-    const fresh = async (protection: boolean): Promise<{ mesh: TestMesh; world: World }> => {
+    const fresh = async (arm: ArmName): Promise<ArmMesh> => {
+      const protection = arm === 'on';
       // The mesh before it wrote a good deal (the sweep goes past the knee): its dirty pages are
       // flushed now, not by a checkpoint in the middle of this mesh's first steps. A role that may
       // not checkpoint (superuser or pg_checkpoint) runs the drill without it, and is told.
@@ -306,7 +375,7 @@ export async function runOverload(o: OverloadRunOptions): Promise<OverloadReport
       const bootAt = Date.now();
       raise(false);
       const m = await startArmMesh(database, protection);
-      mesh = m;
+      meshes.add(m);
       raise(true);
       o.log(
         `[overload] mesh with OVERLOAD_PROTECTION=${protection} up in ${((Date.now() - bootAt) / 1000).toFixed(1)} s: ${JSON.stringify(OVERLOAD_REPLICAS)}`,
@@ -314,24 +383,24 @@ export async function runOverload(o: OverloadRunOptions): Promise<OverloadReport
       const world = await seed(m.edgeUrl, o.log);
       // Warm-up: JIT, pools, the feed's first reads.
       await measure(m, world, { ratePerSec: 20, seconds: 3, seed: 1 });
-      return { mesh: m, world };
+      return { arm, mesh: m, world };
     };
-    const stop = async () => {
-      await mesh?.stop();
-      mesh = undefined;
+    const stop = async (m: TestMesh) => {
+      await m.stop();
+      meshes.delete(m);
     };
     // The knee on a mesh of its own: the sweep ends past it, and what it leaves behind (queues,
     // limits shrunk, brownouts) would weigh on the first steps of one arm and not the other's.
-    {
-      const sweepMesh = await fresh(true);
-      ({ knee, sweep } = await findKnee(sweepMesh.mesh, sweepMesh.world, plan, o.log));
-      await stop();
-    }
-    for (const arm of ['on', 'off'] as ArmName[]) {
-      const protection = arm === 'on';
-      const { mesh: armMesh, world } = await fresh(protection);
-      arms.push(await runArm(armMesh, world, { arm, protection, knee, plan, log: o.log }));
-      await stop();
+    const sweepMesh = await fresh('on');
+    const { knee, sweep } = await findKnee(sweepMesh.mesh, sweepMesh.world, plan, o.log);
+    await stop(sweepMesh.mesh);
+    // Both arms' meshes at once for the steps below the knee (an idle mesh costs its pings).
+    const both = [await fresh('on'), await fresh('off')];
+    const low = await lowSteps(both, { knee, plan, log: o.log });
+    const arms: OverloadArm[] = [];
+    for (const a of both) {
+      arms.push(await runArm(a, low.get(a.arm)!, { knee, plan, log: o.log }));
+      await stop(a.mesh);
     }
     const criteria = judge(arms, knee);
     const passed = criteria.filter((c) => c.pass).length;
@@ -370,7 +439,7 @@ async function findKnee(
   let failing = 0;
   for (const rate of rates) {
     const m = await measure(mesh, w, { ratePerSec: rate, seconds: plan.sweep.seconds, seed: rate });
-    const f = stepFigures(m.arrivals, m.result.seconds);
+    const f = stepFigures(m.arrivals, m.seconds);
     const fullShare = Math.round((f.fates.full / (f.offered || 1)) * 1000) / 1000;
     const servesWell = fullShare >= 0.95 && f.p99Ms < GOODPUT_MS;
     figures.push({ ratePerSec: rate, servesWell, goodShare: fullShare, p99Ms: f.p99Ms });
@@ -387,37 +456,91 @@ async function findKnee(
   return { knee, sweep: figures };
 }
 
+/** A step's figures from what was measured, logged. */
+function stepOf(
+  a: ArmMesh,
+  m: Measured,
+  o: { multiple: number; ratePerSec: number; seconds: number; slices: number; log: (l: string) => void },
+): OverloadStep {
+  const step: OverloadStep = {
+    multiple: o.multiple,
+    ratePerSec: o.ratePerSec,
+    seconds: o.seconds,
+    slices: o.slices,
+    ...stepFigures(m.arrivals, m.seconds),
+    readP99Ms: readP99(m.arrivals),
+    amplification: m.amplification,
+    retries: m.retries,
+    generatorLagP99Ms: m.sendLagP99Ms,
+    rss: rssOf(a.mesh),
+  };
+  o.log(
+    `[overload] ${a.arm} ${o.multiple}× (${o.ratePerSec}/s${o.slices > 1 ? ` in ${o.slices} turns` : ''}): goodput ${step.goodputPerSec}/s, degraded ${step.degradedShare}, ` +
+      `refused ${step.refusedShare}, slow ${step.slowShare}, p99 ${step.p99Ms} ms, amplification ${step.amplification}` +
+      (step.fates.degraded ? ` (left out: ${JSON.stringify(step.degradedBy)})` : ''),
+  );
+  return step;
+}
+
+/** What the steps below the knee left for each arm: its steps, and the slow service's healthy shares. */
+interface LowSteps {
+  steps: OverloadStep[];
+  healthy: ReplicaShare[];
+}
+
+/** 0.5× and 1× the knee on both arms' meshes, taking turns (measureInterleaved). */
+async function lowSteps(
+  arms: readonly ArmMesh[],
+  o: { knee: number; plan: Plan; log: (l: string) => void },
+): Promise<Map<ArmName, LowSteps>> {
+  const out = new Map<ArmName, LowSteps>(arms.map((a) => [a.arm, { steps: [], healthy: [] }]));
+  for (const multiple of MULTIPLES.filter((x) => INTERLEAVED.has(x))) {
+    const ratePerSec = Math.round(o.knee * multiple);
+    const slow = multiple === SLOW_MULTIPLE;
+    const before = new Map<ArmName, ReplicaCounter[]>();
+    if (slow) for (const a of arms) before.set(a.arm, await replicaCounters(a.mesh, SLOW_SERVICE));
+    const measured = await measureInterleaved(arms, {
+      ratePerSec,
+      seconds: o.plan.stepS,
+      slices: o.plan.slices,
+      seed: 100 + multiple * 10,
+    });
+    for (const a of arms) {
+      const low = out.get(a.arm)!;
+      if (slow) {
+        const slowPid = a.mesh.replicas.get(SLOW_SERVICE)![0].pid;
+        low.healthy = sharesBetween(before.get(a.arm)!, await replicaCounters(a.mesh, SLOW_SERVICE), slowPid);
+      }
+      low.steps.push(
+        stepOf(a, measured.get(a.arm)!, {
+          multiple,
+          ratePerSec,
+          seconds: o.plan.stepS,
+          slices: o.plan.slices,
+          log: o.log,
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return out;
+}
+
+/** The rest of one arm, alone: the steps past the knee, the spike, the slow replica. */
 async function runArm(
-  mesh: TestMesh,
-  w: World,
-  o: { arm: ArmName; protection: boolean; knee: number; plan: Plan; log: (l: string) => void },
+  a: ArmMesh,
+  below: LowSteps,
+  o: { knee: number; plan: Plan; log: (l: string) => void },
 ): Promise<OverloadArm> {
   const { plan, knee } = o;
-  const steps: OverloadStep[] = [];
-  let healthy: ReplicaShare[] = [];
-  const slowPid = mesh.replicas.get(SLOW_SERVICE)![0].pid;
-  for (const multiple of MULTIPLES) {
+  const { mesh, world: w } = a;
+  const protection = a.arm === 'on';
+  const steps: OverloadStep[] = [...below.steps];
+  const healthy = below.healthy;
+  for (const multiple of MULTIPLES.filter((x) => !INTERLEAVED.has(x))) {
     const ratePerSec = Math.round(knee * multiple);
-    const before = multiple === SLOW_MULTIPLE ? await replicaCounters(mesh, SLOW_SERVICE) : [];
     const m = await measure(mesh, w, { ratePerSec, seconds: plan.stepS, seed: 100 + multiple * 10 });
-    if (multiple === SLOW_MULTIPLE) healthy = sharesBetween(before, await replicaCounters(mesh, SLOW_SERVICE), slowPid);
-    const step: OverloadStep = {
-      multiple,
-      ratePerSec,
-      seconds: plan.stepS,
-      ...stepFigures(m.arrivals, m.result.seconds),
-      readP99Ms: readP99(m.arrivals),
-      amplification: m.amplification,
-      retries: m.retries,
-      generatorLagP99Ms: m.result.sendLagP99Ms,
-      rss: rssOf(mesh),
-    };
-    steps.push(step);
-    o.log(
-      `[overload] ${o.arm} ${multiple}× (${ratePerSec}/s): goodput ${step.goodputPerSec}/s, degraded ${step.degradedShare}, ` +
-        `refused ${step.refusedShare}, slow ${step.slowShare}, p99 ${step.p99Ms} ms, amplification ${step.amplification}` +
-        (step.fates.degraded ? ` (left out: ${JSON.stringify(step.degradedBy)})` : ''),
-    );
+    steps.push(stepOf(a, m, { multiple, ratePerSec, seconds: plan.stepS, slices: 1, log: o.log }));
     // Let the queues of a step past the knee drain before the next is measured.
     await new Promise((r) => setTimeout(r, 2000));
   }
@@ -442,13 +565,13 @@ async function runArm(
     spikeFromS: s.lowS,
     spikeToS: s.lowS + s.highS,
     seconds: s.lowS + s.highS + s.afterS,
-    ...stepFigures(m.arrivals, m.result.seconds),
+    ...stepFigures(m.arrivals, m.seconds),
     series,
     recoveryS: recoveryS(series, s.lowS + s.highS),
     amplification: m.amplification,
   };
   o.log(
-    `[overload] ${o.arm} spike ${low}→${high}→${low}/s: back under 500 ms p99 ${spike.recoveryS ?? 'never'} s after`,
+    `[overload] ${a.arm} spike ${low}→${high}→${low}/s: back under 500 ms p99 ${spike.recoveryS ?? 'never'} s after`,
   );
   await new Promise((r) => setTimeout(r, 2000));
 
@@ -470,15 +593,15 @@ async function runArm(
     ratePerSec,
     seconds: plan.slowS,
     how: `one ${SLOW_SERVICE} replica of ${OVERLOAD_REPLICAS[SLOW_SERVICE]} SIGSTOPped for 1 s of every 2 s`,
-    ...stepFigures(sm.arrivals, sm.result.seconds),
+    ...stepFigures(sm.arrivals, sm.seconds),
     readP99Ms: readP99(sm.arrivals),
     healthy,
     during: sharesBetween(before, await replicaCounters(mesh, SLOW_SERVICE), slow.pid),
   };
   o.log(
-    `[overload] ${o.arm} slow ${SLOW_SERVICE} replica at ${ratePerSec}/s: p99 ${slowReplica.p99Ms} ms (reads ${slowReplica.readP99Ms}; ${JSON.stringify(slowReplica.p99ByKind)}), degraded ${slowReplica.degradedShare}, ` +
+    `[overload] ${a.arm} slow ${SLOW_SERVICE} replica at ${ratePerSec}/s: p99 ${slowReplica.p99Ms} ms (reads ${slowReplica.readP99Ms}; ${JSON.stringify(slowReplica.p99ByKind)}), degraded ${slowReplica.degradedShare}, ` +
       `its share ${slowReplica.healthy.find((r) => r.slow)?.share ?? '?'} → ${slowReplica.during.find((r) => r.slow)?.share ?? '?'}` +
       (slowReplica.fates.degraded ? ` (left out: ${JSON.stringify(slowReplica.degradedBy)})` : ''),
   );
-  return { arm: o.arm, protection: o.protection, steps, spike, slowReplica };
+  return { arm: a.arm, protection, steps, spike, slowReplica };
 }
