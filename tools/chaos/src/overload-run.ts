@@ -1,10 +1,12 @@
 // The overload drill (`npm run chaos -- --overload`): a private mesh with the overload mechanisms
-// on, its knee found by an open-loop sweep of the read-heavy mix; then two fresh meshes at once,
-// one with the mechanisms on and one with OVERLOAD_PROTECTION=false. Below the knee (0.5×, 1×)
+// on, its knee found by an open-loop sweep of the read-heavy mix beside an idle mesh with
+// OVERLOAD_PROTECTION=false; then a fresh mesh with the mechanisms in place of the sweep's, both
+// up to the end (each arm measured beside the other, idle or taking turns). Below the knee (0.5×, 1×)
 // they take turns in short slices, so that what the machine does meanwhile (a checkpoint, a
 // neighbour's burst) weighs on both arms alike: what the mechanisms cost is a ratio of two small
-// figures, and two runs one after the other differ by more than it. Then each arm alone: 2× and
-// 4× the knee, a spike to 4× from 0.5×, and one likes replica of three frozen in 1 s bursts.
+// figures, and two runs one after the other differ by more than it. Then each arm in turn, the
+// other idle beside it: 2× and 4× the knee, a spike to 4× from 0.5×, and one likes replica of
+// three frozen in 1 s bursts.
 // Every mesh has fresh schemas, seeded alike and warmed up alike. Whatever happens, every process
 // ends and the database is dropped.
 import { randomBytes } from 'node:crypto';
@@ -400,19 +402,20 @@ export async function runOverload(o: OverloadRunOptions): Promise<OverloadReport
       await m.stop();
       meshes.delete(m);
     };
-    // The knee on a mesh of its own: the sweep ends past it, and what it leaves behind (queues,
-    // limits shrunk, brownouts) would weigh on the first steps of one arm and not the other's.
+    // Two meshes are up from here to the end, so that every figure is measured beside the same
+    // idle neighbour: an idle mesh costs about a sixth of a core (its pings, its relays' polls),
+    // and a knee found beside none would sit past what the steps beside one can serve. The
+    // knee on a mesh of its own, beside the arm without the mechanisms: the sweep ends past it,
+    // and what it leaves behind (queues, limits shrunk, brownouts) would weigh on the first steps
+    // of one arm and not the other's.
+    const off = await fresh('off');
     const sweepMesh = await fresh('on');
     const { knee, sweep } = await findKnee(sweepMesh.mesh, sweepMesh.world, plan, o.log);
     await stop(sweepMesh.mesh);
-    // Both arms' meshes at once for the steps below the knee (an idle mesh costs its pings).
-    const both = [await fresh('on'), await fresh('off')];
+    const both = [await fresh('on'), off];
     const low = await lowSteps(both, { knee, plan, log: o.log });
     const arms: OverloadArm[] = [];
-    for (const a of both) {
-      arms.push(await runArm(a, low.get(a.arm)!, { knee, plan, log: o.log }));
-      await stop(a.mesh);
-    }
+    for (const a of both) arms.push(await runArm(a, low.get(a.arm)!, { knee, plan, log: o.log }));
     const criteria = judge(arms, knee);
     const passed = criteria.filter((c) => c.pass).length;
     return {
