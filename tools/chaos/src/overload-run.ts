@@ -540,7 +540,7 @@ async function lowSteps(
   return out;
 }
 
-/** The rest of one arm, alone: the steps past the knee, the spike, the slow replica. */
+/** The rest of one arm, the other idle beside it: the steps past the knee, the spike, the slow replica. */
 async function runArm(
   a: ArmMesh,
   below: LowSteps,
