@@ -18,7 +18,14 @@ async function signup(username: string): Promise<{ token: string }> {
 }
 
 beforeAll(async () => {
-  mesh = await startTestMesh({ replicas: { identity: 1, posts: 1 }, nats: { maxPayload: MAX_PAYLOAD } });
+  mesh = await startTestMesh({
+    replicas: { identity: 1, posts: 1 },
+    nats: { maxPayload: MAX_PAYLOAD },
+    // Ten readers of 600 KB pages queue on one posts replica: under CI's load one of them passed
+    // the default 200 ms read deadline (a 503 timeout, 2026-12-08). A dropped reply still waits
+    // out any deadline and its retry, and answers 503, not the 500 this test wants.
+    env: { READ_TIMEOUT_MS: '1000' },
+  });
   url = mesh.edgeUrl;
 });
 afterAll(async () => mesh?.stop());
