@@ -160,9 +160,8 @@ interface Measured {
   /** Seconds the load ran, and the generator's own lateness (p99 ms). */
   seconds: number;
   sendLagP99Ms: number;
+  /** The edge's NATS counters around it (a turn's warm-up second included: amplification is a ratio). */
   attempts: Attempts;
-  amplification: number;
-  retries: number;
 }
 
 async function measure(
@@ -190,8 +189,6 @@ async function measure(
     seconds: result.seconds,
     sendLagP99Ms: result.sendLagP99Ms,
     attempts,
-    amplification: amplification(attempts),
-    retries: attempts.retries,
   };
 }
 
@@ -242,8 +239,6 @@ async function measureInterleaved(
           seconds: ms.reduce((n, m) => n + m.seconds, 0),
           sendLagP99Ms: Math.max(...ms.map((m) => m.sendLagP99Ms)),
           attempts,
-          amplification: amplification(attempts),
-          retries: attempts.retries,
         },
       ];
     }),
@@ -483,8 +478,8 @@ function stepOf(
     slices: o.slices,
     ...stepFigures(m.arrivals, m.seconds),
     readP99Ms: readP99(m.arrivals),
-    amplification: m.amplification,
-    retries: m.retries,
+    amplification: amplification(m.attempts),
+    retries: m.attempts.retries,
     generatorLagP99Ms: m.sendLagP99Ms,
     rss: rssOf(a.mesh),
   };
@@ -582,7 +577,7 @@ async function runArm(
     ...stepFigures(m.arrivals, m.seconds),
     series,
     recoveryS: recoveryS(series, s.lowS + s.highS),
-    amplification: m.amplification,
+    amplification: amplification(m.attempts),
   };
   o.log(
     `[overload] ${a.arm} spike ${low}→${high}→${low}/s: back under 500 ms p99 ${spike.recoveryS ?? 'never'} s after`,
